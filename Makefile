@@ -1,0 +1,36 @@
+# delimit — fresh-machine contract: `make run` and `make test` are all a new user needs.
+# Debian packages the build and the tests need. Checked with dpkg -s, installed only when missing.
+APT_PKGS := libgdal-dev libproj-dev libclang-dev pkg-config gdal-bin proj-bin sqlite3
+CARGO    ?= cargo
+# Root installs directly; anyone else goes through sudo.
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build run test bench clean
+
+deps:
+	@missing=""; \
+	for p in $(APT_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing missing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	  echo "Debian packages present: $(APT_PKGS)"; \
+	fi
+
+build: deps
+	$(CARGO) build --release --locked
+
+# The main job on the bundled data. Until the sample data lands, the synthetic
+# partition fixture stands in.
+run: build
+	./target/release/delimit check fixtures/check/partition_ok/legal.geojson --role legal
+
+test: deps
+	$(CARGO) test --locked --all-targets
+	$(CARGO) test --locked --doc
+
+clean:
+	$(CARGO) clean

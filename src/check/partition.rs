@@ -1,0 +1,113 @@
+//! The partition test: units of a legal basis may share edges but must not
+//! overlap (a dual claim) and must not leave holes between them.
+
+use geo::orient::Direction;
+use geo::{BooleanOps, BoundingRect, Geometry, InteriorPoint, MultiPolygon, Orient, Polygon};
+use rayon::prelude::*;
+use rstar::{RTree, RTreeObject, primitives::GeomWithData, primitives::Rectangle};
+
+use super::{CheckOptions, Problem, Severity};
+use crate::layer::{Layer, Role};
+use crate::measure;
+
+fn as_multipolygon(g: &Geometry<f64>) -> Option<MultiPolygon<f64>> {
+    match g {
+        Geometry::Polygon(p) => Some(MultiPolygon(vec![p.clone()])),
+        Geometry::MultiPolygon(m) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+pub(super) fn check(layer: &Layer, opts: &CheckOptions, out: &mut Vec<Problem>) {
+    let units: Vec<(usize, MultiPolygon<f64>)> = layer
+        .features
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.geometry.as_ref().and_then(as_multipolygon).map(|m| (i, m.orient(Direction::Default))))
+        .collect();
+    let key = |i: usize| opts.key_field.as_deref().and_then(|k| layer.features[i].text(k)).unwrap_or_default();
+
+    // Candidate pairs from an R-tree of unit boxes.
+    let boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = units
+        .iter()
+        .enumerate()
+        .filter_map(|(u, (_, m))| {
+            m.bounding_rect().map(|r| {
+                GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), u)
+            })
+        })
+        .collect();
+    let tree = RTree::bulk_load(boxes.clone());
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for b in &boxes {
+        let env = b.geom().envelope();
+        for c in tree.locate_in_envelope_intersecting(&env) {
+            if c.data > b.data {
+                pairs.push((b.data, c.data));
+            }
+        }
+    }
+    pairs.sort_unstable();
+
+    // Ordered collect: the same problems in the same order for any thread count.
+    let overlaps: Vec<Problem> = pairs
+        .par_iter()
+        .filter_map(|&(a, b)| {
+            let common = units[a].1.intersection(&units[b].1);
+            let area = measure::multipolygon_area_m2(&common);
+            if area <= opts.min_area_m2 {
+                return None;
+            }
+            let (fa, fb) = (units[a].0, units[b].0);
+            let (ka, kb) = (key(fa), key(fb));
+            let (code, severity, what) = match opts.role {
+                Role::Legal if ka != kb => ("dual_claim", Severity::Error, format!("dual claim: {ka} and {kb} both hold")),
+                Role::Legal => ("overlap", Severity::Error, format!("two {ka} units overlap on")),
+                _ if ka != kb => (
+                    "contested_control",
+                    Severity::Warning,
+                    format!("contested control: {ka} and {kb} both hold"),
+                ),
+                _ => ("overlap", Severity::Warning, format!("two {ka} control areas overlap on")),
+            };
+            Some(Problem {
+                code,
+                severity,
+                feature: layer.features[fa].id.clone(),
+                other: Some(layer.features[fb].id.clone()),
+                message: format!("{what} {:.6} km²", area / 1e6),
+                location: largest(&common).and_then(|p| p.interior_point()).map(|p| [p.x(), p.y()]),
+                area_km2: Some(area / 1e6),
+            })
+        })
+        .collect();
+    out.extend(overlaps);
+
+    if opts.role != Role::Legal || units.is_empty() {
+        return;
+    }
+    // Gaps: holes of the union that no unit fills.
+    let union = geo::unary_union(units.iter().map(|(_, m)| m));
+    for part in &union.0 {
+        for hole in part.interiors() {
+            let hole = Polygon::new(hole.clone(), vec![]);
+            let area = measure::polygon_area_m2(&hole);
+            if area <= opts.min_area_m2 {
+                continue;
+            }
+            out.push(Problem {
+                code: "gap",
+                severity: Severity::Error,
+                feature: String::new(),
+                other: None,
+                message: format!("a gap of {:.6} km² between units belongs to no unit", area / 1e6),
+                location: hole.interior_point().map(|p| [p.x(), p.y()]),
+                area_km2: Some(area / 1e6),
+            });
+        }
+    }
+}
+
+fn largest(m: &MultiPolygon<f64>) -> Option<&Polygon<f64>> {
+    m.0.iter().max_by(|a, b| measure::polygon_area_m2(a).total_cmp(&measure::polygon_area_m2(b)))
+}

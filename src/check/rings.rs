@@ -1,0 +1,344 @@
+//! Validity of one feature's geometry: coordinates, rings, holes and parts.
+
+use geo::line_intersection::{LineIntersection, line_intersection};
+use geo::{
+    BooleanOps, BoundingRect, Coord, CoordsIter, Geometry, InteriorPoint, Intersects, Line,
+    LineString, Polygon, coordinate_position::CoordPos, coordinate_position::CoordinatePosition,
+};
+use rstar::{RTree, RTreeObject, primitives::GeomWithData, primitives::Rectangle};
+
+use super::{Problem, Severity};
+use crate::measure;
+
+fn problem(code: &'static str, severity: Severity, id: &str, message: String, at: Option<Coord<f64>>) -> Problem {
+    Problem {
+        code,
+        severity,
+        feature: id.to_string(),
+        other: None,
+        message,
+        location: at.map(|c| [c.x, c.y]),
+        area_km2: None,
+    }
+}
+
+pub(super) fn check_geometry(id: &str, g: &Geometry<f64>, min_area_m2: f64, out: &mut Vec<Problem>) {
+    // Coordinates first: nothing else means anything with NaN in it.
+    let mut bad = 0usize;
+    let mut first_bad = None;
+    let mut swapped = 0usize;
+    let mut out_of_range = None;
+    let mut n = 0usize;
+    for c in g.coords_iter() {
+        n += 1;
+        if !c.x.is_finite() || !c.y.is_finite() {
+            bad += 1;
+            first_bad.get_or_insert(c);
+            continue;
+        }
+        if c.x.abs() > 180.0 || c.y.abs() > 90.0 {
+            out_of_range.get_or_insert(c);
+            if c.y.abs() <= 180.0 && c.x.abs() <= 90.0 {
+                swapped += 1;
+            }
+        }
+    }
+    if n == 0 {
+        out.push(problem("empty", Severity::Error, id, "the geometry has no coordinates".into(), None));
+        return;
+    }
+    if bad > 0 {
+        out.push(problem(
+            "non_finite",
+            Severity::Error,
+            id,
+            format!("{bad} coordinate(s) are NaN or infinite"),
+            None,
+        ));
+        return;
+    }
+    if let Some(c) = out_of_range {
+        let (code, msg) = if swapped > 0 {
+            ("swapped_axes", format!("({}, {}) is out of lon/lat range but fits as (lat, lon): are the axes swapped?", c.x, c.y))
+        } else {
+            ("out_of_range", format!("({}, {}) is outside lon ±180 / lat ±90: is this projected data without a CRS? pass --src-crs", c.x, c.y))
+        };
+        // Report the raw coordinate: there is no valid lon/lat location to give.
+        out.push(problem(code, Severity::Error, id, msg, None));
+        return;
+    }
+    match g {
+        Geometry::Polygon(p) => polygon(id, p, 0, out),
+        Geometry::MultiPolygon(m) => {
+            for (i, p) in m.0.iter().enumerate() {
+                polygon(id, p, i, out);
+            }
+            parts_overlap(id, &m.0, min_area_m2, out);
+        }
+        Geometry::LineString(l) => duplicates(id, &l.0, "the line", out),
+        Geometry::MultiLineString(m) => {
+            for l in &m.0 {
+                duplicates(id, &l.0, "a line", out);
+            }
+        }
+        Geometry::GeometryCollection(c) => {
+            for g in c.iter() {
+                check_geometry(id, g, min_area_m2, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn duplicates(id: &str, pts: &[Coord<f64>], what: &str, out: &mut Vec<Problem>) {
+    let dups: Vec<Coord<f64>> = pts.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+    if let Some(first) = dups.first() {
+        out.push(problem(
+            "duplicate_vertex",
+            Severity::Warning,
+            id,
+            format!("{what} repeats a vertex {} time(s) in a row", dups.len()),
+            Some(*first),
+        ));
+    }
+}
+
+/// Spikes: the ring runs out to a vertex and straight back along itself.
+fn spikes(id: &str, ring: &LineString<f64>, label: &str, out: &mut Vec<Problem>) {
+    // Work on the ring without the closing vertex and without repeats, cyclically.
+    let mut v: Vec<Coord<f64>> = Vec::with_capacity(ring.0.len());
+    for c in ring.0.iter().take(ring.0.len().saturating_sub(1)) {
+        if v.last() != Some(c) {
+            v.push(*c);
+        }
+    }
+    while v.len() > 1 && v.first() == v.last() {
+        v.pop();
+    }
+    let n = v.len();
+    if n < 3 {
+        return;
+    }
+    for i in 0..n {
+        let a = v[(i + n - 1) % n];
+        let b = v[i];
+        let c = v[(i + 1) % n];
+        let (ba, bc) = (a - b, c - b);
+        let cross = ba.x * bc.y - ba.y * bc.x;
+        let dot = ba.x * bc.x + ba.y * bc.y;
+        let scale = (ba.x.hypot(ba.y)) * (bc.x.hypot(bc.y));
+        // Collinear to 1e-10 rad and pointing the same way: a zero-width spike.
+        if dot > 0.0 && cross.abs() <= 1e-10 * scale {
+            out.push(problem(
+                "spike",
+                Severity::Error,
+                id,
+                format!("{label} has a zero-width spike (the boundary doubles back on itself)"),
+                Some(b),
+            ));
+        }
+    }
+}
+
+type Seg = GeomWithData<Rectangle<[f64; 2]>, (usize, usize)>;
+
+/// Self-intersections within a ring and crossings between rings of one polygon.
+fn intersections(id: &str, rings: &[&LineString<f64>], poly: usize, out: &mut Vec<Problem>) {
+    let mut segs = Vec::new();
+    let mut lines: Vec<Vec<Line<f64>>> = Vec::with_capacity(rings.len());
+    for (r, ring) in rings.iter().enumerate() {
+        // Zero-length segments are reported as duplicates; skip them here.
+        let ls: Vec<Line<f64>> = ring.lines().filter(|l| l.start != l.end).collect();
+        for (s, l) in ls.iter().enumerate() {
+            segs.push(Seg::new(
+                Rectangle::from_corners([l.start.x, l.start.y], [l.end.x, l.end.y]),
+                (r, s),
+            ));
+        }
+        lines.push(ls);
+    }
+    let tree = RTree::bulk_load(segs);
+    let mut reported_self = vec![false; rings.len()];
+    let mut reported_cross = false;
+    for a in tree.iter() {
+        let (ra, sa) = a.data;
+        let env = a.geom().envelope();
+        for b in tree.locate_in_envelope_intersecting(&env) {
+            let (rb, sb) = b.data;
+            if (rb, sb) <= (ra, sa) {
+                continue;
+            }
+            let la = lines[ra][sa];
+            let lb = lines[rb][sb];
+            let Some(hit) = line_intersection(la, lb) else { continue };
+            if ra == rb {
+                let n = lines[ra].len();
+                let adjacent = sb == sa + 1 || (sa == 0 && sb == n - 1);
+                if adjacent {
+                    // Neighbours share a vertex by construction; only an
+                    // overlap along their length is a fault (a spike, reported apart).
+                    continue;
+                }
+                if !reported_self[ra] {
+                    reported_self[ra] = true;
+                    let at = match hit {
+                        LineIntersection::SinglePoint { intersection, .. } => intersection,
+                        LineIntersection::Collinear { intersection } => intersection.start,
+                    };
+                    let what = if ra == 0 { "the exterior ring".to_string() } else { format!("hole {ra}") };
+                    out.push(problem(
+                        "self_intersection",
+                        Severity::Error,
+                        id,
+                        format!("{what} of polygon {poly} intersects itself"),
+                        Some(at),
+                    ));
+                }
+            } else {
+                // Rings of one polygon may touch at a point (OGC), never cross or share a stretch.
+                let crossing = match hit {
+                    LineIntersection::SinglePoint { is_proper, .. } => is_proper,
+                    LineIntersection::Collinear { .. } => true,
+                };
+                if crossing && !reported_cross {
+                    reported_cross = true;
+                    let at = match hit {
+                        LineIntersection::SinglePoint { intersection, .. } => intersection,
+                        LineIntersection::Collinear { intersection } => intersection.start,
+                    };
+                    out.push(problem(
+                        "ring_crossing",
+                        Severity::Error,
+                        id,
+                        format!("rings {ra} and {rb} of polygon {poly} cross or overlap"),
+                        Some(at),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn polygon(id: &str, p: &Polygon<f64>, index: usize, out: &mut Vec<Problem>) {
+    let mut rings: Vec<&LineString<f64>> = vec![p.exterior()];
+    rings.extend(p.interiors());
+    for (r, ring) in rings.iter().enumerate() {
+        let label = if r == 0 { format!("the exterior of polygon {index}") } else { format!("hole {r} of polygon {index}") };
+        duplicates(id, &ring.0, &label, out);
+        spikes(id, ring, &label, out);
+    }
+    intersections(id, &rings, index, out);
+    // Holes must lie inside the shell (and not inside one another).
+    let shell = Polygon::new(p.exterior().clone(), vec![]);
+    for (h, hole) in p.interiors().iter().enumerate() {
+        if let Some(c) = hole.0.iter().find(|c| shell.coordinate_position(c) == CoordPos::Outside) {
+            out.push(problem(
+                "hole_outside_shell",
+                Severity::Error,
+                id,
+                format!("hole {} of polygon {index} lies outside its exterior ring", h + 1),
+                Some(*c),
+            ));
+        }
+    }
+}
+
+/// Parts of a MultiPolygon may touch but not overlap.
+fn parts_overlap(id: &str, parts: &[Polygon<f64>], min_area_m2: f64, out: &mut Vec<Problem>) {
+    let boxes: Vec<_> = parts.iter().map(|p| p.bounding_rect()).collect();
+    for i in 0..parts.len() {
+        for j in i + 1..parts.len() {
+            let (Some(a), Some(b)) = (boxes[i], boxes[j]) else { continue };
+            if !a.intersects(&b) {
+                continue;
+            }
+            let common = parts[i].intersection(&parts[j]);
+            let area = measure::multipolygon_area_m2(&common);
+            if area > min_area_m2 {
+                let mut p = problem(
+                    "parts_overlap",
+                    Severity::Error,
+                    id,
+                    format!("parts {i} and {j} of the MultiPolygon overlap by {:.6} km²", area / 1e6),
+                    common.interior_point().map(|p| p.0),
+                );
+                p.area_km2 = Some(area / 1e6);
+                out.push(p);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(g: Geometry<f64>) -> Vec<Problem> {
+        let mut out = Vec::new();
+        check_geometry("f", &g, 1.0, &mut out);
+        out
+    }
+
+    fn codes(g: Geometry<f64>) -> Vec<&'static str> {
+        run(g).into_iter().map(|p| p.code).collect()
+    }
+
+    #[test]
+    fn a_valid_square_with_a_hole_is_clean() {
+        let p = geo::wkt!(POLYGON((0. 0., 4. 0., 4. 4., 0. 4., 0. 0.),(1. 1., 1. 2., 2. 2., 2. 1., 1. 1.)));
+        assert!(codes(p.into()).is_empty());
+    }
+
+    #[test]
+    fn spike_is_found_where_it_turns() {
+        let p = geo::wkt!(POLYGON((0. 0., 4. 0., 4. 2., 6. 2., 4. 2., 4. 4., 0. 4., 0. 0.)));
+        let ps = run(p.into());
+        let s = ps.iter().find(|p| p.code == "spike").expect("spike");
+        assert_eq!(s.location, Some([6.0, 2.0]));
+    }
+
+    #[test]
+    fn hole_outside_shell() {
+        let p = geo::wkt!(POLYGON((0. 0., 1. 0., 1. 1., 0. 1., 0. 0.),(5. 5., 5. 6., 6. 6., 6. 5., 5. 5.)));
+        assert!(codes(p.into()).contains(&"hole_outside_shell"));
+    }
+
+    #[test]
+    fn hole_crossing_the_shell() {
+        let p = geo::wkt!(POLYGON((0. 0., 2. 0., 2. 2., 0. 2., 0. 0.),(1. 1., 3. 1., 3. 1.5, 1. 1.5, 1. 1.)));
+        assert!(codes(p.into()).contains(&"ring_crossing"));
+    }
+
+    #[test]
+    fn hole_touching_shell_at_a_point_is_fine() {
+        let p = geo::wkt!(POLYGON((0. 0., 4. 0., 4. 4., 0. 4., 0. 0.),(0. 2., 1. 1., 1. 3., 0. 2.)));
+        assert!(codes(p.into()).is_empty(), "{:?}", run(geo::wkt!(POLYGON((0. 0., 4. 0., 4. 4., 0. 4., 0. 0.),(0. 2., 1. 1., 1. 3., 0. 2.))).into()));
+    }
+
+    #[test]
+    fn duplicate_vertex_is_a_warning() {
+        let p = geo::wkt!(POLYGON((0. 0., 1. 0., 1. 0., 1. 1., 0. 1., 0. 0.)));
+        let ps = run(p.into());
+        assert_eq!(ps.len(), 1);
+        assert_eq!((ps[0].code, ps[0].severity), ("duplicate_vertex", Severity::Warning));
+    }
+
+    #[test]
+    fn nan_and_swapped_and_projected() {
+        let nan = Geometry::Point(geo::Point::new(f64::NAN, 1.0));
+        assert_eq!(codes(nan), ["non_finite"]);
+        let swapped = Geometry::Point(geo::Point::new(40.0, 145.0));
+        assert_eq!(codes(swapped), ["swapped_axes"]);
+        let projected = Geometry::Point(geo::Point::new(8586100.0, 4374500.0));
+        assert_eq!(codes(projected), ["out_of_range"]);
+    }
+
+    #[test]
+    fn overlapping_parts() {
+        let m = geo::wkt!(MULTIPOLYGON(((0. 0., 0.1 0., 0.1 0.1, 0. 0.1, 0. 0.)),((0.05 0., 0.15 0., 0.15 0.1, 0.05 0.1, 0.05 0.))));
+        let ps = run(m.into());
+        let p = ps.iter().find(|p| p.code == "parts_overlap").unwrap();
+        // 0.05° × 0.1° at the equator: about 61.5 km².
+        assert!((p.area_km2.unwrap() - 61.5).abs() < 0.5, "{p:?}");
+    }
+}

@@ -1,0 +1,111 @@
+//! `delimit check FILE --role legal|control`
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args as ClapArgs;
+use delimit::check::{CheckOptions, Severity, check_layer};
+use delimit::layer::{Feature, Role};
+
+use super::Outcome;
+use super::args::{InputArgs, OutputArgs, crs_line};
+
+/// Check geometry validity and coordinates; for a legal basis, also that the
+/// units form a partition (no dual claims, no gaps). Exits 1 when errors are found.
+#[derive(Debug, ClapArgs)]
+pub(crate) struct Args {
+    /// The layer to check; `-` is stdin.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// What the layer is: legal, control, settlements, routes or segments.
+    #[arg(long, value_name = "ROLE")]
+    role: Role,
+    /// Overlaps and gaps smaller than this (m²) are not reported.
+    #[arg(long, value_name = "M2", default_value_t = 1.0)]
+    min_area_m2: f64,
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(args: Args) -> Result<Outcome> {
+    args.output.preflight(&[&args.file])?;
+    if !(args.min_area_m2 >= 0.0) {
+        return Err(delimit::Error::Usage {
+            option: "--min-area-m2".into(),
+            message: format!("{} is not a non-negative number", args.min_area_m2),
+            hint: None,
+        }
+        .into());
+    }
+    let layer = delimit::io::read_layer(&args.file, &args.input.read_options(Some(args.role))?)?;
+    let fields = args.input.fields();
+    let opts = CheckOptions {
+        role: args.role,
+        key_field: fields.key_for(args.role).map(|(f, _)| f.to_string()),
+        min_area_m2: args.min_area_m2,
+    };
+    let report = check_layer(&layer, &opts);
+
+    if let Some(path) = &args.output.output {
+        let points: Vec<Feature> = report
+            .problems
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut props = serde_json::Map::new();
+                props.insert("code".into(), p.code.into());
+                props.insert("severity".into(), serde_json::to_value(p.severity)?);
+                props.insert("feature".into(), p.feature.clone().into());
+                props.insert("other".into(), p.other.clone().into());
+                props.insert("message".into(), p.message.clone().into());
+                props.insert("area_km2".into(), p.area_km2.into());
+                Ok(Feature {
+                    id: format!("problem-{}", i + 1),
+                    index: i,
+                    geometry: p.location.map(|[x, y]| geo::Point::new(x, y).into()),
+                    properties: props,
+                })
+            })
+            .collect::<serde_json::Result<_>>()?;
+        delimit::io::write_layer(path, "problems", &points, &[&args.file], &args.output.write_options())?;
+    }
+
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let v = serde_json::json!({
+            "file": args.file.display().to_string(),
+            "provenance": layer.provenance,
+            "role": report.role,
+            "features": report.features,
+            "errors": report.errors(),
+            "warnings": report.warnings(),
+            "problems": report.problems,
+        });
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{}: {} features checked as {}", args.file.display(), report.features, args.role)?;
+        writeln!(out, "  crs: {}", crs_line(&layer.provenance))?;
+        for p in &report.problems {
+            let sev = match p.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let who = match (&p.feature, &p.other) {
+                (f, _) if f.is_empty() => String::new(),
+                (f, Some(o)) => format!(" [{f} / {o}]"),
+                (f, None) => format!(" [{f}]"),
+            };
+            let at = p.location.map(|[x, y]| format!(" at lon {x:.6} lat {y:.6}")).unwrap_or_default();
+            writeln!(out, "  {sev}: {}{who}{at}: {}", p.code, p.message)?;
+        }
+        writeln!(out, "{} error(s), {} warning(s)", report.errors(), report.warnings())?;
+    }
+    Ok(if report.errors() > 0 { Outcome::DataErrors } else { Outcome::Ok })
+}

@@ -1,0 +1,81 @@
+//! Command-line layer: clap flags become library options; results are
+//! printed here and nowhere else.
+
+mod args;
+mod check;
+mod info;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Measured geometry for land-boundary delimitation.
+///
+/// delimit compares a legal basis (who owns what, by law or treaty) with de
+/// facto control (who holds what, as of a date), and states the geometry and
+/// its provenance. All measures are geodesic on the WGS 84 ellipsoid.
+#[derive(Debug, Parser)]
+#[command(name = "delimit", version, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Describe files: layers, counts, geometry types, CRS, extent, fields.
+    Info(info::Args),
+    /// Check a layer's geometry, and for a legal basis, that it is a partition.
+    Check(check::Args),
+}
+
+/// What a subcommand returns: success, or "ran, but found errors in the data".
+pub(crate) enum Outcome {
+    Ok,
+    DataErrors,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // Help and version are successes; everything else is a usage error.
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let result = match cli.command {
+        Command::Info(a) => info::run(a),
+        Command::Check(a) => check::run(a),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::DataErrors) => ExitCode::from(1),
+        Err(e) => report(&e),
+    }
+}
+
+/// Print `error:`, each `cause:`, then `hint:`, and choose the exit code from
+/// the library error's class.
+fn report(err: &anyhow::Error) -> ExitCode {
+    if is_broken_pipe(err) {
+        return ExitCode::SUCCESS;
+    }
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "error: {err}");
+    for cause in err.chain().skip(1) {
+        let _ = writeln!(stderr, "cause: {cause}");
+    }
+    let lib = err.chain().find_map(|e| e.downcast_ref::<delimit::Error>());
+    if let Some(hint) = lib.and_then(delimit::Error::hint) {
+        let _ = writeln!(stderr, "hint: {hint}");
+    }
+    ExitCode::from(lib.map_or(1, |e| e.class().exit_code()))
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,87 @@
+//! Vector formats: chosen from the extension, or named with `--format`.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// A vector format delimit reads or writes.
+///
+/// ```
+/// use delimit::io::Format;
+/// assert_eq!(Format::from_path("legal.geojson".as_ref()).unwrap(), Format::GeoJson);
+/// assert_eq!(Format::from_path("out.GPKG".as_ref()).unwrap().driver(), "GPKG");
+/// assert_eq!(Format::from_name("shp").unwrap().driver(), "ESRI Shapefile");
+/// assert!(Format::from_path("data.xyz".as_ref()).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Format {
+    /// GeoJSON, read and written natively (RFC 7946).
+    GeoJson,
+    /// Any OGR vector driver, by its GDAL short name.
+    Ogr(String),
+}
+
+/// Extension → GDAL driver short name for the formats we name in the docs.
+const EXTENSIONS: &[(&str, &str)] = &[
+    ("gpkg", "GPKG"),
+    ("shp", "ESRI Shapefile"),
+    ("fgb", "FlatGeobuf"),
+    ("kml", "KML"),
+    ("gml", "GML"),
+    ("csv", "CSV"),
+    ("sqlite", "SQLite"),
+    ("gpx", "GPX"),
+    ("tab", "MapInfo File"),
+];
+
+impl Format {
+    /// The format implied by a path's extension. `-` means GeoJSON on stdin/stdout.
+    pub fn from_path(path: &Path) -> Result<Format> {
+        if path.as_os_str() == "-" {
+            return Ok(Format::GeoJson);
+        }
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        if ext == "geojson" || ext == "json" {
+            return Ok(Format::GeoJson);
+        }
+        EXTENSIONS
+            .iter()
+            .find(|(e, _)| *e == ext)
+            .map(|(_, d)| Format::Ogr((*d).to_string()))
+            .ok_or_else(|| Error::UnknownFormat { path: path.to_path_buf(), extension: ext })
+    }
+
+    /// A format named with `--format`: a short alias or any GDAL driver name.
+    pub fn from_name(name: &str) -> Result<Format> {
+        let lower = name.to_ascii_lowercase();
+        match lower.as_str() {
+            "geojson" | "json" => return Ok(Format::GeoJson),
+            "shapefile" => return Ok(Format::Ogr("ESRI Shapefile".into())),
+            "flatgeobuf" => return Ok(Format::Ogr("FlatGeobuf".into())),
+            _ => {}
+        }
+        if let Some((_, d)) = EXTENSIONS.iter().find(|(e, _)| *e == lower) {
+            return Ok(Format::Ogr((*d).to_string()));
+        }
+        match gdal::DriverManager::get_driver_by_name(name) {
+            Ok(_) => Ok(Format::Ogr(name.to_string())),
+            Err(_) => Err(Error::Usage {
+                option: "--format".into(),
+                message: format!("`{name}` is neither a known alias nor a GDAL driver"),
+                hint: Some("aliases: geojson, gpkg, shp, fgb, kml, gml, csv; `ogrinfo --formats` lists GDAL drivers".into()),
+            }),
+        }
+    }
+
+    /// The GDAL driver short name (GeoJSON for the native reader).
+    pub fn driver(&self) -> &str {
+        match self {
+            Format::GeoJson => "GeoJSON",
+            Format::Ogr(d) => d,
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! Reading and writing layers: GeoJSON natively, everything else through
+//! GDAL; CRS applied on the way in; outputs written atomically.
+
+mod atomic;
+mod format;
+pub mod geojson;
+mod ogr;
+mod raw;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use geo::{BoundingRect, CoordsIter, Geometry};
+use sha2::{Digest, Sha256};
+
+pub use atomic::Output;
+pub use format::Format;
+use raw::RawLayer;
+
+use crate::crs::{self, Transformer};
+use crate::error::{Error, Result};
+use crate::layer::{Feature, FieldNames, Layer, Provenance, Role, geometry_type_name};
+
+/// How to read a layer.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Check the key field and geometry types for this role.
+    pub role: Option<Role>,
+    /// Field names for the role's keys.
+    pub fields: FieldNames,
+    /// Override the file's CRS (`--src-crs`).
+    pub src_crs: Option<String>,
+    /// Override the format implied by the extension (`--format`).
+    pub format: Option<Format>,
+    /// Layer name within a multi-layer file (`--layer`).
+    pub layer: Option<String>,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let d = Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let read_err = |source| Error::Read { path: path.to_path_buf(), source };
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map_err(read_err)?;
+        Ok(buf)
+    } else {
+        std::fs::read(path).map_err(read_err)
+    }
+}
+
+fn stem(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        return "stdin".into();
+    }
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "layer".into())
+}
+
+/// The layer names a file holds (one for GeoJSON).
+///
+/// ```no_run
+/// let names = delimit::io::layer_names("project.gpkg".as_ref(), None).unwrap();
+/// ```
+pub fn layer_names(path: &Path, format: Option<&Format>) -> Result<Vec<String>> {
+    let fmt = match format {
+        Some(f) => f.clone(),
+        None => Format::from_path(path)?,
+    };
+    match fmt {
+        Format::GeoJson => Ok(vec![stem(path)]),
+        Format::Ogr(d) => {
+            ensure_exists(path)?;
+            ogr::layer_names(path, &d)
+        }
+    }
+}
+
+fn ensure_exists(path: &Path) -> Result<()> {
+    // GDAL's message for a missing file is generic; std's is precise.
+    std::fs::metadata(path).map(|_| ()).map_err(|source| Error::Read { path: path.to_path_buf(), source })
+}
+
+/// Read one layer, take it to EPSG:4326, and check it against its role.
+///
+/// ```
+/// use delimit::io::{read_layer, ReadOptions};
+/// use delimit::layer::Role;
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = dir.path().join("legal.geojson");
+/// std::fs::write(&p, r#"{"type":"FeatureCollection","features":[{"type":"Feature",
+///   "properties":{"owner":"ARM"},"geometry":{"type":"Polygon",
+///   "coordinates":[[[44,40],[45,40],[45,41],[44,40]]]}}]}"#).unwrap();
+/// let opts = ReadOptions { role: Some(Role::Legal), ..Default::default() };
+/// let layer = read_layer(&p, &opts).unwrap();
+/// assert_eq!(layer.features.len(), 1);
+/// assert_eq!(layer.provenance.source_crs, "EPSG:4326");
+/// assert_eq!(layer.provenance.sha256.len(), 64);
+/// ```
+pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
+    let fmt = match &opts.format {
+        Some(f) => f.clone(),
+        None => Format::from_path(path)?,
+    };
+    let (raw, sha256) = match &fmt {
+        Format::GeoJson => {
+            let bytes = read_bytes(path)?;
+            let raw = geojson::parse(path, &bytes, &stem(path))?;
+            (raw, sha256_hex(&bytes))
+        }
+        Format::Ogr(driver) => {
+            // Hash the bytes GDAL will read; for multi-file formats, the main file.
+            let bytes = read_bytes(path)?;
+            let raw = ogr::read(path, driver, opts.layer.as_deref())?;
+            (raw, sha256_hex(&bytes))
+        }
+    };
+    finish(path, raw, sha256, opts)
+}
+
+fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Result<Layer> {
+    let (source_crs, crs_from) = match (&opts.src_crs, &raw.declared_crs) {
+        (Some(c), _) => (c.clone(), "--src-crs"),
+        (None, Some(c)) => (c.clone(), "file"),
+        // RFC 7946: GeoJSON without a crs member is WGS 84 lon/lat. OGR
+        // sources without an SRS get the same assumption, and say so.
+        (None, None) => (crs::WGS84.to_string(), "assumed (no CRS in file)"),
+    };
+    let info = crs::describe(&source_crs).map_err(|e| match e {
+        Error::Crs { definition, message, .. } => {
+            Error::Crs { definition, context: Some(path.to_path_buf()), message }
+        }
+        other => other,
+    })?;
+    let mut features: Vec<Feature> = raw
+        .features
+        .into_iter()
+        .map(|f| Feature { id: f.id, index: f.index, geometry: f.geometry, properties: f.properties })
+        .collect();
+
+    let mut operation = None;
+    if !info.is_wgs84 {
+        if let Some(b) = native_bbox(&features) {
+            if info.projected && b[0] >= -180.0 && b[2] <= 180.0 && b[1] >= -90.0 && b[3] <= 90.0 {
+                return Err(Error::CrsMismatch {
+                    path: path.to_path_buf(),
+                    crs: info.label,
+                    message: format!(
+                        "the CRS is projected (metres) but every coordinate lies within ±180/±90, like degrees (bbox {:.4}, {:.4}, {:.4}, {:.4})",
+                        b[0], b[1], b[2], b[3]
+                    ),
+                    hint: "if the coordinates are lon/lat, pass --src-crs EPSG:4326 (or remove the file's crs member)".into(),
+                });
+            }
+            if let Some(t) = Transformer::to_wgs84(&source_crs, b)? {
+                for f in &mut features {
+                    if let Some(g) = &mut f.geometry {
+                        t.apply(g).map_err(|e| Error::Geometry {
+                            path: path.to_path_buf(),
+                            feature: f.id.clone(),
+                            message: e.to_string(),
+                            hint: Some(format!("is {} the right CRS? override it with --src-crs", info.label)),
+                        })?;
+                    }
+                }
+                operation = Some(t.operation().clone());
+            }
+        }
+    }
+
+    let layer = Layer {
+        name: raw.name.clone(),
+        role: opts.role,
+        features,
+        fields: raw.fields,
+        provenance: Provenance {
+            path: path.display().to_string(),
+            layer: raw.name,
+            sha256,
+            driver: raw.driver,
+            source_crs: info.label,
+            crs_from: crs_from.into(),
+            operation,
+        },
+        notes: raw.notes,
+    };
+    if let Some(role) = opts.role {
+        check_role(path, &layer, role, &opts.fields)?;
+    }
+    Ok(layer)
+}
+
+fn native_bbox(features: &[Feature]) -> Option<[f64; 4]> {
+    let mut b: Option<[f64; 4]> = None;
+    for g in features.iter().filter_map(|f| f.geometry.as_ref()) {
+        // Non-finite coordinates are check's business; keep them out of the box.
+        if g.coords_iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+            continue;
+        }
+        if let Some(r) = g.bounding_rect() {
+            b = Some(match b {
+                None => [r.min().x, r.min().y, r.max().x, r.max().y],
+                Some(a) => [a[0].min(r.min().x), a[1].min(r.min().y), a[2].max(r.max().x), a[3].max(r.max().y)],
+            });
+        }
+    }
+    b
+}
+
+/// The geometry types a role accepts.
+fn allowed(role: Role, g: &Geometry<f64>) -> bool {
+    matches!(
+        (role, g),
+        (Role::Legal | Role::Control, Geometry::Polygon(_) | Geometry::MultiPolygon(_))
+            | (Role::Settlements, Geometry::Point(_) | Geometry::MultiPoint(_))
+            | (Role::Routes | Role::Segments, Geometry::LineString(_) | Geometry::MultiLineString(_))
+    )
+}
+
+fn check_role(path: &Path, layer: &Layer, role: Role, names: &FieldNames) -> Result<()> {
+    if layer.features.is_empty() {
+        return Err(Error::Empty { path: path.to_path_buf(), layer: layer.name.clone() });
+    }
+    let key = names.key_for(role);
+    if let Some((field, flag)) = key {
+        if !layer.fields.iter().any(|f| f.name == field) {
+            return Err(Error::MissingField {
+                path: path.to_path_buf(),
+                field: field.to_string(),
+                purpose: format!("{role} key"),
+                flag: flag.to_string(),
+                available: layer.fields.iter().map(|f| f.name.clone()).collect(),
+            });
+        }
+    }
+    for f in &layer.features {
+        let Some(g) = &f.geometry else {
+            return Err(Error::Geometry {
+                path: path.to_path_buf(),
+                feature: f.id.clone(),
+                message: "has a null geometry".into(),
+                hint: Some(format!("a {role} layer needs a geometry on every feature; remove or fix this one")),
+            });
+        };
+        if !allowed(role, g) {
+            return Err(Error::Geometry {
+                path: path.to_path_buf(),
+                feature: f.id.clone(),
+                message: format!("is a {}, which a {role} layer cannot use", geometry_type_name(g)),
+                hint: Some(match role {
+                    Role::Legal | Role::Control => "legal and control layers hold Polygons or MultiPolygons".into(),
+                    Role::Settlements => "settlements are Points".into(),
+                    Role::Routes | Role::Segments => "routes and segments are LineStrings".into(),
+                }),
+            });
+        }
+        if let Some((field, _)) = key {
+            match f.text(field) {
+                Some(v) if !v.trim().is_empty() => {}
+                Some(_) => {
+                    return Err(Error::FieldValue {
+                        path: path.to_path_buf(),
+                        feature: f.id.clone(),
+                        field: field.to_string(),
+                        problem: "is empty".into(),
+                    });
+                }
+                None => {
+                    return Err(Error::FieldValue {
+                        path: path.to_path_buf(),
+                        feature: f.id.clone(),
+                        field: field.to_string(),
+                        problem: "is missing or null".into(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Options for writing a layer.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// Replace an existing output.
+    pub force: bool,
+    /// Override the format implied by the extension.
+    pub format: Option<Format>,
+    /// GeoJSON coordinate precision and metadata.
+    pub geojson: geojson::GeoJsonOptions,
+}
+
+/// Write features to a file, atomically. `inputs` are never overwritten.
+///
+/// ```
+/// use delimit::io::{write_layer, WriteOptions};
+/// let dir = tempfile::tempdir().unwrap();
+/// let out = dir.path().join("pts.gpkg");
+/// let f = delimit::layer::Feature { id: "1".into(), index: 0, properties: Default::default(),
+///     geometry: Some(geo::point!(x: 45.0, y: 40.0).into()) };
+/// write_layer(&out, "pts", &[f], &[], &WriteOptions::default()).unwrap();
+/// assert!(out.exists());
+/// ```
+pub fn write_layer(
+    path: &Path,
+    layer_name: &str,
+    features: &[Feature],
+    inputs: &[&Path],
+    opts: &WriteOptions,
+) -> Result<PathBuf> {
+    let fmt = match &opts.format {
+        Some(f) => f.clone(),
+        None => Format::from_path(path)?,
+    };
+    let out = Output::prepare(path, opts.force, inputs)?;
+    let final_path = out.path().to_path_buf();
+    out.commit(|tmp| match &fmt {
+        Format::GeoJson => {
+            let file = std::fs::File::create(tmp).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
+            let mut w = std::io::BufWriter::new(file);
+            geojson::write_features(&mut w, features, &opts.geojson)
+                .and_then(|_| std::io::Write::flush(&mut w))
+                .map_err(|source| Error::Write { path: path.to_path_buf(), source })
+        }
+        Format::Ogr(driver) => ogr::write(tmp, driver, layer_name, features),
+    })?;
+    Ok(final_path)
+}

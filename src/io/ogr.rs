@@ -1,0 +1,311 @@
+//! Every other vector format, through GDAL/OGR. Conversions to and from geo
+//! happen here, at the edge.
+
+use std::path::Path;
+
+use gdal::vector::{
+    Feature as OgrFeature, FieldValue, Geometry as OgrGeometry, LayerAccess, LayerOptions,
+    OGRFieldType, OGRwkbGeometryType as W, ToGdal, field_type_to_name, geometry_type_flatten,
+};
+use gdal::{Dataset, DatasetOptions, DriverManager, GdalOpenFlags};
+use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
+use serde_json::{Map, Value};
+
+use super::raw::{RawFeature, RawLayer, note_ring};
+use crate::error::{Error, Result};
+use crate::layer::{Feature, FieldInfo, ReadNote};
+
+fn gdal_err<'a>(path: &'a Path, call: &'static str) -> impl Fn(gdal::errors::GdalError) -> Error + 'a {
+    move |source| Error::Gdal { path: path.to_path_buf(), call, source }
+}
+
+/// GDAL prints `ERROR 1: …` to stderr by default. The library must not
+/// print, and the gdal crate already carries the message in its error.
+fn quiet() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| gdal::config::set_error_handler(|_, _, _| {}));
+}
+
+fn open(path: &Path, driver: &str) -> Result<Dataset> {
+    quiet();
+    // KML has two readers; take whichever this GDAL has.
+    let drivers: Vec<&str> = if driver == "KML" { vec!["LIBKML", "KML"] } else { vec![driver] };
+    // CSV: find geometry in a WKT column, or in lon/lat columns.
+    let csv_opts = [
+        "GEOM_POSSIBLE_NAMES=WKT,wkt,geometry,geom,the_geom",
+        "KEEP_GEOM_COLUMNS=NO",
+        "X_POSSIBLE_NAMES=lon,longitude,x",
+        "Y_POSSIBLE_NAMES=lat,latitude,y",
+    ];
+    let opts = DatasetOptions {
+        open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+        allowed_drivers: Some(&drivers),
+        open_options: (driver == "CSV").then_some(&csv_opts[..]),
+        sibling_files: None,
+    };
+    Dataset::open_ex(path, opts).map_err(gdal_err(path, "GDALOpenEx"))
+}
+
+/// The names of the layers in a GDAL dataset.
+pub(crate) fn layer_names(path: &Path, driver: &str) -> Result<Vec<String>> {
+    let ds = open(path, driver)?;
+    Ok(ds.layers().map(|l| l.name()).collect())
+}
+
+/// Read one layer (by name, or the only one).
+pub(crate) fn read(path: &Path, driver: &str, layer: Option<&str>) -> Result<RawLayer> {
+    let ds = open(path, driver)?;
+    let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
+    let mut lyr = match layer {
+        Some(name) => ds.layer_by_name(name).map_err(|_| Error::NoSuchLayer {
+            path: path.to_path_buf(),
+            layer: name.to_string(),
+            available: names.clone(),
+        })?,
+        None if names.len() == 1 => ds.layer(0).map_err(gdal_err(path, "GDALDatasetGetLayer"))?,
+        None if names.is_empty() => {
+            return Err(Error::Empty { path: path.to_path_buf(), layer: "(none)".into() });
+        }
+        None => return Err(Error::AmbiguousLayer { path: path.to_path_buf(), layers: names }),
+    };
+    let declared_crs = lyr.spatial_ref().map(|srs| {
+        match (srs.auth_name(), srs.auth_code()) {
+            (Some(a), Ok(c)) => format!("{a}:{c}"),
+            _ => srs.to_projjson().or_else(|_| srs.to_wkt()).unwrap_or_default(),
+        }
+    });
+    let fields: Vec<FieldInfo> = lyr
+        .defn()
+        .fields()
+        .map(|f| FieldInfo { name: f.name(), kind: field_type_to_name(f.field_type()) })
+        .collect();
+    let name = lyr.name();
+    let mut notes = Vec::new();
+    let mut features = Vec::new();
+    for (index, f) in lyr.features().enumerate() {
+        let mut properties = Map::new();
+        for (k, v) in f.fields() {
+            properties.insert(k, v.map(field_to_json).unwrap_or(Value::Null));
+        }
+        let id = match properties.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => f.fid().map(|fid| fid.to_string()).unwrap_or_else(|| (index + 1).to_string()),
+        };
+        let geometry = match f.geometry() {
+            Some(g) if !g.is_empty() || geometry_type_flatten(g.geometry_type()) != W::wkbUnknown => {
+                Some(to_geo(g, &id, &mut notes).map_err(|message| Error::Geometry {
+                    path: path.to_path_buf(),
+                    feature: id.clone(),
+                    message,
+                    hint: Some("convert curves first, e.g. `ogr2ogr -nlt CONVERT_TO_LINEAR`".into()),
+                })?)
+            }
+            _ => None,
+        };
+        features.push(RawFeature { id, index, geometry, properties });
+    }
+    Ok(RawLayer { name, driver: ds.driver().short_name(), declared_crs, features, fields, notes })
+}
+
+fn field_to_json(v: FieldValue) -> Value {
+    match v {
+        FieldValue::IntegerValue(i) => i.into(),
+        FieldValue::Integer64Value(i) => i.into(),
+        FieldValue::RealValue(r) => serde_json::Number::from_f64(r).map(Value::Number).unwrap_or(Value::Null),
+        FieldValue::StringValue(s) => s.into(),
+        FieldValue::IntegerListValue(l) => l.into(),
+        FieldValue::Integer64ListValue(l) => l.into(),
+        FieldValue::RealListValue(l) => l.into_iter().map(|r| serde_json::json!(r)).collect(),
+        FieldValue::StringListValue(l) => l.into(),
+        FieldValue::DateValue(d) => d.to_string().into(),
+        FieldValue::DateTimeValue(d) => d.to_string().into(),
+    }
+}
+
+fn points(g: &OgrGeometry) -> Vec<Coord<f64>> {
+    let mut v = Vec::with_capacity(g.point_count());
+    g.get_points(&mut v);
+    v.into_iter().map(|(x, y, _)| Coord { x, y }).collect()
+}
+
+fn ring(g: &OgrGeometry, id: &str, poly: usize, i: usize, notes: &mut Vec<ReadNote>) -> LineString<f64> {
+    let pts = points(g);
+    note_ring(&pts, id, poly, i, notes);
+    LineString::new(pts)
+}
+
+fn polygon(g: &OgrGeometry, id: &str, poly: usize, notes: &mut Vec<ReadNote>) -> Polygon<f64> {
+    let n = g.geometry_count();
+    if n == 0 {
+        return Polygon::new(LineString::new(vec![]), vec![]);
+    }
+    let ext = ring(&g.get_geometry(0), id, poly, 0, notes);
+    let holes = (1..n).map(|i| ring(&g.get_geometry(i), id, poly, i, notes)).collect();
+    Polygon::new(ext, holes)
+}
+
+fn to_geo(g: &OgrGeometry, id: &str, notes: &mut Vec<ReadNote>) -> std::result::Result<Geometry<f64>, String> {
+    let ty = geometry_type_flatten(g.geometry_type());
+    Ok(match ty {
+        W::wkbPoint => {
+            let p = points(g);
+            Geometry::Point(Point(*p.first().ok_or("an empty Point")?))
+        }
+        W::wkbLineString => Geometry::LineString(LineString::new(points(g))),
+        W::wkbPolygon => Geometry::Polygon(polygon(g, id, 0, notes)),
+        W::wkbMultiPoint => Geometry::MultiPoint(MultiPoint(
+            (0..g.geometry_count()).map(|i| g.get_geometry(i)).filter_map(|p| points(&p).first().copied().map(Point)).collect(),
+        )),
+        W::wkbMultiLineString => {
+            Geometry::MultiLineString(MultiLineString((0..g.geometry_count()).map(|i| g.get_geometry(i)).map(|p| LineString::new(points(&p))).collect()))
+        }
+        W::wkbMultiPolygon => Geometry::MultiPolygon(MultiPolygon(
+            (0..g.geometry_count()).map(|i| g.get_geometry(i)).enumerate().map(|(i, p)| polygon(&p, id, i, notes)).collect(),
+        )),
+        W::wkbGeometryCollection => Geometry::GeometryCollection(
+            (0..g.geometry_count()).map(|i| g.get_geometry(i)).map(|p| to_geo(&p, id, notes)).collect::<std::result::Result<Vec<_>, _>>()?.into(),
+        ),
+        other => return Err(format!("geometry type {} is not supported", gdal::vector::geometry_type_to_name(other))),
+    })
+}
+
+/// The OGR type of a JSON value when it becomes a field.
+fn ogr_type(v: &Value) -> Option<OGRFieldType::Type> {
+    match v {
+        Value::Null => None,
+        Value::Bool(_) => Some(OGRFieldType::OFTInteger),
+        Value::Number(n) if n.is_f64() => Some(OGRFieldType::OFTReal),
+        Value::Number(_) => Some(OGRFieldType::OFTInteger64),
+        _ => Some(OGRFieldType::OFTString),
+    }
+}
+
+/// The schema of a set of features: keys in first-appearance order, each with
+/// the widest type its values need (Integer64 < Real < String).
+pub(crate) fn schema(features: &[Feature]) -> Vec<(String, OGRFieldType::Type)> {
+    let rank = |t| match t {
+        OGRFieldType::OFTInteger => 0,
+        OGRFieldType::OFTInteger64 => 1,
+        OGRFieldType::OFTReal => 2,
+        _ => 3,
+    };
+    let mut out: Vec<(String, Option<OGRFieldType::Type>)> = Vec::new();
+    for f in features {
+        for (k, v) in &f.properties {
+            let t = ogr_type(v);
+            match out.iter_mut().find(|(n, _)| n == k) {
+                Some((_, cur)) => {
+                    if let Some(t) = t {
+                        *cur = Some(match *cur {
+                            None => t,
+                            Some(c) if rank(t) > rank(c) => t,
+                            Some(c) => c,
+                        });
+                    }
+                }
+                None => out.push((k.clone(), t)),
+            }
+        }
+    }
+    out.into_iter().map(|(k, t)| (k, t.unwrap_or(OGRFieldType::OFTString))).collect()
+}
+
+fn driver_name(ds: &Dataset) -> String {
+    ds.driver().short_name()
+}
+
+fn layer_geometry_type(features: &[Feature]) -> W::Type {
+    let mut ty = None;
+    for g in features.iter().filter_map(|f| f.geometry.as_ref()) {
+        let t = match g {
+            Geometry::Point(_) => W::wkbPoint,
+            Geometry::MultiPoint(_) => W::wkbMultiPoint,
+            Geometry::Line(_) | Geometry::LineString(_) | Geometry::MultiLineString(_) => W::wkbMultiLineString,
+            Geometry::Polygon(_) | Geometry::MultiPolygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => {
+                W::wkbMultiPolygon
+            }
+            Geometry::GeometryCollection(_) => W::wkbGeometryCollection,
+        };
+        match ty {
+            None => ty = Some(t),
+            Some(p) if p != t => return W::wkbUnknown,
+            _ => {}
+        }
+    }
+    ty.unwrap_or(W::wkbUnknown)
+}
+
+/// Promote single geometries to the Multi- type the layer declares, as
+/// GeoPackage and Shapefile readers expect one type per layer.
+fn promote(g: &Geometry<f64>, layer_ty: W::Type) -> Geometry<f64> {
+    match (g, layer_ty) {
+        (Geometry::Polygon(p), W::wkbMultiPolygon) => Geometry::MultiPolygon(MultiPolygon(vec![p.clone()])),
+        (Geometry::LineString(l), W::wkbMultiLineString) => Geometry::MultiLineString(MultiLineString(vec![l.clone()])),
+        (Geometry::Line(l), W::wkbMultiLineString) => {
+            Geometry::MultiLineString(MultiLineString(vec![LineString::from(vec![l.start, l.end])]))
+        }
+        _ => g.clone(),
+    }
+}
+
+/// Write features to `path` with a GDAL driver, in EPSG:4326 lon/lat.
+pub(crate) fn write(path: &Path, driver: &str, layer_name: &str, features: &[Feature]) -> Result<()> {
+    quiet();
+    let drv = DriverManager::get_driver_by_name(driver).map_err(gdal_err(path, "GDALGetDriverByName"))?;
+    let mut ds = drv.create_vector_only(path).map_err(gdal_err(path, "GDALCreate"))?;
+    // One transaction where the driver has them: GeoPackage is ~100x faster so.
+    if let Ok(mut txn) = ds.start_transaction() {
+        fill(&mut txn, path, layer_name, features)?;
+        txn.commit().map_err(gdal_err(path, "GDALDatasetCommitTransaction"))?;
+    } else {
+        fill(&mut ds, path, layer_name, features)?;
+    }
+    ds.close().map_err(gdal_err(path, "GDALClose"))
+}
+
+fn fill(ds: &mut Dataset, path: &Path, layer_name: &str, features: &[Feature]) -> Result<()> {
+    let mut srs = gdal::spatial_ref::SpatialRef::from_epsg(4326).map_err(gdal_err(path, "OSRImportFromEPSG"))?;
+    srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
+    // Ids travel as a field: GIS tools renumber FIDs, and a lost id is a
+    // lost join (QGIS regenerates FIDs on export).
+    let mut fields = schema(features);
+    let write_id = !fields.iter().any(|(k, _)| k == "id");
+    if write_id {
+        fields.insert(0, ("id".to_string(), OGRFieldType::OFTString));
+    }
+    let geom_ty = layer_geometry_type(features);
+    // FlatGeobuf sorts features along a Hilbert curve for its index; keep
+    // the input order instead, as every other writer does.
+    let opts: &[&str] = if driver_name(ds) == "FlatGeobuf" { &["SPATIAL_INDEX=NO"] } else { &[] };
+    let lyr = ds
+        .create_layer(LayerOptions { name: layer_name, srs: Some(&srs), ty: geom_ty, options: Some(opts) })
+        .map_err(gdal_err(path, "GDALDatasetCreateLayer"))?;
+    let defs: Vec<(&str, OGRFieldType::Type)> = fields.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+    lyr.create_defn_fields(&defs).map_err(gdal_err(path, "OGR_L_CreateField"))?;
+    for f in features {
+        let mut of = OgrFeature::new(lyr.defn()).map_err(gdal_err(path, "OGR_F_Create"))?;
+        for (i, (k, t)) in fields.iter().enumerate() {
+            if write_id && i == 0 {
+                of.set_field_string(0, &f.id).map_err(gdal_err(path, "OGR_F_SetField"))?;
+                continue;
+            }
+            let Some(v) = f.properties.get(k) else { continue };
+            let r = match (v, *t) {
+                (Value::Null, _) => of.set_field_null(i),
+                (Value::Bool(b), OGRFieldType::OFTInteger) => of.set_field_integer(i, *b as i32),
+                (Value::Number(n), OGRFieldType::OFTInteger64) => of.set_field_integer64(i, n.as_i64().unwrap_or_default()),
+                (Value::Number(n), OGRFieldType::OFTReal) => of.set_field_double(i, n.as_f64().unwrap_or(f64::NAN)),
+                (Value::String(s), _) => of.set_field_string(i, s),
+                (other, _) => of.set_field_string(i, &other.to_string()),
+            };
+            r.map_err(gdal_err(path, "OGR_F_SetField"))?;
+        }
+        if let Some(g) = &f.geometry {
+            let og = promote(g, geom_ty).to_gdal().map_err(gdal_err(path, "OGR_G_CreateGeometry"))?;
+            of.set_geometry(og).map_err(gdal_err(path, "OGR_F_SetGeometry"))?;
+        }
+        of.create(&lyr).map_err(gdal_err(path, "OGR_L_CreateFeature"))?;
+    }
+    Ok(())
+}

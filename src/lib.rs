@@ -1,0 +1,34 @@
+//! # delimit
+//!
+//! Measured geometry for land-boundary delimitation: the legal basis against
+//! de facto control, stated with provenance and never with a side.
+//!
+//! Everything is held in EPSG:4326 lon/lat and measured geodesically on the
+//! WGS 84 ellipsoid; any other CRS is transformed on load with one recorded
+//! PROJ operation.
+//!
+//! ## Catalog
+//!
+//! **Data model**
+//! - [`layer`]: features with a stable id, a role (legal, control, …) and provenance.
+//! - [`error`]: typed errors, each with its exit-code class and a hint.
+//!
+//! **Input and output**
+//! - [`io`]: GeoJSON natively, every other OGR format through GDAL; atomic writes.
+//! - [`crs`]: choosing, recording and applying the PROJ operation to WGS 84.
+//!
+//! **Capabilities**
+//! - [`info`]: what a file holds: layers, counts, types, CRS, extent, fields.
+//! - [`check`]: geometry validity, coordinate sanity and the partition test for a legal basis.
+//! - [`measure`]: geodesic area, perimeter and length.
+
+pub mod check;
+pub mod crs;
+pub mod error;
+pub mod info;
+pub mod io;
+pub mod layer;
+pub mod measure;
+
+pub use error::{Error, ErrorClass, Result};
+pub use layer::{Feature, Layer, Role};

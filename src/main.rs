@@ -1,0 +1,7 @@
+//! The `delimit` binary: parse, run, map the outcome to an exit code.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -1,0 +1,10 @@
+//! All integration tests build into one binary (ripgrep's layout): faster to
+//! link, one place for helpers.
+
+mod util;
+
+mod check;
+mod crs;
+mod formats;
+mod info;
+mod malformed;
