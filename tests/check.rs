@@ -83,3 +83,19 @@ fn control_overlap_between_controllers_is_contested_not_an_error() {
     assert_eq!(v["problems"][0]["code"], "contested_control");
     assert_eq!(v["problems"][0]["severity"], "warning");
 }
+
+#[test]
+fn a_narrow_overlap_is_a_sliver_warning_with_its_width() {
+    let (code, v) = check_json("sliver");
+    assert_eq!(code, 0, "slivers are warnings: {v}");
+    let p = &v["problems"][0];
+    assert_eq!(p["code"], "dual_claim_sliver");
+    assert_eq!(p["severity"], "warning");
+    // 0.0003° of longitude at 40°N is 25.6 m.
+    let w = p["width_m"].as_f64().unwrap();
+    assert!((w - 25.6).abs() < 1.0, "{w}");
+    // A tolerance below its width makes it a real dual claim.
+    let r = run(delimit().args(["check", "--role", "legal", "--json", "--tolerance-m", "10"]).arg(fixture("check/sliver/legal.geojson")));
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("\"code\": \"dual_claim\""), "{}", r.stdout);
+}

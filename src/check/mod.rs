@@ -39,7 +39,13 @@ pub struct Problem {
     pub location: Option<[f64; 2]>,
     /// Geodesic area in km², for overlaps and gaps.
     pub area_km2: Option<f64>,
+    /// Estimated width in metres (largest inscribed circle), for overlaps and gaps.
+    pub width_m: Option<f64>,
 }
+
+/// Default sliver tolerance: 1:100k sheets are good to about 50–70 m, and
+/// two digitisations of one line each carry that error.
+pub const DEFAULT_TOLERANCE_M: f64 = 100.0;
 
 /// Options for [`check_layer`].
 #[derive(Debug, Clone)]
@@ -52,6 +58,9 @@ pub struct CheckOptions {
     /// can leave slivers of a few mm² where edges are shared; 1 m² is far
     /// below any map's accuracy and far above that noise.
     pub min_area_m2: f64,
+    /// Overlaps and gaps narrower than this (metres, largest inscribed
+    /// circle) are digitising slivers: reported as warnings, never dropped.
+    pub tolerance_m: f64,
 }
 
 impl CheckOptions {
@@ -62,6 +71,7 @@ impl CheckOptions {
             role,
             key_field: names.key_for(role).map(|(f, _)| f.to_string()),
             min_area_m2: 1.0,
+            tolerance_m: DEFAULT_TOLERANCE_M,
         }
     }
 }
@@ -123,6 +133,7 @@ pub fn check_layer(layer: &Layer, opts: &CheckOptions) -> Report {
             message: n.message.clone(),
             location: n.location,
             area_km2: None,
+            width_m: None,
         });
     }
     let mut seen = std::collections::HashMap::new();
@@ -136,6 +147,7 @@ pub fn check_layer(layer: &Layer, opts: &CheckOptions) -> Report {
                 message: format!("id `{}` is used by features at positions {} and {}", f.id, first + 1, f.index + 1),
                 location: None,
                 area_km2: None,
+                width_m: None,
             });
         }
         if let Some(g) = &f.geometry {
@@ -157,6 +169,7 @@ pub fn check_layer(layer: &Layer, opts: &CheckOptions) -> Report {
                     message: "overlaps and gaps between units were not computed, because some geometries are invalid; fix those first".into(),
                     location: None,
                     area_km2: None,
+                    width_m: None,
                 });
             }
         }

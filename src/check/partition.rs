@@ -60,9 +60,16 @@ pub(super) fn check(layer: &Layer, opts: &CheckOptions, out: &mut Vec<Problem>) 
             }
             let (fa, fb) = (units[a].0, units[b].0);
             let (ka, kb) = (key(fa), key(fb));
+            let width = common.0.iter().map(|p| measure::width_m(p, 1.0)).fold(0.0, f64::max);
+            let sliver = width < opts.tolerance_m;
             let (code, severity, what) = match opts.role {
+                Role::Legal if ka != kb && sliver => {
+                    ("dual_claim_sliver", Severity::Warning, format!("sliver: {ka} and {kb} both hold"))
+                }
                 Role::Legal if ka != kb => ("dual_claim", Severity::Error, format!("dual claim: {ka} and {kb} both hold")),
+                Role::Legal if sliver => ("overlap_sliver", Severity::Warning, format!("sliver: two {ka} units overlap on")),
                 Role::Legal => ("overlap", Severity::Error, format!("two {ka} units overlap on")),
+                // Overlapping controllers are a finding, not a defect: never an error, never hidden.
                 _ if ka != kb => (
                     "contested_control",
                     Severity::Warning,
@@ -75,9 +82,10 @@ pub(super) fn check(layer: &Layer, opts: &CheckOptions, out: &mut Vec<Problem>) 
                 severity,
                 feature: layer.features[fa].id.clone(),
                 other: Some(layer.features[fb].id.clone()),
-                message: format!("{what} {:.6} km²", area / 1e6),
+                message: format!("{what} {:.6} km², at most {width:.0} m wide", area / 1e6),
                 location: largest(&common).and_then(|p| p.interior_point()).map(|p| [p.x(), p.y()]),
                 area_km2: Some(area / 1e6),
+                width_m: Some(width),
             })
         })
         .collect();
@@ -95,14 +103,21 @@ pub(super) fn check(layer: &Layer, opts: &CheckOptions, out: &mut Vec<Problem>) 
             if area <= opts.min_area_m2 {
                 continue;
             }
+            let width = measure::width_m(&hole, 1.0);
+            let (code, severity, what) = if width < opts.tolerance_m {
+                ("gap_sliver", Severity::Warning, "a sliver gap")
+            } else {
+                ("gap", Severity::Error, "a gap")
+            };
             out.push(Problem {
-                code: "gap",
-                severity: Severity::Error,
+                code,
+                severity,
                 feature: String::new(),
                 other: None,
-                message: format!("a gap of {:.6} km² between units belongs to no unit", area / 1e6),
+                message: format!("{what} of {:.6} km², {width:.0} m wide, between units belongs to no unit", area / 1e6),
                 location: hole.interior_point().map(|p| [p.x(), p.y()]),
                 area_km2: Some(area / 1e6),
+                width_m: Some(width),
             });
         }
     }

@@ -19,6 +19,7 @@ fn problem(code: &'static str, severity: Severity, id: &str, message: String, at
         message,
         location: at.map(|c| [c.x, c.y]),
         area_km2: None,
+        width_m: None,
     }
 }
 
@@ -263,6 +264,7 @@ fn parts_overlap(id: &str, parts: &[Polygon<f64>], min_area_m2: f64, out: &mut V
                     common.interior_point().map(|p| p.0),
                 );
                 p.area_km2 = Some(area / 1e6);
+                p.width_m = Some(common.0.iter().map(|p| measure::width_m(p, 1.0)).fold(0.0, f64::max));
                 out.push(p);
             }
         }

@@ -24,6 +24,10 @@ pub(crate) struct Args {
     /// Overlaps and gaps smaller than this (m²) are not reported.
     #[arg(long, value_name = "M2", default_value_t = 1.0)]
     min_area_m2: f64,
+    /// Overlaps and gaps narrower than this (metres) are digitising slivers:
+    /// reported as warnings. 1:100k sheets are good to about 50–70 m.
+    #[arg(long, value_name = "M", default_value_t = delimit::check::DEFAULT_TOLERANCE_M)]
+    tolerance_m: f64,
     #[command(flatten)]
     input: InputArgs,
     #[command(flatten)]
@@ -35,13 +39,15 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     args.output.preflight(&[&args.file])?;
-    if !(args.min_area_m2 >= 0.0) {
-        return Err(delimit::Error::Usage {
-            option: "--min-area-m2".into(),
-            message: format!("{} is not a non-negative number", args.min_area_m2),
-            hint: None,
+    for (option, v) in [("--min-area-m2", args.min_area_m2), ("--tolerance-m", args.tolerance_m)] {
+        if !(v >= 0.0 && v.is_finite()) {
+            return Err(delimit::Error::Usage {
+                option: option.into(),
+                message: format!("{v} is not a non-negative number"),
+                hint: None,
+            }
+            .into());
         }
-        .into());
     }
     let layer = delimit::io::read_layer(&args.file, &args.input.read_options(Some(args.role))?)?;
     let fields = args.input.fields();
@@ -49,6 +55,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         role: args.role,
         key_field: fields.key_for(args.role).map(|(f, _)| f.to_string()),
         min_area_m2: args.min_area_m2,
+        tolerance_m: args.tolerance_m,
     };
     let report = check_layer(&layer, &opts);
 
@@ -65,6 +72,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 props.insert("other".into(), p.other.clone().into());
                 props.insert("message".into(), p.message.clone().into());
                 props.insert("area_km2".into(), p.area_km2.into());
+                props.insert("width_m".into(), p.width_m.into());
                 Ok(Feature {
                     id: format!("problem-{}", i + 1),
                     index: i,
