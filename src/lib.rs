@@ -16,12 +16,15 @@
 //! **Input and output**
 //! - [`io`]: GeoJSON natively, every other OGR format through GDAL; atomic writes.
 //! - [`crs`]: choosing, recording and applying the PROJ operation to WGS 84.
+//! - [`sample`]: the bundled Armenia–Azerbaijan sample, embedded in the binary.
 //!
 //! **Capabilities**
 //! - [`info`]: what a file holds: layers, counts, types, CRS, extent, fields.
 //! - [`check`]: geometry validity, coordinate sanity and the partition test for a legal basis.
 //! - [`measure`]: geodesic area, perimeter and length.
+//! - [`boundary`]: the edges two units share, merged into lines.
 
+pub mod boundary;
 pub mod check;
 pub mod crs;
 pub mod error;
@@ -29,6 +32,7 @@ pub mod info;
 pub mod io;
 pub mod layer;
 pub mod measure;
+pub mod sample;
 
 pub use error::{Error, ErrorClass, Result};
 pub use layer::{Feature, Layer, Role};

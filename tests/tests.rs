@@ -5,6 +5,7 @@ mod util;
 
 mod check;
 mod crs;
+mod data;
 mod formats;
 mod info;
 mod malformed;

@@ -3,6 +3,7 @@
 
 mod args;
 mod check;
+mod data;
 mod info;
 
 use std::io::Write;
@@ -28,6 +29,8 @@ enum Command {
     Info(info::Args),
     /// Check a layer's geometry, and for a legal basis, that it is a partition.
     Check(check::Args),
+    /// Show or export the sample data embedded in the binary.
+    Data(data::Args),
 }
 
 /// What a subcommand returns: success, or "ran, but found errors in the data".
@@ -48,6 +51,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Info(a) => info::run(a),
         Command::Check(a) => check::run(a),
+        Command::Data(a) => data::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -120,6 +120,21 @@ pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
     finish(path, raw, sha256, opts)
 }
 
+/// Read GeoJSON held in memory (the embedded sample); `label` stands in for
+/// the path in messages and provenance.
+///
+/// ```
+/// use delimit::io::{read_geojson_bytes, ReadOptions};
+/// let l = read_geojson_bytes("mem.geojson".as_ref(),
+///     br#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[45,40]}}"#,
+///     &ReadOptions::default()).unwrap();
+/// assert_eq!(l.provenance.path, "mem.geojson");
+/// ```
+pub fn read_geojson_bytes(label: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Layer> {
+    let raw = geojson::parse(label, bytes, &stem(label))?;
+    finish(label, raw, sha256_hex(bytes), opts)
+}
+
 fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Result<Layer> {
     let (source_crs, crs_from) = match (&opts.src_crs, &raw.declared_crs) {
         (Some(c), _) => (c.clone(), "--src-crs"),
