@@ -121,6 +121,18 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// An input cannot be overlaid as it stands.
+    #[error("{}: {message}", path.display())]
+    InvalidInput { path: PathBuf, message: String, hint: String },
+
+    /// The overlay of one unit failed (i_overlay panicked); names the features.
+    #[error("overlay of unit {unit} failed (with {}): {message}", others.join(", "))]
+    Overlay { unit: String, others: Vec<String>, message: String },
+
+    /// The pieces of a unit do not add up to it: a wrong answer, refused.
+    #[error("conservation check failed for {unit}: {message}")]
+    Conservation { unit: String, message: String },
+
     /// An option value is out of its domain.
     #[error("invalid value for {option}: {message}")]
     Usage { option: String, message: String, hint: Option<String> },
@@ -134,7 +146,9 @@ impl Error {
     /// Input error (exit 2) or processing failure (exit 1).
     pub fn class(&self) -> ErrorClass {
         match self {
-            Error::Proj { .. } | Error::Write { .. } => ErrorClass::Processing,
+            Error::Proj { .. } | Error::Write { .. } | Error::Overlay { .. } | Error::Conservation { .. } => {
+                ErrorClass::Processing
+            }
             _ => ErrorClass::Input,
         }
     }
@@ -169,7 +183,9 @@ impl Error {
             Error::Crs { .. } => {
                 Some("give it as AUTHORITY:CODE (e.g. EPSG:28408), a PROJ string or WKT".into())
             }
-            Error::CrsMismatch { hint, .. } => Some(hint.clone()),
+            Error::CrsMismatch { hint, .. } | Error::InvalidInput { hint, .. } => Some(hint.clone()),
+            Error::Overlay { .. } => Some("try --repair; if it persists, please report it with the two features".into()),
+            Error::Conservation { .. } => Some("this is a bug in delimit, not in your data: please report it with the unit".into()),
             Error::OutputExists { .. } => Some("pass --force to replace it".into()),
             Error::OutputIsInput { .. } => {
                 Some("inputs are never overwritten, even with --force; choose another path".into())

@@ -23,6 +23,7 @@
 //! - [`check`]: geometry validity, coordinate sanity and the partition test for a legal basis.
 //! - [`measure`]: geodesic area, perimeter and length.
 //! - [`boundary`]: the edges two units share, merged into lines.
+//! - [`overlay`]: `gaps`, the legal × control overlay with its classes and conservation check.
 
 pub mod boundary;
 pub mod check;
@@ -32,6 +33,7 @@ pub mod info;
 pub mod io;
 pub mod layer;
 pub mod measure;
+pub mod overlay;
 pub mod sample;
 
 pub use error::{Error, ErrorClass, Result};

@@ -95,3 +95,17 @@ pub(crate) fn crs_line(p: &delimit::layer::Provenance) -> String {
         }
     }
 }
+
+/// Load a file for a role, or the embedded sample file when none is given.
+pub(crate) fn load_or_sample(
+    path: Option<&std::path::Path>,
+    sample: &str,
+    role: Role,
+    input: &InputArgs,
+) -> delimit::Result<delimit::Layer> {
+    let opts = input.read_options(Some(role))?;
+    match path {
+        Some(p) => delimit::io::read_layer(p, &opts),
+        None => delimit::sample::load(sample, &ReadOptions { src_crs: None, format: None, layer: None, ..opts }),
+    }
+}

@@ -4,6 +4,7 @@
 mod args;
 mod check;
 mod data;
+mod gaps;
 mod info;
 
 use std::io::Write;
@@ -29,6 +30,8 @@ enum Command {
     Info(info::Args),
     /// Check a layer's geometry, and for a legal basis, that it is a partition.
     Check(check::Args),
+    /// Find every area legally of one party and held by another.
+    Gaps(gaps::Args),
     /// Show or export the sample data embedded in the binary.
     Data(data::Args),
 }
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
         Command::Info(a) => info::run(a),
         Command::Check(a) => check::run(a),
         Command::Data(a) => data::run(a),
+        Command::Gaps(a) => gaps::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

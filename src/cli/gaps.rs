@@ -1,0 +1,198 @@
+//! `delimit gaps`
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args as ClapArgs;
+use delimit::layer::{Feature, Role};
+use delimit::overlay::{Class, Gap, GapsOptions, GapsResult, gaps};
+use serde_json::{Value, json};
+
+use super::Outcome;
+use super::args::{InputArgs, OutputArgs, load_or_sample};
+
+/// Find every area legally of one party and held by another.
+///
+/// Overlays the legal basis with the control layer and classifies every
+/// piece: held_by_other (the gaps), contested_control, unassigned,
+/// outside_basis, and with --all held_by_owner. With no inputs it runs on
+/// the embedded sample.
+#[derive(Debug, ClapArgs)]
+pub(crate) struct Args {
+    /// Legal basis (polygons with an owner field). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    legal: Option<PathBuf>,
+    /// De facto control (polygons with a controller field). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    control: Option<PathBuf>,
+    /// Settlements (points with a name field). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    settlements: Option<PathBuf>,
+    /// Pieces narrower than this (metres) are flagged as slivers (never
+    /// dropped). Default: the inputs' positional_accuracy_m, else 100.
+    #[arg(long, value_name = "M")]
+    tolerance_m: Option<f64>,
+    /// Also write held_by_owner pieces.
+    #[arg(long)]
+    all: bool,
+    /// Repair invalid inputs (snap to the overlay grid, self-union) instead of refusing them.
+    #[arg(long)]
+    repair: bool,
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Machine-readable summary on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(args: Args) -> Result<Outcome> {
+    let inputs: Vec<&std::path::Path> =
+        [&args.legal, &args.control, &args.settlements].into_iter().flatten().map(PathBuf::as_path).collect();
+    args.output.preflight(&inputs)?;
+    if let Some(t) = args.tolerance_m {
+        if !(t >= 0.0 && t.is_finite()) {
+            return Err(delimit::Error::Usage { option: "--tolerance-m".into(), message: format!("{t} is not a non-negative number"), hint: None }.into());
+        }
+    }
+    let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input)?;
+    let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input)?;
+    let settlements = load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input)?;
+
+    let opts = GapsOptions {
+        owner_field: args.input.owner_field.clone(),
+        controller_field: args.input.controller_field.clone(),
+        name_field: args.input.name_field.clone(),
+        tolerance_m: args.tolerance_m,
+        repair: args.repair,
+        ..GapsOptions::default()
+    };
+    let spinner = std::io::stderr().is_terminal().then(|| {
+        let s = indicatif::ProgressBar::new_spinner().with_message("overlaying legal basis and control…");
+        // Shown only if the run takes more than a second.
+        s.enable_steady_tick(std::time::Duration::from_millis(1000));
+        s
+    });
+    let result = gaps(&legal, &control, Some(&settlements), &opts)?;
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+
+    let provenance = json!({
+        "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
+        "inputs": [legal.provenance, control.provenance, settlements.provenance],
+        "tolerance_m": result.tolerance_m,
+        "tolerance_from": result.tolerance_from,
+    });
+    let written: Vec<&Gap> = result.gaps.iter().filter(|g| args.all || g.class != Class::HeldByOwner).collect();
+    if let Some(path) = &args.output.output {
+        let features: Vec<Feature> = written.iter().enumerate().map(|(i, g)| to_feature(i, g)).collect();
+        let mut w = args.output.write_options();
+        w.geojson.metadata = Some(provenance.clone());
+        delimit::io::write_layer(path, "gaps", &features, &inputs, &w)?;
+    }
+    let summary = summary(&result);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let v = json!({ "summary": summary, "provenance": provenance, "features_written": written.len() });
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        print_table(&mut out, &summary, &result, &legal, &control)?;
+    }
+    Ok(Outcome::Ok)
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let k = 10f64.powi(places);
+    (x * k).round() / k + 0.0
+}
+
+fn to_feature(i: usize, g: &Gap) -> Feature {
+    let mut p = serde_json::Map::new();
+    p.insert("id".into(), g.id.clone().into());
+    p.insert("class".into(), g.class.as_str().into());
+    p.insert("owner".into(), g.owner.clone().into());
+    p.insert("controller".into(), g.controller.clone().into());
+    p.insert("legal_unit".into(), g.legal_unit.clone().into());
+    p.insert("control_ids".into(), g.control_ids.join(", ").into());
+    p.insert("control_source".into(), g.control_source.clone().into());
+    p.insert("as_of".into(), g.as_of.clone().into());
+    p.insert("area_km2".into(), round(g.area_m2 / 1e6, 6).into());
+    p.insert("perimeter_km".into(), round(g.perimeter_m / 1e3, 4).into());
+    p.insert("depth_m".into(), g.depth_m.map(|d| round(d, 1)).into());
+    p.insert("width_m".into(), round(g.width_m, 1).into());
+    p.insert("settlements".into(), g.settlements.join("; ").into());
+    p.insert("sliver".into(), g.sliver.into());
+    Feature { id: g.id.clone(), index: i, geometry: Some(g.geometry.clone().into()), properties: p }
+}
+
+/// Per owner → controller and class: count and km², gaps and slivers apart.
+fn summary(r: &GapsResult) -> Value {
+    let mut rows: BTreeMap<(Class, String, String), [f64; 4]> = BTreeMap::new();
+    for g in &r.gaps {
+        let e = rows
+            .entry((g.class, g.owner.clone().unwrap_or_else(|| "-".into()), g.controller.clone().unwrap_or_else(|| "-".into())))
+            .or_default();
+        let k = if g.sliver { 2 } else { 0 };
+        e[k] += 1.0;
+        e[k + 1] += g.area_m2 / 1e6;
+    }
+    let worst = |layer: &str| {
+        r.conservation.iter().filter(|c| c.layer == layer).fold((0.0f64, 0.0f64), |(p, g), c| (p.max(c.planar_rel), g.max(c.geodesic_rel)))
+    };
+    let (lp, lg) = worst("legal");
+    let (cp, cg) = worst("control");
+    json!({
+        "rows": rows.iter().map(|((class, owner, controller), v)| json!({
+            "class": class.as_str(), "owner": owner, "controller": controller,
+            "features": v[0] as u64, "km2": round(v[1], 6), "sliver_features": v[2] as u64, "sliver_km2": round(v[3], 6),
+        })).collect::<Vec<_>>(),
+        "conservation": {
+            "legal_units": r.conservation.iter().filter(|c| c.layer == "legal").count(),
+            "control_polygons": r.conservation.iter().filter(|c| c.layer == "control").count(),
+            "max_planar_rel": lp.max(cp), "max_geodesic_rel": lg.max(cg),
+            "planar_tolerance": delimit::overlay::PLANAR_TOLERANCE, "geodesic_tolerance": delimit::overlay::GEODESIC_TOLERANCE,
+        },
+        "tolerance_m": r.tolerance_m,
+        "tolerance_from": r.tolerance_from,
+        "legal_slivers": r.legal_slivers.len(),
+    })
+}
+
+fn print_table(out: &mut impl Write, s: &Value, r: &GapsResult, legal: &delimit::Layer, control: &delimit::Layer) -> std::io::Result<()> {
+    writeln!(out, "legal:   {}  ({} units, sha256 {})", legal.provenance.path, legal.features.len(), &legal.provenance.sha256[..12])?;
+    writeln!(out, "control: {}  ({} polygons, sha256 {})", control.provenance.path, control.features.len(), &control.provenance.sha256[..12])?;
+    writeln!(out, "sliver tolerance: {} m ({})", r.tolerance_m, r.tolerance_from)?;
+    writeln!(out)?;
+    writeln!(out, "{:<18} {:<6} {:<10} {:>8} {:>14} {:>8} {:>12}", "class", "owner", "controller", "features", "km²", "slivers", "sliver km²")?;
+    for row in s["rows"].as_array().into_iter().flatten() {
+        writeln!(
+            out,
+            "{:<18} {:<6} {:<10} {:>8} {:>14.6} {:>8} {:>12.6}",
+            row["class"].as_str().unwrap_or_default(),
+            row["owner"].as_str().unwrap_or_default(),
+            row["controller"].as_str().unwrap_or_default(),
+            row["features"],
+            row["km2"].as_f64().unwrap_or_default(),
+            row["sliver_features"],
+            row["sliver_km2"].as_f64().unwrap_or_default()
+        )?;
+    }
+    let c = &s["conservation"];
+    writeln!(out)?;
+    writeln!(
+        out,
+        "conservation: {} legal units and {} control polygons add up; worst deviation {:.1e} planar (limit {:e}), {:.1e} geodesic (limit {:e})",
+        c["legal_units"], c["control_polygons"],
+        c["max_planar_rel"].as_f64().unwrap_or_default(), delimit::overlay::PLANAR_TOLERANCE,
+        c["max_geodesic_rel"].as_f64().unwrap_or_default(), delimit::overlay::GEODESIC_TOLERANCE
+    )?;
+    if !r.legal_slivers.is_empty() {
+        writeln!(out, "note: {} sliver overlap(s) in the legal basis are counted in both units (see `delimit check --role legal`)", r.legal_slivers.len())?;
+    }
+    Ok(())
+}

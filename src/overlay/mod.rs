@@ -1,0 +1,643 @@
+//! `gaps`: the overlay of a legal basis and a control layer, classifying
+//! every square metre of their union as held by its owner, held by another
+//! party, unassigned, outside the legal basis, or contested.
+//!
+//! # Method
+//! 1. Each polygon is covered by quadtree cells (`ST_Subdivide`-like) and
+//!    the control cells are bulk-loaded into an R-tree; the legal cells
+//!    query it for candidates.
+//! 2. Each legal unit is cut on one integer grid shared by all its
+//!    operations: first the area where controllers overlap (contested), then
+//!    each controller's area in turn, each split taken from one i_overlay
+//!    graph, so the two halves tile what was left exactly. What remains is
+//!    unassigned. Control polygons are cut by the legal units the same way;
+//!    what remains is outside the basis.
+//! 3. Conservation is checked per unit: the pieces' areas must add up to
+//!    the unit's, to 1e-9 relative (planar) and 1e-6 (geodesic).
+//!
+//! Units are processed in parallel; results are collected in input order,
+//! so the output is the same for any number of threads.
+
+mod grid;
+mod index;
+mod split;
+
+use std::collections::BTreeMap;
+
+use geo::{BoundingRect, Contains, Geometry, InteriorPoint, Intersects, MultiLineString, MultiPolygon, Point, Polygon, Rect};
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::boundary::shared_edges;
+use crate::check::{CheckOptions, Severity, check_layer};
+use crate::error::{Error, Result};
+use crate::layer::{Layer, Role};
+use crate::measure;
+use grid::{Grid, IntShapes};
+
+/// What a piece of the union is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    /// Legally of the owner, held by another party: a gap.
+    HeldByOther,
+    /// Two or more controllers claim to hold it.
+    ContestedControl,
+    /// Legally of the owner and held by it.
+    HeldByOwner,
+    /// Legal area that no control polygon covers.
+    Unassigned,
+    /// Control area outside every legal unit.
+    OutsideBasis,
+}
+
+impl Class {
+    /// The name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::HeldByOther => "held_by_other",
+            Class::ContestedControl => "contested_control",
+            Class::HeldByOwner => "held_by_owner",
+            Class::Unassigned => "unassigned",
+            Class::OutsideBasis => "outside_basis",
+        }
+    }
+}
+
+/// Options for [`gaps`].
+#[derive(Debug, Clone)]
+pub struct GapsOptions {
+    /// Field holding the legal owner.
+    pub owner_field: String,
+    /// Field holding the controller.
+    pub controller_field: String,
+    /// Field holding the control date.
+    pub as_of_field: String,
+    /// Field holding the control source.
+    pub source_field: String,
+    /// Field holding the settlement name.
+    pub name_field: String,
+    /// Sliver width in metres; `None` takes it from the inputs'
+    /// `positional_accuracy_m` property, else 100 m.
+    pub tolerance_m: Option<f64>,
+    /// Repair inputs (snap to the grid and self-union) instead of refusing
+    /// invalid geometry.
+    pub repair: bool,
+}
+
+impl Default for GapsOptions {
+    fn default() -> Self {
+        let f = crate::layer::FieldNames::default();
+        GapsOptions {
+            owner_field: f.owner,
+            controller_field: f.controller,
+            as_of_field: f.as_of,
+            source_field: f.source,
+            name_field: f.name,
+            tolerance_m: None,
+            repair: false,
+        }
+    }
+}
+
+/// One output piece.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gap {
+    /// Stable id: a hash of class, legal unit, controller and an interior
+    /// point; unchanged when unrelated features change.
+    pub id: String,
+    /// Its class.
+    pub class: Class,
+    /// Legal owner (none outside the basis).
+    pub owner: Option<String>,
+    /// Controller; contested pieces list every controller, joined by `|`.
+    pub controller: Option<String>,
+    /// Id of the legal unit.
+    pub legal_unit: Option<String>,
+    /// Ids of the control polygons involved.
+    pub control_ids: Vec<String>,
+    /// Their `source` values, distinct, in order.
+    pub control_source: Option<String>,
+    /// Their `as_of` values, distinct, in order.
+    pub as_of: Option<String>,
+    /// Geodesic area, m².
+    pub area_m2: f64,
+    /// Geodesic perimeter, m.
+    pub perimeter_m: f64,
+    /// For `held_by_other`: the farthest any point lies from the owner's
+    /// legal boundary with the controller, m.
+    pub depth_m: Option<f64>,
+    /// Largest inscribed circle's diameter, m.
+    pub width_m: f64,
+    /// Names of the settlements inside.
+    pub settlements: Vec<String>,
+    /// Narrower than the tolerance: a digitising sliver.
+    pub sliver: bool,
+    /// The piece.
+    #[serde(skip)]
+    pub geometry: Polygon<f64>,
+}
+
+/// How well one unit's pieces add up to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conservation {
+    /// `legal` or `control`.
+    pub layer: &'static str,
+    /// Feature id.
+    pub unit: String,
+    /// The unit's geodesic area, m².
+    pub area_m2: f64,
+    /// Relative difference, planar frame (lon/lat degrees on the overlay grid).
+    pub planar_rel: f64,
+    /// Relative difference, geodesic.
+    pub geodesic_rel: f64,
+}
+
+/// The outcome of [`gaps`].
+#[derive(Debug, Clone, Serialize)]
+pub struct GapsResult {
+    /// Every piece, by legal unit then control polygon, in input order.
+    pub gaps: Vec<Gap>,
+    /// Per unit.
+    pub conservation: Vec<Conservation>,
+    /// Sliver tolerance used, m.
+    pub tolerance_m: f64,
+    /// Where it came from.
+    pub tolerance_from: String,
+    /// Legal overlaps narrower than the tolerance, counted in both units.
+    pub legal_slivers: Vec<crate::check::Problem>,
+}
+
+/// Relative tolerances of the conservation check.
+pub const PLANAR_TOLERANCE: f64 = 1e-9;
+/// Geodesic: the overlay grid moves vertices by up to half a step.
+pub const GEODESIC_TOLERANCE: f64 = 1e-6;
+
+fn multipolygon(g: Option<&Geometry<f64>>) -> MultiPolygon<f64> {
+    match g {
+        Some(Geometry::Polygon(p)) => MultiPolygon(vec![p.clone()]),
+        Some(Geometry::MultiPolygon(m)) => m.clone(),
+        _ => MultiPolygon(vec![]),
+    }
+}
+
+fn union_rect(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> Option<Rect<f64>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(Rect::new(
+            geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+            geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+        )),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Refuse invalid geometry (or repair it), and a legal basis with real dual claims.
+fn validate(layer: &Layer, role: Role, opts: &GapsOptions, tolerance_m: f64) -> Result<Vec<crate::check::Problem>> {
+    let key = match role {
+        Role::Legal => opts.owner_field.clone(),
+        _ => opts.controller_field.clone(),
+    };
+    let copts = CheckOptions { role, key_field: Some(key), min_area_m2: 1.0, tolerance_m };
+    let report = check_layer(layer, &copts);
+    // Holes between legal units are not a defect for the overlay: control
+    // over them comes out as outside_basis. Broken rings and real dual
+    // claims are: areas over them mean nothing.
+    let errors: Vec<&crate::check::Problem> =
+        report.problems.iter().filter(|p| p.severity == Severity::Error && p.code != "gap").collect();
+    if let Some(first) = errors.first() {
+        let at = first.location.map(|[x, y]| format!(" at lon {x:.6} lat {y:.6}")).unwrap_or_default();
+        let (what, hint) = match first.code {
+            "dual_claim" | "overlap" => (
+                "the legal basis is not a partition",
+                format!("two legal units overlap by more than the {tolerance_m} m sliver tolerance; fix the legal layer (see `delimit check --role legal`), or raise --tolerance-m if it is a digitising difference"),
+            ),
+            _ => (
+                "invalid geometry",
+                "run `delimit check` for every problem, or pass --repair to snap the inputs to the overlay grid and self-union them".to_string(),
+            ),
+        };
+        return Err(Error::InvalidInput {
+            path: layer.provenance.path.clone().into(),
+            message: format!(
+                "{what}: {} error(s); first: [{}] {}{at}: {}",
+                errors.len(),
+                first.feature,
+                first.code,
+                first.message
+            ),
+            hint,
+        });
+    }
+    Ok(report.problems.into_iter().filter(|p| p.code == "dual_claim_sliver" || p.code == "overlap_sliver").collect())
+}
+
+/// Snap to a fine grid and self-union each polygon: removes self-
+/// intersections, spikes and duplicate vertices.
+fn repair(layer: &mut Layer) {
+    for f in &mut layer.features {
+        let m = multipolygon(f.geometry.as_ref());
+        let Some(bb) = m.bounding_rect() else { continue };
+        let g = Grid::for_rect(bb);
+        let fixed = split::union(&g.shapes(&m));
+        f.geometry = Some(Geometry::MultiPolygon(MultiPolygon(g.polygons(&fixed))));
+    }
+}
+
+/// Sliver tolerance: given, or from the inputs' stated accuracy, or 100 m.
+fn tolerance(legal: &Layer, control: &Layer, given: Option<f64>) -> (f64, String) {
+    if let Some(t) = given {
+        return (t, "--tolerance-m".into());
+    }
+    let stated = |l: &Layer| {
+        l.features
+            .iter()
+            .filter_map(|f| f.properties.get("positional_accuracy_m").and_then(serde_json::Value::as_f64))
+            .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))))
+    };
+    match (stated(legal), stated(control)) {
+        (Some(a), Some(b)) => ((a * a + b * b).sqrt(), format!("inputs' positional_accuracy_m ({a} m and {b} m, combined)")),
+        (Some(a), None) | (None, Some(a)) => (a, "one input's positional_accuracy_m".into()),
+        (None, None) => (crate::check::DEFAULT_TOLERANCE_M, "default (1:100k map accuracy)".into()),
+    }
+}
+
+struct Unit {
+    id: String,
+    key: String,
+    geom: MultiPolygon<f64>,
+    bbox: Option<Rect<f64>>,
+}
+
+/// Longest edge fed to the overlay, in degrees (about 1.1 km).
+///
+/// The overlay cuts edges as straight lines in lon/lat (as GEOS and PostGIS
+/// geometry do), while areas are measured along geodesics. Cutting a long
+/// edge (a 7° clip-box edge, say) moves its geodesic by kilometres and the
+/// area by square kilometres; on edges this short, a cut changes the area
+/// by a few m² at most. Shared edges densify identically on both sides.
+pub const DENSIFY_DEG: f64 = 0.01;
+
+fn units(layer: &Layer, key: &str) -> Vec<Unit> {
+    use geo::{Densify, Euclidean};
+    layer
+        .features
+        .iter()
+        .map(|f| {
+            let geom = Euclidean.densify(&multipolygon(f.geometry.as_ref()), DENSIFY_DEG);
+            Unit { id: f.id.clone(), key: f.text(key).unwrap_or_default(), bbox: geom.bounding_rect(), geom }
+        })
+        .collect()
+}
+
+/// A raw piece before its attributes are measured.
+struct RawPiece {
+    class: Class,
+    unit: Option<usize>,
+    controller: Option<String>,
+    controls: Vec<usize>,
+    polygon: Polygon<f64>,
+}
+
+/// Run the overlay. Pure: no I/O, no printing.
+///
+/// ```
+/// use delimit::io::{read_geojson_bytes, ReadOptions};
+/// use delimit::layer::Role;
+/// use delimit::overlay::{gaps, Class, GapsOptions};
+/// let legal = read_geojson_bytes("legal.geojson".as_ref(), br#"{"type":"FeatureCollection","features":[
+///   {"type":"Feature","id":"a","properties":{"owner":"A"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[0.1,0],[0.1,0.1],[0,0.1],[0,0]]]}}]}"#,
+///   &ReadOptions { role: Some(Role::Legal), ..Default::default() }).unwrap();
+/// let control = read_geojson_bytes("control.geojson".as_ref(), br#"{"type":"FeatureCollection","features":[
+///   {"type":"Feature","id":"b","properties":{"controller":"B"},"geometry":{"type":"Polygon","coordinates":[[[0.05,0],[0.2,0],[0.2,0.1],[0.05,0.1],[0.05,0]]]}}]}"#,
+///   &ReadOptions { role: Some(Role::Control), ..Default::default() }).unwrap();
+/// let r = gaps(&legal, &control, None, &GapsOptions::default()).unwrap();
+/// let held: f64 = r.gaps.iter().filter(|g| g.class == Class::HeldByOther).map(|g| g.area_m2).sum();
+/// let free: f64 = r.gaps.iter().filter(|g| g.class == Class::Unassigned).map(|g| g.area_m2).sum();
+/// assert!((held - free).abs() / held < 1e-6); // half held by B, half by no one
+/// assert!(r.gaps.iter().any(|g| g.class == Class::OutsideBasis));
+/// ```
+pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &GapsOptions) -> Result<GapsResult> {
+    let (tolerance_m, tolerance_from) = tolerance(legal, control, opts.tolerance_m);
+    let (mut legal, mut control) = (legal.clone(), control.clone());
+    if opts.repair {
+        repair(&mut legal);
+        repair(&mut control);
+    }
+    let legal_slivers = validate(&legal, Role::Legal, opts, tolerance_m)?;
+    validate(&control, Role::Control, opts, tolerance_m)?;
+
+    let lu = units(&legal, &opts.owner_field);
+    let cu = units(&control, &opts.controller_field);
+    let (l_cover, c_cover): (Vec<_>, Vec<_>) = rayon::join(
+        || lu.par_iter().map(|u| index::cover(&u.geom)).collect(),
+        || cu.par_iter().map(|u| index::cover(&u.geom)).collect(),
+    );
+    let (c_index, l_index) = rayon::join(|| index::Index::new(&c_cover), || index::Index::new(&l_cover));
+
+    // Legal side.
+    let legal_out: Vec<Result<(Vec<RawPiece>, Conservation)>> = lu
+        .par_iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let cands = c_index.candidates(&l_cover[i]);
+            contained(&u.id, &cands, &cu, || cut_legal(i, u, &cands, &cu))
+        })
+        .collect();
+    // Control side.
+    let control_out: Vec<Result<(Vec<RawPiece>, Conservation)>> = cu
+        .par_iter()
+        .enumerate()
+        .map(|(j, u)| {
+            let cands = l_index.candidates(&c_cover[j]);
+            contained(&u.id, &cands, &lu, || cut_control(j, u, &cands, &lu))
+        })
+        .collect();
+
+    let mut raw = Vec::new();
+    let mut conservation = Vec::new();
+    for r in legal_out.into_iter().chain(control_out) {
+        let (pieces, c) = r?;
+        raw.extend(pieces);
+        conservation.push(c);
+    }
+    if let Some(bad) = conservation
+        .iter()
+        .find(|c| c.planar_rel > PLANAR_TOLERANCE || c.geodesic_rel > GEODESIC_TOLERANCE)
+    {
+        return Err(Error::Conservation {
+            unit: format!("{} unit {}", bad.layer, bad.unit),
+            message: format!(
+                "its pieces differ from its area by {:.3e} (planar) and {:.3e} (geodesic), beyond {PLANAR_TOLERANCE:e} and {GEODESIC_TOLERANCE:e}",
+                bad.planar_rel, bad.geodesic_rel
+            ),
+        });
+    }
+
+    let ctx = Attrs::new(&legal, &lu, &control, &cu, settlements, opts, tolerance_m, &raw);
+    let gaps = raw.par_iter().map(|p| ctx.measure(p)).collect();
+    Ok(GapsResult { gaps, conservation, tolerance_m, tolerance_from, legal_slivers })
+}
+
+/// i_overlay has panicked on some inputs in the past (georust/geo#1189,
+/// #1273). A panic in one unit becomes an error naming the features.
+fn contained<T>(unit: &str, cands: &[usize], others: &[Unit], f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|e| {
+        let msg = e
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| e.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Error::Overlay {
+            unit: unit.to_string(),
+            others: cands.iter().map(|&k| others[k].id.clone()).collect(),
+            message: msg,
+        }
+    })
+}
+
+fn grid_for(u: &Unit, cands: &[usize], others: &[Unit]) -> Option<Grid> {
+    let rect = cands.iter().fold(u.bbox, |acc, &k| union_rect(acc, others[k].bbox))?;
+    Some(Grid::for_rect(rect))
+}
+
+fn cut_legal(i: usize, u: &Unit, cands: &[usize], cu: &[Unit]) -> (Vec<RawPiece>, Conservation) {
+    let mut pieces = Vec::new();
+    let area = measure::multipolygon_area_m2(&u.geom);
+    let Some(g) = grid_for(u, cands, cu) else {
+        return (pieces, Conservation { layer: "legal", unit: u.id.clone(), area_m2: 0.0, planar_rel: 0.0, geodesic_rel: 0.0 });
+    };
+    let mut groups: BTreeMap<&str, (IntShapes, Vec<usize>)> = BTreeMap::new();
+    for &k in cands {
+        let e = groups.entry(cu[k].key.as_str()).or_default();
+        e.0.extend(g.shapes(&cu[k].geom));
+        e.1.push(k);
+    }
+    let whole = g.shapes(&u.geom);
+    let mut rest = whole.clone();
+    let mut cut_area = 0.0;
+    let mut emit = |class: Class, controller: Option<String>, controls: Vec<usize>, shapes: &IntShapes, cut: &mut f64| {
+        *cut += g.area(shapes);
+        for polygon in g.polygons(shapes) {
+            pieces.push(RawPiece { class, unit: Some(i), controller: controller.clone(), controls: controls.clone(), polygon });
+        }
+    };
+    // Contested first: wherever two controllers' areas overlap, pair by
+    // pair (where three overlap, the first pair in key order takes it).
+    let keys: Vec<&str> = groups.keys().copied().collect();
+    for a in 0..keys.len() {
+        for b in a + 1..keys.len() {
+            let both = split::intersect(&groups[keys[a]].0, &groups[keys[b]].0);
+            if both.is_empty() {
+                continue;
+            }
+            let (inside, outside) = split::split(&rest, &both);
+            let ks: Vec<usize> = groups[keys[a]].1.iter().chain(&groups[keys[b]].1).copied().collect();
+            emit(Class::ContestedControl, Some(format!("{}|{}", keys[a], keys[b])), ks, &inside, &mut cut_area);
+            rest = outside;
+        }
+    }
+    for (key, (shapes, ks)) in &groups {
+        let (inside, outside) = split::split(&rest, shapes);
+        let class = if *key == u.key { Class::HeldByOwner } else { Class::HeldByOther };
+        emit(class, Some(key.to_string()), ks.clone(), &inside, &mut cut_area);
+        rest = outside;
+    }
+    emit(Class::Unassigned, None, Vec::new(), &rest, &mut cut_area);
+
+    let planar = g.area(&whole);
+    let geodesic: f64 = pieces.iter().map(|p| measure::polygon_area_m2(&p.polygon)).sum();
+    let rel = |a: f64, b: f64| if b > 0.0 { ((a - b) / b).abs() } else { a.abs() };
+    let c = Conservation {
+        layer: "legal",
+        unit: u.id.clone(),
+        area_m2: area,
+        // In the working frame (the unit on the overlay grid) the pieces
+        // must tile the unit exactly. Against the unit as given, snapping
+        // moves each vertex by at most half a grid step (~1e-9°), which the
+        // geodesic check below bounds.
+        planar_rel: rel(cut_area, planar),
+        geodesic_rel: rel(geodesic, area),
+    };
+    (pieces, c)
+}
+
+fn cut_control(j: usize, u: &Unit, cands: &[usize], lu: &[Unit]) -> (Vec<RawPiece>, Conservation) {
+    let mut pieces = Vec::new();
+    let area = measure::multipolygon_area_m2(&u.geom);
+    let Some(g) = grid_for(u, cands, lu) else {
+        return (pieces, Conservation { layer: "control", unit: u.id.clone(), area_m2: 0.0, planar_rel: 0.0, geodesic_rel: 0.0 });
+    };
+    let whole = g.shapes(&u.geom);
+    let mut rest = whole.clone();
+    let (mut planar_sum, mut geodesic_sum) = (0.0, 0.0);
+    for &k in cands {
+        let (inside, outside) = split::split(&rest, &g.shapes(&lu[k].geom));
+        planar_sum += g.area(&inside);
+        geodesic_sum += g.polygons(&inside).iter().map(measure::polygon_area_m2).sum::<f64>();
+        rest = outside;
+    }
+    planar_sum += g.area(&rest);
+    for polygon in g.polygons(&rest) {
+        geodesic_sum += measure::polygon_area_m2(&polygon);
+        pieces.push(RawPiece { class: Class::OutsideBasis, unit: None, controller: Some(u.key.clone()), controls: vec![j], polygon });
+    }
+    let rel = |a: f64, b: f64| if b > 0.0 { ((a - b) / b).abs() } else { a.abs() };
+    let c = Conservation {
+        layer: "control",
+        unit: u.id.clone(),
+        area_m2: area,
+        planar_rel: rel(planar_sum, g.area(&whole)),
+        geodesic_rel: rel(geodesic_sum, area),
+    };
+    (pieces, c)
+}
+
+/// Everything needed to measure a piece's attributes.
+struct Attrs<'a> {
+    legal: &'a Layer,
+    lu: &'a [Unit],
+    control: &'a Layer,
+    cu: &'a [Unit],
+    places: Vec<(Point<f64>, String)>,
+    place_tree: rstar::RTree<rstar::primitives::GeomWithData<[f64; 2], usize>>,
+    opts: &'a GapsOptions,
+    tolerance_m: f64,
+    /// The owner's legal boundary with each controller, per legal unit.
+    lines: BTreeMap<(usize, String), measure::LineIndex>,
+}
+
+impl<'a> Attrs<'a> {
+    fn new(
+        legal: &'a Layer,
+        lu: &'a [Unit],
+        control: &'a Layer,
+        cu: &'a [Unit],
+        settlements: Option<&'a Layer>,
+        opts: &'a GapsOptions,
+        tolerance_m: f64,
+        raw: &[RawPiece],
+    ) -> Attrs<'a> {
+        let places: Vec<(Point<f64>, String)> = settlements
+            .map(|s| {
+                s.features
+                    .iter()
+                    .filter_map(|f| match (&f.geometry, f.text(&opts.name_field)) {
+                        (Some(Geometry::Point(p)), Some(n)) => Some((*p, n)),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let place_tree = rstar::RTree::bulk_load(
+            places.iter().enumerate().map(|(i, (p, _))| rstar::primitives::GeomWithData::new([p.x(), p.y()], i)).collect(),
+        );
+        let mut by_owner: BTreeMap<&str, MultiPolygon<f64>> = BTreeMap::new();
+        for u in lu {
+            by_owner.entry(u.key.as_str()).or_insert_with(|| MultiPolygon(vec![])).0.extend(u.geom.0.iter().cloned());
+        }
+        // Only the (unit, controller) pairs that hold gaps need a boundary.
+        let mut pairs: Vec<(usize, String)> = raw
+            .iter()
+            .filter(|p| p.class == Class::HeldByOther)
+            .filter_map(|p| Some((p.unit?, p.controller.clone()?)))
+            .collect();
+        pairs.sort();
+        pairs.dedup();
+        let lines = pairs
+            .into_par_iter()
+            .map(|(i, c)| {
+                let line = by_owner
+                    .get(c.as_str())
+                    .map(|theirs| shared_edges(&lu[i].geom, theirs))
+                    .unwrap_or_else(|| MultiLineString(vec![]));
+                ((i, c), measure::LineIndex::new(&line))
+            })
+            .collect();
+        Attrs { legal, lu, control, cu, places, place_tree, opts, tolerance_m, lines }
+    }
+
+    fn distinct(&self, controls: &[usize], field: &str) -> Option<String> {
+        let mut v: Vec<String> = Vec::new();
+        for &k in controls {
+            if let Some(s) = self.control.features[k].text(field) {
+                if !v.contains(&s) {
+                    v.push(s);
+                }
+            }
+        }
+        (!v.is_empty()).then(|| v.join("; "))
+    }
+
+    fn measure(&self, p: &RawPiece) -> Gap {
+        let poly = &p.polygon;
+        let area_m2 = measure::polygon_area_m2(poly);
+        let width_m = measure::width_m(poly, 0.5);
+        let owner = p.unit.map(|i| self.lu[i].key.clone());
+        let inner = poly.interior_point();
+        let bb = poly.bounding_rect();
+        // The control polygons of the piece's controller(s) whose box meets it.
+        let controls: Vec<usize> = p
+            .controls
+            .iter()
+            .copied()
+            .filter(|&k| matches!((bb, self.cu[k].bbox), (Some(a), Some(b)) if a.intersects(&b)))
+            .collect();
+        let controller = p.controller.clone();
+        let sliver = width_m < self.tolerance_m;
+        let depth_m = match (p.class, p.unit, &p.controller) {
+            (Class::HeldByOther, Some(i), Some(c)) => self.lines.get(&(i, c.clone())).and_then(|l| {
+                // In a sliver every point is within width/2 of its edge, so
+                // the vertices give the depth to within that: the interior
+                // search, which must resolve the whole length of a sliver
+                // to the precision, is kept for real gaps.
+                if sliver { l.farthest_vertex(poly) } else { l.farthest_from(poly, 0.5) }
+            }),
+            _ => None,
+        };
+        let settlements = match bb {
+            Some(bb) => {
+                let env = rstar::AABB::from_corners([bb.min().x, bb.min().y], [bb.max().x, bb.max().y]);
+                let mut hits: Vec<usize> = self
+                    .place_tree
+                    .locate_in_envelope(&env)
+                    .map(|g| g.data)
+                    .filter(|&i| poly.contains(&self.places[i].0))
+                    .collect();
+                hits.sort_unstable();
+                hits.into_iter().map(|i| self.places[i].1.clone()).collect()
+            }
+            None => Vec::new(),
+        };
+        let legal_unit = p.unit.map(|i| self.legal.features[i].id.clone());
+        let key = format!(
+            "{}|{}|{}|{}",
+            p.class.as_str(),
+            legal_unit.as_deref().unwrap_or(""),
+            controller.as_deref().unwrap_or(""),
+            inner.map(|pt| format!("{:.6},{:.6}", pt.x(), pt.y())).unwrap_or_default()
+        );
+        let digest = Sha256::digest(key.as_bytes());
+        let id = format!("g{}", digest.iter().take(5).map(|b| format!("{b:02x}")).collect::<String>());
+        Gap {
+            id,
+            class: p.class,
+            owner,
+            controller,
+            legal_unit,
+            control_ids: controls.iter().map(|&k| self.cu[k].id.clone()).collect(),
+            control_source: self.distinct(&controls, &self.opts.source_field),
+            as_of: self.distinct(&controls, &self.opts.as_of_field),
+            area_m2,
+            perimeter_m: measure::length_m(&Geometry::Polygon(poly.clone())),
+            depth_m,
+            width_m,
+            settlements,
+            sliver,
+            geometry: poly.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
