@@ -108,14 +108,51 @@ fn region_rect() -> Rect<f64> {
 
 /// Clip to the region. Polygons already inside are kept untouched; the rest
 /// go through the overlay and are snapped back to their own source vertices.
+///
+/// The box edges are parallels and meridians, up to 7.5° long. Read as
+/// geodesics (as pyproj, PostGIS geography and delimit measure an edge) a
+/// 7° edge along 38.3°N bows by kilometres: Iran's clipped area would move
+/// by ~590 km². So the clipped result is densified to the overlay's own
+/// limit (`DENSIFY_DEG`): the file then carries the parallel it means.
 fn clip(m: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     let r = region_rect();
     let inside = m.bounding_rect().is_some_and(|b| r.contains(&b));
     if inside {
         m.clone()
     } else {
-        snap_to_sources(&m.intersection(&MultiPolygon(vec![r.to_polygon()])), &[m])
+        densify_box_edges(&snap_to_sources(&m.intersection(&MultiPolygon(vec![r.to_polygon()])), &[m]))
     }
+}
+
+/// Densify only the edges that lie on the region box: shared borders keep
+/// exactly their source vertices on both sides.
+fn densify_box_edges(m: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let step = delimit::overlay::DENSIFY_DEG;
+    // Overlay output sits within ~1e-9° of the box, not on it.
+    let near = |v: f64, edge: f64| (v - edge).abs() < 1e-7;
+    let on_box = |a: Coord<f64>, b: Coord<f64>| {
+        (near(a.x, REGION[0]) && near(b.x, REGION[0]))
+            || (near(a.x, REGION[2]) && near(b.x, REGION[2]))
+            || (near(a.y, REGION[1]) && near(b.y, REGION[1]))
+            || (near(a.y, REGION[3]) && near(b.y, REGION[3]))
+    };
+    let ring = |l: &LineString<f64>| {
+        let mut out = Vec::with_capacity(l.0.len());
+        for w in l.0.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            out.push(a);
+            if on_box(a, b) {
+                let n = ((b.x - a.x).abs().max((b.y - a.y).abs()) / step).ceil() as usize;
+                for k in 1..n {
+                    let t = k as f64 / n as f64;
+                    out.push(Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) });
+                }
+            }
+        }
+        out.extend(l.0.last());
+        LineString::new(out)
+    };
+    MultiPolygon(m.0.iter().map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect())).collect())
 }
 
 /// i_overlay maps coordinates onto an integer grid and back, which moves
@@ -449,7 +486,8 @@ fn control_osm2024(src: &Path, land: &[&MultiPolygon<f64>]) -> Result<Vec<Featur
     let mut out = Vec::new();
     for code in ["ARM", "AZE", "GEO", "IRN", "TUR"] {
         let sea_and_land = c.get(code).with_context(|| format!("{code} missing in osm_borders"))?;
-        let g = snap_to_sources(&clip(sea_and_land).intersection(&land), &[sea_and_land, &land]);
+        // geo's overlay drops collinear points, undoing clip()'s densification.
+        let g = densify_box_edges(&snap_to_sources(&clip(sea_and_land).intersection(&land), &[sea_and_land, &land]));
         // An OSM 2024 unit that the 2017 coastline does not reach is sea.
         eprintln!("control-osm2024 {code}: {:.3} km² after clipping to land", km2(&g));
         out.push(Feature {

@@ -7,5 +7,6 @@ mod check;
 mod crs;
 mod data;
 mod formats;
+mod gaps;
 mod info;
 mod malformed;

@@ -37,7 +37,9 @@ pub(super) fn check_geometry(id: &str, g: &Geometry<f64>, min_area_m2: f64, out:
             first_bad.get_or_insert(c);
             continue;
         }
-        if c.x.abs() > 180.0 || c.y.abs() > 90.0 {
+        // 1e-9° of slack: exporters leave float noise such as
+        // 180.00000000000006 (Natural Earth's Antarctica).
+        if c.x.abs() > 180.0 + 1e-9 || c.y.abs() > 90.0 + 1e-9 {
             out_of_range.get_or_insert(c);
             if c.y.abs() <= 180.0 && c.x.abs() <= 90.0 {
                 swapped += 1;

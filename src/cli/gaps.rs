@@ -30,6 +30,9 @@ pub(crate) struct Args {
     /// Settlements (points with a name field). Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     settlements: Option<PathBuf>,
+    /// Do not look up settlements (no `settlements` field values).
+    #[arg(long, conflicts_with = "settlements")]
+    no_settlements: bool,
     /// Pieces narrower than this (metres) are flagged as slivers (never
     /// dropped). Default: the inputs' positional_accuracy_m, else 100.
     #[arg(long, value_name = "M")]
@@ -60,7 +63,11 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     }
     let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input)?;
     let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input)?;
-    let settlements = load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input)?;
+    let settlements = if args.no_settlements {
+        None
+    } else {
+        Some(load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input)?)
+    };
 
     let opts = GapsOptions {
         owner_field: args.input.owner_field.clone(),
@@ -76,14 +83,16 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         s.enable_steady_tick(std::time::Duration::from_millis(1000));
         s
     });
-    let result = gaps(&legal, &control, Some(&settlements), &opts)?;
+    let result = gaps(&legal, &control, settlements.as_ref(), &opts)?;
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
 
+    let inputs_prov: Vec<&delimit::layer::Provenance> =
+        [Some(&legal.provenance), Some(&control.provenance), settlements.as_ref().map(|s| &s.provenance)].into_iter().flatten().collect();
     let provenance = json!({
         "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
-        "inputs": [legal.provenance, control.provenance, settlements.provenance],
+        "inputs": inputs_prov,
         "tolerance_m": result.tolerance_m,
         "tolerance_from": result.tolerance_from,
     });

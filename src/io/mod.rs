@@ -185,6 +185,30 @@ fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Res
         }
     }
 
+    // A GeometryCollection holding only polygons (as some exporters write
+    // countries) is a MultiPolygon for the polygonal roles.
+    if matches!(opts.role, Some(Role::Legal | Role::Control)) {
+        for f in &mut features {
+            if let Some(Geometry::GeometryCollection(c)) = &f.geometry {
+                let mut parts = Vec::new();
+                let all_polygonal = c.iter().all(|g| match g {
+                    Geometry::Polygon(p) => {
+                        parts.push(p.clone());
+                        true
+                    }
+                    Geometry::MultiPolygon(m) => {
+                        parts.extend(m.0.iter().cloned());
+                        true
+                    }
+                    _ => false,
+                });
+                if all_polygonal {
+                    f.geometry = Some(Geometry::MultiPolygon(geo::MultiPolygon(parts)));
+                }
+            }
+        }
+    }
+
     let layer = Layer {
         name: raw.name.clone(),
         role: opts.role,

@@ -80,6 +80,7 @@ impl Grid {
 
     /// Planar area in square degrees of integer shapes (exact shoelace in
     /// i128, then scaled).
+    #[cfg(test)]
     pub(crate) fn area(&self, shapes: &IntShapes) -> f64 {
         let twice: i128 = shapes.iter().flat_map(|s| s.iter()).map(|c| twice_signed_area(c)).sum();
         (twice as f64 / 2.0) / (self.scale * self.scale)

@@ -10,6 +10,10 @@ use i_overlay::core::solver::Solver;
 use super::grid::IntShapes;
 
 fn overlay(subject: &IntShapes, clip: &IntShapes) -> Overlay {
+    overlay_with(subject, clip, false)
+}
+
+fn overlay_with(subject: &IntShapes, clip: &IntShapes, ogc: bool) -> Overlay {
     let options = IntOverlayOptions {
         // Keep the vertices we were given, densification points included:
         // dropping collinear points would re-join the short edges that keep
@@ -18,8 +22,9 @@ fn overlay(subject: &IntShapes, clip: &IntShapes) -> Overlay {
         preserve_output_collinear: true,
         // i_overlay's OGC extraction, combined with preserved collinear
         // points, does not tile the subject exactly (measured: 1.7e-7
-        // relative on Natural Earth Georgia); the standard extraction does.
-        ogc: false,
+        // relative on Natural Earth Georgia); the standard extraction does,
+        // so splits use it. Repair wants OGC rings (no self-touching).
+        ogc,
         ..IntOverlayOptions::default()
     };
     // rayon already parallelises across units; a second pool inside would
@@ -32,23 +37,41 @@ fn overlay(subject: &IntShapes, clip: &IntShapes) -> Overlay {
     o
 }
 
-/// `(subject ∩ clip, subject − clip)` from one graph. Non-zero fill: shapes
-/// within the clip (or the subject) may overlap each other.
-pub(crate) fn split(subject: &IntShapes, clip: &IntShapes) -> (IntShapes, IntShapes) {
+/// Twice the area of integer shapes, exactly.
+pub(crate) fn twice_area(s: &IntShapes) -> i128 {
+    s.iter().flatten().map(|c| super::grid::twice_signed_area(c)).sum()
+}
+
+/// One cut: the two halves, and how much noding the subject (inserting the
+/// crossings, snapped to the grid) changed its area, in twice-area units.
+pub(crate) struct Split {
+    pub inside: IntShapes,
+    pub outside: IntShapes,
+    /// twice_area(subject as noded) − twice_area(subject as given).
+    pub noding: i128,
+}
+
+/// `subject ∩ clip` and `subject − clip` from one graph, which tile the
+/// subject as that graph noded it exactly. Non-zero fill: shapes within the
+/// clip (or the subject) may overlap each other.
+pub(crate) fn split(subject: &IntShapes, clip: &IntShapes) -> Split {
     if subject.is_empty() {
-        return (Vec::new(), Vec::new());
+        return Split { inside: Vec::new(), outside: Vec::new(), noding: 0 };
     }
     if clip.is_empty() {
-        return (Vec::new(), union(subject));
+        let outside = union(subject);
+        let noding = twice_area(&outside) - twice_area(subject);
+        return Split { inside: Vec::new(), outside, noding };
     }
     let mut o = overlay(subject, clip);
     let Some(graph) = o.build_graph_view(FillRule::NonZero) else {
-        return (Vec::new(), Vec::new());
+        return Split { inside: Vec::new(), outside: Vec::new(), noding: -twice_area(subject) };
     };
     let mut buf = BooleanExtractionBuffer::default();
     let inside = graph.extract_shapes(OverlayRule::Intersect, &mut buf);
     let outside = graph.extract_shapes(OverlayRule::Difference, &mut buf);
-    (inside, outside)
+    let noded = graph.extract_shapes(OverlayRule::Subject, &mut buf);
+    Split { inside, outside, noding: twice_area(&noded) - twice_area(subject) }
 }
 
 /// `a ∩ b`.
@@ -57,6 +80,14 @@ pub(crate) fn intersect(a: &IntShapes, b: &IntShapes) -> IntShapes {
         return Vec::new();
     }
     overlay(a, b).overlay(OverlayRule::Intersect, FillRule::NonZero)
+}
+
+/// The union as OGC-valid shapes (a ring never touches itself): for repair.
+pub(crate) fn union_ogc(a: &IntShapes) -> IntShapes {
+    if a.is_empty() {
+        return Vec::new();
+    }
+    overlay_with(a, &Vec::new(), true).overlay(OverlayRule::Subject, FillRule::NonZero)
 }
 
 /// The union of shapes that may overlap (non-zero fill).
@@ -85,9 +116,9 @@ mod tests {
     fn split_halves_tile_the_subject_exactly() {
         let subject = vec![sq(0, 0, 1000, 1000)];
         let clip = vec![sq(333, -5, 2000, 777), sq(-7, 500, 100, 2000)];
-        let (a, b) = split(&subject, &clip);
-        assert_eq!(area(&a) + area(&b), area(&subject));
-        assert!(area(&a) > 0 && area(&b) > 0);
+        let s = split(&subject, &clip);
+        assert_eq!(area(&s.inside) + area(&s.outside), area(&subject) + s.noding);
+        assert!(area(&s.inside) > 0 && area(&s.outside) > 0);
     }
 
     #[test]

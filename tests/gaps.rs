@@ -1,0 +1,239 @@
+//! `delimit gaps`: golden fixtures, independent references, the embedded
+//! sample, determinism and output formats.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::util::{delimit, fixture, root, run};
+
+const CASES: [&str; 5] = ["exclave", "shift50", "penetrate2km", "contested", "sk42"];
+
+/// Run gaps on a fixture case and return the written features' properties.
+fn gaps_case(case: &str, dir: &Path, extra: &[&str]) -> Vec<Value> {
+    let out = dir.join(format!("{case}.geojson"));
+    let r = run(delimit()
+        .arg("gaps")
+        .arg("--legal")
+        .arg(fixture(&format!("gaps/{case}/legal.geojson")))
+        .arg("--control")
+        .arg(fixture(&format!("gaps/{case}/control.geojson")))
+        .arg("--no-settlements")
+        .args(["--all", "-o"])
+        .arg(&out)
+        .args(extra));
+    assert_eq!(r.code, 0, "{case}: {}", r.stderr);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    v["features"].as_array().unwrap().iter().map(|f| f["properties"].clone()).collect()
+}
+
+/// The fields a golden file keeps, sorted so that order is not compared.
+fn normalise(features: &[Value]) -> Vec<Value> {
+    let mut v: Vec<Value> = features
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "class": p["class"], "owner": p["owner"], "controller": p["controller"],
+                "legal_unit": p["legal_unit"], "area_km2": p["area_km2"], "width_m": p["width_m"],
+                "depth_m": p["depth_m"], "sliver": p["sliver"],
+            })
+        })
+        .collect();
+    v.sort_by(|a, b| {
+        (a["class"].as_str(), a["owner"].as_str(), a["controller"].as_str())
+            .cmp(&(b["class"].as_str(), b["owner"].as_str(), b["controller"].as_str()))
+            .then(a["area_km2"].as_f64().unwrap().total_cmp(&b["area_km2"].as_f64().unwrap()))
+    });
+    v
+}
+
+fn close(a: &Value, b: &Value, rel: f64, abs: f64) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => (x - y).abs() <= abs.max(rel * y.abs()),
+        _ => a == b,
+    }
+}
+
+/// Golden files: fixtures/gaps/<case>/expected.json. UPDATE_GOLDEN=1
+/// rewrites them, so that a reviewer reads the diff. Areas are compared to
+/// 1e-6 relative (or 1 m² for slivers), widths and depths to 0.5 m.
+#[test]
+fn golden_fixtures() {
+    let dir = tempfile::tempdir().unwrap();
+    for case in CASES {
+        let got = normalise(&gaps_case(case, dir.path(), &[]));
+        let path = fixture(&format!("gaps/{case}/expected.json"));
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();
+            continue;
+        }
+        let want: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(got.len(), want.len(), "{case}: {got:#?}");
+        for (g, w) in got.iter().zip(&want) {
+            for k in ["class", "owner", "controller", "legal_unit", "sliver"] {
+                assert_eq!(g[k], w[k], "{case} {k}");
+            }
+            assert!(close(&g["area_km2"], &w["area_km2"], 1e-6, 1e-6), "{case} area {g} vs {w}");
+            assert!(close(&g["width_m"], &w["width_m"], 0.0, 0.5), "{case} width {g} vs {w}");
+            assert!(close(&g["depth_m"], &w["depth_m"], 0.0, 0.5), "{case} depth {g} vs {w}");
+        }
+    }
+}
+
+fn reference(case: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture(&format!("gaps/{case}/reference.json"))).unwrap()).unwrap()
+}
+
+fn one<'a>(f: &'a [Value], class: &str, owner: &str, controller: &str) -> &'a Value {
+    let v: Vec<&Value> = f.iter().filter(|p| p["class"] == class && p["owner"] == owner && p["controller"] == controller).collect();
+    assert_eq!(v.len(), 1, "{class} {owner}->{controller}: {f:#?}");
+    v[0]
+}
+
+/// Against values computed independently (GeographicLib via pyproj on
+/// Shapely geometry; distances set by construction): fixtures/gaps/make.py.
+#[test]
+fn fixtures_agree_with_independent_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let rel = |a: f64, b: f64| ((a - b) / b).abs();
+
+    let f = gaps_case("exclave", dir.path(), &[]);
+    let r = reference("exclave");
+    let g = one(&f, "held_by_other", "B", "A");
+    assert!(rel(g["area_km2"].as_f64().unwrap(), r["held_by_other_B_A_km2"].as_f64().unwrap()) < 1e-6);
+    assert!((g["depth_m"].as_f64().unwrap() - r["depth_m"].as_f64().unwrap()).abs() < 1.0, "{g}");
+    assert_eq!(g["sliver"], false);
+
+    let f = gaps_case("shift50", dir.path(), &[]);
+    let g = one(&f, "held_by_other", "B", "A");
+    assert!(rel(g["area_km2"].as_f64().unwrap(), reference("shift50")["held_by_other_B_A_km2"].as_f64().unwrap()) < 1e-6);
+    assert!((g["width_m"].as_f64().unwrap() - 50.0).abs() < 0.5, "{g}");
+    assert_eq!(g["sliver"], true, "a 50 m shift is a sliver at the default 100 m");
+    // Every non-owner piece is a sliver: there is no real gap.
+    assert!(f.iter().filter(|p| p["class"] != "held_by_owner").all(|p| p["sliver"] == true));
+
+    for case in ["penetrate2km", "sk42"] {
+        let f = gaps_case(case, dir.path(), &[]);
+        let g = one(&f, "held_by_other", "A", "B");
+        assert!(rel(g["area_km2"].as_f64().unwrap(), reference(case)["held_by_other_A_B_km2"].as_f64().unwrap()) < 1e-5, "{case} {g}");
+        let depth = g["depth_m"].as_f64().unwrap();
+        assert!((depth - 2000.0).abs() <= 20.0, "{case}: depth {depth} not 2000 m ± 1%");
+        assert_eq!(g["sliver"], false);
+        // Nothing else is a real gap (the SK-42 round trip leaves only mm-wide slivers).
+        assert_eq!(f.iter().filter(|p| p["class"] != "held_by_owner" && p["sliver"] == false).count(), 1, "{case}");
+    }
+
+    let f = gaps_case("contested", dir.path(), &[]);
+    let r = reference("contested");
+    let c = one(&f, "contested_control", "A", "X|Y");
+    assert!(rel(c["area_km2"].as_f64().unwrap(), r["contested_A_XY_km2"].as_f64().unwrap()) < 1e-6);
+    let x = one(&f, "held_by_other", "A", "X");
+    assert!(rel(x["area_km2"].as_f64().unwrap(), r["held_by_other_A_X_km2"].as_f64().unwrap()) < 1e-6);
+}
+
+#[test]
+fn a_legal_dual_claim_is_refused_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gaps.geojson");
+    let r = run(delimit()
+        .arg("gaps")
+        .arg("--legal")
+        .arg(fixture("gaps/dualclaim/legal.geojson"))
+        .arg("--control")
+        .arg(fixture("gaps/dualclaim/control.geojson"))
+        .arg("-o")
+        .arg(&out));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("the legal basis is not a partition") && r.stderr.contains("dual claim: A and B"), "{}", r.stderr);
+    assert!(!out.exists());
+}
+
+#[test]
+fn embedded_sample_every_exclave_is_held_by_the_other_party() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gaps.geojson");
+    let r = run(delimit().current_dir(dir.path()).args(["gaps", "--json", "-o"]).arg(&out));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let f: Vec<&Value> = v["features"].as_array().unwrap().iter().map(|f| &f["properties"]).collect();
+    let real: Vec<&&Value> = f.iter().filter(|p| p["class"] == "held_by_other" && p["sliver"] == false).collect();
+    let mut units: Vec<(String, String, String)> = real
+        .iter()
+        .map(|p| (p["legal_unit"].as_str().unwrap().into(), p["owner"].as_str().unwrap().into(), p["controller"].as_str().unwrap().into()))
+        .collect();
+    units.sort();
+    assert_eq!(
+        units,
+        [
+            ("ARM-artsvashen-exclave".into(), "ARM".into(), "AZE".into()),
+            ("AZE-barkhudarly-exclave".into(), "AZE".into(), "ARM".into()),
+            ("AZE-yukhari-askipara-exclave".into(), "AZE".into(), "ARM".into()),
+        ]
+    );
+    // Each at the exclave's own area (data/SOURCES.md: 39.421, 9.870, 32.379 km²).
+    for (unit, km2) in [("ARM-artsvashen-exclave", 39.421), ("AZE-barkhudarly-exclave", 9.870), ("AZE-yukhari-askipara-exclave", 32.379)] {
+        let a = real.iter().find(|p| p["legal_unit"] == unit).unwrap()["area_km2"].as_f64().unwrap();
+        assert!((a - km2).abs() < 0.001, "{unit}: {a}");
+    }
+    // The provenance travels with the output.
+    assert_eq!(v["metadata"]["inputs"][0]["path"], "embedded:data/legal.geojson");
+    let summary: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(summary["summary"]["conservation"]["max_planar_rel"].as_f64().unwrap() <= 1e-9);
+}
+
+#[test]
+fn output_is_byte_identical_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outs = Vec::new();
+    for (i, threads) in ["1", "2", "1", "2"].iter().enumerate() {
+        let out = dir.path().join(format!("g{i}.geojson"));
+        let r = run(delimit()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["gaps", "--control"])
+            .arg(root().join("data/control-osm2024.geojson"))
+            .arg("-o")
+            .arg(&out));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        outs.push(std::fs::read(&out).unwrap());
+    }
+    assert!(outs.windows(2).all(|w| w[0] == w[1]), "outputs differ between runs or thread counts");
+}
+
+#[test]
+fn gpkg_and_flatgeobuf_outputs_carry_the_same_features() {
+    let dir = tempfile::tempdir().unwrap();
+    for ext in ["gpkg", "fgb"] {
+        let out = dir.path().join(format!("gaps.{ext}"));
+        let r = run(delimit().args(["gaps", "-o"]).arg(&out));
+        assert_eq!(r.code, 0, "{ext}: {}", r.stderr);
+        let l = delimit::io::read_layer(&out, &Default::default()).unwrap();
+        assert!(l.features.iter().any(|f| f.text("class").as_deref() == Some("held_by_other")), "{ext}");
+        assert!(l.fields.iter().any(|f| f.name == "depth_m"), "{ext}");
+    }
+}
+
+/// Class totals agree with GeoPandas/GEOS + pyproj within 0.1% (recorded in
+/// fixtures/peers/gaps_sample.json by bench/peers/gaps_geopandas.py).
+#[test]
+fn class_totals_agree_with_geopandas() {
+    let peer: Value = serde_json::from_str(&std::fs::read_to_string(fixture("peers/gaps_sample.json")).unwrap()).unwrap();
+    for case in peer["cases"].as_array().unwrap() {
+        let r = run(delimit()
+            .args(["gaps", "--all", "--json", "--no-settlements", "--legal"])
+            .arg(root().join(case["legal"].as_str().unwrap()))
+            .arg("--control")
+            .arg(root().join(case["control"].as_str().unwrap())));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        let mut ours = std::collections::BTreeMap::<String, f64>::new();
+        for row in v["summary"]["rows"].as_array().unwrap() {
+            *ours.entry(row["class"].as_str().unwrap().into()).or_default() += row["km2"].as_f64().unwrap() + row["sliver_km2"].as_f64().unwrap();
+        }
+        for (class, want) in case["totals_km2"].as_object().unwrap() {
+            let want = want.as_f64().unwrap();
+            let got = ours.get(class).copied().unwrap_or(0.0);
+            let ok = if want < 1.0 { (got - want).abs() < 0.001 } else { ((got - want) / want).abs() < 1e-3 };
+            assert!(ok, "{} × {}: {class}: delimit {got} km² vs GeoPandas {want} km²", case["legal"], case["control"]);
+        }
+    }
+}
