@@ -60,21 +60,20 @@ impl Grid {
             .collect()
     }
 
-    /// Back to polygons, one per shape, rings closed.
+    /// Back to polygons, rings closed, in OGC form (see [`ogc`]).
     pub(crate) fn polygons(&self, shapes: &IntShapes) -> Vec<Polygon<f64>> {
+        let ring = |c: &Vec<IntPoint>| {
+            let mut v: Vec<Coord<f64>> = c.iter().map(|p| self.to_float(*p)).collect();
+            if let Some(f) = v.first().copied() {
+                v.push(f);
+            }
+            LineString::new(v)
+        };
         shapes
             .iter()
             .filter(|s| !s.is_empty())
-            .map(|s| {
-                let ring = |c: &Vec<IntPoint>| {
-                    let mut v: Vec<Coord<f64>> = c.iter().map(|p| self.to_float(*p)).collect();
-                    if let Some(f) = v.first().copied() {
-                        v.push(f);
-                    }
-                    LineString::new(v)
-                };
-                Polygon::new(ring(&s[0]), s[1..].iter().map(ring).collect())
-            })
+            .flat_map(ogc)
+            .map(|s| Polygon::new(ring(&s[0]), s[1..].iter().map(ring).collect()))
             .collect()
     }
 
@@ -85,6 +84,103 @@ impl Grid {
         let twice: i128 = shapes.iter().flat_map(|s| s.iter()).map(|c| twice_signed_area(c)).sum();
         (twice as f64 / 2.0) / (self.scale * self.scale)
     }
+}
+
+/// Split a ring at its repeated vertices into simple loops (exact: integer
+/// coordinates, no vertex moves).
+fn loops(c: &[IntPoint]) -> Vec<Vec<IntPoint>> {
+    let mut out = Vec::new();
+    let mut path: Vec<IntPoint> = Vec::with_capacity(c.len());
+    let mut seen: std::collections::HashMap<IntPoint, usize> = std::collections::HashMap::new();
+    for &p in c {
+        if let Some(&i) = seen.get(&p) {
+            // The path came back to p: cut the loop off.
+            let lp: Vec<IntPoint> = path.drain(i + 1..).collect();
+            for q in &lp {
+                seen.remove(q);
+            }
+            let mut l = vec![p];
+            l.extend(lp);
+            if l.len() >= 3 {
+                out.push(l);
+            }
+        } else {
+            seen.insert(p, path.len());
+            path.push(p);
+        }
+    }
+    if path.len() >= 3 {
+        out.push(path);
+    }
+    out
+}
+
+fn contains(ring: &[IntPoint], p: IntPoint) -> bool {
+    let (x, y) = (p.x as i64, p.y as i64);
+    let mut inside = false;
+    let n = ring.len();
+    for i in 0..n {
+        let (a, b) = (ring[i], ring[(i + 1) % n]);
+        let (ax, ay, bx, by) = (a.x as i64, a.y as i64, b.x as i64, b.y as i64);
+        if (ay > y) != (by > y) {
+            // x < ax + (y − ay)(bx − ax)/(by − ay), without division.
+            let lhs = (x - ax) * (by - ay);
+            let rhs = (y - ay) * (bx - ax);
+            if (by > ay && lhs < rhs) || (by < ay && lhs > rhs) {
+                inside = !inside;
+            }
+        }
+    }
+    inside
+}
+
+/// i_overlay's standard extraction may return a ring that touches itself
+/// at a vertex (a hole pinched into the shell, or two lobes joined at a
+/// point). OGC forbids it. Split every ring into simple loops. A loop wound
+/// like the contour it came from keeps that contour's role (the first
+/// contour is the shell, the others holes); a loop wound the other way takes
+/// the opposite role. Each hole then goes to the smallest shell that holds
+/// it. Areas are unchanged. (Roles come from the shape's structure, not
+/// from a winding convention: i_overlay's OGC mode returns holes
+/// counter-clockwise.)
+pub(crate) fn ogc(shape: &Vec<Vec<IntPoint>>) -> Vec<Vec<Vec<IntPoint>>> {
+    let mut shells: Vec<Vec<IntPoint>> = Vec::new();
+    let mut holes: Vec<Vec<IntPoint>> = Vec::new();
+    for (j, ring) in shape.iter().enumerate() {
+        let sign = twice_signed_area(ring).signum();
+        for l in loops(ring) {
+            let a = twice_signed_area(&l);
+            if a == 0 {
+                continue;
+            }
+            let same = a.signum() == sign;
+            if (j == 0) == same { shells.push(l) } else { holes.push(l) }
+        }
+    }
+    if shells.len() == 1 && holes.len() + 1 == shape.len() {
+        // Nothing was pinched: keep the shape as it came.
+        let mut v = vec![shells.pop().expect("one shell")];
+        v.extend(holes);
+        return vec![v];
+    }
+    let mut out: Vec<Vec<Vec<IntPoint>>> = shells.into_iter().map(|s| vec![s]).collect();
+    for h in holes {
+        // A hole's vertex may lie on its shell (they touch); test a vertex
+        // strictly inside some shell, preferring the smallest.
+        let owner = (0..out.len())
+            .filter(|&i| h.iter().any(|&p| contains(&out[i][0], p) && !out[i][0].contains(&p)))
+            .min_by_key(|&i| twice_signed_area(&out[i][0]).abs());
+        match owner {
+            Some(i) => out[i].push(h),
+            // Degenerate: keep the area accounted for by the first shell.
+            None => {
+                if let Some(first) = out.first_mut() {
+                    first.push(h)
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Twice the signed area of a closed integer ring (counter-clockwise positive).
@@ -108,6 +204,39 @@ pub(crate) fn planar_area(m: &MultiPolygon<f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn p(x: i32, y: i32) -> IntPoint {
+        IntPoint::new(x, y)
+    }
+
+    #[test]
+    fn a_pinched_hole_becomes_a_hole() {
+        // A square whose ring dips in to trace a hole touching at (10, 5).
+        let ring = vec![p(0, 0), p(10, 0), p(10, 5), p(6, 4), p(6, 6), p(10, 5), p(10, 10), p(0, 10)];
+        let out = ogc(&vec![ring.clone()]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].len(), 2, "{out:?}");
+        let total: i128 = out.iter().flatten().map(|c| twice_signed_area(c)).sum();
+        assert_eq!(total, twice_signed_area(&ring));
+    }
+
+    #[test]
+    fn a_counter_clockwise_hole_is_still_a_hole() {
+        let shell = vec![p(0, 0), p(10, 0), p(10, 10), p(0, 10)];
+        let hole = vec![p(2, 2), p(4, 2), p(4, 4), p(2, 4)]; // wound like the shell
+        let out = ogc(&vec![shell, hole]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].len(), 2);
+    }
+
+    #[test]
+    fn two_lobes_joined_at_a_point_become_two_polygons() {
+        let ring = vec![p(0, 0), p(5, 0), p(5, 5), p(10, 5), p(10, 10), p(5, 10), p(5, 5), p(0, 5)];
+        let out = ogc(&vec![ring.clone()]);
+        assert_eq!(out.len(), 2, "{out:?}");
+        let total: i128 = out.iter().flatten().map(|c| twice_signed_area(c)).sum();
+        assert_eq!(total, twice_signed_area(&ring));
+    }
 
     #[test]
     fn round_trip_lands_on_the_grid_and_keeps_area() {

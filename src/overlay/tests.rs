@@ -77,7 +77,10 @@ fn legal(outer: &[f64], hole: &[f64]) -> (Layer, MultiPolygon<f64>, MultiPolygon
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // 48 cases in `make test`; PROPTEST_CASES=N runs more.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
+    ))]
 
     /// One graph's two halves tile the subject as that graph noded it,
     /// exactly in integers; against the subject as given they differ only
