@@ -10,7 +10,9 @@
 #          package/borders.geo.json, controller = isoA3).
 # Downloads go to bench/cache/ (git-ignored), checked against the same
 # sha256 list as the data build. Prints wall time, peak RSS, class totals
-# and the ratios.
+# and the ratios. The peer runs plain (no segmentizing, which would multiply
+# the vertices and slow it unfairly); delimit runs with --repair (the inputs
+# hold one invalid geometry each, which GeoPandas passes through make_valid).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -40,7 +42,7 @@ run() { # label, output json, command...
 
 run delimit "$cache/delimit.json" "$bin" gaps --legal "$cache/legal.geojson" --control "$cache/control.geojson" \
   --owner-field adm0_a3 --controller-field isoA3 --no-settlements --all --repair --json
-run geopandas "$cache/geopandas.json" python3 "$root/bench/peers/gaps_geopandas.py" "$cache/legal.geojson" "$cache/control.geojson" \
+run geopandas "$cache/geopandas.json" python3 "$root/bench/peers/gaps_geopandas.py" "$cache/legal.geojson" "$cache/control.geojson" --no-segmentize \
   --owner adm0_a3 --controller isoA3
 
 python3 - "$cache" <<'PY'

@@ -162,6 +162,22 @@ pub fn length_m(g: &Geometry<f64>) -> f64 {
 /// assert!((w - 111.2).abs() < 1.5, "{w}");
 /// ```
 pub fn width_m(p: &Polygon<f64>, precision_m: f64) -> f64 {
+    width_m_capped(p, precision_m, f64::INFINITY)
+}
+
+/// [`width_m`], stopping as soon as the width is known to reach `cap`
+/// (then the value returned is a lower bound ≥ `cap`): enough to tell a
+/// sliver from a real area without resolving a country-sized polygon.
+/// Precision is also relaxed to 1e-4 of the polygon's extent.
+///
+/// ```
+/// let strip = geo::wkt!(POLYGON((45. 40., 45.01 40., 45.01 40.001, 45. 40.001, 45. 40.)));
+/// // Narrower than the cap: the full estimate.
+/// assert!((delimit::measure::width_m_capped(&strip, 0.5, 1000.0) - 111.2).abs() < 1.5);
+/// // Wider than the cap: a lower bound at least the cap.
+/// assert!(delimit::measure::width_m_capped(&strip, 0.5, 50.0) >= 50.0);
+/// ```
+pub fn width_m_capped(p: &Polygon<f64>, precision_m: f64, cap: f64) -> f64 {
     use geo::BoundingRect;
     use std::collections::BinaryHeap;
 
@@ -203,6 +219,7 @@ pub fn width_m(p: &Polygon<f64>, precision_m: f64) -> f64 {
     if size <= 0.0 {
         return 0.0;
     }
+    let precision_m = precision_m.max(1e-4 * (x1 - x0).max(y1 - y0));
     let half = size / 2.0;
     let mut queue = BinaryHeap::new();
     let mut x = x0;
@@ -216,10 +233,10 @@ pub fn width_m(p: &Polygon<f64>, precision_m: f64) -> f64 {
     }
     let mut best = cell((x0 + x1) / 2.0, (y0 + y1) / 2.0, 0.0).3;
     // Bound the work on pathological inputs; real pieces converge in a few hundred cells.
-    let mut budget = 200_000;
+    let mut budget = 20_000;
     while let Some(Cell(x, y, h, d, max)) = queue.pop() {
         best = best.max(d);
-        if max - best <= precision_m || 2.0 * best >= hull_width - precision_m || budget == 0 {
+        if max - best <= precision_m || 2.0 * best >= hull_width - precision_m || 2.0 * best >= cap || budget == 0 {
             break;
         }
         budget -= 1;

@@ -45,15 +45,27 @@ if not a.no_segmentize:
     legal["geometry"] = shapely.segmentize(legal.geometry.values, 0.002)
     control["geometry"] = shapely.segmentize(control.geometry.values, 0.002)
 
-# Flatten control: per controller, minus every overlap with another controller.
+# Flatten control: per controller, minus every overlap with another
+# controller; the overlaps become a 'contested' pseudo-controller. Only
+# pairs that the spatial index finds touching are intersected.
 by = control.dissolve(by="controller").reset_index()
+pairs = gpd.sjoin(by, by, predicate="intersects", how="inner")
+pairs = pairs[pairs.controller_left < pairs.controller_right]
+overlaps = {}
+for _, r in pairs.iterrows():
+    o = shapely.intersection(r.geometry, by.geometry.iloc[r.index_right])
+    o = shapely.get_parts(o)
+    o = [g for g in o if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty]
+    if o:
+        g = shapely.union_all(o)
+        overlaps.setdefault(r.controller_left, []).append(g)
+        overlaps.setdefault(r.controller_right, []).append(g)
 parts, contested = [], []
-for i, r in by.iterrows():
-    others = by[by.controller != r.controller]
-    overlap = shapely.intersection(r.geometry, shapely.union_all(others.geometry.values)) if len(others) else shapely.Polygon()
-    if not overlap.is_empty:
-        contested.append(overlap)
-    parts.append({"controller": r.controller, "geometry": shapely.difference(r.geometry, overlap)})
+for _, r in by.iterrows():
+    mine = overlaps.get(r.controller, [])
+    overlap = shapely.union_all(mine) if mine else shapely.Polygon()
+    contested.extend(mine)
+    parts.append({"controller": r.controller, "geometry": shapely.difference(r.geometry, overlap) if mine else r.geometry})
 if contested:
     parts.append({"controller": "contested", "geometry": shapely.union_all(contested)})
 flat = gpd.GeoDataFrame(parts, geometry="geometry", crs=control.crs)

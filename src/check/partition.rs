@@ -60,7 +60,8 @@ pub(super) fn check(layer: &Layer, opts: &CheckOptions, out: &mut Vec<Problem>) 
             }
             let (fa, fb) = (units[a].0, units[b].0);
             let (ka, kb) = (key(fa), key(fb));
-            let width = common.0.iter().map(|p| measure::width_m(p, 1.0)).fold(0.0, f64::max);
+            // Only the sliver decision needs the width: stop once it is settled.
+            let width = common.0.iter().map(|p| measure::width_m_capped(p, 1.0, opts.tolerance_m)).fold(0.0, f64::max);
             let sliver = width < opts.tolerance_m;
             let (code, severity, what) = match opts.role {
                 Role::Legal if ka != kb && sliver => {
@@ -82,7 +83,11 @@ pub(super) fn check(layer: &Layer, opts: &CheckOptions, out: &mut Vec<Problem>) 
                 severity,
                 feature: layer.features[fa].id.clone(),
                 other: Some(layer.features[fb].id.clone()),
-                message: format!("{what} {:.6} km², at most {width:.0} m wide", area / 1e6),
+                message: if sliver {
+                    format!("{what} {:.6} km², at most {width:.0} m wide", area / 1e6)
+                } else {
+                    format!("{what} {:.6} km², at least {width:.0} m wide", area / 1e6)
+                },
                 location: largest(&common).and_then(|p| p.interior_point()).map(|p| [p.x(), p.y()]),
                 area_km2: Some(area / 1e6),
                 width_m: Some(width),
@@ -105,7 +110,7 @@ pub(super) fn check(layer: &Layer, opts: &CheckOptions, out: &mut Vec<Problem>) 
         neighbours[a].push(b);
         neighbours[b].push(a);
     }
-    let found: Vec<Vec<Problem>> = (0..units.len())
+    let found: Vec<Vec<(Polygon<f64>, f64)>> = (0..units.len())
         .into_par_iter()
         .map(|u| {
             let mut group: Vec<&MultiPolygon<f64>> = vec![&units[u].1];
@@ -121,38 +126,47 @@ pub(super) fn check(layer: &Layer, opts: &CheckOptions, out: &mut Vec<Problem>) 
                         continue;
                     }
                     let area = measure::polygon_area_m2(&hole);
-                    if area <= opts.min_area_m2 {
-                        continue;
+                    if area > opts.min_area_m2 {
+                        out.push((hole, area));
                     }
-                    let width = measure::width_m(&hole, 1.0);
-                    let (code, severity, what) = if width < opts.tolerance_m {
-                        ("gap_sliver", Severity::Warning, "a sliver gap")
-                    } else {
-                        ("gap", Severity::Error, "a gap")
-                    };
-                    out.push(Problem {
-                        code,
-                        severity,
-                        feature: String::new(),
-                        other: None,
-                        message: format!("{what} of {:.6} km², {width:.0} m wide, between units belongs to no unit", area / 1e6),
-                        location: hole.interior_point().map(|p| [p.x(), p.y()]),
-                        area_km2: Some(area / 1e6),
-                        width_m: Some(width),
-                    });
                 }
             }
             out
         })
         .collect();
-    // The same hole is seen from each unit around it.
+    // The same hole is seen from each unit around it: keep one, then measure.
     let mut seen = std::collections::BTreeSet::new();
-    for p in found.into_iter().flatten() {
-        let key = p.location.map(|[x, y]| ((x * 1e5).round() as i64, (y * 1e5).round() as i64));
-        if seen.insert(key) {
-            out.push(p);
-        }
-    }
+    let holes: Vec<(Polygon<f64>, f64, Option<[f64; 2]>)> = found
+        .into_iter()
+        .flatten()
+        .filter_map(|(hole, area)| {
+            let at = hole.interior_point().map(|p| [p.x(), p.y()]);
+            let key = at.map(|[x, y]| ((x * 1e5).round() as i64, (y * 1e5).round() as i64));
+            seen.insert(key).then_some((hole, area, at))
+        })
+        .collect();
+    let gaps: Vec<Problem> = holes
+        .par_iter()
+        .map(|(hole, area, at)| {
+            let width = measure::width_m_capped(hole, 1.0, opts.tolerance_m);
+            let (code, severity, what) = if width < opts.tolerance_m {
+                ("gap_sliver", Severity::Warning, format!("a sliver gap of {:.6} km², {width:.0} m wide,", area / 1e6))
+            } else {
+                ("gap", Severity::Error, format!("a gap of {:.6} km², at least {width:.0} m wide,", area / 1e6))
+            };
+            Problem {
+                code,
+                severity,
+                feature: String::new(),
+                other: None,
+                message: format!("{what} between units belongs to no unit"),
+                location: *at,
+                area_km2: Some(area / 1e6),
+                width_m: Some(width),
+            }
+        })
+        .collect();
+    out.extend(gaps);
 }
 
 /// Union by i_overlay with the non-zero fill rule.

@@ -266,7 +266,7 @@ fn parts_overlap(id: &str, parts: &[Polygon<f64>], min_area_m2: f64, out: &mut V
                     common.interior_point().map(|p| p.0),
                 );
                 p.area_km2 = Some(area / 1e6);
-                p.width_m = Some(common.0.iter().map(|p| measure::width_m(p, 1.0)).fold(0.0, f64::max));
+                p.width_m = Some(common.0.iter().map(|p| measure::width_m_capped(p, 1.0, 1e4)).fold(0.0, f64::max));
                 out.push(p);
             }
         }

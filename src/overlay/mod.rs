@@ -152,10 +152,12 @@ pub struct Conservation {
     /// plus the noding of each cut. Exact arithmetic: 0 unless a piece is
     /// missing or doubled.
     pub planar_rel: f64,
-    /// Relative difference on the ellipsoid: pieces against the unit as given.
+    /// Relative difference on the ellipsoid: pieces against the unit on the grid.
     pub geodesic_rel: f64,
     /// How much snapping the crossings onto the grid changed the unit, m².
     pub cut_effect_m2: f64,
+    /// How much putting the unit itself on the overlay grid moved its area, m².
+    pub snap_m2: f64,
 }
 
 /// The outcome of [`gaps`].
@@ -236,10 +238,20 @@ fn validate(layer: &Layer, role: Role, opts: &GapsOptions, tolerance_m: f64) -> 
     Ok(report.problems.into_iter().filter(|p| p.code == "dual_claim_sliver" || p.code == "overlap_sliver").collect())
 }
 
-/// Snap to a fine grid and self-union each polygon: removes self-
-/// intersections, spikes and duplicate vertices.
-fn repair(layer: &mut Layer) {
-    for f in &mut layer.features {
+/// Snap to a fine grid and self-union each polygon that `check` finds
+/// invalid: removes self-intersections and spikes. Valid features are left
+/// exactly as they are: snapping them too would move shared borders by
+/// different amounts and open micro-gaps between every pair of neighbours.
+fn repair(layer: &mut Layer, role: Role, key: &str) {
+    let copts = CheckOptions { role: Role::Routes, key_field: Some(key.to_string()), min_area_m2: 1.0, tolerance_m: 0.0 };
+    let _ = role;
+    let broken: std::collections::BTreeSet<String> = check_layer(layer, &copts)
+        .problems
+        .into_iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(|p| p.feature)
+        .collect();
+    for f in layer.features.iter_mut().filter(|f| broken.contains(&f.id)) {
         let m = multipolygon(f.geometry.as_ref());
         let Some(bb) = m.bounding_rect() else { continue };
         let g = Grid::for_rect(bb);
@@ -329,8 +341,8 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
     let (tolerance_m, tolerance_from) = tolerance(legal, control, opts.tolerance_m);
     let (mut legal, mut control) = (legal.clone(), control.clone());
     if opts.repair {
-        repair(&mut legal);
-        repair(&mut control);
+        repair(&mut legal, Role::Legal, &opts.owner_field);
+        repair(&mut control, Role::Control, &opts.controller_field);
     }
     let legal_slivers = validate(&legal, Role::Legal, opts, tolerance_m)?;
     validate(&control, Role::Control, opts, tolerance_m)?;
@@ -413,7 +425,7 @@ fn cut_legal(i: usize, u: &Unit, cands: &[usize], cu: &[Unit]) -> (Vec<RawPiece>
     let mut pieces = Vec::new();
     let area = measure::multipolygon_area_m2(&u.geom);
     let Some(g) = grid_for(u, cands, cu) else {
-        return (pieces, Conservation { layer: "legal", unit: u.id.clone(), area_m2: 0.0, planar_rel: 0.0, geodesic_rel: 0.0, cut_effect_m2: 0.0 });
+        return (pieces, Conservation { layer: "legal", unit: u.id.clone(), area_m2: 0.0, planar_rel: 0.0, geodesic_rel: 0.0, cut_effect_m2: 0.0, snap_m2: 0.0 });
     };
     let mut groups: BTreeMap<&str, (IntShapes, Vec<usize>)> = BTreeMap::new();
     for &k in cands {
@@ -457,7 +469,8 @@ fn cut_legal(i: usize, u: &Unit, cands: &[usize], cu: &[Unit]) -> (Vec<RawPiece>
     emit(Class::Unassigned, None, Vec::new(), &rest, &mut cut_twice);
 
     let geodesic: f64 = pieces.iter().map(|p| measure::polygon_area_m2(&p.polygon)).sum();
-    let c = conservation("legal", &u.id, area, geodesic, split::twice_area(&whole), cut_twice, noding);
+    let snapped: f64 = g.polygons(&whole).iter().map(measure::polygon_area_m2).sum();
+    let c = conservation("legal", &u.id, area, snapped, geodesic, split::twice_area(&whole), cut_twice, noding);
     (pieces, c)
 }
 
@@ -465,7 +478,7 @@ fn cut_control(j: usize, u: &Unit, cands: &[usize], lu: &[Unit]) -> (Vec<RawPiec
     let mut pieces = Vec::new();
     let area = measure::multipolygon_area_m2(&u.geom);
     let Some(g) = grid_for(u, cands, lu) else {
-        return (pieces, Conservation { layer: "control", unit: u.id.clone(), area_m2: 0.0, planar_rel: 0.0, geodesic_rel: 0.0, cut_effect_m2: 0.0 });
+        return (pieces, Conservation { layer: "control", unit: u.id.clone(), area_m2: 0.0, planar_rel: 0.0, geodesic_rel: 0.0, cut_effect_m2: 0.0, snap_m2: 0.0 });
     };
     let whole = g.shapes(&u.geom);
     let mut rest = whole.clone();
@@ -482,7 +495,8 @@ fn cut_control(j: usize, u: &Unit, cands: &[usize], lu: &[Unit]) -> (Vec<RawPiec
         geodesic_sum += measure::polygon_area_m2(&polygon);
         pieces.push(RawPiece { class: Class::OutsideBasis, unit: None, controller: Some(u.key.clone()), controls: vec![j], polygon });
     }
-    let c = conservation("control", &u.id, area, geodesic_sum, split::twice_area(&whole), cut_twice, noding);
+    let snapped: f64 = g.polygons(&whole).iter().map(measure::polygon_area_m2).sum();
+    let c = conservation("control", &u.id, area, snapped, geodesic_sum, split::twice_area(&whole), cut_twice, noding);
     (pieces, c)
 }
 
@@ -491,12 +505,16 @@ fn cut_control(j: usize, u: &Unit, cands: &[usize], lu: &[Unit]) -> (Vec<RawPiec
 /// Planar, on the grid, exactly: the pieces must equal the unit plus what
 /// noding (inserting snapped crossings) changed at each cut; any difference
 /// is a missing or doubled piece. On the ellipsoid: the pieces must add up
-/// to the unit as given; areas there are additive, so only the snapping of
-/// crossing vertices (`cut_effect_m2`) separates them.
+/// to the unit as it stands on the grid; areas there are additive, so only
+/// the snapping of crossing vertices separates them. How far the grid moved
+/// the unit itself (a unit cut against a continent-sized polygon sits on a
+/// coarser grid) is reported apart, as `snap_m2`.
+#[allow(clippy::too_many_arguments)]
 fn conservation(
     layer: &'static str,
     unit: &str,
     area: f64,
+    snapped: f64,
     pieces_area: f64,
     whole_twice: i128,
     pieces_twice: i128,
@@ -509,8 +527,18 @@ fn conservation(
         ((pieces_twice - whole_twice - noding_twice) as f64 / whole_twice as f64).abs()
     };
     // Noding's effect in m², scaled by the unit's own m² per grid unit.
-    let cut_effect_m2 = if whole_twice == 0 { 0.0 } else { area * noding_twice as f64 / whole_twice as f64 };
-    Conservation { layer, unit: unit.to_string(), area_m2: area, planar_rel, geodesic_rel: rel(pieces_area, area), cut_effect_m2 }
+    let cut_effect_m2 = if whole_twice == 0 { 0.0 } else { snapped * noding_twice as f64 / whole_twice as f64 };
+    Conservation {
+        layer,
+        unit: unit.to_string(),
+        area_m2: area,
+        planar_rel,
+        // The same identity as the planar one: the unit on the grid plus the
+        // noding of its cuts (in m², through the unit's own m²-per-grid-unit).
+        geodesic_rel: rel(pieces_area, snapped + cut_effect_m2),
+        cut_effect_m2,
+        snap_m2: snapped - area,
+    }
 }
 
 /// Everything needed to measure a piece's attributes.
