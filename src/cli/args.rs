@@ -109,3 +109,16 @@ pub(crate) fn load_or_sample(
         None => delimit::sample::load(sample, &ReadOptions { src_crs: None, format: None, layer: None, ..opts }),
     }
 }
+
+/// Refuse a negative, NaN or infinite value for a numeric option, before any work starts.
+pub(crate) fn non_negative(option: &str, value: f64) -> delimit::Result<()> {
+    if value >= 0.0 && value.is_finite() {
+        Ok(())
+    } else {
+        Err(delimit::Error::Usage {
+            option: option.into(),
+            message: format!("{value} is not a non-negative number"),
+            hint: None,
+        })
+    }
+}

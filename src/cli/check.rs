@@ -9,7 +9,7 @@ use delimit::check::{CheckOptions, Severity, check_layer};
 use delimit::layer::{Feature, Role};
 
 use super::Outcome;
-use super::args::{InputArgs, OutputArgs, crs_line};
+use super::args::{InputArgs, OutputArgs, crs_line, non_negative};
 
 /// Check geometry validity and coordinates; for a legal basis, also that the
 /// units form a partition (no dual claims, no gaps). Exits 1 when errors are found.
@@ -39,16 +39,8 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     args.output.preflight(&[&args.file])?;
-    for (option, v) in [("--min-area-m2", args.min_area_m2), ("--tolerance-m", args.tolerance_m)] {
-        if !(v >= 0.0 && v.is_finite()) {
-            return Err(delimit::Error::Usage {
-                option: option.into(),
-                message: format!("{v} is not a non-negative number"),
-                hint: None,
-            }
-            .into());
-        }
-    }
+    non_negative("--min-area-m2", args.min_area_m2)?;
+    non_negative("--tolerance-m", args.tolerance_m)?;
     let layer = delimit::io::read_layer(&args.file, &args.input.read_options(Some(args.role))?)?;
     let fields = args.input.fields();
     let opts = CheckOptions {

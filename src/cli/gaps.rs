@@ -11,7 +11,7 @@ use delimit::overlay::{Class, Gap, GapsOptions, GapsResult, gaps};
 use serde_json::{Value, json};
 
 use super::Outcome;
-use super::args::{InputArgs, OutputArgs, load_or_sample};
+use super::args::{InputArgs, OutputArgs, load_or_sample, non_negative};
 
 /// Find every area legally of one party and held by another.
 ///
@@ -57,9 +57,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         [&args.legal, &args.control, &args.settlements].into_iter().flatten().map(PathBuf::as_path).collect();
     args.output.preflight(&inputs)?;
     if let Some(t) = args.tolerance_m {
-        if !(t >= 0.0 && t.is_finite()) {
-            return Err(delimit::Error::Usage { option: "--tolerance-m".into(), message: format!("{t} is not a non-negative number"), hint: None }.into());
-        }
+        non_negative("--tolerance-m", t)?;
     }
     let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input)?;
     let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input)?;
