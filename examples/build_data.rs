@@ -26,6 +26,10 @@ use serde_json::{Map, Value, json};
 
 /// The region kept: roughly the South Caucasus and its neighbours' margins.
 const REGION: [f64; 4] = [43.4, 38.3, 50.9, 41.95];
+/// Longest edge, in degrees (about 220 m), left on a clip-box edge. The box
+/// edges are parallels and meridians; densified, a tool that reads edges as
+/// geodesics measures the parallel that is meant.
+const DENSIFY_DEG: f64 = 0.002;
 /// Neighbours kept as context, clipped to the region.
 const CONTEXT: [&str; 3] = ["GEO", "IRN", "TUR"];
 
@@ -110,10 +114,10 @@ fn region_rect() -> Rect<f64> {
 /// go through the overlay and are snapped back to their own source vertices.
 ///
 /// The box edges are parallels and meridians, up to 7.5° long. Read as
-/// geodesics (as pyproj, PostGIS geography and delimit measure an edge) a
+/// geodesics (as pyproj and PostGIS geography measure an edge) a
 /// 7° edge along 38.3°N bows by kilometres: Iran's clipped area would move
-/// by ~590 km². So the clipped result is densified to the overlay's own
-/// limit (`DENSIFY_DEG`): the file then carries the parallel it means.
+/// by ~590 km². So the clipped result's box edges are densified to
+/// `DENSIFY_DEG`: the file then carries the parallel it means.
 fn clip(m: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     let r = region_rect();
     let inside = m.bounding_rect().is_some_and(|b| r.contains(&b));
@@ -127,7 +131,7 @@ fn clip(m: &MultiPolygon<f64>) -> MultiPolygon<f64> {
 /// Densify only the edges that lie on the region box: shared borders keep
 /// exactly their source vertices on both sides.
 fn densify_box_edges(m: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    let step = delimit::overlay::DENSIFY_DEG;
+    let step = DENSIFY_DEG;
     // Overlay output sits within ~1e-9° of the box, not on it.
     let near = |v: f64, edge: f64| (v - edge).abs() < 1e-7;
     let on_box = |a: Coord<f64>, b: Coord<f64>| {

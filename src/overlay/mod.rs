@@ -160,6 +160,13 @@ pub struct Conservation {
     pub snap_m2: f64,
 }
 
+impl Conservation {
+    /// A unit without geometry: nothing to conserve.
+    fn empty(layer: &'static str, unit: &str) -> Conservation {
+        Conservation { layer, unit: unit.to_string(), area_m2: 0.0, planar_rel: 0.0, geodesic_rel: 0.0, cut_effect_m2: 0.0, snap_m2: 0.0 }
+    }
+}
+
 /// The outcome of [`gaps`].
 #[derive(Debug, Clone, Serialize)]
 pub struct GapsResult {
@@ -284,20 +291,6 @@ struct Unit {
     geom: MultiPolygon<f64>,
     bbox: Option<Rect<f64>>,
 }
-
-/// Longest edge, in degrees, that the bundled data build leaves on a clip
-/// box (see examples/build_data.rs): there it says what a file means (a
-/// parallel), not how the overlay works.
-///
-/// The overlay itself does not densify. It cuts edges as straight lines in
-/// lon/lat (as GEOS and PostGIS geometry do), while areas are measured along
-/// geodesics; cutting an edge of length L at a new vertex moves the
-/// geodesic area by the lens between the two readings, about
-/// L³·tan(lat)/(12·R): well under 1 m² for OSM-scale edges (≤ 400 m), about
-/// 14 m² for a 1 km Natural Earth edge. The geodesic conservation check
-/// therefore compares the pieces with the unit as cut (its outline with the
-/// cut vertices), and that lens total is reported apart as `cut_effect_m2`.
-pub const DENSIFY_DEG: f64 = 0.002;
 
 fn units(layer: &Layer, key: &str) -> Vec<Unit> {
     layer
@@ -425,7 +418,7 @@ fn cut_legal(i: usize, u: &Unit, cands: &[usize], cu: &[Unit]) -> (Vec<RawPiece>
     let mut pieces = Vec::new();
     let area = measure::multipolygon_area_m2(&u.geom);
     let Some(g) = grid_for(u, cands, cu) else {
-        return (pieces, Conservation { layer: "legal", unit: u.id.clone(), area_m2: 0.0, planar_rel: 0.0, geodesic_rel: 0.0, cut_effect_m2: 0.0, snap_m2: 0.0 });
+        return (pieces, Conservation::empty("legal", &u.id));
     };
     let mut groups: BTreeMap<&str, (IntShapes, Vec<usize>)> = BTreeMap::new();
     for &k in cands {
@@ -478,7 +471,7 @@ fn cut_control(j: usize, u: &Unit, cands: &[usize], lu: &[Unit]) -> (Vec<RawPiec
     let mut pieces = Vec::new();
     let area = measure::multipolygon_area_m2(&u.geom);
     let Some(g) = grid_for(u, cands, lu) else {
-        return (pieces, Conservation { layer: "control", unit: u.id.clone(), area_m2: 0.0, planar_rel: 0.0, geodesic_rel: 0.0, cut_effect_m2: 0.0, snap_m2: 0.0 });
+        return (pieces, Conservation::empty("control", &u.id));
     };
     let whole = g.shapes(&u.geom);
     let mut rest = whole.clone();

@@ -15,9 +15,8 @@ fn overlay(subject: &IntShapes, clip: &IntShapes) -> Overlay {
 
 fn overlay_with(subject: &IntShapes, clip: &IntShapes, ogc: bool) -> Overlay {
     let options = IntOverlayOptions {
-        // Keep the vertices we were given, densification points included:
-        // dropping collinear points would re-join the short edges that keep
-        // geodesic areas stable under cutting.
+        // Keep the vertices we were given: outputs stay faithful to the
+        // source lines, and borders that neighbours share stay shared.
         preserve_input_collinear: true,
         preserve_output_collinear: true,
         // i_overlay's OGC extraction, combined with preserved collinear
