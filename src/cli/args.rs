@@ -46,6 +46,7 @@ impl InputArgs {
             src_crs: self.src_crs.clone(),
             format: self.format.as_deref().map(Format::from_name).transpose()?,
             layer: self.layer.clone(),
+            keep_properties: None,
         })
     }
 }
@@ -102,8 +103,9 @@ pub(crate) fn load_or_sample(
     sample: &str,
     role: Role,
     input: &InputArgs,
+    keep_properties: Option<Vec<String>>,
 ) -> delimit::Result<delimit::Layer> {
-    let opts = input.read_options(Some(role))?;
+    let opts = ReadOptions { keep_properties, ..input.read_options(Some(role))? };
     match path {
         Some(p) => delimit::io::read_layer(p, &opts),
         None => delimit::sample::load(sample, &ReadOptions { src_crs: None, format: None, layer: None, ..opts }),

@@ -59,12 +59,16 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     if let Some(t) = args.tolerance_m {
         non_negative("--tolerance-m", t)?;
     }
-    let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input)?;
-    let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input)?;
+    // gaps reads only these properties of the polygon layers; the rest are
+    // not kept (a Natural Earth admin-1 feature carries 121).
+    let f = args.input.fields();
+    let keep = Some(vec![f.owner, f.controller, f.as_of, f.source, f.name, "id".into(), "positional_accuracy_m".into()]);
+    let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, keep.clone())?;
+    let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, keep)?;
     let settlements = if args.no_settlements {
         None
     } else {
-        Some(load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input)?)
+        Some(load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?)
     };
 
     let opts = GapsOptions {

@@ -16,25 +16,53 @@ use crate::error::{Error, Result};
 use crate::layer::{FieldInfo, ReadNote};
 
 /// Parse GeoJSON bytes into a raw layer (still in the file's CRS).
-pub(crate) fn parse(path: &Path, bytes: &[u8], layer_name: &str) -> Result<RawLayer> {
+/// `keep`: when given, only these properties are kept on each feature (the
+/// field list still names every field seen, for messages).
+pub(crate) fn parse(path: &Path, bytes: &[u8], layer_name: &str, keep: Option<&[String]>) -> Result<RawLayer> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let offset = e.valid_up_to();
         let (line, column) = line_col(&bytes[..offset]);
         Error::NotUtf8 { path: path.to_path_buf(), line, column, offset }
     })?;
-    let doc: Value = serde_json::from_str(text).map_err(|e| json_error(path, text, &e))?;
+    // Stream the `features` array: each feature becomes a RawFeature as soon
+    // as it is read, so a 50 MB file never exists as one serde_json tree
+    // (that tree cost ~15x the file size in RAM at world scale).
+    let mut raw = RawLayer {
+        name: layer_name.to_string(),
+        driver: "GeoJSON (native)".into(),
+        ..RawLayer::default()
+    };
+    let mut sink = FeatureSink { path, raw: &mut raw, seen_fields: Vec::new(), failure: None, saw_features: false, features_kind: None, keep };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let streamed = serde::de::DeserializeSeed::deserialize(TopLevel { sink: &mut sink }, &mut de)
+        .and_then(|top| de.end().map(|()| top));
+    let top = match streamed {
+        Ok(top) => top,
+        Err(e) => {
+            return Err(match sink.failure.take() {
+                Some(feature_error) => feature_error,
+                None => json_error(path, text, &e),
+            });
+        }
+    };
+    let saw_features = sink.saw_features;
+    let features_kind = sink.features_kind;
+    let mut seen_fields = std::mem::take(&mut sink.seen_fields);
     let gj = |message: String, hint: Option<&str>| Error::GeoJson {
         path: path.to_path_buf(),
         message,
         hint: hint.map(str::to_string),
     };
-    let Value::Object(mut top) = doc else {
-        return Err(gj(
-            format!("the top level is {}, not a GeoJSON object", kind_of(&doc)),
-            Some("a GeoJSON file is one object with \"type\": \"FeatureCollection\""),
-        ));
+    let top = match top {
+        Ok(top) => top,
+        Err(kind) => {
+            return Err(gj(
+                format!("the top level is {kind}, not a GeoJSON object"),
+                Some("a GeoJSON file is one object with \"type\": \"FeatureCollection\""),
+            ));
+        }
     };
-    let declared_crs = match top.get("crs") {
+    raw.declared_crs = match top.get("crs") {
         Some(c) => legacy_crs(c).map(Some).map_err(|m| gj(m, Some("or pass --src-crs EPSG:NNNN")))?,
         None => None,
     };
@@ -48,22 +76,24 @@ pub(crate) fn parse(path: &Path, bytes: &[u8], layer_name: &str) -> Result<RawLa
             ));
         }
     };
-    let features: Vec<Value> = match ty.as_str() {
-        "FeatureCollection" => match top.remove("features") {
-            Some(Value::Array(a)) => a,
-            Some(other) => {
-                return Err(gj(format!("`features` is {}, not an array", kind_of(&other)), None));
+    let single = match ty.as_str() {
+        "FeatureCollection" => {
+            if !saw_features {
+                return Err(match features_kind {
+                    Some(kind) => gj(format!("`features` is {kind}, not an array"), None),
+                    None => gj("the FeatureCollection has no `features` array".into(), None),
+                });
             }
-            None => return Err(gj("the FeatureCollection has no `features` array".into(), None)),
-        },
-        "Feature" => vec![Value::Object(top.clone())],
+            None
+        }
+        "Feature" => Some(Value::Object(top.clone())),
         "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon" | "MultiPolygon"
         | "GeometryCollection" => {
             let mut f = Map::new();
             f.insert("type".into(), "Feature".into());
             f.insert("geometry".into(), Value::Object(top.clone()));
             f.insert("properties".into(), Value::Object(Map::new()));
-            vec![Value::Object(f)]
+            Some(Value::Object(f))
         }
         other => {
             return Err(gj(
@@ -72,29 +102,175 @@ pub(crate) fn parse(path: &Path, bytes: &[u8], layer_name: &str) -> Result<RawLa
             ));
         }
     };
-
-    let mut raw = RawLayer {
-        name: layer_name.to_string(),
-        driver: "GeoJSON (native)".into(),
-        declared_crs,
-        ..RawLayer::default()
-    };
-    let mut seen_fields: Vec<FieldInfo> = Vec::new();
-    for (index, value) in features.into_iter().enumerate() {
-        let feature = parse_feature(path, index, value, &mut raw.notes)?;
-        for (k, v) in &feature.properties {
-            if let Some(existing) = seen_fields.iter_mut().find(|f| &f.name == k) {
-                if existing.kind == "Null" && !v.is_null() {
-                    existing.kind = kind_name(v).into();
-                }
-            } else {
-                seen_fields.push(FieldInfo { name: k.clone(), kind: kind_name(v).into() });
-            }
-        }
+    if let Some(value) = single {
+        // A lone Feature or geometry: whatever a stray `features` member held
+        // is not part of it.
+        raw.features.clear();
+        seen_fields.clear();
+        let mut feature = parse_feature(path, 0, value, &mut raw.notes)?;
+        note_fields(&mut seen_fields, &feature);
+        retain(&mut feature, keep);
         raw.features.push(feature);
     }
     raw.fields = seen_fields;
     Ok(raw)
+}
+
+fn retain(feature: &mut RawFeature, keep: Option<&[String]>) {
+    if let Some(keep) = keep {
+        // Rebuilt rather than retained, so the map's storage shrinks too.
+        let all = std::mem::take(&mut feature.properties);
+        feature.properties = all.into_iter().filter(|(k, _)| keep.iter().any(|w| w == k)).collect();
+    }
+}
+
+fn note_fields(seen: &mut Vec<FieldInfo>, feature: &RawFeature) {
+    for (k, v) in &feature.properties {
+        if let Some(existing) = seen.iter_mut().find(|f| &f.name == k) {
+            if existing.kind == "Null" && !v.is_null() {
+                existing.kind = kind_name(v).into();
+            }
+        } else {
+            seen.push(FieldInfo { name: k.clone(), kind: kind_name(v).into() });
+        }
+    }
+}
+
+/// Where streamed features go. A feature-level error is kept here, and serde
+/// is stopped with a placeholder; the caller reports the kept error.
+struct FeatureSink<'a> {
+    path: &'a Path,
+    raw: &'a mut RawLayer,
+    seen_fields: Vec<FieldInfo>,
+    failure: Option<Error>,
+    saw_features: bool,
+    /// What `features` held when it was not an array.
+    features_kind: Option<&'static str>,
+    keep: Option<&'a [String]>,
+}
+
+/// The top-level object, with `features` streamed and every other member kept.
+/// `Err(kind)` when the top level is not an object.
+struct TopLevel<'s, 'a> {
+    sink: &'s mut FeatureSink<'a>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for TopLevel<'_, '_> {
+    type Value = std::result::Result<Map<String, Value>, &'static str>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TopLevel<'_, '_> {
+    type Value = std::result::Result<Map<String, Value>, &'static str>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a GeoJSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+        let mut rest = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "features" {
+                map.next_value_seed(Features { sink: &mut *self.sink })?;
+            } else {
+                let v: Value = map.next_value()?;
+                rest.insert(key, v);
+            }
+        }
+        Ok(Ok(rest))
+    }
+    // Anything else at the top level: consume it and report "not an object".
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Err("an array"))
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Ok(Err("a string"))
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Ok(Err("a boolean"))
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Ok(Err("a number"))
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Ok(Err("a number"))
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Ok(Err("a number"))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Err("null"))
+    }
+}
+
+/// The `features` member: an array is streamed feature by feature; anything
+/// else is left for the caller to report.
+struct Features<'s, 'a> {
+    sink: &'s mut FeatureSink<'a>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Features<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Features<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of Features")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let sink = self.sink;
+        sink.saw_features = true;
+        let mut index = 0;
+        while let Some(value) = seq.next_element::<Value>()? {
+            match parse_feature(sink.path, index, value, &mut sink.raw.notes) {
+                Ok(mut feature) => {
+                    note_fields(&mut sink.seen_fields, &feature);
+                    retain(&mut feature, sink.keep);
+                    sink.raw.features.push(feature);
+                }
+                Err(e) => {
+                    sink.failure = Some(e);
+                    return Err(serde::de::Error::custom("feature error"));
+                }
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        self.sink.features_kind = Some("an object");
+        while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<(), E> {
+        self.sink.features_kind = Some("a string");
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
+        self.sink.features_kind = Some("a boolean");
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<(), E> {
+        self.sink.features_kind = Some("a number");
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<(), E> {
+        self.sink.features_kind = Some("a number");
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<(), E> {
+        self.sink.features_kind = Some("a number");
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        self.sink.features_kind = Some("null");
+        Ok(())
+    }
 }
 
 fn parse_feature(path: &Path, index: usize, value: Value, notes: &mut Vec<ReadNote>) -> Result<RawFeature> {
@@ -451,7 +627,7 @@ mod tests {
     use super::*;
 
     fn parse_str(s: &str) -> Result<RawLayer> {
-        parse(Path::new("t.geojson"), s.as_bytes(), "t")
+        parse(Path::new("t.geojson"), s.as_bytes(), "t", None)
     }
 
     #[test]

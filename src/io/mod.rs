@@ -34,6 +34,10 @@ pub struct ReadOptions {
     pub format: Option<Format>,
     /// Layer name within a multi-layer file (`--layer`).
     pub layer: Option<String>,
+    /// Keep only these properties on each feature (all when `None`). A
+    /// command that reads a few fields says which, so that a world layer
+    /// with 121 fields per feature does not hold them all in memory.
+    pub keep_properties: Option<Vec<String>>,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -107,13 +111,18 @@ pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
     let (raw, sha256) = match &fmt {
         Format::GeoJson => {
             let bytes = read_bytes(path)?;
-            let raw = geojson::parse(path, &bytes, &stem(path))?;
+            let raw = geojson::parse(path, &bytes, &stem(path), opts.keep_properties.as_deref())?;
             (raw, sha256_hex(&bytes))
         }
         Format::Ogr(driver) => {
             // Hash the bytes GDAL will read; for multi-file formats, the main file.
             let bytes = read_bytes(path)?;
-            let raw = ogr::read(path, driver, opts.layer.as_deref())?;
+            let mut raw = ogr::read(path, driver, opts.layer.as_deref())?;
+            if let Some(keep) = &opts.keep_properties {
+                for f in &mut raw.features {
+                    f.properties.retain(|k, _| keep.contains(k));
+                }
+            }
             (raw, sha256_hex(&bytes))
         }
     };
@@ -131,7 +140,7 @@ pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
 /// assert_eq!(l.provenance.path, "mem.geojson");
 /// ```
 pub fn read_geojson_bytes(label: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Layer> {
-    let raw = geojson::parse(label, bytes, &stem(label))?;
+    let raw = geojson::parse(label, bytes, &stem(label), opts.keep_properties.as_deref())?;
     finish(label, raw, sha256_hex(bytes), opts)
 }
 

@@ -63,7 +63,10 @@ impl Grid {
     /// Back to polygons, rings closed, in OGC form (see [`ogc`]).
     pub(crate) fn polygons(&self, shapes: &IntShapes) -> Vec<Polygon<f64>> {
         let ring = |c: &Vec<IntPoint>| {
-            let mut v: Vec<Coord<f64>> = c.iter().map(|p| self.to_float(*p)).collect();
+            // Sized for the closing vertex: pushing it onto an exact-size
+            // Vec would double the capacity of every ring (60 MB at world scale).
+            let mut v: Vec<Coord<f64>> = Vec::with_capacity(c.len() + 1);
+            v.extend(c.iter().map(|p| self.to_float(*p)));
             if let Some(f) = v.first().copied() {
                 v.push(f);
             }
