@@ -7,7 +7,9 @@ Method, chosen to mean what delimit means:
 - edges are straight lines in lon/lat, segmentized to 0.002° (delimit's
   DENSIFY_DEG) so that geodesic areas measure them;
 - control is dissolved per controller; where two controllers overlap, the
-  overlap is a 'contested' pseudo-controller (GeoPandas has no such class);
+  overlap is a 'contested' pseudo-controller (GeoPandas has no such class),
+  classed contested_control inside or outside the legal basis;
+- make_valid's nested GeometryCollections are reduced to their polygons;
 - geopandas.overlay(legal, control, how="union") then gives:
   owner == controller -> held_by_owner, owner != controller ->
   held_by_other, 'contested' -> contested_control, legal only ->
@@ -32,6 +34,9 @@ ap.add_argument("--owner", default="owner")
 ap.add_argument("--controller", default="controller")
 ap.add_argument("--json", action="store_true")
 ap.add_argument("--no-segmentize", action="store_true")
+ap.add_argument("--straight-edges", type=float, metavar="DEG", default=None,
+                help="after the timed run, also total the areas with each output piece segmentized to DEG "
+                     "degrees first, so that Geod measures lon/lat-straight edges as delimit does")
 a = ap.parse_args()
 
 t0 = time.time()
@@ -39,8 +44,21 @@ geod = Geod(ellps="WGS84")
 legal = gpd.read_file(a.legal)[[a.owner, "geometry"]].rename(columns={a.owner: "owner"})
 control = gpd.read_file(a.control)[[a.controller, "geometry"]].rename(columns={a.controller: "controller"})
 invalid = {"legal": int((~legal.geometry.is_valid).sum()), "control": int((~control.geometry.is_valid).sum())}
-legal["geometry"] = shapely.make_valid(legal.geometry.values)
-control["geometry"] = shapely.make_valid(control.geometry.values)
+
+
+def polygonal(g):
+    """make_valid can return nested GeometryCollections (OSM 2024's PSE does);
+    overlay(keep_geom_type=True) would drop them whole. Keep their polygons."""
+    if g is None or g.geom_type in ("Polygon", "MultiPolygon"):
+        return g
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon", "GeometryCollection")]
+    parts = [polygonal(p) for p in parts]
+    parts = [p for p in parts if p is not None and not p.is_empty]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+legal["geometry"] = [polygonal(g) for g in shapely.make_valid(legal.geometry.values)]
+control["geometry"] = [polygonal(g) for g in shapely.make_valid(control.geometry.values)]
 if not a.no_segmentize:
     legal["geometry"] = shapely.segmentize(legal.geometry.values, 0.002)
     control["geometry"] = shapely.segmentize(control.geometry.values, 0.002)
@@ -78,7 +96,8 @@ def klass(r):
     o, c = r.get("owner"), r.get("controller")
     o = None if o is None or (isinstance(o, float)) else o
     c = None if c is None or (isinstance(c, float)) else c
-    if o and c == "contested":
+    if c == "contested":
+        # Inside or outside the legal basis: two controllers claim it.
         return "contested_control"
     if o and c:
         return "held_by_owner" if o == c else "held_by_other"
@@ -90,9 +109,24 @@ def klass(r):
 u["class"] = u.apply(klass, axis=1)
 u["area_km2"] = [abs(geod.geometry_area_perimeter(g)[0]) / 1e6 for g in u.geometry]
 totals = u.groupby("class")["area_km2"].sum().to_dict()
+seconds = round(time.time() - t0, 2)
+straight = None
+if a.straight_edges:
+    # Not timed: one piece at a time, so it adds little to peak memory.
+    t1 = time.time()
+    s, by = {}, {}
+    for k, o, c, g in zip(u["class"], u["owner"], u["controller"], u.geometry):
+        x = abs(geod.geometry_area_perimeter(shapely.segmentize(g, a.straight_edges))[0]) / 1e6
+        s[k] = s.get(k, 0.0) + x
+        key = f"{k}|{o if isinstance(o, str) else '-'}|{c if isinstance(c, str) else '-'}"
+        by[key] = by.get(key, 0.0) + x
+    straight = {"segmentize_deg": a.straight_edges, "seconds": round(time.time() - t1, 2),
+                "totals_km2": {k: round(v, 6) for k, v in sorted(s.items())},
+                "by_class_owner_controller_km2": {k: round(v, 6) for k, v in sorted(by.items())}}
 out = {
     "totals_km2": {k: round(v, 6) for k, v in sorted(totals.items())},
-    "seconds": round(time.time() - t0, 2),
+    "straight_edges": straight,
+    "seconds": seconds,
     "invalid_input_geometries": invalid,
     "versions": {"geopandas": gpd.__version__, "shapely": shapely.__version__, "geos": shapely.geos_version_string,
                  "pyproj": __import__("pyproj").__version__},

@@ -22,9 +22,10 @@ mod grid;
 mod index;
 mod split;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use geo::{BoundingRect, Contains, Geometry, InteriorPoint, Intersects, MultiLineString, MultiPolygon, Point, Polygon, Rect};
+use geo::{BoundingRect, Geometry, InteriorPoint, Intersects, MultiLineString, MultiPolygon, Point, Polygon, Rect};
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -187,11 +188,13 @@ pub const PLANAR_TOLERANCE: f64 = 1e-9;
 /// On the ellipsoid, against the unit as given.
 pub const GEODESIC_TOLERANCE: f64 = 1e-6;
 
-fn multipolygon(g: Option<&Geometry<f64>>) -> MultiPolygon<f64> {
+fn multipolygon(g: Option<&Geometry<f64>>) -> Cow<'_, MultiPolygon<f64>> {
+    // Borrowed where the layer already holds a MultiPolygon: at world scale a
+    // second copy of every vertex is hundreds of MB.
     match g {
-        Some(Geometry::Polygon(p)) => MultiPolygon(vec![p.clone()]),
-        Some(Geometry::MultiPolygon(m)) => m.clone(),
-        _ => MultiPolygon(vec![]),
+        Some(Geometry::Polygon(p)) => Cow::Owned(MultiPolygon(vec![p.clone()])),
+        Some(Geometry::MultiPolygon(m)) => Cow::Borrowed(m),
+        _ => Cow::Owned(MultiPolygon(vec![])),
     }
 }
 
@@ -249,20 +252,24 @@ fn validate(layer: &Layer, role: Role, opts: &GapsOptions, tolerance_m: f64) -> 
 /// invalid: removes self-intersections and spikes. Valid features are left
 /// exactly as they are: snapping them too would move shared borders by
 /// different amounts and open micro-gaps between every pair of neighbours.
-fn repair(layer: &mut Layer, role: Role, key: &str) {
+/// Repair the invalid features only; the layer is copied only when one is.
+fn repair(layer: &mut Cow<'_, Layer>, key: &str) {
     let copts = CheckOptions { role: Role::Routes, key_field: Some(key.to_string()), min_area_m2: 1.0, tolerance_m: 0.0 };
-    let _ = role;
     let broken: std::collections::BTreeSet<String> = check_layer(layer, &copts)
         .problems
         .into_iter()
         .filter(|p| p.severity == Severity::Error)
         .map(|p| p.feature)
         .collect();
-    for f in layer.features.iter_mut().filter(|f| broken.contains(&f.id)) {
+    if broken.is_empty() {
+        return;
+    }
+    for f in layer.to_mut().features.iter_mut().filter(|f| broken.contains(&f.id)) {
         let m = multipolygon(f.geometry.as_ref());
         let Some(bb) = m.bounding_rect() else { continue };
         let g = Grid::for_rect(bb);
         let fixed = split::union_ogc(&g.shapes(&m));
+        drop(m);
         f.geometry = Some(Geometry::MultiPolygon(MultiPolygon(g.polygons(&fixed))));
     }
 }
@@ -285,14 +292,14 @@ fn tolerance(legal: &Layer, control: &Layer, given: Option<f64>) -> (f64, String
     }
 }
 
-struct Unit {
+struct Unit<'a> {
     id: String,
     key: String,
-    geom: MultiPolygon<f64>,
+    geom: Cow<'a, MultiPolygon<f64>>,
     bbox: Option<Rect<f64>>,
 }
 
-fn units(layer: &Layer, key: &str) -> Vec<Unit> {
+fn units<'a>(layer: &'a Layer, key: &str) -> Vec<Unit<'a>> {
     layer
         .features
         .iter()
@@ -332,11 +339,12 @@ struct RawPiece {
 /// ```
 pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &GapsOptions) -> Result<GapsResult> {
     let (tolerance_m, tolerance_from) = tolerance(legal, control, opts.tolerance_m);
-    let (mut legal, mut control) = (legal.clone(), control.clone());
+    let (mut legal, mut control) = (Cow::Borrowed(legal), Cow::Borrowed(control));
     if opts.repair {
-        repair(&mut legal, Role::Legal, &opts.owner_field);
-        repair(&mut control, Role::Control, &opts.controller_field);
+        repair(&mut legal, &opts.owner_field);
+        repair(&mut control, &opts.controller_field);
     }
+    let (legal, control) = (legal.as_ref(), control.as_ref());
     let legal_slivers = validate(&legal, Role::Legal, opts, tolerance_m)?;
     validate(&control, Role::Control, opts, tolerance_m)?;
 
@@ -363,7 +371,8 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
         .enumerate()
         .map(|(j, u)| {
             let cands = l_index.candidates(&c_cover[j]);
-            contained(&u.id, &cands, &lu, || cut_control(j, u, &cands, &lu))
+            let others: Vec<usize> = c_index.candidates(&c_cover[j]).into_iter().filter(|&k| k != j).collect();
+            contained(&u.id, &cands, &lu, || cut_control(j, u, &cands, &lu, &others, &cu))
         })
         .collect();
 
@@ -387,9 +396,101 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
         });
     }
 
-    let ctx = Attrs::new(&legal, &lu, &control, &cu, settlements, opts, tolerance_m, &raw);
-    let gaps = raw.par_iter().map(|p| ctx.measure(p)).collect();
+    let ctx = Attrs::new(legal, &lu, control, &cu, settlements, opts, tolerance_m, &raw);
+    let gaps = raw.into_par_iter().map(|p| ctx.measure(p)).collect();
     Ok(GapsResult { gaps, conservation, tolerance_m, tolerance_from, legal_slivers })
+}
+
+/// The stable id of a piece: a hash of class, legal unit, controller and an
+/// interior point.
+fn piece_id(class: Class, legal_unit: Option<&str>, controller: Option<&str>, inner: Option<Point<f64>>) -> String {
+    let key = format!(
+        "{}|{}|{}|{}",
+        class.as_str(),
+        legal_unit.unwrap_or(""),
+        controller.unwrap_or(""),
+        inner.map(|pt| format!("{:.6},{:.6}", pt.x(), pt.y())).unwrap_or_default()
+    );
+    let digest = Sha256::digest(key.as_bytes());
+    format!("g{}", digest.iter().take(5).map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// The overlay of single legal units, on demand: the same pieces and ids as
+/// [`gaps`] gives for those units, without the rest of the layer. For
+/// queries about one place (`village`), where overlaying the whole layer
+/// would cost more than the question.
+///
+/// The inputs are not validated here; run [`gaps`] or `check` for that.
+/// Pieces carry id, class, owner, controller, area, perimeter, width and
+/// the sliver flag; depth and settlements are left empty.
+///
+/// ```
+/// use delimit::overlay::{gaps, Class, GapsOptions, UnitOverlay};
+/// let load = |n| delimit::sample::load(n, &Default::default()).unwrap();
+/// let (legal, control) = (load("legal.geojson"), load("control.geojson"));
+/// let opts = GapsOptions::default();
+/// let i = legal.features.iter().position(|f| f.text("unit").as_deref() == Some("Artsvashen exclave")).unwrap();
+/// let one = UnitOverlay::new(&legal, &control, &opts).pieces(i).unwrap();
+/// let all = gaps(&legal, &control, None, &opts).unwrap();
+/// let held: Vec<_> = one.iter().filter(|g| g.class == Class::HeldByOther).collect();
+/// assert_eq!(held.len(), 1);
+/// assert!(all.gaps.iter().any(|g| g.id == held[0].id && g.area_m2 == held[0].area_m2));
+/// ```
+pub struct UnitOverlay<'a> {
+    legal: &'a Layer,
+    lu: Vec<Unit<'a>>,
+    cu: Vec<Unit<'a>>,
+    c_index: index::Index,
+    tolerance_m: f64,
+}
+
+impl<'a> UnitOverlay<'a> {
+    /// Index the control layer once.
+    pub fn new(legal: &'a Layer, control: &'a Layer, opts: &GapsOptions) -> UnitOverlay<'a> {
+        let (tolerance_m, _) = tolerance(legal, control, opts.tolerance_m);
+        let lu = units(legal, &opts.owner_field);
+        let cu = units(control, &opts.controller_field);
+        let c_cover: Vec<Vec<Rect<f64>>> = cu.iter().map(|u| index::cover(&u.geom)).collect();
+        let c_index = index::Index::new(&c_cover);
+        UnitOverlay { legal, lu, cu, c_index, tolerance_m }
+    }
+
+    /// The sliver tolerance in use, m.
+    pub fn tolerance_m(&self) -> f64 {
+        self.tolerance_m
+    }
+
+    /// Every piece of legal unit `i` (a feature index of the legal layer).
+    pub fn pieces(&self, i: usize) -> Result<Vec<Gap>> {
+        let u = &self.lu[i];
+        let cands = self.c_index.candidates(&index::cover(&u.geom));
+        let (raw, _) = contained(&u.id, &cands, &self.cu, || cut_legal(i, u, &cands, &self.cu))?;
+        Ok(raw
+            .into_iter()
+            .map(|p| {
+                let poly = p.polygon;
+                let width_m = measure::width_m(&poly, 0.5);
+                let legal_unit = self.legal.features[i].id.clone();
+                Gap {
+                    id: piece_id(p.class, Some(&legal_unit), p.controller.as_deref(), poly.interior_point()),
+                    class: p.class,
+                    owner: Some(u.key.clone()),
+                    controller: p.controller,
+                    legal_unit: Some(legal_unit),
+                    control_ids: p.controls.iter().map(|&k| self.cu[k].id.clone()).collect(),
+                    control_source: None,
+                    as_of: None,
+                    area_m2: measure::polygon_area_m2(&poly),
+                    perimeter_m: measure::length_m(&Geometry::Polygon(poly.clone())),
+                    depth_m: None,
+                    width_m,
+                    settlements: Vec::new(),
+                    sliver: width_m < self.tolerance_m,
+                    geometry: poly,
+                }
+            })
+            .collect())
+    }
 }
 
 /// i_overlay has panicked on some inputs in the past (georust/geo#1189,
@@ -467,21 +568,45 @@ fn cut_legal(i: usize, u: &Unit, cands: &[usize], cu: &[Unit]) -> (Vec<RawPiece>
     (pieces, c)
 }
 
-fn cut_control(j: usize, u: &Unit, cands: &[usize], lu: &[Unit]) -> (Vec<RawPiece>, Conservation) {
+/// The control side: what of control polygon `j` no legal unit covers.
+/// Where it overlaps another control polygon there, the overlap is counted
+/// once: the lower-indexed polygon of each pair keeps it (as
+/// `contested_control` between two controllers, or as its own
+/// `outside_basis` when both have the same one), and the higher-indexed one
+/// gives it away.
+fn cut_control(j: usize, u: &Unit, cands: &[usize], lu: &[Unit], others: &[usize], cu: &[Unit]) -> (Vec<RawPiece>, Conservation) {
     let mut pieces = Vec::new();
     let area = measure::multipolygon_area_m2(&u.geom);
-    let Some(g) = grid_for(u, cands, lu) else {
+    let rect = others.iter().fold(cands.iter().fold(u.bbox, |acc, &k| union_rect(acc, lu[k].bbox)), |acc, &k| union_rect(acc, cu[k].bbox));
+    let Some(rect) = rect else {
         return (pieces, Conservation::empty("control", &u.id));
     };
+    let g = Grid::for_rect(rect);
     let whole = g.shapes(&u.geom);
     let mut rest = whole.clone();
     let (mut cut_twice, mut noding, mut geodesic_sum) = (0i128, 0i128, 0.0);
-    for &k in cands {
-        let cut = split::split(&rest, &g.shapes(&lu[k].geom));
+    let mut take = |rest: &mut IntShapes, other: &MultiPolygon<f64>, noding: &mut i128| {
+        let cut = split::split(rest, &g.shapes(other));
         cut_twice += split::twice_area(&cut.inside);
-        geodesic_sum += g.polygons(&cut.inside).iter().map(measure::polygon_area_m2).sum::<f64>();
-        noding += cut.noding;
-        rest = cut.outside;
+        let polys = g.polygons(&cut.inside);
+        geodesic_sum += polys.iter().map(measure::polygon_area_m2).sum::<f64>();
+        *noding += cut.noding;
+        *rest = cut.outside;
+        polys
+    };
+    for &k in cands {
+        take(&mut rest, &lu[k].geom, &mut noding);
+    }
+    // Given away to lower-indexed polygons, which count it.
+    for &k in others.iter().filter(|&&k| k < j) {
+        take(&mut rest, &cu[k].geom, &mut noding);
+    }
+    // Kept as contested with higher-indexed polygons of another controller.
+    for &k in others.iter().filter(|&&k| k > j && cu[k].key != u.key) {
+        let (a, b) = if u.key <= cu[k].key { (&u.key, &cu[k].key) } else { (&cu[k].key, &u.key) };
+        for polygon in take(&mut rest, &cu[k].geom, &mut noding) {
+            pieces.push(RawPiece { class: Class::ContestedControl, unit: None, controller: Some(format!("{a}|{b}")), controls: vec![j, k], polygon });
+        }
     }
     cut_twice += split::twice_area(&rest);
     for polygon in g.polygons(&rest) {
@@ -537,11 +662,10 @@ fn conservation(
 /// Everything needed to measure a piece's attributes.
 struct Attrs<'a> {
     legal: &'a Layer,
-    lu: &'a [Unit],
+    lu: &'a [Unit<'a>],
     control: &'a Layer,
-    cu: &'a [Unit],
-    places: Vec<(Point<f64>, String)>,
-    place_tree: rstar::RTree<rstar::primitives::GeomWithData<[f64; 2], usize>>,
+    cu: &'a [Unit<'a>],
+    places: crate::locate::Places,
     opts: &'a GapsOptions,
     tolerance_m: f64,
     /// The owner's legal boundary with each controller, per legal unit.
@@ -551,33 +675,17 @@ struct Attrs<'a> {
 impl<'a> Attrs<'a> {
     fn new(
         legal: &'a Layer,
-        lu: &'a [Unit],
+        lu: &'a [Unit<'a>],
         control: &'a Layer,
-        cu: &'a [Unit],
+        cu: &'a [Unit<'a>],
         settlements: Option<&'a Layer>,
         opts: &'a GapsOptions,
         tolerance_m: f64,
         raw: &[RawPiece],
     ) -> Attrs<'a> {
-        let places: Vec<(Point<f64>, String)> = settlements
-            .map(|s| {
-                s.features
-                    .iter()
-                    .filter_map(|f| match (&f.geometry, f.text(&opts.name_field)) {
-                        (Some(Geometry::Point(p)), Some(n)) => Some((*p, n)),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let place_tree = rstar::RTree::bulk_load(
-            places.iter().enumerate().map(|(i, (p, _))| rstar::primitives::GeomWithData::new([p.x(), p.y()], i)).collect(),
-        );
-        let mut by_owner: BTreeMap<&str, MultiPolygon<f64>> = BTreeMap::new();
-        for u in lu {
-            by_owner.entry(u.key.as_str()).or_insert_with(|| MultiPolygon(vec![])).0.extend(u.geom.0.iter().cloned());
-        }
-        // Only the (unit, controller) pairs that hold gaps need a boundary.
+        let places = crate::locate::Places::new(settlements, &opts.name_field);
+        // Only the (unit, controller) pairs that hold gaps need a boundary,
+        // and only those controllers' legal territory is gathered.
         let mut pairs: Vec<(usize, String)> = raw
             .iter()
             .filter(|p| p.class == Class::HeldByOther)
@@ -585,6 +693,11 @@ impl<'a> Attrs<'a> {
             .collect();
         pairs.sort();
         pairs.dedup();
+        let wanted: std::collections::BTreeSet<&str> = pairs.iter().map(|(_, c)| c.as_str()).collect();
+        let mut by_owner: BTreeMap<&str, MultiPolygon<f64>> = BTreeMap::new();
+        for u in lu.iter().filter(|u| wanted.contains(u.key.as_str())) {
+            by_owner.entry(u.key.as_str()).or_insert_with(|| MultiPolygon(vec![])).0.extend(u.geom.0.iter().cloned());
+        }
         let lines = pairs
             .into_par_iter()
             .map(|(i, c)| {
@@ -595,7 +708,7 @@ impl<'a> Attrs<'a> {
                 ((i, c), measure::LineIndex::new(&line))
             })
             .collect();
-        Attrs { legal, lu, control, cu, places, place_tree, opts, tolerance_m, lines }
+        Attrs { legal, lu, control, cu, places, opts, tolerance_m, lines }
     }
 
     fn distinct(&self, controls: &[usize], field: &str) -> Option<String> {
@@ -610,7 +723,7 @@ impl<'a> Attrs<'a> {
         (!v.is_empty()).then(|| v.join("; "))
     }
 
-    fn measure(&self, p: &RawPiece) -> Gap {
+    fn measure(&self, p: RawPiece) -> Gap {
         let poly = &p.polygon;
         let area_m2 = measure::polygon_area_m2(poly);
         let width_m = measure::width_m(poly, 0.5);
@@ -636,30 +749,9 @@ impl<'a> Attrs<'a> {
             }),
             _ => None,
         };
-        let settlements = match bb {
-            Some(bb) => {
-                let env = rstar::AABB::from_corners([bb.min().x, bb.min().y], [bb.max().x, bb.max().y]);
-                let mut hits: Vec<usize> = self
-                    .place_tree
-                    .locate_in_envelope(&env)
-                    .map(|g| g.data)
-                    .filter(|&i| poly.contains(&self.places[i].0))
-                    .collect();
-                hits.sort_unstable();
-                hits.into_iter().map(|i| self.places[i].1.clone()).collect()
-            }
-            None => Vec::new(),
-        };
+        let settlements = self.places.inside(poly);
         let legal_unit = p.unit.map(|i| self.legal.features[i].id.clone());
-        let key = format!(
-            "{}|{}|{}|{}",
-            p.class.as_str(),
-            legal_unit.as_deref().unwrap_or(""),
-            controller.as_deref().unwrap_or(""),
-            inner.map(|pt| format!("{:.6},{:.6}", pt.x(), pt.y())).unwrap_or_default()
-        );
-        let digest = Sha256::digest(key.as_bytes());
-        let id = format!("g{}", digest.iter().take(5).map(|b| format!("{b:02x}")).collect::<String>());
+        let id = piece_id(p.class, legal_unit.as_deref(), controller.as_deref(), inner);
         Gap {
             id,
             class: p.class,
@@ -675,7 +767,7 @@ impl<'a> Attrs<'a> {
             width_m,
             settlements,
             sliver,
-            geometry: poly.clone(),
+            geometry: p.polygon,
         }
     }
 }

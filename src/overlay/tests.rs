@@ -166,3 +166,39 @@ proptest! {
         }
     }
 }
+
+fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+    MultiPolygon(vec![geo::Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 }).to_polygon()])
+}
+
+/// Every square metre of the union in exactly one class, also where two
+/// controllers overlap outside the legal basis (counted once, as contested).
+#[test]
+fn control_overlap_outside_the_basis_is_counted_once() {
+    let legal = layer(Role::Legal, vec![("A".into(), "AAA".into(), rect(45.0, 40.0, 45.1, 40.1))]);
+    let control = layer(
+        Role::Control,
+        vec![
+            ("X".into(), "XXX".into(), rect(45.05, 40.0, 45.2, 40.1)),
+            ("Y".into(), "YYY".into(), rect(45.15, 40.0, 45.3, 40.1)),
+            // Same controller as X, overlapping it outside the basis: no double count.
+            ("X2".into(), "XXX".into(), rect(45.12, 40.02, 45.14, 40.08)),
+        ],
+    );
+    let r = gaps(&legal, &control, None, &GapsOptions { tolerance_m: Some(0.0), ..GapsOptions::default() }).unwrap();
+    let area = |class: Class| r.gaps.iter().filter(|g| g.class == class).map(|g| g.area_m2).sum::<f64>();
+    let a = |x0, x1| measure::multipolygon_area_m2(&rect(x0, 40.0, x1, 40.1));
+    let union = a(45.0, 45.3);
+    let total: f64 = r.gaps.iter().map(|g| g.area_m2).sum();
+    // Each unit sits on its own integer grid, so corners snap a little
+    // differently per unit: 1e-8 relative (about 3 m² here), where a
+    // doubled overlap would be 5e-2.
+    let rel = |x: f64, y: f64| (x - y).abs() / y;
+    assert!(rel(total, union) < 1e-8, "classes {total} vs union {union}");
+    assert!(rel(area(Class::ContestedControl), a(45.15, 45.2)) < 1e-8);
+    assert!(rel(area(Class::OutsideBasis), a(45.1, 45.15) + a(45.2, 45.3)) < 1e-8);
+    let contested: Vec<_> = r.gaps.iter().filter(|g| g.class == Class::ContestedControl).collect();
+    assert_eq!(contested.len(), 1);
+    assert_eq!(contested[0].controller.as_deref(), Some("XXX|YYY"));
+    assert!(contested[0].owner.is_none());
+}

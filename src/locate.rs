@@ -1,0 +1,446 @@
+//! Point location against a polygon layer, and the nearest boundary edge
+//! with a geodesic distance: the indexes behind `village`, built once and
+//! shared across a batch.
+//!
+//! [`PolygonIndex`] holds an R-tree over every polygon's box and, per
+//! polygon, its edges bucketed into horizontal bands, so that a
+//! point-in-polygon test looks at a handful of edges instead of the ring
+//! (the "prepared geometry" idea of GEOS). A point exactly on an edge is
+//! reported as on the boundary, never decided by rounding.
+//!
+//! [`EdgeIndex`] holds every polygon edge in an R-tree with a key (owner or
+//! controller), and finds the geodesically nearest point on an edge whose
+//! key differs from a given one.
+
+use geo::{Bearing, Coord, Distance, Geodesic, LineString, MultiPolygon, Point, Polygon};
+use rstar::primitives::{GeomWithData, Line, Rectangle};
+use rstar::{AABB, RTree};
+
+/// Where a point lies relative to a polygon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// Strictly inside.
+    Inside,
+    /// On an edge or vertex (exactly, in floating point).
+    Boundary,
+    /// Outside.
+    Outside,
+}
+
+/// One polygon with its edges bucketed by horizontal band.
+#[derive(Debug, Clone)]
+struct Prepared {
+    y0: f64,
+    band_h: f64,
+    /// Per band, the edges whose y-range meets it.
+    bands: Vec<Vec<[Coord<f64>; 2]>>,
+}
+
+impl Prepared {
+    fn new(p: &Polygon<f64>) -> Prepared {
+        let edges: Vec<[Coord<f64>; 2]> = std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .flat_map(|r| r.0.windows(2).map(|w| [w[0], w[1]]))
+            .filter(|[a, b]| a != b)
+            .collect();
+        let (y0, y1) = edges
+            .iter()
+            .flat_map(|e| [e[0].y, e[1].y])
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| (lo.min(y), hi.max(y)));
+        // About four edges per band on average keeps each test short.
+        let n = (edges.len() / 4).clamp(1, 1 << 16);
+        let band_h = if y1 > y0 { (y1 - y0) / n as f64 } else { 1.0 };
+        let mut bands = vec![Vec::new(); n];
+        for e in edges {
+            let (lo, hi) = (e[0].y.min(e[1].y), e[0].y.max(e[1].y));
+            let b0 = (((lo - y0) / band_h) as usize).min(n - 1);
+            let b1 = (((hi - y0) / band_h) as usize).min(n - 1);
+            for b in &mut bands[b0..=b1] {
+                b.push(e);
+            }
+        }
+        Prepared { y0, band_h, bands }
+    }
+
+    fn position(&self, p: Coord<f64>) -> Position {
+        let n = self.bands.len();
+        let b = (p.y - self.y0) / self.band_h;
+        if !(0.0..=n as f64).contains(&b) {
+            return Position::Outside;
+        }
+        let b = (b as usize).min(n - 1);
+        let mut inside = false;
+        for [a, c] in &self.bands[b] {
+            // Exactly on the edge: collinear and within its box.
+            let cross = (c.x - a.x) * (p.y - a.y) - (c.y - a.y) * (p.x - a.x);
+            if cross == 0.0
+                && p.x >= a.x.min(c.x)
+                && p.x <= a.x.max(c.x)
+                && p.y >= a.y.min(c.y)
+                && p.y <= a.y.max(c.y)
+            {
+                return Position::Boundary;
+            }
+            // Crossing number with the half-open rule, so that a vertex on
+            // the ray is counted once.
+            if (a.y > p.y) != (c.y > p.y) {
+                let x = a.x + (p.y - a.y) / (c.y - a.y) * (c.x - a.x);
+                if p.x < x {
+                    inside = !inside;
+                }
+            }
+        }
+        if inside { Position::Inside } else { Position::Outside }
+    }
+}
+
+/// Point location against every polygon of a layer.
+#[derive(Debug, Clone)]
+pub struct PolygonIndex {
+    tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    polygons: Vec<(usize, Prepared)>,
+}
+
+impl PolygonIndex {
+    /// Index `(feature index, geometry)` pairs.
+    ///
+    /// ```
+    /// use delimit::locate::{PolygonIndex, Position};
+    /// use geo::{polygon, MultiPolygon};
+    /// let sq = MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 2.0), (x: 0.0, y: 2.0)]]);
+    /// let idx = PolygonIndex::new([(7, &sq)]);
+    /// assert_eq!(idx.locate(geo::coord! { x: 1.0, y: 1.0 }), vec![(7, Position::Inside)]);
+    /// assert_eq!(idx.locate(geo::coord! { x: 2.0, y: 1.0 }), vec![(7, Position::Boundary)]);
+    /// assert!(idx.locate(geo::coord! { x: 3.0, y: 1.0 }).is_empty());
+    /// ```
+    pub fn new<'a>(features: impl IntoIterator<Item = (usize, &'a MultiPolygon<f64>)>) -> PolygonIndex {
+        let mut polygons = Vec::new();
+        let mut boxes = Vec::new();
+        for (fi, mp) in features {
+            for p in &mp.0 {
+                let Some(r) = geo::BoundingRect::bounding_rect(p) else { continue };
+                boxes.push(GeomWithData::new(
+                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                    polygons.len(),
+                ));
+                polygons.push((fi, Prepared::new(p)));
+            }
+        }
+        PolygonIndex { tree: RTree::bulk_load(boxes), polygons }
+    }
+
+    /// The features whose polygons contain or touch `c`, in feature order,
+    /// each once (inside wins over boundary when a feature has several
+    /// polygons).
+    pub fn locate(&self, c: Coord<f64>) -> Vec<(usize, Position)> {
+        let mut out: Vec<(usize, Position)> = Vec::new();
+        for hit in self.tree.locate_all_at_point(&[c.x, c.y]) {
+            let (fi, prep) = &self.polygons[hit.data];
+            match prep.position(c) {
+                Position::Outside => {}
+                pos => match out.iter_mut().find(|(f, _)| f == fi) {
+                    Some(e) if pos == Position::Inside => e.1 = pos,
+                    Some(_) => {}
+                    None => out.push((*fi, pos)),
+                },
+            }
+        }
+        out.sort_by_key(|e| e.0);
+        out
+    }
+
+    /// The first feature that strictly contains `c`, if any: the fast path
+    /// for batch classification.
+    pub fn first_inside(&self, c: Coord<f64>) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for hit in self.tree.locate_all_at_point(&[c.x, c.y]) {
+            let (fi, prep) = &self.polygons[hit.data];
+            if best.is_none_or(|b| *fi < b) && prep.position(c) == Position::Inside {
+                best = Some(*fi);
+            }
+        }
+        best
+    }
+}
+
+/// The nearest point of a boundary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nearest {
+    /// Geodesic distance, metres.
+    pub distance_m: f64,
+    /// Initial azimuth from the query point, degrees clockwise from north (0–360).
+    pub bearing_deg: f64,
+    /// The nearest point on the boundary.
+    pub point: Point<f64>,
+    /// The key of the polygon whose edge it is.
+    pub key: String,
+    /// The feature index of that polygon.
+    pub feature: usize,
+}
+
+/// Polygon edges with a key, for nearest-boundary queries.
+#[derive(Debug, Clone)]
+pub struct EdgeIndex {
+    tree: RTree<GeomWithData<Line<[f64; 2]>, (u32, usize)>>,
+    keys: Vec<String>,
+}
+
+impl EdgeIndex {
+    /// Index every edge of `(feature index, key, geometry)`.
+    pub fn new<'a>(features: impl IntoIterator<Item = (usize, &'a str, &'a MultiPolygon<f64>)>) -> EdgeIndex {
+        Self::from_rings(features.into_iter().flat_map(|(fi, key, mp)| {
+            mp.0.iter().flat_map(move |p| std::iter::once(p.exterior()).chain(p.interiors()).map(move |r| (fi, key, r)))
+        }))
+    }
+
+    /// Index every edge of `(feature index, key, line)`.
+    ///
+    /// ```
+    /// use delimit::locate::EdgeIndex;
+    /// use geo::{line_string, Point};
+    /// let l = line_string![(x: 45.0, y: 40.0), (x: 45.2, y: 40.0)];
+    /// let idx = EdgeIndex::from_rings([(0, "ARM|AZE", &l)]);
+    /// let n = idx.nearest(Point::new(45.1, 40.01), None, None).unwrap();
+    /// assert!((n.distance_m - 1110.5).abs() < 2.0);
+    /// ```
+    pub fn from_rings<'a>(lines: impl IntoIterator<Item = (usize, &'a str, &'a LineString<f64>)>) -> EdgeIndex {
+        let mut keys: Vec<String> = Vec::new();
+        let mut edges = Vec::new();
+        for (fi, key, r) in lines {
+            let k = match keys.iter().position(|x| x == key) {
+                Some(k) => k,
+                None => {
+                    keys.push(key.to_string());
+                    keys.len() - 1
+                }
+            } as u32;
+            for w in r.0.windows(2) {
+                if w[0] != w[1] {
+                    edges.push(GeomWithData::new(Line::new([w[0].x, w[0].y], [w[1].x, w[1].y]), (k, fi)));
+                }
+            }
+        }
+        EdgeIndex { tree: RTree::bulk_load(edges), keys }
+    }
+
+    /// The geodesically nearest boundary point whose key is `want` (when
+    /// given) and is not `not`.
+    ///
+    /// ```
+    /// use delimit::locate::EdgeIndex;
+    /// use geo::{polygon, MultiPolygon, Point};
+    /// let a = MultiPolygon(vec![polygon![(x: 45.0, y: 40.0), (x: 45.1, y: 40.0), (x: 45.1, y: 40.1), (x: 45.0, y: 40.1)]]);
+    /// let b = MultiPolygon(vec![polygon![(x: 45.1, y: 40.0), (x: 45.2, y: 40.0), (x: 45.2, y: 40.1), (x: 45.1, y: 40.1)]]);
+    /// let idx = EdgeIndex::new([(0, "ARM", &a), (1, "AZE", &b)]);
+    /// let n = idx.nearest(Point::new(45.05, 40.05), None, Some("ARM")).unwrap();
+    /// assert_eq!(n.key, "AZE");
+    /// assert!((n.distance_m - 4263.0).abs() < 5.0); // 0.05° of longitude at 40.05°N
+    /// assert!((n.bearing_deg - 90.0).abs() < 0.1);
+    /// ```
+    pub fn nearest(&self, p: Point<f64>, want: Option<&str>, not: Option<&str>) -> Option<Nearest> {
+        let want_k = match want {
+            Some(w) => Some(self.keys.iter().position(|k| k == w)? as u32),
+            None => None,
+        };
+        let not_k = not.and_then(|n| self.keys.iter().position(|k| k == n)).map(|k| k as u32);
+        self.nearest_by(p, |k, _| !(want_k.is_some_and(|w| w != k) || not_k == Some(k)))
+    }
+
+    /// The geodesically nearest boundary point of a feature for which
+    /// `keep(feature)` holds.
+    pub fn nearest_where(&self, p: Point<f64>, keep: impl Fn(usize) -> bool) -> Option<Nearest> {
+        self.nearest_by(p, |_, fi| keep(fi))
+    }
+
+    /// The distinct keys with an edge meeting `env`, in key order of first indexing.
+    pub fn keys_in(&self, env: &AABB<[f64; 2]>) -> Vec<String> {
+        let mut ks: Vec<u32> = self.tree.locate_in_envelope_intersecting(env).map(|e| e.data.0).collect();
+        ks.sort_unstable();
+        ks.dedup();
+        ks.into_iter().map(|k| self.keys[k as usize].clone()).collect()
+    }
+
+    fn nearest_by(&self, p: Point<f64>, keep: impl Fn(u32, usize) -> bool) -> Option<Nearest> {
+        let mut best: Option<Nearest> = None;
+        for (e, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {
+            let d_deg = d2.sqrt();
+            if let Some(b) = &best {
+                if lower_bound_m(p.y(), d_deg) > b.distance_m {
+                    break;
+                }
+            }
+            let (k, fi) = e.data;
+            if !keep(k, fi) {
+                continue;
+            }
+            let (a, c) = (e.geom().from, e.geom().to);
+            let (q, dist) = nearest_on_segment(p, Coord { x: a[0], y: a[1] }, Coord { x: c[0], y: c[1] });
+            if best.as_ref().is_none_or(|b| dist < b.distance_m) {
+                let az = Geodesic.bearing(p, q);
+                best = Some(Nearest {
+                    distance_m: dist,
+                    bearing_deg: if dist == 0.0 { 0.0 } else { az.rem_euclid(360.0) },
+                    point: q,
+                    key: self.keys[k as usize].clone(),
+                    feature: fi,
+                });
+            }
+        }
+        best
+    }
+}
+
+/// Named points (settlements) in an R-tree.
+#[derive(Debug, Clone)]
+pub struct Places {
+    points: Vec<(Point<f64>, String)>,
+    tree: RTree<GeomWithData<[f64; 2], usize>>,
+}
+
+impl Places {
+    /// The Point features of `layer` that have a `name_field`.
+    ///
+    /// ```
+    /// let s = delimit::sample::load("settlements.geojson", &Default::default()).unwrap();
+    /// let places = delimit::locate::Places::new(Some(&s), "name");
+    /// assert_eq!(places.nearest(geo::Point::new(45.0563, 41.0645)), Some("Voskepar"));
+    /// ```
+    pub fn new(layer: Option<&crate::layer::Layer>, name_field: &str) -> Places {
+        let points: Vec<(Point<f64>, String)> = layer
+            .map(|s| {
+                s.features
+                    .iter()
+                    .filter_map(|f| match (&f.geometry, f.text(name_field)) {
+                        (Some(geo::Geometry::Point(p)), Some(n)) => Some((*p, n)),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let tree = RTree::bulk_load(points.iter().enumerate().map(|(i, (p, _))| GeomWithData::new([p.x(), p.y()], i)).collect());
+        Places { points, tree }
+    }
+
+    /// Names of the places inside `poly`, in layer order.
+    pub fn inside(&self, poly: &Polygon<f64>) -> Vec<String> {
+        use geo::{BoundingRect, Contains};
+        let Some(bb) = poly.bounding_rect() else { return Vec::new() };
+        let env = AABB::from_corners([bb.min().x, bb.min().y], [bb.max().x, bb.max().y]);
+        let mut hits: Vec<usize> =
+            self.tree.locate_in_envelope(&env).map(|g| g.data).filter(|&i| poly.contains(&self.points[i].0)).collect();
+        hits.sort_unstable();
+        hits.into_iter().map(|i| self.points[i].1.clone()).collect()
+    }
+
+    /// The geodesically nearest place's name: the eight nearest in degrees
+    /// are measured, which is ample where places are dense.
+    pub fn nearest(&self, p: Point<f64>) -> Option<&str> {
+        self.tree
+            .nearest_neighbor_iter(&[p.x(), p.y()])
+            .take(8)
+            .min_by(|a, b| {
+                let (da, db) = (Geodesic.distance(p, self.points[a.data].0), Geodesic.distance(p, self.points[b.data].0));
+                da.total_cmp(&db).then(a.data.cmp(&b.data))
+            })
+            .map(|g| self.points[g.data].1.as_str())
+    }
+}
+
+/// A lower bound in metres for a Euclidean distance of `d_deg` degrees
+/// around latitude `lat`: a degree is at least 110.5 km along a meridian
+/// and 111.3·cos(φ) km along a parallel, at the highest latitude reachable.
+pub fn lower_bound_m(lat: f64, d_deg: f64) -> f64 {
+    let phi = (lat.abs() + d_deg).min(90.0).to_radians();
+    d_deg * 110_000.0 * phi.cos()
+}
+
+/// The geodesically nearest point to `p` on the lon/lat-straight segment
+/// a–b, and its distance: golden-section search on the segment parameter
+/// (the distance is unimodal along a segment this short compared with the
+/// Earth), with the end points checked too.
+pub fn nearest_on_segment(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> (Point<f64>, f64) {
+    let at = |t: f64| Point::new(a.x + t * (b.x - a.x), a.y + t * (b.y - a.y));
+    let f = |t: f64| Geodesic.distance(p, at(t));
+    let g = 0.5 * (5f64.sqrt() - 1.0);
+    let (mut lo, mut hi) = (0.0, 1.0);
+    let (mut x1, mut x2) = (hi - g * (hi - lo), lo + g * (hi - lo));
+    let (mut f1, mut f2) = (f(x1), f(x2));
+    // 60 steps shrink the interval by 0.618^60 ≈ 3e-13: far below a millimetre.
+    for _ in 0..60 {
+        if f1 < f2 {
+            hi = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = hi - g * (hi - lo);
+            f1 = f(x1);
+        } else {
+            lo = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = lo + g * (hi - lo);
+            f2 = f(x2);
+        }
+    }
+    let mut best = (0.5 * (lo + hi), f(0.5 * (lo + hi)));
+    for t in [0.0, 1.0] {
+        let d = f(t);
+        if d < best.1 {
+            best = (t, d);
+        }
+    }
+    (at(best.0), best.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{Contains, polygon};
+
+    #[test]
+    fn banded_test_agrees_with_geo_contains() {
+        // A star with a hole: many edges, several bands.
+        let n = 40;
+        let ring: Vec<(f64, f64)> = (0..n)
+            .map(|i| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                let r = if i % 2 == 0 { 1.0 } else { 0.5 };
+                (r * a.cos(), r * a.sin())
+            })
+            .collect();
+        let hole = vec![(-0.1, -0.1), (-0.1, 0.1), (0.1, 0.1), (0.1, -0.1)];
+        let poly = Polygon::new(ring.into(), vec![hole.into()]);
+        let prep = Prepared::new(&poly);
+        let mut checked = 0;
+        for i in 0..200 {
+            for j in 0..200 {
+                let c = Coord { x: -1.1 + i as f64 * 0.011, y: -1.1 + j as f64 * 0.0113 };
+                let want = poly.contains(&Point::from(c));
+                match prep.position(c) {
+                    Position::Boundary => {}
+                    pos => {
+                        assert_eq!(pos == Position::Inside, want, "{c:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 39_000);
+    }
+
+    #[test]
+    fn boundary_points_are_boundary() {
+        let p = polygon![(x: 0.0, y: 0.0), (x: 4.0, y: 0.0), (x: 4.0, y: 4.0), (x: 0.0, y: 4.0)];
+        let prep = Prepared::new(&p);
+        for c in [(0.0, 0.0), (2.0, 0.0), (4.0, 2.0), (0.0, 3.0)] {
+            assert_eq!(prep.position(Coord { x: c.0, y: c.1 }), Position::Boundary, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn nearest_on_segment_beats_vertices() {
+        let (q, d) = nearest_on_segment(Point::new(45.0, 40.01), Coord { x: 44.9, y: 40.0 }, Coord { x: 45.1, y: 40.0 });
+        // The foot is at 45.0 (by symmetry) and the distance is about 0.01° of latitude.
+        assert!((q.x() - 45.0).abs() < 1e-6, "{q:?}");
+        assert!((d - 1110.5).abs() < 2.0, "{d}");
+    }
+}
