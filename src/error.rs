@@ -133,6 +133,18 @@ pub enum Error {
     #[error("conservation check failed for {unit}: {message}")]
     Conservation { unit: String, message: String },
 
+    /// No settlement matches a name.
+    #[error("no place matches `{query}`")]
+    NoMatch { query: String, suggestions: Vec<String> },
+
+    /// Several settlements match a name.
+    #[error("`{query}` matches {} places: {}", candidates.len(), candidates.join("; "))]
+    Ambiguous { query: String, candidates: Vec<String> },
+
+    /// A row of a batch file cannot be read.
+    #[error("{}: line {line}: {message}", path.display())]
+    BadRow { path: PathBuf, line: usize, message: String, hint: Option<String> },
+
     /// An option value is out of its domain.
     #[error("invalid value for {option}: {message}")]
     Usage { option: String, message: String, hint: Option<String> },
@@ -146,7 +158,12 @@ impl Error {
     /// Input error (exit 2) or processing failure (exit 1).
     pub fn class(&self) -> ErrorClass {
         match self {
-            Error::Proj { .. } | Error::Write { .. } | Error::Overlay { .. } | Error::Conservation { .. } => {
+            Error::Proj { .. }
+            | Error::Write { .. }
+            | Error::Overlay { .. }
+            | Error::Conservation { .. }
+            | Error::NoMatch { .. }
+            | Error::Ambiguous { .. } => {
                 ErrorClass::Processing
             }
             _ => ErrorClass::Input,
@@ -168,7 +185,15 @@ impl Error {
             Error::Json { hint, .. } | Error::GeoJson { hint, .. } | Error::Geometry { hint, .. } => {
                 hint.clone()
             }
-            Error::Usage { hint, .. } => hint.clone(),
+            Error::Usage { hint, .. } | Error::BadRow { hint, .. } => hint.clone(),
+            Error::NoMatch { suggestions, .. } => Some(if suggestions.is_empty() {
+                "no name is close; check the spelling, or ask by coordinates with --at LAT,LON".into()
+            } else {
+                format!("closest names: {}", suggestions.join(", "))
+            }),
+            Error::Ambiguous { .. } => Some(
+                "narrow it with --in PROVINCE (or --in ARM / --in AZE for the legal owner), or give the id shown".into(),
+            ),
             Error::MissingField { flag, available, .. } => Some(if available.is_empty() {
                 "the file has no attribute fields at all".to_string()
             } else {

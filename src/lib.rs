@@ -36,6 +36,7 @@ pub mod locate;
 pub mod measure;
 pub mod overlay;
 pub mod sample;
+pub mod village;
 
 pub use error::{Error, ErrorClass, Result};
 pub use layer::{Feature, Layer, Role};

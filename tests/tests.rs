@@ -10,3 +10,4 @@ mod formats;
 mod gaps;
 mod info;
 mod malformed;
+mod village;

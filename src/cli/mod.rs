@@ -6,6 +6,7 @@ mod check;
 mod data;
 mod gaps;
 mod info;
+mod village;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ enum Command {
     Check(check::Args),
     /// Find every area legally of one party and held by another.
     Gaps(gaps::Args),
+    /// Ask about places by name (any spelling) or coordinates.
+    Village(village::Args),
     /// Show or export the sample data embedded in the binary.
     Data(data::Args),
 }
@@ -56,6 +59,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Data(a) => data::run(a),
         Command::Gaps(a) => gaps::run(a),
+        Command::Village(a) => village::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

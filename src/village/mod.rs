@@ -1,0 +1,657 @@
+//! Ask about one place: who it belongs to on the legal basis, who holds
+//! it, which gap it sits in, and how far it is from each line.
+//!
+//! A [`Context`] is built once from the layers (indexes over polygons and
+//! boundary edges, the name index, and the `held_by_other` pieces of the
+//! gaps overlay) and answers any number of queries; [`Context::classify`]
+//! is the fast path for large batches of points.
+//!
+//! **On a boundary.** A point exactly on an edge of a legal unit belongs to
+//! neither side: its legal status is `boundary`, every unit it touches is
+//! listed, and `owner` is empty. The same rule holds for control. No
+//! rounding decides it.
+
+pub mod names;
+
+use geo::{BoundingRect, Coord, Distance as _, Geodesic, Geometry, MultiPolygon, Point};
+use rayon::prelude::*;
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::layer::Layer;
+use crate::locate::{EdgeIndex, Nearest, PolygonIndex, Position};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use crate::overlay::{Class, Gap, GapsOptions, UnitOverlay};
+use names::{Lookup, MatchKind, NameIndex};
+
+/// Options for a [`Context`].
+#[derive(Debug, Clone)]
+pub struct VillageOptions {
+    /// Field names and tolerance, as for `gaps`.
+    pub gaps: GapsOptions,
+    /// Field with the alternate names of a settlement.
+    pub alt_names_field: String,
+    /// Radius for settlements across the line, km.
+    pub radius_km: f64,
+}
+
+impl Default for VillageOptions {
+    fn default() -> Self {
+        VillageOptions { gaps: GapsOptions::default(), alt_names_field: "alternatenames".into(), radius_km: 5.0 }
+    }
+}
+
+/// The layers and their indexes, built once per batch.
+pub struct Context<'a> {
+    legal: &'a Layer,
+    control: &'a Layer,
+    settlements: &'a Layer,
+    admin1: Option<&'a Layer>,
+    opts: VillageOptions,
+    legal_idx: PolygonIndex,
+    control_idx: PolygonIndex,
+    admin_idx: Option<PolygonIndex>,
+    legal_edges: EdgeIndex,
+    control_edges: EdgeIndex,
+    /// Legal units' boxes, for the nearest-gap search.
+    unit_boxes: RTree<GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>>,
+    overlay: UnitOverlay<'a>,
+    /// Per legal unit, its held_by_other and contested pieces, computed on
+    /// first use and shared by the rest of the batch.
+    pieces: Mutex<BTreeMap<usize, Arc<UnitPieces>>>,
+    names: NameIndex,
+    places: RTree<GeomWithData<[f64; 2], usize>>,
+}
+
+/// The pieces of one legal unit where the controller is not the owner.
+struct UnitPieces {
+    gaps: Vec<Gap>,
+    index: PolygonIndex,
+    edges: EdgeIndex,
+}
+
+/// How far the nearest-gap search looks, m.
+pub const NEAREST_GAP_SEARCH_M: f64 = 50_000.0;
+
+/// A settlement, as matched.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Place {
+    /// Feature id in the settlements layer.
+    pub id: String,
+    /// Its primary name.
+    pub name: String,
+    /// How the query matched it.
+    pub matched_by: MatchKind,
+    /// Alternate names in Armenian script.
+    pub names_hy: Vec<String>,
+    /// Alternate names in Cyrillic.
+    pub names_ru: Vec<String>,
+    /// Alternate names in Latin script (Azerbaijani and transliterations).
+    pub names_latin: Vec<String>,
+}
+
+/// Where a point stands against one layer.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Side {
+    /// `inside`, `boundary` or `none` (no polygon covers it).
+    pub status: &'static str,
+    /// Owner or controller (empty on a boundary between two).
+    pub key: Option<String>,
+    /// Feature id(s): one inside, every touching one on a boundary.
+    pub features: Vec<String>,
+    /// The unit name (`unit` or `name` property) of the first feature.
+    pub unit: Option<String>,
+    /// Control only: source and date.
+    pub source: Option<String>,
+    /// Control only: as of.
+    pub as_of: Option<String>,
+}
+
+/// The nearest point of a line.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Distance {
+    /// The party on the other side of that line.
+    pub other: String,
+    /// Geodesic distance, m.
+    pub distance_m: f64,
+    /// Initial bearing from the place, degrees from north.
+    pub bearing_deg: f64,
+    /// Compass point of the bearing (N, NNE, …).
+    pub compass: &'static str,
+    /// The nearest point, [lon, lat].
+    pub point: [f64; 2],
+}
+
+/// The gap a place lies in, or the nearest one.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GapRef {
+    /// The gap's id, as `delimit gaps` writes it.
+    pub id: String,
+    /// `held_by_other` or `contested_control`.
+    pub class: &'static str,
+    /// Legal owner.
+    pub owner: Option<String>,
+    /// Controller.
+    pub controller: Option<String>,
+    /// Geodesic area, km².
+    pub area_km2: f64,
+    /// A digitising sliver.
+    pub sliver: bool,
+    /// 0 when the place is inside.
+    pub distance_m: f64,
+    /// Bearing from the place to its nearest point (0 inside).
+    pub bearing_deg: f64,
+}
+
+/// A settlement on the other side of the legal line.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Across {
+    /// Feature id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Its legal owner.
+    pub owner: Option<String>,
+    /// Its controller.
+    pub controller: Option<String>,
+    /// Geodesic distance from the place, m.
+    pub distance_m: f64,
+}
+
+/// Everything known about one place.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Answer {
+    /// The query as given.
+    pub query: String,
+    /// The settlement, for a name query.
+    pub place: Option<Place>,
+    /// Longitude.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Legal basis.
+    pub legal: Side,
+    /// Province or district (admin-1).
+    pub province: Option<String>,
+    /// Its ISO 3166-2 code.
+    pub province_iso: Option<String>,
+    /// De facto control.
+    pub control: Side,
+    /// The `held_by_other` piece the place lies in.
+    pub gap: Option<GapRef>,
+    /// Nearest legal boundary with another owner.
+    pub legal_line: Option<Distance>,
+    /// Nearest control boundary with another controller.
+    pub control_line: Option<Distance>,
+    /// Nearest boundary with each other owner that the place's owner borders
+    /// within 50 km, nearest first.
+    pub legal_lines: Vec<Distance>,
+    /// The nearest area held by a party other than its legal owner (other
+    /// than the one the place is in), slivers excluded, within 50 km.
+    pub nearest_gap: Option<GapRef>,
+    /// Settlements within the radius whose legal owner differs.
+    pub across: Vec<Across>,
+}
+
+/// A query that did not resolve to one place.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unresolved {
+    /// Several places match; each with its province and country.
+    Ambiguous(Vec<String>),
+    /// Nothing matches; the closest names.
+    NotFound(Vec<String>),
+}
+
+/// 16-point compass name of a bearing.
+///
+/// ```
+/// assert_eq!(delimit::village::compass(0.0), "N");
+/// assert_eq!(delimit::village::compass(100.0), "E");
+/// assert_eq!(delimit::village::compass(350.0), "N");
+/// assert_eq!(delimit::village::compass(202.5), "SSW");
+/// ```
+pub fn compass(bearing_deg: f64) -> &'static str {
+    const P: [&str; 16] = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"];
+    P[((bearing_deg.rem_euclid(360.0) / 22.5 + 0.5) as usize) % 16]
+}
+
+fn poisoned() -> crate::Error {
+    crate::Error::Overlay { unit: "(cache)".into(), others: Vec::new(), message: "a previous overlay panicked".into() }
+}
+
+fn mp(g: Option<&Geometry<f64>>) -> Option<MultiPolygon<f64>> {
+    match g {
+        Some(Geometry::Polygon(p)) => Some(MultiPolygon(vec![p.clone()])),
+        Some(Geometry::MultiPolygon(m)) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+impl<'a> Context<'a> {
+    /// Build the indexes. The overlay of a legal unit runs when a query first
+    /// needs it.
+    ///
+    /// ```
+    /// use delimit::village::{Context, VillageOptions};
+    /// let load = |n| delimit::sample::load(n, &Default::default()).unwrap();
+    /// let (legal, control, places, admin) = (load("legal.geojson"), load("control.geojson"),
+    ///     load("settlements.geojson"), load("admin1.geojson"));
+    /// let ctx = Context::new(&legal, &control, &places, Some(&admin), VillageOptions::default()).unwrap();
+    /// let a = ctx.ask_name("Voskepar").unwrap().unwrap();
+    /// assert_eq!(a.legal.key.as_deref(), Some("ARM"));
+    /// assert_eq!(a.legal_line.unwrap().other, "AZE");
+    /// ```
+    pub fn new(
+        legal: &'a Layer,
+        control: &'a Layer,
+        settlements: &'a Layer,
+        admin1: Option<&'a Layer>,
+        opts: VillageOptions,
+    ) -> Result<Context<'a>> {
+        let g = &opts.gaps;
+        let lm: Vec<(usize, String, MultiPolygon<f64>)> = legal
+            .features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| Some((i, f.text(&g.owner_field).unwrap_or_default(), mp(f.geometry.as_ref())?)))
+            .collect();
+        let cm: Vec<(usize, String, MultiPolygon<f64>)> = control
+            .features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| Some((i, f.text(&g.controller_field).unwrap_or_default(), mp(f.geometry.as_ref())?)))
+            .collect();
+        let unit_boxes = RTree::bulk_load(
+            lm.iter()
+                .filter_map(|(i, _, m)| {
+                    let r = m.bounding_rect()?;
+                    Some(GeomWithData::new(
+                        rstar::primitives::Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                        *i,
+                    ))
+                })
+                .collect(),
+        );
+        let admin_idx = admin1.map(|a| {
+            let am: Vec<(usize, MultiPolygon<f64>)> = a
+                .features
+                .iter()
+                .enumerate()
+                // Only the tiling level: the Nakhchivan AR overlaps its districts.
+                .filter(|(_, f)| f.text("level").is_none_or(|l| l == "admin1"))
+                .filter_map(|(i, f)| Some((i, mp(f.geometry.as_ref())?)))
+                .collect();
+            PolygonIndex::new(am.iter().map(|(i, m)| (*i, m)))
+        });
+        let places = RTree::bulk_load(
+            settlements
+                .features
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| match &f.geometry {
+                    Some(Geometry::Point(p)) => Some(GeomWithData::new([p.x(), p.y()], i)),
+                    _ => None,
+                })
+                .collect(),
+        );
+        Ok(Context {
+            legal,
+            control,
+            settlements,
+            admin1,
+            legal_idx: PolygonIndex::new(lm.iter().map(|(i, _, m)| (*i, m))),
+            control_idx: PolygonIndex::new(cm.iter().map(|(i, _, m)| (*i, m))),
+            admin_idx,
+            legal_edges: EdgeIndex::new(lm.iter().map(|(i, k, m)| (*i, k.as_str(), m))),
+            control_edges: EdgeIndex::new(cm.iter().map(|(i, k, m)| (*i, k.as_str(), m))),
+            unit_boxes,
+            overlay: UnitOverlay::new(legal, control, g),
+            pieces: Mutex::new(BTreeMap::new()),
+            names: NameIndex::new(settlements, &g.name_field, &opts.alt_names_field),
+            places,
+            opts,
+        })
+    }
+
+    /// The sliver tolerance the gaps were classified with, m.
+    pub fn tolerance_m(&self) -> f64 {
+        self.overlay.tolerance_m()
+    }
+
+    fn unit_pieces(&self, unit: usize) -> Result<Arc<UnitPieces>> {
+        if let Some(p) = self.pieces.lock().map_err(|_| poisoned())?.get(&unit) {
+            return Ok(p.clone());
+        }
+        let gaps: Vec<Gap> = self
+            .overlay
+            .pieces(unit)?
+            .into_iter()
+            .filter(|g| matches!(g.class, Class::HeldByOther | Class::ContestedControl))
+            .collect();
+        let mps: Vec<MultiPolygon<f64>> = gaps.iter().map(|g| MultiPolygon(vec![g.geometry.clone()])).collect();
+        let up = Arc::new(UnitPieces {
+            index: PolygonIndex::new(mps.iter().enumerate()),
+            edges: EdgeIndex::new(mps.iter().enumerate().map(|(i, m)| (i, "gap", m))),
+            gaps,
+        });
+        self.pieces.lock().map_err(|_| poisoned())?.insert(unit, up.clone());
+        Ok(up)
+    }
+
+    /// Resolve a name (or a settlement id) to one settlement, optionally
+    /// only among those whose province or legal owner matches `within`.
+    pub fn resolve(&self, query: &str, within: Option<&str>) -> std::result::Result<(usize, MatchKind), Unresolved> {
+        match self.names.lookup(query) {
+            Lookup::Found(kind, hits) => {
+                let hits: Vec<usize> = match within {
+                    Some(w) => {
+                        let w = names::fold(w);
+                        hits.into_iter()
+                            .filter(|&i| {
+                                let (owner, province) = self.owner_and_province(i);
+                                [owner, province].into_iter().flatten().any(|s| names::fold(&s) == w)
+                            })
+                            .collect()
+                    }
+                    None => hits,
+                };
+                match hits.as_slice() {
+                    [one] => Ok((*one, kind)),
+                    [] => Err(Unresolved::NotFound(Vec::new())),
+                    many => Err(Unresolved::Ambiguous(many.iter().map(|&i| self.describe(i)).collect())),
+                }
+            }
+            Lookup::NotFound(s) => Err(Unresolved::NotFound(s)),
+        }
+    }
+
+    fn point_of(&self, i: usize) -> Option<Point<f64>> {
+        match &self.settlements.features[i].geometry {
+            Some(Geometry::Point(p)) => Some(*p),
+            _ => None,
+        }
+    }
+
+    fn owner_and_province(&self, i: usize) -> (Option<String>, Option<String>) {
+        let Some(p) = self.point_of(i) else { return (None, None) };
+        let owner = self.legal_side(p.0).key;
+        (owner, self.province(p.0).0)
+    }
+
+    /// "Name (id; province, owner)" for an ambiguity list.
+    fn describe(&self, i: usize) -> String {
+        let f = &self.settlements.features[i];
+        let (owner, province) = self.owner_and_province(i);
+        format!(
+            "{} (id {}; {}, legal owner {})",
+            f.text(&self.opts.gaps.name_field).unwrap_or_default(),
+            f.id,
+            province.unwrap_or_else(|| "no province".into()),
+            owner.unwrap_or_else(|| "none".into())
+        )
+    }
+
+    /// Answer for a name: `Ok(Err(..))` when it does not resolve to one place.
+    pub fn ask_name(&self, query: &str) -> Result<std::result::Result<Answer, Unresolved>> {
+        self.ask_name_within(query, None)
+    }
+
+    /// Answer for a name, restricted as in [`Context::resolve`].
+    pub fn ask_name_within(&self, query: &str, within: Option<&str>) -> Result<std::result::Result<Answer, Unresolved>> {
+        let (i, kind) = match self.resolve(query, within) {
+            Ok(x) => x,
+            Err(u) => return Ok(Err(u)),
+        };
+        let Some(p) = self.point_of(i) else {
+            return Ok(Err(Unresolved::NotFound(Vec::new())));
+        };
+        let f = &self.settlements.features[i];
+        let mut place = Place {
+            id: f.id.clone(),
+            name: f.text(&self.opts.gaps.name_field).unwrap_or_default(),
+            matched_by: kind,
+            names_hy: Vec::new(),
+            names_ru: Vec::new(),
+            names_latin: Vec::new(),
+        };
+        if let Some(serde_json::Value::Array(a)) = f.properties.get(&self.opts.alt_names_field) {
+            for n in a.iter().filter_map(|v| v.as_str()) {
+                if n.chars().any(|c| ('\u{0530}'..='\u{058F}').contains(&c)) {
+                    place.names_hy.push(n.to_string());
+                } else if n.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)) {
+                    place.names_ru.push(n.to_string());
+                } else if n.chars().all(|c| c.is_ascii() || ('\u{00C0}'..='\u{02FF}').contains(&c)) {
+                    place.names_latin.push(n.to_string());
+                }
+            }
+        }
+        let mut a = self.ask_point(p, query)?;
+        a.place = Some(place);
+        a.across.retain(|x| x.id != f.id);
+        Ok(Ok(a))
+    }
+
+    fn legal_side(&self, c: Coord<f64>) -> Side {
+        self.side(self.legal_idx.locate(c), self.legal, &self.opts.gaps.owner_field, false)
+    }
+
+    fn side(&self, hits: Vec<(usize, Position)>, layer: &Layer, key_field: &str, control: bool) -> Side {
+        let on_boundary = hits.iter().any(|h| h.1 == Position::Boundary);
+        let inside: Vec<usize> = hits.iter().filter(|h| h.1 == Position::Inside).map(|h| h.0).collect();
+        let feats: Vec<usize> = if on_boundary { hits.iter().map(|h| h.0).collect() } else { inside };
+        let keys: Vec<String> = {
+            let mut k: Vec<String> = feats.iter().filter_map(|&i| layer.features[i].text(key_field)).collect();
+            k.dedup();
+            k
+        };
+        let status = if feats.is_empty() {
+            "none"
+        } else if on_boundary && keys.len() != 1 {
+            "boundary"
+        } else {
+            "inside"
+        };
+        let first = feats.first().map(|&i| &layer.features[i]);
+        let distinct = |field: &str| -> Option<String> {
+            let mut v: Vec<String> = feats.iter().filter_map(|&i| layer.features[i].text(field)).collect();
+            v.dedup();
+            (!v.is_empty()).then(|| v.join("; "))
+        };
+        Side {
+            status,
+            // One key when every touching polygon agrees (a boundary inside one
+            // owner's territory, between two of its units, is still its own).
+            key: (keys.len() == 1).then(|| keys[0].clone()),
+            features: feats.iter().map(|&i| layer.features[i].id.clone()).collect(),
+            unit: first.and_then(|f| f.text("unit").or_else(|| f.text("name"))),
+            source: if control { distinct(&self.opts.gaps.source_field) } else { None },
+            as_of: if control { distinct(&self.opts.gaps.as_of_field) } else { None },
+        }
+    }
+
+    fn province(&self, c: Coord<f64>) -> (Option<String>, Option<String>) {
+        let (Some(idx), Some(layer)) = (&self.admin_idx, self.admin1) else { return (None, None) };
+        match idx.locate(c).first() {
+            Some(&(i, _)) => (layer.features[i].text("name"), layer.features[i].text("iso_3166_2")),
+            None => (None, None),
+        }
+    }
+
+    fn distance(n: Nearest) -> Distance {
+        Distance {
+            other: n.key,
+            distance_m: n.distance_m,
+            bearing_deg: n.bearing_deg,
+            compass: compass(n.bearing_deg),
+            point: [n.point.x(), n.point.y()],
+        }
+    }
+
+    /// Answer for a point; `query` is echoed back.
+    pub fn ask_point(&self, p: Point<f64>, query: &str) -> Result<Answer> {
+        let c = p.0;
+        let legal = self.legal_side(c);
+        let control = self.side(self.control_idx.locate(c), self.control, &self.opts.gaps.controller_field, true);
+        let (province, province_iso) = self.province(c);
+        let owner = legal.key.clone();
+        let controller = control.key.clone();
+        // On a boundary, the nearest line of another party is that boundary:
+        // distance 0, the other party being any touching one.
+        let legal_line = match (&owner, legal.status) {
+            (Some(o), _) => self.legal_edges.nearest(p, None, Some(o)).map(Self::distance),
+            (None, "boundary") => self.legal_edges.nearest(p, None, None).map(Self::distance),
+            _ => None,
+        };
+        let control_line = match (&controller, control.status) {
+            (Some(k), _) => self.control_edges.nearest(p, None, Some(k)).map(Self::distance),
+            (None, "boundary") => self.control_edges.nearest(p, None, None).map(Self::distance),
+            _ => None,
+        };
+        let mut legal_lines = Vec::new();
+        if let Some(o) = &owner {
+            let mut others: Vec<String> = Vec::new();
+            let r = 50_000.0;
+            // Every other owner with an edge within 50 km.
+            let deg = r / 80_000.0;
+            let env = rstar::AABB::from_corners([c.x - deg, c.y - deg], [c.x + deg, c.y + deg]);
+            for k in self.legal_edges.keys_in(&env) {
+                if &k != o && !others.contains(&k) {
+                    others.push(k);
+                }
+            }
+            for k in others {
+                if let Some(n) = self.legal_edges.nearest(p, Some(&k), None) {
+                    if n.distance_m <= r {
+                        legal_lines.push(Self::distance(n));
+                    }
+                }
+            }
+            legal_lines.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then_with(|| a.other.cmp(&b.other)));
+        }
+        let gap_ref = |g: &Gap, distance_m: f64, bearing_deg: f64| GapRef {
+            id: g.id.clone(),
+            class: g.class.as_str(),
+            owner: g.owner.clone(),
+            controller: g.controller.clone(),
+            area_km2: g.area_m2 / 1e6,
+            sliver: g.sliver,
+            distance_m,
+            bearing_deg,
+        };
+        // The place is in a piece only where control differs from the legal
+        // owner (or is contested): only then is its unit overlaid.
+        let mut gap = None;
+        if legal.status == "inside" && control.key.is_some() && (control.key != owner || control.features.len() > 1) {
+            if let Some(&(u, _)) = self.legal_idx.locate(c).first() {
+                let up = self.unit_pieces(u)?;
+                if let Some(&(k, _)) = up.index.locate(c).first() {
+                    gap = Some(gap_ref(&up.gaps[k], 0.0, 0.0));
+                }
+            }
+        }
+        let nearest_gap = self.nearest_gap(p, gap.as_ref().map(|g| g.id.as_str()))?.map(|(g, n)| gap_ref(&g, n.distance_m, n.bearing_deg));
+        let across = self.across(p, owner.as_deref());
+        Ok(Answer {
+            query: query.to_string(),
+            place: None,
+            lon: p.x(),
+            lat: p.y(),
+            legal,
+            province,
+            province_iso,
+            control,
+            gap,
+            legal_line,
+            control_line,
+            legal_lines,
+            nearest_gap,
+            across,
+        })
+    }
+
+    /// The nearest held_by_other piece that is not a sliver (other than
+    /// `except`), within [`NEAREST_GAP_SEARCH_M`]: legal units are overlaid
+    /// nearest box first until no closer piece can exist.
+    fn nearest_gap(&self, p: Point<f64>, except: Option<&str>) -> Result<Option<(Gap, Nearest)>> {
+        let mut best: Option<(Gap, Nearest)> = None;
+        for (unit, d2) in self.unit_boxes.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {
+            let bound = crate::locate::lower_bound_m(p.y(), d2.sqrt());
+            if bound > NEAREST_GAP_SEARCH_M || best.as_ref().is_some_and(|(_, n)| bound > n.distance_m) {
+                break;
+            }
+            let up = self.unit_pieces(unit.data)?;
+            let keep = |k: usize| {
+                let g = &up.gaps[k];
+                g.class == Class::HeldByOther && !g.sliver && Some(g.id.as_str()) != except
+            };
+            let inside = up.index.locate(p.0).into_iter().find(|&(k, _)| keep(k));
+            let found = match inside {
+                Some((k, _)) => Some((k, Nearest { distance_m: 0.0, bearing_deg: 0.0, point: p, key: "gap".into(), feature: k })),
+                None => up.edges.nearest_where(p, keep).map(|n| (n.feature, n)),
+            };
+            if let Some((k, n)) = found {
+                if n.distance_m <= NEAREST_GAP_SEARCH_M && best.as_ref().is_none_or(|(_, b)| n.distance_m < b.distance_m) {
+                    best = Some((up.gaps[k].clone(), n));
+                }
+            }
+        }
+        Ok(best)
+    }
+
+    fn across(&self, p: Point<f64>, owner: Option<&str>) -> Vec<Across> {
+        let r = self.opts.radius_km * 1000.0;
+        // A box surely containing the radius: 1° ≥ 110 km of latitude and
+        // ≥ 111.3·cos φ km of longitude.
+        let dlat = r / 110_000.0;
+        let dlon = r / (111_000.0 * (p.y().abs() + dlat).min(89.0).to_radians().cos());
+        let env = rstar::AABB::from_corners([p.x() - dlon, p.y() - dlat], [p.x() + dlon, p.y() + dlat]);
+        let mut out: Vec<Across> = self
+            .places
+            .locate_in_envelope(&env)
+            .filter_map(|g| {
+                let q = Point::new(g.geom()[0], g.geom()[1]);
+                let d = Geodesic.distance(p, q);
+                if d > r {
+                    return None;
+                }
+                let theirs = self.legal_side(q.0).key;
+                if theirs.as_deref() == owner {
+                    return None;
+                }
+                let f = &self.settlements.features[g.data];
+                Some(Across {
+                    id: f.id.clone(),
+                    name: f.text(&self.opts.gaps.name_field).unwrap_or_default(),
+                    owner: theirs,
+                    controller: self.control_idx.first_inside(q.0).and_then(|k| {
+                        self.control.features[k].text(&self.opts.gaps.controller_field)
+                    }),
+                    distance_m: d,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then_with(|| a.id.cmp(&b.id)));
+        out
+    }
+
+    /// Batch classification: for each point, the legal feature and the
+    /// control feature that strictly contain it (indices into the layers).
+    /// Order equals input order; parallel, deterministic.
+    pub fn classify(&self, points: &[Coord<f64>]) -> Vec<(Option<usize>, Option<usize>)> {
+        points.par_iter().map(|&c| (self.legal_idx.first_inside(c), self.control_idx.first_inside(c))).collect()
+    }
+
+    /// The box of the legal layer, for generating test points.
+    pub fn legal_bbox(&self) -> Option<geo::Rect<f64>> {
+        self.legal.features.iter().filter_map(|f| f.geometry.as_ref()?.bounding_rect()).reduce(|a, b| {
+            geo::Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        })
+    }
+}
