@@ -32,6 +32,7 @@ pub mod error;
 pub mod info;
 pub mod io;
 pub mod layer;
+pub mod lines;
 pub mod locate;
 pub mod measure;
 pub mod overlay;

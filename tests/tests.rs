@@ -9,5 +9,6 @@ mod data;
 mod formats;
 mod gaps;
 mod info;
+mod lines;
 mod malformed;
 mod village;

@@ -6,6 +6,8 @@ mod check;
 mod data;
 mod gaps;
 mod info;
+mod lines;
+mod progress;
 mod village;
 
 use std::io::Write;
@@ -33,6 +35,10 @@ enum Command {
     Check(check::Args),
     /// Find every area legally of one party and held by another.
     Gaps(gaps::Args),
+    /// How far the line of control departs from the legal line, per owner pair.
+    Lines(lines::Args),
+    /// How much of each legal line is delimited, per pair and sector.
+    Progress(progress::Args),
     /// Ask about places by name (any spelling) or coordinates.
     Village(village::Args),
     /// Show or export the sample data embedded in the binary.
@@ -60,6 +66,8 @@ pub fn main() -> ExitCode {
         Command::Data(a) => data::run(a),
         Command::Gaps(a) => gaps::run(a),
         Command::Village(a) => village::run(a),
+        Command::Lines(a) => lines::run(a),
+        Command::Progress(a) => progress::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

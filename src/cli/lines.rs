@@ -1,0 +1,278 @@
+//! `delimit lines`
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::Args as ClapArgs;
+use delimit::layer::{Feature, Layer, Role};
+use delimit::lines::{Deviation, LinesOptions, PairLine, deviation, line_length_m, pair_lines};
+use geo::{Geometry, MultiLineString};
+use serde_json::json;
+
+use super::Outcome;
+use super::args::{InputArgs, OutputArgs, load_or_sample, non_negative};
+
+/// How far the line of control departs from the legal line, per owner pair.
+///
+/// Derives the shared legal boundary of every owner pair from the legal
+/// layer, and the control boundary of the same pair from the control layer
+/// (or takes them from --legal-lines / --control-lines), walks the legal
+/// line every --step metres and measures the signed geodesic offset to the
+/// control line: positive when the control line lies in the first owner's
+/// legal territory (pair in sort order, e.g. ARM|AZE), negative in the
+/// second's.
+#[derive(Debug, ClapArgs)]
+pub(crate) struct Args {
+    /// Legal basis (polygons). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    legal: Option<PathBuf>,
+    /// De facto control (polygons). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    control: Option<PathBuf>,
+    /// Legal lines given directly: LineStrings with `a` and `b` fields (the two owners).
+    #[arg(long, value_name = "FILE")]
+    legal_lines: Option<PathBuf>,
+    /// Control lines given directly: LineStrings with `a` and `b` fields.
+    #[arg(long, value_name = "FILE")]
+    control_lines: Option<PathBuf>,
+    /// Settlements, for the nearest settlement of each run. Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    settlements: Option<PathBuf>,
+    /// Only this pair, e.g. ARM|AZE (either order).
+    #[arg(long, value_name = "A|B")]
+    pair: Option<String>,
+    /// Station spacing along the legal line, m (geodesic).
+    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    step: f64,
+    /// Offsets up to this are within tolerance, m.
+    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    tolerance_m: f64,
+    /// What -o writes: stations (points), runs (constant sign and band) or lines (the pair lines).
+    #[arg(long, value_name = "WHAT", default_value = "runs", value_parser = ["stations", "runs", "lines"])]
+    write: String,
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Machine-readable summary on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Lines from a line layer with `a` and `b` fields, merged per pair.
+pub(crate) fn read_pair_lines(path: &Path, input: &InputArgs) -> delimit::Result<Vec<PairLine>> {
+    let layer = delimit::io::read_layer(path, &input.read_options(None)?)?;
+    let mut by: std::collections::BTreeMap<(String, String), MultiLineString<f64>> = Default::default();
+    for f in &layer.features {
+        let (Some(a), Some(b)) = (f.text("a"), f.text("b")) else {
+            return Err(delimit::Error::FieldValue {
+                path: path.to_path_buf(),
+                feature: f.id.clone(),
+                field: "a / b".into(),
+                problem: "a boundary line needs the two parties in fields `a` and `b`".into(),
+            });
+        };
+        let key = if a <= b { (a, b) } else { (b, a) };
+        let lines = match &f.geometry {
+            Some(Geometry::LineString(l)) => vec![l.clone()],
+            Some(Geometry::MultiLineString(m)) => m.0.clone(),
+            _ => {
+                return Err(delimit::Error::Geometry {
+                    path: path.to_path_buf(),
+                    feature: f.id.clone(),
+                    message: "is not a LineString".into(),
+                    hint: Some("--legal-lines and --control-lines take LineStrings".into()),
+                });
+            }
+        };
+        by.entry(key).or_insert_with(|| MultiLineString(vec![])).0.extend(lines);
+    }
+    Ok(by
+        .into_iter()
+        .map(|((a, b), line)| {
+            let length_m = line.0.iter().map(line_length_m).sum();
+            PairLine { a, b, line, length_m }
+        })
+        .collect())
+}
+
+pub(crate) fn filter_pair(lines: Vec<PairLine>, pair: Option<&str>) -> delimit::Result<Vec<PairLine>> {
+    let Some(p) = pair else { return Ok(lines) };
+    let (a, b) = p.split_once('|').ok_or_else(|| delimit::Error::Usage {
+        option: "--pair".into(),
+        message: format!("`{p}` is not A|B"),
+        hint: Some("e.g. --pair 'ARM|AZE' (quote the bar in a shell)".into()),
+    })?;
+    let available: Vec<String> = lines.iter().map(PairLine::pair).collect();
+    let kept: Vec<PairLine> = lines.into_iter().filter(|l| (l.a == a && l.b == b) || (l.a == b && l.b == a)).collect();
+    if kept.is_empty() {
+        return Err(delimit::Error::Usage {
+            option: "--pair".into(),
+            message: format!("no boundary between {a} and {b}"),
+            hint: Some(format!("pairs: {}", available.join(", "))),
+        });
+    }
+    Ok(kept)
+}
+
+pub(crate) fn run(args: Args) -> Result<Outcome> {
+    non_negative("--tolerance-m", args.tolerance_m)?;
+    if !(args.step > 0.0 && args.step.is_finite()) {
+        return Err(delimit::Error::Usage { option: "--step".into(), message: format!("{} is not a positive length", args.step), hint: None }.into());
+    }
+    let inputs: Vec<&Path> = [&args.legal, &args.control, &args.legal_lines, &args.control_lines, &args.settlements]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+        .collect();
+    args.output.preflight(&inputs)?;
+    let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?;
+    let legal_lines = match &args.legal_lines {
+        Some(p) => read_pair_lines(p, &args.input)?,
+        None => pair_lines(&legal, &args.input.owner_field),
+    };
+    let legal_lines = filter_pair(legal_lines, args.pair.as_deref())?;
+    // Control polygons, when there are any, also tell on which side the
+    // control line lies.
+    let control = match (&args.control_lines, &args.control) {
+        (Some(_), None) => None,
+        _ => Some(load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?),
+    };
+    let control_lines = match (&args.control_lines, &control) {
+        (Some(p), _) => read_pair_lines(p, &args.input)?,
+        (None, Some(c)) => pair_lines(c, &args.input.controller_field),
+        (None, None) => Vec::new(),
+    };
+    let settlements = load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?;
+    let opts = LinesOptions { step_m: args.step, tolerance_m: args.tolerance_m, name_field: args.input.name_field.clone() };
+    let d = deviation(
+        &legal_lines,
+        &control_lines,
+        &legal,
+        &args.input.owner_field,
+        control.as_ref().map(|c| (c, args.input.controller_field.as_str())),
+        Some(&settlements),
+        &opts,
+    );
+
+    let provenance = json!({
+        "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
+        "inputs": [Some(&legal.provenance), control.as_ref().map(|c| &c.provenance), Some(&settlements.provenance)],
+        "legal_lines": args.legal_lines.as_ref().map(|p| p.display().to_string()),
+        "control_lines": args.control_lines.as_ref().map(|p| p.display().to_string()),
+        "step_m": args.step, "tolerance_m": args.tolerance_m,
+        "sign": "offset_m > 0: the control line lies in the first owner's legal territory (pair A|B in sort order)",
+        "snap_deg": delimit::lines::SNAP_DEG, "join_m": delimit::lines::JOIN_M,
+    });
+    if let Some(path) = &args.output.output {
+        let features = match args.write.as_str() {
+            "stations" => station_features(&d),
+            "lines" => line_features(&legal_lines),
+            _ => run_features(&d),
+        };
+        let mut w = args.output.write_options();
+        w.geojson.metadata = Some(provenance.clone());
+        delimit::io::write_layer(path, &args.write, &features, &inputs, &w)?;
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &json!({ "pairs": d.pairs, "provenance": provenance }))?;
+        writeln!(out)?;
+    } else {
+        print_summary(&mut out, &d, &legal)?;
+    }
+    Ok(Outcome::Ok)
+}
+
+fn r(x: f64, places: i32) -> f64 {
+    let k = 10f64.powi(places);
+    (x * k).round() / k + 0.0
+}
+
+fn print_summary(out: &mut impl Write, d: &Deviation, legal: &Layer) -> std::io::Result<()> {
+    writeln!(out, "legal: {} (sha256 {})", legal.provenance.path, &legal.provenance.sha256[..12])?;
+    writeln!(out, "offset sign: + = control line in the first owner's legal territory, − = in the second's")?;
+    for p in &d.pairs {
+        writeln!(out)?;
+        writeln!(out, "{}: legal line {:.3} km, control line {:.3} km", p.pair, p.length_km, p.control_length_km)?;
+        if p.control_length_km == 0.0 {
+            writeln!(out, "  no control boundary for this pair")?;
+            continue;
+        }
+        let bands: Vec<String> = p.by_band_km.iter().map(|(k, v)| format!("{k} {v:.2} km")).collect();
+        writeln!(out, "  {}", bands.join(", "))?;
+        if let Some(h) = p.hausdorff_m {
+            writeln!(out, "  Hausdorff distance: {h:.0} m")?;
+        }
+        for run in &p.longest_runs {
+            writeln!(
+                out,
+                "  run {:>8.3}–{:<8.3} km (part {}): in {} territory, up to {:.0} m ({}); near {}",
+                run.from_km,
+                run.to_km,
+                run.part,
+                run.side,
+                run.max_offset_m,
+                run.band.as_str(),
+                run.nearest_settlement.as_deref().unwrap_or("-")
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn station_features(d: &Deviation) -> Vec<Feature> {
+    d.stations
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut p = serde_json::Map::new();
+            p.insert("pair".into(), s.pair.clone().into());
+            p.insert("part".into(), s.part.into());
+            p.insert("chainage_km".into(), r(s.chainage_km, 4).into());
+            p.insert("offset_m".into(), r(s.offset_m, 2).into());
+            p.insert("abs_offset_m".into(), r(s.offset_m.abs(), 2).into());
+            p.insert("side".into(), s.side.clone().into());
+            p.insert("band".into(), s.band.as_str().into());
+            Feature { id: format!("s{}", i + 1), index: i, geometry: Some(Geometry::Point(s.point)), properties: p }
+        })
+        .collect()
+}
+
+fn run_features(d: &Deviation) -> Vec<Feature> {
+    d.band_runs
+        .iter()
+        .enumerate()
+        .map(|(i, run)| {
+            let mut p = serde_json::Map::new();
+            p.insert("pair".into(), run.pair.clone().into());
+            p.insert("part".into(), run.part.into());
+            p.insert("side".into(), run.side.clone().into());
+            p.insert("band".into(), run.band.as_str().into());
+            p.insert("chainage_from_km".into(), r(run.from_km, 4).into());
+            p.insert("chainage_to_km".into(), r(run.to_km, 4).into());
+            p.insert("length_km".into(), r(run.to_km - run.from_km, 4).into());
+            p.insert("max_offset_m".into(), r(run.max_offset_m, 1).into());
+            p.insert("offset_m".into(), r(run.mean_offset_m, 1).into());
+            p.insert("nearest_settlement".into(), run.nearest_settlement.clone().into());
+            Feature { id: format!("r{}", i + 1), index: i, geometry: Some(Geometry::LineString(run.geometry.clone())), properties: p }
+        })
+        .collect()
+}
+
+pub(crate) fn line_features(lines: &[PairLine]) -> Vec<Feature> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut p = serde_json::Map::new();
+            p.insert("pair".into(), l.pair().into());
+            p.insert("a".into(), l.a.clone().into());
+            p.insert("b".into(), l.b.clone().into());
+            p.insert("parts".into(), l.line.0.len().into());
+            p.insert("length_km".into(), r(l.length_m / 1e3, 4).into());
+            Feature { id: l.pair(), index: i, geometry: Some(Geometry::MultiLineString(l.line.clone())), properties: p }
+        })
+        .collect()
+}

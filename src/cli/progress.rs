@@ -1,0 +1,132 @@
+//! `delimit progress`
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::Args as ClapArgs;
+use delimit::layer::{Feature, Role};
+use delimit::lines::{ProgressOptions, pair_lines, progress};
+use geo::Geometry;
+use serde_json::json;
+
+use super::Outcome;
+use super::args::{InputArgs, OutputArgs, load_or_sample, non_negative};
+use super::lines::{filter_pair, read_pair_lines};
+
+/// How much of each legal line is delimited, per pair and sector.
+///
+/// Matches the delimited segments to the legal lines by proximity and
+/// reports, per owner pair and per sector (the admin-1 units on either
+/// side), the km delimited, the km remaining and the share. A segment far
+/// from every legal line is reported with its distance, never dropped.
+#[derive(Debug, ClapArgs)]
+pub(crate) struct Args {
+    /// Delimited segments (lines). Default: the embedded sample (APPROXIMATE).
+    #[arg(long, value_name = "FILE")]
+    segments: Option<PathBuf>,
+    /// Legal basis (polygons). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    legal: Option<PathBuf>,
+    /// Legal lines given directly (LineStrings with `a` and `b`).
+    #[arg(long, value_name = "FILE")]
+    legal_lines: Option<PathBuf>,
+    /// Admin-1 polygons with `name`, for sectors. Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    admin1: Option<PathBuf>,
+    /// Only this pair, e.g. ARM|AZE.
+    #[arg(long, value_name = "A|B")]
+    pair: Option<String>,
+    /// A segment farther than this from every legal line (median of its samples) is a problem, m.
+    #[arg(long, value_name = "M", default_value_t = 500.0)]
+    max_distance_m: f64,
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Machine-readable summary on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(args: Args) -> Result<Outcome> {
+    non_negative("--max-distance-m", args.max_distance_m)?;
+    let inputs: Vec<&Path> =
+        [&args.segments, &args.legal, &args.legal_lines, &args.admin1].into_iter().flatten().map(PathBuf::as_path).collect();
+    args.output.preflight(&inputs)?;
+    let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?;
+    let lines = match &args.legal_lines {
+        Some(p) => read_pair_lines(p, &args.input)?,
+        None => pair_lines(&legal, &args.input.owner_field),
+    };
+    let lines = filter_pair(lines, args.pair.as_deref())?;
+    let segments = load_or_sample(args.segments.as_deref(), "segments.geojson", Role::Segments, &args.input, None)?;
+    let admin_input = InputArgs { owner_field: "country".into(), ..args.input.clone() };
+    let admin1 = load_or_sample(args.admin1.as_deref(), "admin1.geojson", Role::Legal, &admin_input, None)?;
+    let opts = ProgressOptions { max_distance_m: args.max_distance_m, ..ProgressOptions::default() };
+    let p = progress(&lines, &segments, Some(&admin1), &opts);
+
+    let provenance = json!({
+        "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
+        "inputs": [&legal.provenance, &segments.provenance, &admin1.provenance],
+        "max_distance_m": args.max_distance_m,
+    });
+    if let Some(path) = &args.output.output {
+        let features: Vec<Feature> = p
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut m = serde_json::Map::new();
+                m.insert("pair".into(), s.pair.clone().into());
+                m.insert("part".into(), s.part.into());
+                m.insert("sector".into(), s.sector.clone().into());
+                m.insert("status".into(), s.status.into());
+                m.insert("chainage_from_km".into(), ((s.from_km * 1e4).round() / 1e4).into());
+                m.insert("chainage_to_km".into(), ((s.to_km * 1e4).round() / 1e4).into());
+                m.insert("length_km".into(), (((s.to_km - s.from_km) * 1e4).round() / 1e4).into());
+                Feature { id: format!("p{}", i + 1), index: i, geometry: Some(Geometry::LineString(s.geometry.clone())), properties: m }
+            })
+            .collect();
+        let mut w = args.output.write_options();
+        w.geojson.metadata = Some(provenance.clone());
+        delimit::io::write_layer(path, "progress", &features, &inputs, &w)?;
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &json!({ "progress": p, "provenance": provenance }))?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "segments: {} ({} matched, {} problems)", segments.provenance.path, p.matched.len(), p.problems.len())?;
+        for m in &p.matched {
+            writeln!(
+                out,
+                "  {} → {} part {}, chainage {:.3}–{:.3} km (median {:.1} m, max {:.1} m off the legal line)",
+                m.segment, m.pair, m.part, m.from_km, m.to_km, m.median_distance_m, m.max_distance_m
+            )?;
+        }
+        for s in &p.problems {
+            writeln!(
+                out,
+                "  PROBLEM {}: {:.0} m from the nearest legal line ({})",
+                s.segment,
+                s.distance_m,
+                s.nearest_pair.as_deref().unwrap_or("none")
+            )?;
+        }
+        writeln!(out)?;
+        writeln!(out, "{:<10} {:<40} {:>11} {:>11} {:>11} {:>8}", "pair", "sector", "length km", "delimited", "remaining", "%")?;
+        for s in p.sectors.iter().filter(|s| s.delimited_km > 0.0 || s.sector == "all") {
+            writeln!(
+                out,
+                "{:<10} {:<40} {:>11.3} {:>11.3} {:>11.3} {:>8.3}",
+                s.pair, s.sector, s.length_km, s.delimited_km, s.remaining_km, s.percent_delimited
+            )?;
+        }
+        let hidden = p.sectors.iter().filter(|s| s.delimited_km == 0.0 && s.sector != "all").count();
+        if hidden > 0 {
+            writeln!(out, "({hidden} sectors with nothing delimited; --json lists every sector)")?;
+        }
+    }
+    Ok(if p.problems.is_empty() { Outcome::Ok } else { Outcome::DataErrors })
+}

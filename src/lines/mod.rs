@@ -1,0 +1,642 @@
+//! Boundary lines between parties, how far the line of control departs
+//! from the legal line, and how much of the legal line is delimited.
+//!
+//! **Lines from polygons.** For every pair of keys (owners, or
+//! controllers), the edges their polygons share are merged into lines.
+//! Vertices are first snapped to a grid of [`SNAP_DEG`] (1e-7°, about
+//! 1 cm), so that neighbours digitised from one topology but written with
+//! different rounding still share their edges; then shared edges are
+//! chained end to end, and chains whose ends lie within [`JOIN_M`] of each
+//! other are joined, so a tiny mismatch does not break a line in pieces.
+//!
+//! **Offsets.** The legal line is walked at a geodesic step. At each
+//! station the offset is the geodesic distance to the nearest point of the
+//! control line of the same pair. Its sign says in whose legal territory
+//! that control point lies: positive inside the first party of the pair
+//! (in sort order), negative inside the second. A control line inside A's
+//! unit means the other party holds some of A's land there.
+
+mod progress;
+
+pub use progress::{Progress, ProgressOptions, SectorProgress, SegmentProblem, SplitPart, progress};
+
+use std::collections::BTreeMap;
+
+use geo::{Coord, Distance, Geodesic, Geometry, LineString, MultiLineString, MultiPolygon, Point};
+use serde::Serialize;
+
+use crate::boundary::shared_edges;
+use crate::layer::Layer;
+use crate::locate::{EdgeIndex, PolygonIndex, Position};
+
+/// Grid to which vertices are snapped before shared edges are matched, degrees.
+pub const SNAP_DEG: f64 = 1e-7;
+/// Chains whose ends are closer than this are joined, metres.
+pub const JOIN_M: f64 = 1.0;
+
+/// The boundary between two parties.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairLine {
+    /// First party (sort order).
+    pub a: String,
+    /// Second party.
+    pub b: String,
+    /// The shared boundary, merged.
+    #[serde(skip)]
+    pub line: MultiLineString<f64>,
+    /// Geodesic length, m.
+    pub length_m: f64,
+}
+
+impl PairLine {
+    /// "A|B".
+    pub fn pair(&self) -> String {
+        format!("{}|{}", self.a, self.b)
+    }
+}
+
+fn snap(m: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    use geo::MapCoords;
+    m.map_coords(|c| Coord { x: (c.x / SNAP_DEG).round() * SNAP_DEG, y: (c.y / SNAP_DEG).round() * SNAP_DEG })
+}
+
+fn as_mp(g: Option<&Geometry<f64>>) -> Option<MultiPolygon<f64>> {
+    match g {
+        Some(Geometry::Polygon(p)) => Some(MultiPolygon(vec![p.clone()])),
+        Some(Geometry::MultiPolygon(m)) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+/// Geodesic length of a line, m.
+pub fn line_length_m(l: &LineString<f64>) -> f64 {
+    l.0.windows(2).map(|w| Geodesic.distance(Point(w[0]), Point(w[1]))).sum()
+}
+
+/// The shared boundary of every pair of keys that touch, in pair order.
+///
+/// ```
+/// use delimit::lines::pair_lines;
+/// let legal = delimit::sample::load("legal.geojson", &Default::default()).unwrap();
+/// let pairs = pair_lines(&legal, "owner");
+/// let arm_aze = pairs.iter().find(|p| p.a == "ARM" && p.b == "AZE").unwrap();
+/// assert!(arm_aze.length_m > 900_000.0);
+/// ```
+pub fn pair_lines(layer: &Layer, key_field: &str) -> Vec<PairLine> {
+    let mut by_key: BTreeMap<String, MultiPolygon<f64>> = BTreeMap::new();
+    for f in &layer.features {
+        let (Some(k), Some(m)) = (f.text(key_field), as_mp(f.geometry.as_ref())) else { continue };
+        by_key.entry(k).or_insert_with(|| MultiPolygon(vec![])).0.extend(snap(&m).0);
+    }
+    let keys: Vec<&String> = by_key.keys().collect();
+    let mut out = Vec::new();
+    for i in 0..keys.len() {
+        for j in i + 1..keys.len() {
+            let (a, b) = (&by_key[keys[i]], &by_key[keys[j]]);
+            if !boxes_touch(a, b) {
+                continue;
+            }
+            let shared = join(shared_edges(a, b));
+            if shared.0.is_empty() {
+                continue;
+            }
+            let length_m = shared.0.iter().map(line_length_m).sum();
+            out.push(PairLine { a: keys[i].clone(), b: keys[j].clone(), line: shared, length_m });
+        }
+    }
+    out
+}
+
+fn boxes_touch(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
+    use geo::{BoundingRect, Intersects};
+    matches!((a.bounding_rect(), b.bounding_rect()), (Some(x), Some(y)) if x.intersects(&y))
+}
+
+/// Join chains whose ends are within [`JOIN_M`]: greedy, in order, so the
+/// result is deterministic. Longest first afterwards.
+fn join(m: MultiLineString<f64>) -> MultiLineString<f64> {
+    let mut lines: Vec<Vec<Coord<f64>>> = m.0.into_iter().map(|l| l.0).collect();
+    let close = |a: Coord<f64>, b: Coord<f64>| Geodesic.distance(Point(a), Point(b)) <= JOIN_M;
+    let mut changed = true;
+    while changed {
+        changed = false;
+        'outer: for i in 0..lines.len() {
+            for j in 0..lines.len() {
+                if i == j || lines[i].is_empty() || lines[j].is_empty() {
+                    continue;
+                }
+                let (ie, js) = (*lines[i].last().unwrap_or(&Coord::zero()), lines[j][0]);
+                let (is_, je) = (lines[i][0], *lines[j].last().unwrap_or(&Coord::zero()));
+                let joined = if close(ie, js) {
+                    let mut v = std::mem::take(&mut lines[i]);
+                    v.extend(lines[j].iter().skip(usize::from(ie == js)));
+                    Some(v)
+                } else if close(ie, je) {
+                    let mut v = std::mem::take(&mut lines[i]);
+                    v.extend(lines[j].iter().rev().skip(usize::from(ie == je)));
+                    Some(v)
+                } else if close(is_, je) && i < j {
+                    let mut v = lines[j].clone();
+                    v.extend(lines[i].iter().skip(usize::from(is_ == je)));
+                    Some(v)
+                } else {
+                    None
+                };
+                if let Some(v) = joined {
+                    // A closed ring that only touched itself stays as it is.
+                    lines[i] = v;
+                    lines[j] = Vec::new();
+                    changed = true;
+                    break 'outer;
+                }
+            }
+        }
+        lines.retain(|l| !l.is_empty());
+    }
+    // Chainage runs from the western end (the southern one on a meridian),
+    // whatever the rings' direction was.
+    for l in &mut lines {
+        let (f, e) = (l[0], l[l.len() - 1]);
+        if f != e && (e.x, e.y) < (f.x, f.y) {
+            l.reverse();
+        }
+    }
+    let mut out: Vec<LineString<f64>> = lines.into_iter().map(LineString::new).collect();
+    out.sort_by(|a, b| line_length_m(b).total_cmp(&line_length_m(a)).then_with(|| cmp_first(a, b)));
+    MultiLineString(out)
+}
+
+fn cmp_first(a: &LineString<f64>, b: &LineString<f64>) -> std::cmp::Ordering {
+    let (x, y) = (a.0.first().copied().unwrap_or(Coord::zero()), b.0.first().copied().unwrap_or(Coord::zero()));
+    x.x.total_cmp(&y.x).then(x.y.total_cmp(&y.y))
+}
+
+/// The deviation band of an offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    /// Within the tolerance.
+    Within,
+    /// Tolerance to 500 m.
+    To500m,
+    /// 500 m to 2 km.
+    To2km,
+    /// More than 2 km.
+    Over2km,
+}
+
+impl Band {
+    /// The band of an absolute offset.
+    ///
+    /// ```
+    /// use delimit::lines::Band;
+    /// assert_eq!(Band::of(80.0, 100.0), Band::Within);
+    /// assert_eq!(Band::of(300.0, 100.0), Band::To500m);
+    /// assert_eq!(Band::of(2000.0, 100.0), Band::To2km);
+    /// assert_eq!(Band::of(2000.5, 100.0), Band::Over2km);
+    /// ```
+    pub fn of(abs_m: f64, tolerance_m: f64) -> Band {
+        if abs_m <= tolerance_m {
+            Band::Within
+        } else if abs_m <= 500.0 {
+            Band::To500m
+        } else if abs_m <= 2000.0 {
+            Band::To2km
+        } else {
+            Band::Over2km
+        }
+    }
+
+    /// The label written to outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Band::Within => "within_tolerance",
+            Band::To500m => "tolerance_500m",
+            Band::To2km => "500m_2km",
+            Band::Over2km => "over_2km",
+        }
+    }
+}
+
+/// One station on the legal line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Station {
+    /// Owner pair, "A|B".
+    pub pair: String,
+    /// Index of the line within the pair (0 is the longest).
+    pub part: usize,
+    /// Geodesic distance from the part's origin (its first vertex), km.
+    pub chainage_km: f64,
+    /// Signed offset to the control line, m: positive when the control
+    /// line lies in A's legal territory, negative in B's.
+    pub offset_m: f64,
+    /// On whose legal side the control line lies (`on_line` when the station
+    /// is on it, or the side cannot be told).
+    pub side: String,
+    /// Deviation band.
+    pub band: Band,
+    /// The station.
+    #[serde(skip)]
+    pub point: Point<f64>,
+    /// The nearest control point.
+    #[serde(skip)]
+    pub control_point: Point<f64>,
+}
+
+/// A stretch of constant sign and band (for styling), or of constant sign
+/// beyond the tolerance (a deviating run).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Run {
+    /// Owner pair.
+    pub pair: String,
+    /// Line part.
+    pub part: usize,
+    /// Whose legal territory the control line lies in.
+    pub side: String,
+    /// Band (the largest, for a deviating run).
+    pub band: Band,
+    /// Chainage at the first station, km.
+    pub from_km: f64,
+    /// Chainage at the last station, km.
+    pub to_km: f64,
+    /// Largest absolute offset, m.
+    pub max_offset_m: f64,
+    /// Mean signed offset, m.
+    pub mean_offset_m: f64,
+    /// The settlement nearest the run's middle station, if a layer was given.
+    pub nearest_settlement: Option<String>,
+    /// The legal line between the two stations.
+    #[serde(skip)]
+    pub geometry: LineString<f64>,
+}
+
+/// Per pair.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairSummary {
+    /// Owner pair.
+    pub pair: String,
+    /// Legal line length, km.
+    pub length_km: f64,
+    /// Control line length for the same pair, km (0 when none).
+    pub control_length_km: f64,
+    /// Where chainage 0 is: [lon, lat] of the first vertex of each part.
+    pub origins: Vec<[f64; 2]>,
+    /// Length within the tolerance, km.
+    pub within_km: f64,
+    /// Length per band, km (by station spacing).
+    pub by_band_km: BTreeMap<&'static str, f64>,
+    /// Hausdorff distance between legal and control lines, m.
+    pub hausdorff_m: Option<f64>,
+    /// The ten longest deviating runs.
+    pub longest_runs: Vec<Run>,
+}
+
+/// Options for [`deviation`].
+#[derive(Debug, Clone)]
+pub struct LinesOptions {
+    /// Station spacing, m.
+    pub step_m: f64,
+    /// Offsets at or below this are within tolerance, m.
+    pub tolerance_m: f64,
+    /// Settlement name field.
+    pub name_field: String,
+}
+
+impl Default for LinesOptions {
+    fn default() -> Self {
+        LinesOptions { step_m: 100.0, tolerance_m: 100.0, name_field: "name".into() }
+    }
+}
+
+/// Stations, runs and per-pair summaries.
+#[derive(Debug, Clone)]
+pub struct Deviation {
+    /// Every station, by pair, part and chainage.
+    pub stations: Vec<Station>,
+    /// Runs of constant sign and band.
+    pub band_runs: Vec<Run>,
+    /// Deviating runs (constant sign, beyond tolerance).
+    pub deviating_runs: Vec<Run>,
+    /// Per pair.
+    pub pairs: Vec<PairSummary>,
+}
+
+/// Points along a line every `step` metres (geodesic), with chainage; the
+/// last vertex is always a station.
+pub fn stations_along(l: &LineString<f64>, step_m: f64) -> Vec<(f64, Point<f64>)> {
+    let mut out = Vec::new();
+    let Some(&first) = l.0.first() else { return out };
+    out.push((0.0, Point(first)));
+    let mut done = 0.0; // chainage at the start of the current edge
+    let mut next = step_m;
+    for w in l.0.windows(2) {
+        let len = Geodesic.distance(Point(w[0]), Point(w[1]));
+        while next < done + len - 1e-9 {
+            // Within one short edge the geodesic and the lon/lat-straight
+            // parameterisations agree to far below a metre.
+            let t = (next - done) / len;
+            out.push((next, Point::new(w[0].x + t * (w[1].x - w[0].x), w[0].y + t * (w[1].y - w[0].y))));
+            next += step_m;
+        }
+        done += len;
+    }
+    let last = *l.0.last().unwrap_or(&first);
+    if out.last().is_none_or(|(c, _)| done - c > 1e-6) {
+        out.push((done, Point(last)));
+    }
+    out
+}
+
+/// A line with its cumulative geodesic chainage at each vertex, for
+/// repeated lookups by chainage (binary search, not a walk).
+#[derive(Debug, Clone)]
+pub struct Walk<'a> {
+    line: &'a LineString<f64>,
+    cum: Vec<f64>,
+}
+
+impl<'a> Walk<'a> {
+    /// Measure `line` once.
+    pub fn new(line: &'a LineString<f64>) -> Walk<'a> {
+        let mut cum = Vec::with_capacity(line.0.len());
+        let mut done = 0.0;
+        cum.push(0.0);
+        for w in line.0.windows(2) {
+            done += Geodesic.distance(Point(w[0]), Point(w[1]));
+            cum.push(done);
+        }
+        Walk { line, cum }
+    }
+
+    /// Total length, m.
+    pub fn length_m(&self) -> f64 {
+        *self.cum.last().unwrap_or(&0.0)
+    }
+
+    /// The point at chainage `ch` (m), clamped to the line.
+    pub fn point_at(&self, ch: f64) -> Coord<f64> {
+        let n = self.cum.len();
+        if n < 2 {
+            return self.line.0.first().copied().unwrap_or(Coord::zero());
+        }
+        let i = self.cum.partition_point(|&c| c <= ch).clamp(1, n - 1);
+        let (a, b) = (self.line.0[i - 1], self.line.0[i]);
+        let len = self.cum[i] - self.cum[i - 1];
+        let t = if len > 0.0 { ((ch - self.cum[i - 1]) / len).clamp(0.0, 1.0) } else { 0.0 };
+        Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) }
+    }
+
+    /// The part between two chainages (m).
+    pub fn substring(&self, from_m: f64, to_m: f64) -> LineString<f64> {
+        let mut pts = vec![self.point_at(from_m)];
+        let start = self.cum.partition_point(|&c| c <= from_m);
+        let end = self.cum.partition_point(|&c| c < to_m);
+        for i in start..end.min(self.line.0.len()) {
+            if pts.last() != Some(&self.line.0[i]) {
+                pts.push(self.line.0[i]);
+            }
+        }
+        let last = self.point_at(to_m);
+        pts.push(last);
+        LineString::new(pts)
+    }
+}
+
+/// The part of `l` between two chainages (m).
+pub fn substring(l: &LineString<f64>, from_m: f64, to_m: f64) -> LineString<f64> {
+    let mut pts: Vec<Coord<f64>> = Vec::new();
+    let mut done = 0.0;
+    let at = |a: Coord<f64>, b: Coord<f64>, t: f64| Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) };
+    for w in l.0.windows(2) {
+        let len = Geodesic.distance(Point(w[0]), Point(w[1]));
+        let (s, e) = (done, done + len);
+        if e >= from_m && s <= to_m && len > 0.0 {
+            let t0 = ((from_m - s) / len).clamp(0.0, 1.0);
+            let t1 = ((to_m - s) / len).clamp(0.0, 1.0);
+            let p0 = at(w[0], w[1], t0);
+            if pts.last() != Some(&p0) {
+                pts.push(p0);
+            }
+            pts.push(at(w[0], w[1], t1));
+        }
+        done = e;
+    }
+    if pts.len() == 1 {
+        pts.push(pts[0]);
+    }
+    LineString::new(pts)
+}
+
+/// Walk every legal pair line and measure its offset to the control line of
+/// the same pair.
+///
+/// `legal_lines` and `control_lines` come from [`pair_lines`] (or from line
+/// layers); `legal` locates which side a control point is on.
+#[allow(clippy::too_many_arguments)]
+pub fn deviation(
+    legal_lines: &[PairLine],
+    control_lines: &[PairLine],
+    legal: &Layer,
+    owner_field: &str,
+    control: Option<(&Layer, &str)>,
+    settlements: Option<&Layer>,
+    opts: &LinesOptions,
+) -> Deviation {
+    let c_polys: Vec<(usize, MultiPolygon<f64>)> = control
+        .map(|(c, _)| c.features.iter().enumerate().filter_map(|(i, f)| Some((i, as_mp(f.geometry.as_ref())?))).collect())
+        .unwrap_or_default();
+    let where_control = PolygonIndex::new(c_polys.iter().map(|(i, m)| (*i, m)));
+    let controller_at = |p: Point<f64>| -> Option<String> {
+        let (layer, field) = control?;
+        let hits = where_control.locate(p.0);
+        if hits.iter().any(|h| h.1 == Position::Boundary) {
+            return None;
+        }
+        let keys: Vec<String> = hits.iter().filter_map(|&(i, _)| layer.features[i].text(field)).collect();
+        // Contested (two controllers) tells nothing about the side.
+        if keys.windows(2).any(|w| w[0] != w[1]) { None } else { keys.into_iter().next() }
+    };
+    let polys: Vec<(usize, MultiPolygon<f64>)> =
+        legal.features.iter().enumerate().filter_map(|(i, f)| Some((i, as_mp(f.geometry.as_ref())?))).collect();
+    let where_legal = PolygonIndex::new(polys.iter().map(|(i, m)| (*i, m)));
+    let owner_at = |p: Point<f64>| -> Option<String> {
+        let hits = where_legal.locate(p.0);
+        if hits.iter().any(|h| h.1 == Position::Boundary) {
+            return None;
+        }
+        hits.first().and_then(|&(i, _)| legal.features[i].text(owner_field))
+    };
+    let places = crate::locate::Places::new(settlements, &opts.name_field);
+    let nearest_place = |p: Point<f64>| places.nearest(p).map(str::to_string);
+
+    let mut out = Deviation { stations: Vec::new(), band_runs: Vec::new(), deviating_runs: Vec::new(), pairs: Vec::new() };
+    for pl in legal_lines {
+        let pair = pl.pair();
+        let control = control_lines.iter().find(|c| c.a == pl.a && c.b == pl.b);
+        let c_index = control.map(|c| EdgeIndex::from_rings(c.line.0.iter().enumerate().map(|(i, l)| (i, "c", l))));
+        let mut summary = PairSummary {
+            pair: pair.clone(),
+            length_km: pl.length_m / 1e3,
+            control_length_km: control.map_or(0.0, |c| c.length_m / 1e3),
+            origins: pl.line.0.iter().filter_map(|l| l.0.first().map(|c| [c.x, c.y])).collect(),
+            within_km: 0.0,
+            by_band_km: BTreeMap::new(),
+            hausdorff_m: None,
+            longest_runs: Vec::new(),
+        };
+        let mut pair_runs: Vec<Run> = Vec::new();
+        let mut directed_max: f64 = 0.0;
+        for (part, l) in pl.line.0.iter().enumerate() {
+            let Some(ci) = &c_index else { break };
+            let mut st: Vec<Station> = Vec::new();
+            let walk = Walk::new(l);
+            for (ch, p) in stations_along(l, opts.step_m) {
+                let Some(n) = ci.nearest(p, None, None) else { continue };
+                let side_owner = if n.distance_m <= 1e-6 {
+                    None
+                } else {
+                    // A station on a control edge (the ends of a line often
+                    // are) is read a metre along the line.
+                    let held = controller_at(p)
+                        .or_else(|| controller_at(Point(walk.point_at(ch + 1.0))))
+                        .or_else(|| controller_at(Point(walk.point_at(ch - 1.0))));
+                    match held {
+                        // Held by B: the control line lies on A's side, and vice versa.
+                        Some(c) if c == pl.b => Some(pl.a.clone()),
+                        Some(c) if c == pl.a => Some(pl.b.clone()),
+                        _ => owner_at(n.point),
+                    }
+                };
+                let sign = match side_owner.as_deref() {
+                    Some(o) if o == pl.a => 1.0,
+                    Some(o) if o == pl.b => -1.0,
+                    _ => 0.0,
+                };
+                directed_max = directed_max.max(n.distance_m);
+                st.push(Station {
+                    pair: pair.clone(),
+                    part,
+                    chainage_km: ch / 1e3,
+                    offset_m: sign * n.distance_m,
+                    side: side_owner.unwrap_or_else(|| "on_line".into()),
+                    band: Band::of(n.distance_m, opts.tolerance_m),
+                    point: p,
+                    control_point: n.point,
+                });
+            }
+            // Length per band: each station stands for half the way to each neighbour.
+            for (k, s) in st.iter().enumerate() {
+                let prev = if k > 0 { st[k - 1].chainage_km } else { s.chainage_km };
+                let next = st.get(k + 1).map_or(s.chainage_km, |n| n.chainage_km);
+                let share = (next - prev) / 2.0;
+                *summary.by_band_km.entry(s.band.as_str()).or_default() += share;
+                if s.band == Band::Within {
+                    summary.within_km += share;
+                }
+            }
+            let runs_by = |same: &dyn Fn(&Station, &Station) -> bool, keep: &dyn Fn(&Station) -> bool| -> Vec<Run> {
+                let mut runs = Vec::new();
+                let mut k = 0;
+                while k < st.len() {
+                    let mut e = k;
+                    while e + 1 < st.len() && same(&st[k], &st[e + 1]) {
+                        e += 1;
+                    }
+                    if keep(&st[k]) {
+                        let seg = &st[k..=e];
+                        let mid = seg[seg.len() / 2].point;
+                        runs.push(Run {
+                            pair: pair.clone(),
+                            part,
+                            side: st[k].side.clone(),
+                            band: seg.iter().map(|s| s.band).max().unwrap_or(Band::Within),
+                            from_km: st[k].chainage_km,
+                            to_km: st[e].chainage_km,
+                            max_offset_m: seg.iter().map(|s| s.offset_m.abs()).fold(0.0, f64::max),
+                            mean_offset_m: seg.iter().map(|s| s.offset_m).sum::<f64>() / seg.len() as f64,
+                            nearest_settlement: nearest_place(mid),
+                            geometry: substring(l, st[k].chainage_km * 1e3, st[e].chainage_km * 1e3),
+                        });
+                    }
+                    k = e + 1;
+                }
+                runs
+            };
+            let sign = |s: &Station| if s.band == Band::Within { 0.0 } else { s.offset_m.signum() };
+            out.band_runs.extend(runs_by(&|a, b| a.band == b.band && sign(a) == sign(b), &|_| true));
+            pair_runs.extend(runs_by(&|a, b| sign(a) == sign(b), &|s| s.band != Band::Within));
+            out.stations.extend(st);
+        }
+        // Hausdorff: the larger of the two directed distances, the reverse
+        // one by walking the control line against the legal line.
+        if let Some(c) = control {
+            let l_index = EdgeIndex::from_rings(pl.line.0.iter().enumerate().map(|(i, l)| (i, "l", l)));
+            let mut back: f64 = 0.0;
+            for l in &c.line.0 {
+                for (_, p) in stations_along(l, opts.step_m) {
+                    if let Some(n) = l_index.nearest(p, None, None) {
+                        back = back.max(n.distance_m);
+                    }
+                }
+            }
+            summary.hausdorff_m = Some(directed_max.max(back));
+        }
+        let mut longest = pair_runs.clone();
+        longest.sort_by(|a, b| (b.to_km - b.from_km).total_cmp(&(a.to_km - a.from_km)).then(a.part.cmp(&b.part)).then(a.from_km.total_cmp(&b.from_km)));
+        longest.truncate(10);
+        summary.longest_runs = longest;
+        out.deviating_runs.extend(pair_runs);
+        out.pairs.push(summary);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::line_string;
+
+    #[test]
+    fn stations_are_a_step_apart_and_end_at_the_end() {
+        let l = line_string![(x: 45.0, y: 40.0), (x: 45.01, y: 40.0), (x: 45.01, y: 40.01)];
+        let st = stations_along(&l, 100.0);
+        let total = line_length_m(&l);
+        assert!((st.last().unwrap().0 - total).abs() < 1e-6);
+        for w in st.windows(2).take(st.len() - 2) {
+            assert!((w[1].0 - w[0].0 - 100.0).abs() < 1e-9);
+            // On one edge the spacing is geodesic on the ground too (to well
+            // under a metre); across the corner it is the chord, shorter.
+            let d = Geodesic.distance(w[0].1, w[1].1);
+            let same_edge = w[0].1.y() == w[1].1.y() || w[0].1.x() == w[1].1.x();
+            if same_edge {
+                assert!((d - 100.0).abs() < 0.5, "{w:?}");
+            } else {
+                assert!(d < 100.0, "{w:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn substring_measures_what_it_was_asked() {
+        let l = line_string![(x: 45.0, y: 40.0), (x: 45.1, y: 40.0)];
+        let s = substring(&l, 1000.0, 3500.0);
+        assert!((line_length_m(&s) - 2500.0).abs() < 0.5);
+        let l2 = line_string![(x: 45.0, y: 40.0), (x: 45.05, y: 40.0), (x: 45.05, y: 40.05)];
+        let w = Walk::new(&l2);
+        for (a, b) in [(0.0, 100.0), (1000.0, 6000.0), (4000.0, w.length_m())] {
+            let x = w.substring(a, b);
+            let y = substring(&l2, a, b);
+            assert!((line_length_m(&x) - (b - a)).abs() < 0.5, "{a} {b}");
+            assert!((line_length_m(&x) - line_length_m(&y)).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn near_ends_are_joined() {
+        let m = MultiLineString(vec![
+            line_string![(x: 0.0, y: 0.0), (x: 0.001, y: 0.0)],
+            line_string![(x: 0.001, y: 0.000_000_1), (x: 0.002, y: 0.0)],
+        ]);
+        assert_eq!(join(m).0.len(), 1);
+    }
+}
