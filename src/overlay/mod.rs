@@ -18,6 +18,7 @@
 //! Units are processed in parallel; results are collected in input order,
 //! so the output is the same for any number of threads.
 
+mod clip;
 mod grid;
 mod index;
 mod split;
@@ -510,22 +511,24 @@ fn contained<T>(unit: &str, cands: &[usize], others: &[Unit], f: impl FnOnce() -
     })
 }
 
-fn grid_for(u: &Unit, cands: &[usize], others: &[Unit]) -> Option<Grid> {
-    let rect = cands.iter().fold(u.bbox, |acc, &k| union_rect(acc, others[k].bbox))?;
-    Some(Grid::for_rect(rect))
-}
-
 fn cut_legal(i: usize, u: &Unit, cands: &[usize], cu: &[Unit]) -> (Vec<RawPiece>, Conservation) {
     let mut pieces = Vec::new();
     let area = measure::multipolygon_area_m2(&u.geom);
-    let Some(g) = grid_for(u, cands, cu) else {
+    let Some(ub) = u.bbox else {
+        return (pieces, Conservation::empty("legal", &u.id));
+    };
+    let clip_to = clip::widen(ub);
+    let geoms: Vec<(usize, Cow<'_, MultiPolygon<f64>>)> =
+        cands.iter().map(|&k| (k, clip::to_rect(&cu[k].geom, cu[k].bbox, clip_to))).collect();
+    let rect = geoms.iter().fold(Some(ub), |acc, (_, m)| union_rect(acc, m.bounding_rect()));
+    let Some(g) = rect.map(Grid::for_rect) else {
         return (pieces, Conservation::empty("legal", &u.id));
     };
     let mut groups: BTreeMap<&str, (IntShapes, Vec<usize>)> = BTreeMap::new();
-    for &k in cands {
-        let e = groups.entry(cu[k].key.as_str()).or_default();
-        e.0.extend(g.shapes(&cu[k].geom));
-        e.1.push(k);
+    for (k, geom) in &geoms {
+        let e = groups.entry(cu[*k].key.as_str()).or_default();
+        e.0.extend(g.shapes(geom));
+        e.1.push(*k);
     }
     let whole = g.shapes(&u.geom);
     let mut rest = whole.clone();
@@ -577,11 +580,20 @@ fn cut_legal(i: usize, u: &Unit, cands: &[usize], cu: &[Unit]) -> (Vec<RawPiece>
 fn cut_control(j: usize, u: &Unit, cands: &[usize], lu: &[Unit], others: &[usize], cu: &[Unit]) -> (Vec<RawPiece>, Conservation) {
     let mut pieces = Vec::new();
     let area = measure::multipolygon_area_m2(&u.geom);
-    let rect = others.iter().fold(cands.iter().fold(u.bbox, |acc, &k| union_rect(acc, lu[k].bbox)), |acc, &k| union_rect(acc, cu[k].bbox));
-    let Some(rect) = rect else {
+    let Some(ub) = u.bbox else {
         return (pieces, Conservation::empty("control", &u.id));
     };
-    let g = Grid::for_rect(rect);
+    let clip_to = clip::widen(ub);
+    let legal_geoms: Vec<Cow<'_, MultiPolygon<f64>>> = cands.iter().map(|&k| clip::to_rect(&lu[k].geom, lu[k].bbox, clip_to)).collect();
+    let other_geoms: Vec<(usize, Cow<'_, MultiPolygon<f64>>)> =
+        others.iter().map(|&k| (k, clip::to_rect(&cu[k].geom, cu[k].bbox, clip_to))).collect();
+    let rect = legal_geoms
+        .iter()
+        .chain(other_geoms.iter().map(|(_, m)| m))
+        .fold(Some(ub), |acc, m| union_rect(acc, m.bounding_rect()));
+    let Some(g) = rect.map(Grid::for_rect) else {
+        return (pieces, Conservation::empty("control", &u.id));
+    };
     let whole = g.shapes(&u.geom);
     let mut rest = whole.clone();
     let (mut cut_twice, mut noding, mut geodesic_sum) = (0i128, 0i128, 0.0);
@@ -594,17 +606,18 @@ fn cut_control(j: usize, u: &Unit, cands: &[usize], lu: &[Unit], others: &[usize
         *rest = cut.outside;
         polys
     };
-    for &k in cands {
-        take(&mut rest, &lu[k].geom, &mut noding);
+    for geom in &legal_geoms {
+        take(&mut rest, geom, &mut noding);
     }
     // Given away to lower-indexed polygons, which count it.
-    for &k in others.iter().filter(|&&k| k < j) {
-        take(&mut rest, &cu[k].geom, &mut noding);
+    for (_, geom) in other_geoms.iter().filter(|(k, _)| *k < j) {
+        take(&mut rest, geom, &mut noding);
     }
     // Kept as contested with higher-indexed polygons of another controller.
-    for &k in others.iter().filter(|&&k| k > j && cu[k].key != u.key) {
+    for (k, geom) in other_geoms.iter().filter(|(k, _)| *k > j && cu[*k].key != u.key) {
+        let k = *k;
         let (a, b) = if u.key <= cu[k].key { (&u.key, &cu[k].key) } else { (&cu[k].key, &u.key) };
-        for polygon in take(&mut rest, &cu[k].geom, &mut noding) {
+        for polygon in take(&mut rest, geom, &mut noding) {
             pieces.push(RawPiece { class: Class::ContestedControl, unit: None, controller: Some(format!("{a}|{b}")), controls: vec![j, k], polygon });
         }
     }

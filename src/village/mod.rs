@@ -577,13 +577,44 @@ impl<'a> Context<'a> {
     /// `except`), within [`NEAREST_GAP_SEARCH_M`]: legal units are overlaid
     /// nearest box first until no closer piece can exist.
     fn nearest_gap(&self, p: Point<f64>, except: Option<&str>) -> Result<Option<(Gap, Nearest)>> {
-        let mut best: Option<(Gap, Nearest)> = None;
+        // A held_by_other piece of unit u lies in u and in a control polygon
+        // of another controller, so it is at least as far as either: a
+        // lower bound that costs two index queries, where the overlay of a
+        // mainland costs hundreds of milliseconds. Units are overlaid in
+        // order of that bound until it passes the best piece found.
+        let here = self.control_idx.locate(p.0);
+        let mut cands: Vec<(f64, usize)> = Vec::new();
         for (unit, d2) in self.unit_boxes.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {
-            let bound = crate::locate::lower_bound_m(p.y(), d2.sqrt());
-            if bound > NEAREST_GAP_SEARCH_M || best.as_ref().is_some_and(|(_, n)| bound > n.distance_m) {
+            if crate::locate::lower_bound_m(p.y(), d2.sqrt()) > NEAREST_GAP_SEARCH_M {
                 break;
             }
-            let up = self.unit_pieces(unit.data)?;
+            let u = unit.data;
+            let owner = self.legal.features[u].text(&self.opts.gaps.owner_field).unwrap_or_default();
+            let d_unit = if self.legal_idx.locate(p.0).iter().any(|&(f, _)| f == u) {
+                0.0
+            } else {
+                self.legal_edges.nearest_where(p, |f| f == u).map_or(f64::INFINITY, |n| n.distance_m)
+            };
+            let held_by_other_here = here
+                .iter()
+                .any(|&(k, _)| self.control.features[k].text(&self.opts.gaps.controller_field).as_deref() != Some(owner.as_str()));
+            let d_other = if held_by_other_here {
+                0.0
+            } else {
+                self.control_edges.nearest(p, None, Some(&owner)).map_or(f64::INFINITY, |n| n.distance_m)
+            };
+            let bound = d_unit.max(d_other);
+            if bound <= NEAREST_GAP_SEARCH_M {
+                cands.push((bound, u));
+            }
+        }
+        cands.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut best: Option<(Gap, Nearest)> = None;
+        for (bound, unit) in cands {
+            if best.as_ref().is_some_and(|(_, n)| bound > n.distance_m) {
+                break;
+            }
+            let up = self.unit_pieces(unit)?;
             let keep = |k: usize| {
                 let g = &up.gaps[k];
                 g.class == Class::HeldByOther && !g.sliver && Some(g.id.as_str()) != except
@@ -594,7 +625,8 @@ impl<'a> Context<'a> {
                 None => up.edges.nearest_where(p, keep).map(|n| (n.feature, n)),
             };
             if let Some((k, n)) = found {
-                if n.distance_m <= NEAREST_GAP_SEARCH_M && best.as_ref().is_none_or(|(_, b)| n.distance_m < b.distance_m) {
+                let better = best.as_ref().is_none_or(|(g, b)| n.distance_m < b.distance_m || (n.distance_m == b.distance_m && up.gaps[k].id < g.id));
+                if n.distance_m <= NEAREST_GAP_SEARCH_M && better {
                     best = Some((up.gaps[k].clone(), n));
                 }
             }
