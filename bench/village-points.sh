@@ -21,6 +21,8 @@ print(f"points: {d['points']:,} (threads: {d['threads']})")
 print(f"delimit: {d['seconds']:.3f} s, {d['points_per_second']:,.0f} points/s")
 print(f"shapely: {s['seconds']:.3f} s, {s['points_per_second']:,.0f} points/s ({s['versions']['shapely']}, GEOS {s['versions']['geos']})")
 print(f"ratio (delimit speed / shapely speed): {d['points_per_second'] / s['points_per_second']:.2f}x")
+pp = s["prepared_contains_xy"]
+print(f"shapely, prepared polygons + contains_xy (context): {pp['seconds']:.3f} s, {pp['points_per_second']:,.0f} points/s; ratio {d['points_per_second'] / pp['points_per_second']:.2f}x")
 for k in ("owners", "controllers"):
     same = d[k] == s[k]
     print(f"{k} counts {'identical' if same else 'DIFFER'}: {d[k]}" + ("" if same else f" vs {s[k]}"))

@@ -9,7 +9,9 @@ Method, chosen to mean what delimit means:
 - control is dissolved per controller; where two controllers overlap, the
   overlap is a 'contested' pseudo-controller (GeoPandas has no such class),
   classed contested_control inside or outside the legal basis;
-- make_valid's nested GeometryCollections are reduced to their polygons;
+- invalid inputs go through make_valid(method="structure") (overlapping
+  parts unioned, as delimit --repair does), and nested GeometryCollections
+  are reduced to their polygons;
 - geopandas.overlay(legal, control, how="union") then gives:
   owner == controller -> held_by_owner, owner != controller ->
   held_by_other, 'contested' -> contested_control, legal only ->
@@ -57,8 +59,10 @@ def polygonal(g):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-legal["geometry"] = [polygonal(g) for g in shapely.make_valid(legal.geometry.values)]
-control["geometry"] = [polygonal(g) for g in shapely.make_valid(control.geometry.values)]
+# method="structure" unions overlapping parts, as delimit's --repair does;
+# the default "linework" XORs them (OSM 2024's PSE lost 2,202 km² that way).
+legal["geometry"] = [polygonal(g) for g in shapely.make_valid(legal.geometry.values, method="structure")]
+control["geometry"] = [polygonal(g) for g in shapely.make_valid(control.geometry.values, method="structure")]
 if not a.no_segmentize:
     legal["geometry"] = shapely.segmentize(legal.geometry.values, 0.002)
     control["geometry"] = shapely.segmentize(control.geometry.values, 0.002)

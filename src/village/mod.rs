@@ -298,6 +298,17 @@ impl<'a> Context<'a> {
                 })
                 .collect(),
         );
+        // The three slowest indexes, built side by side (each is
+        // deterministic on its own, so the thread count does not matter).
+        let ((legal_edges, control_edges), names) = rayon::join(
+            || {
+                rayon::join(
+                    || EdgeIndex::new(lm.iter().map(|(i, k, m)| (*i, k.as_str(), m))),
+                    || EdgeIndex::new(cm.iter().map(|(i, k, m)| (*i, k.as_str(), m))),
+                )
+            },
+            || NameIndex::new(settlements, &g.name_field, &opts.alt_names_field),
+        );
         Ok(Context {
             legal,
             control,
@@ -306,12 +317,12 @@ impl<'a> Context<'a> {
             legal_idx: PolygonIndex::new(lm.iter().map(|(i, _, m)| (*i, m))),
             control_idx: PolygonIndex::new(cm.iter().map(|(i, _, m)| (*i, m))),
             admin_idx,
-            legal_edges: EdgeIndex::new(lm.iter().map(|(i, k, m)| (*i, k.as_str(), m))),
-            control_edges: EdgeIndex::new(cm.iter().map(|(i, k, m)| (*i, k.as_str(), m))),
+            legal_edges,
+            control_edges,
             unit_boxes,
             overlay: UnitOverlay::new(legal, control, g),
             pieces: Mutex::new(BTreeMap::new()),
-            names: NameIndex::new(settlements, &g.name_field, &opts.alt_names_field),
+            names,
             places,
             opts,
         })
