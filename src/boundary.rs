@@ -14,7 +14,7 @@ fn key(c: Coord<f64>) -> (u64, u64) {
     ((c.x + 0.0).to_bits(), (c.y + 0.0).to_bits())
 }
 
-fn edges(m: &MultiPolygon<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
+pub(crate) fn edges(m: &MultiPolygon<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
     m.0.iter()
         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
         .flat_map(|r| r.lines().map(|l| (l.start, l.end)))
@@ -44,7 +44,7 @@ pub fn shared_edges(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiLineSt
 
 /// Chain directed edges into maximal lines: start at edges whose start is
 /// not another edge's end (then close remaining cycles), in input order.
-fn chain(edges: &[(Coord<f64>, Coord<f64>)]) -> MultiLineString<f64> {
+pub(crate) fn chain(edges: &[(Coord<f64>, Coord<f64>)]) -> MultiLineString<f64> {
     let mut by_start: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
     let mut ends: HashSet<(u64, u64)> = HashSet::new();
     for (i, (s, e)) in edges.iter().enumerate() {

@@ -260,6 +260,36 @@ impl EdgeIndex {
         ks.into_iter().map(|k| self.keys[k as usize].clone()).collect()
     }
 
+    /// The nearest edge whose key is `want` (when given) and not `not`, by the local planar metric
+    /// (within 1% of geodesic over a few hundred km): its key and distance
+    /// in metres, and the feature. For matching within a tolerance, where the geodesic
+    /// search would cost a hundred times more.
+    pub fn nearest_planar(&self, p: Point<f64>, want: Option<&str>, not: Option<&str>) -> Option<(&str, usize, f64)> {
+        let want_k = match want {
+            Some(w) => Some(self.keys.iter().position(|k| k == w)? as u32),
+            None => None,
+        };
+        let not_k = not.and_then(|n| self.keys.iter().position(|k| k == n)).map(|k| k as u32);
+        let mut best: Option<(u32, usize, f64)> = None;
+        for (e, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {
+            if let Some((_, _, b)) = best {
+                if lower_bound_m(p.y(), d2.sqrt()) > b * 1.02 {
+                    break;
+                }
+            }
+            let (k, fi) = e.data;
+            if not_k == Some(k) || want_k.is_some_and(|w| w != k) {
+                continue;
+            }
+            let (a, c) = (e.geom().from, e.geom().to);
+            let d = planar_m(p, Coord { x: a[0], y: a[1] }, Coord { x: c[0], y: c[1] }).1;
+            if best.is_none_or(|(_, _, b)| d < b) {
+                best = Some((k, fi, d));
+            }
+        }
+        best.map(|(k, fi, d)| (self.keys[k as usize].as_str(), fi, d))
+    }
+
     fn nearest_by(&self, p: Point<f64>, keep: impl Fn(u32, usize) -> bool) -> Option<Nearest> {
         let mut best: Option<Nearest> = None;
         for (e, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {

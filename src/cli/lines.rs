@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args as ClapArgs;
 use delimit::layer::{Feature, Layer, Role};
-use delimit::lines::{Deviation, LinesOptions, PairLine, deviation, line_length_m, pair_lines};
+use delimit::lines::{Deviation, LinesOptions, PairLine, deviation, line_length_m, pair_lines_within};
 use geo::{Geometry, MultiLineString};
 use serde_json::json;
 
@@ -39,6 +39,11 @@ pub(crate) struct Args {
     /// Settlements, for the nearest settlement of each run. Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     settlements: Option<PathBuf>,
+    /// Neighbours digitised apart by up to this many metres still share a
+    /// line (it follows the first party's edges there); 0 matches exact
+    /// shared edges only.
+    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    match_m: f64,
     /// Only this pair, e.g. ARM|AZE (either order).
     #[arg(long, value_name = "A|B")]
     pair: Option<String>,
@@ -118,6 +123,7 @@ pub(crate) fn filter_pair(lines: Vec<PairLine>, pair: Option<&str>) -> delimit::
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     non_negative("--tolerance-m", args.tolerance_m)?;
+    non_negative("--match-m", args.match_m)?;
     if !(args.step > 0.0 && args.step.is_finite()) {
         return Err(delimit::Error::Usage { option: "--step".into(), message: format!("{} is not a positive length", args.step), hint: None }.into());
     }
@@ -130,7 +136,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?;
     let legal_lines = match &args.legal_lines {
         Some(p) => read_pair_lines(p, &args.input)?,
-        None => pair_lines(&legal, &args.input.owner_field),
+        None => pair_lines_within(&legal, &args.input.owner_field, args.match_m),
     };
     let legal_lines = filter_pair(legal_lines, args.pair.as_deref())?;
     // Control polygons, when there are any, also tell on which side the
@@ -141,7 +147,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     };
     let control_lines = match (&args.control_lines, &control) {
         (Some(p), _) => read_pair_lines(p, &args.input)?,
-        (None, Some(c)) => pair_lines(c, &args.input.controller_field),
+        (None, Some(c)) => pair_lines_within(c, &args.input.controller_field, args.match_m),
         (None, None) => Vec::new(),
     };
     let settlements = load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?;
@@ -163,7 +169,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         "control_lines": args.control_lines.as_ref().map(|p| p.display().to_string()),
         "step_m": args.step, "tolerance_m": args.tolerance_m,
         "sign": "offset_m > 0: the control line lies in the first owner's legal territory (pair A|B in sort order)",
-        "snap_deg": delimit::lines::SNAP_DEG, "join_m": delimit::lines::JOIN_M,
+        "snap_deg": delimit::lines::SNAP_DEG, "join_m": delimit::lines::JOIN_M, "match_m": args.match_m,
     });
     if let Some(path) = &args.output.output {
         let features = match args.write.as_str() {

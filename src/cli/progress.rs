@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args as ClapArgs;
 use delimit::layer::{Feature, Role};
-use delimit::lines::{ProgressOptions, pair_lines, progress};
+use delimit::lines::{ProgressOptions, pair_lines_within, progress};
 use geo::Geometry;
 use serde_json::json;
 
@@ -34,6 +34,11 @@ pub(crate) struct Args {
     /// Admin-1 polygons with `name`, for sectors. Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     admin1: Option<PathBuf>,
+    /// Neighbours digitised apart by up to this many metres still share a
+    /// line (it follows the first party's edges there); 0 matches exact
+    /// shared edges only.
+    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    match_m: f64,
     /// Only this pair, e.g. ARM|AZE.
     #[arg(long, value_name = "A|B")]
     pair: Option<String>,
@@ -51,13 +56,14 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     non_negative("--max-distance-m", args.max_distance_m)?;
+    non_negative("--match-m", args.match_m)?;
     let inputs: Vec<&Path> =
         [&args.segments, &args.legal, &args.legal_lines, &args.admin1].into_iter().flatten().map(PathBuf::as_path).collect();
     args.output.preflight(&inputs)?;
     let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?;
     let lines = match &args.legal_lines {
         Some(p) => read_pair_lines(p, &args.input)?,
-        None => pair_lines(&legal, &args.input.owner_field),
+        None => pair_lines_within(&legal, &args.input.owner_field, args.match_m),
     };
     let lines = filter_pair(lines, args.pair.as_deref())?;
     let segments = load_or_sample(args.segments.as_deref(), "segments.geojson", Role::Segments, &args.input, None)?;
@@ -69,7 +75,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let provenance = json!({
         "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
         "inputs": [&legal.provenance, &segments.provenance, &admin1.provenance],
-        "max_distance_m": args.max_distance_m,
+        "max_distance_m": args.max_distance_m, "match_m": args.match_m,
     });
     if let Some(path) = &args.output.output {
         let features: Vec<Feature> = p

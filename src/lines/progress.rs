@@ -114,20 +114,25 @@ fn lines_of(g: Option<&Geometry<f64>>) -> Vec<LineString<f64>> {
     }
 }
 
-/// Chainage (m) of point `p`, which lies on `l` (or near it): the nearest edge's
-/// start chainage plus the distance along it.
-fn chainage_of(l: &LineString<f64>, p: Point<f64>) -> f64 {
-    let mut best = (f64::INFINITY, 0.0);
-    let mut done = 0.0;
-    for w in l.0.windows(2) {
-        let len = Geodesic.distance(Point(w[0]), Point(w[1]));
-        let (q, d) = crate::locate::nearest_on_segment(p, w[0], w[1]);
+/// Chainage (m) of point `p`, which lies on `l` (or near it): the nearest
+/// edge (by the local planar metric, exact enough to pick the edge) and
+/// the geodesic distance along it.
+fn chainage_of(walk: &Walk<'_>, l: &LineString<f64>, p: Point<f64>) -> f64 {
+    let kx = p.y().to_radians().cos();
+    let mut best = (f64::INFINITY, 0usize);
+    for (i, w) in l.0.windows(2).enumerate() {
+        let (ax, ay, bx, by) = ((w[0].x - p.x()) * kx, w[0].y - p.y(), (w[1].x - p.x()) * kx, w[1].y - p.y());
+        let (dx, dy) = (bx - ax, by - ay);
+        let len2 = dx * dx + dy * dy;
+        let t = if len2 > 0.0 { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+        let d = (ax + t * dx).hypot(ay + t * dy);
         if d < best.0 {
-            best = (d, done + Geodesic.distance(Point(w[0]), q));
+            best = (d, i);
         }
-        done += len;
     }
-    best.1
+    let i = best.1;
+    let (q, _) = crate::locate::nearest_on_segment(p, l.0[i], l.0[i + 1]);
+    walk.chainage_at_vertex(i) + Geodesic.distance(Point(l.0[i]), q)
 }
 
 /// Match segments to legal lines and measure progress per sector.
@@ -181,7 +186,9 @@ pub fn progress(lines: &[PairLine], segments: &Layer, admin1: Option<&Layer>, op
             continue;
         }
         let l = &lines[li].line.0[part];
-        let ch: Vec<f64> = near.iter().filter(|n| n.key == key && n.feature == part).map(|n| chainage_of(l, n.point)).collect();
+        let walk = Walk::new(l);
+        let ch: Vec<f64> =
+            near.iter().filter(|n| n.key == key && n.feature == part).map(|n| chainage_of(&walk, l, n.point)).collect();
         let (from, to) = ch.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &c| (a.min(c), b.max(c)));
         delimited.entry((li, part)).or_default().push((from, to));
         matched.push(MatchedSegment {
@@ -235,7 +242,7 @@ pub fn progress(lines: &[PairLine], segments: &Layer, admin1: Option<&Layer>, op
         let inside = idx.locate(c).into_iter().find(|&(i, _)| layer.features[i].text("country").as_deref() == Some(country));
         let i = match inside {
             Some((i, _)) => Some(i),
-            None => e.nearest(Point(c), Some(country), None).map(|n| n.feature),
+            None => e.nearest_planar(Point(c), Some(country), None).map(|(_, f, _)| f),
         };
         i.and_then(|i| layer.features[i].text("name")).unwrap_or_else(|| "?".into())
     };
