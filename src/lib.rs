@@ -27,6 +27,7 @@
 
 pub mod boundary;
 pub mod check;
+pub mod corridor;
 pub mod crs;
 pub mod error;
 pub mod info;

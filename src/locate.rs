@@ -252,6 +252,15 @@ impl EdgeIndex {
         self.nearest_by(p, |_, fi| keep(fi))
     }
 
+    /// Every edge whose box meets the box of a–b: (start, end, key, feature).
+    pub fn edges_near(&self, a: Coord<f64>, b: Coord<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f64>, &str, usize)> + '_ {
+        let env = AABB::from_corners([a.x.min(b.x), a.y.min(b.y)], [a.x.max(b.x), a.y.max(b.y)]);
+        self.tree.locate_in_envelope_intersecting(&env).map(move |e| {
+            let (f, t) = (e.geom().from, e.geom().to);
+            (Coord { x: f[0], y: f[1] }, Coord { x: t[0], y: t[1] }, self.keys[e.data.0 as usize].as_str(), e.data.1)
+        })
+    }
+
     /// The distinct keys with an edge meeting `env`, in key order of first indexing.
     pub fn keys_in(&self, env: &AABB<[f64; 2]>) -> Vec<String> {
         let mut ks: Vec<u32> = self.tree.locate_in_envelope_intersecting(env).map(|e| e.data.0).collect();

@@ -4,6 +4,7 @@
 mod util;
 
 mod check;
+mod corridor;
 mod crs;
 mod data;
 mod formats;

@@ -3,6 +3,7 @@
 
 mod args;
 mod check;
+mod corridor;
 mod data;
 mod gaps;
 mod info;
@@ -39,6 +40,8 @@ enum Command {
     Lines(lines::Args),
     /// How much of each legal line is delimited, per pair and sector.
     Progress(progress::Args),
+    /// Measure transit-route options against sovereignty constraints.
+    Corridor(corridor::Args),
     /// Ask about places by name (any spelling) or coordinates.
     Village(village::Args),
     /// Show or export the sample data embedded in the binary.
@@ -66,6 +69,7 @@ pub fn main() -> ExitCode {
         Command::Data(a) => data::run(a),
         Command::Gaps(a) => gaps::run(a),
         Command::Village(a) => village::run(a),
+        Command::Corridor(a) => corridor::run(a),
         Command::Lines(a) => lines::run(a),
         Command::Progress(a) => progress::run(a),
     };
@@ -74,6 +78,21 @@ pub fn main() -> ExitCode {
         Ok(Outcome::DataErrors) => ExitCode::from(1),
         Err(e) => report(&e),
     }
+}
+
+/// Print one block per item, separated by blank lines.
+pub(crate) fn print_blocks<T>(
+    out: &mut impl Write,
+    items: &[T],
+    mut print: impl FnMut(&mut dyn Write, &T) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        print(out, item)?;
+    }
+    Ok(())
 }
 
 /// Print `error:`, each `cause:`, then `hint:`, and choose the exit code from

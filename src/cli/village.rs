@@ -160,12 +160,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &json!({ "answers": answers, "provenance": provenance }))?;
         writeln!(out)?;
     } else {
-        for (i, a) in answers.iter().enumerate() {
-            if i > 0 {
-                writeln!(out)?;
-            }
-            print_answer(&mut out, a)?;
-        }
+        super::print_blocks(&mut out, &answers, |o, x| print_answer(o, x))?;
     }
     Ok(Outcome::Ok)
 }
@@ -267,7 +262,7 @@ fn km(m: f64) -> String {
     if m < 1000.0 { format!("{m:.0} m") } else { format!("{:.2} km", m / 1000.0) }
 }
 
-fn print_answer(out: &mut impl Write, a: &Answer) -> std::io::Result<()> {
+fn print_answer(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
     match &a.place {
         Some(p) => {
             writeln!(out, "{} (settlement id {}; matched by {:?})", p.name, p.id, p.matched_by)?;

@@ -1,0 +1,107 @@
+//! `delimit corridor measure` on synthetic fixtures (fixtures/corridor/make.py,
+//! with pyproj references).
+
+use serde_json::Value;
+
+use crate::util::{delimit, fixture, run};
+
+fn measure() -> (i32, Value) {
+    let r = run(delimit()
+        .args(["corridor", "measure", "--json", "--routes"])
+        .arg(fixture("corridor/routes.geojson"))
+        .arg("--constraints")
+        .arg(fixture("corridor/constraints.toml"))
+        .arg("--legal")
+        .arg(fixture("lines/legal.geojson"))
+        .arg("--control")
+        .arg(fixture("corridor/control.geojson")));
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    (r.code, serde_json::from_str(&r.stdout).unwrap())
+}
+
+fn expected() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture("corridor/expected.json")).unwrap()).unwrap()
+}
+
+fn route<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["routes"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap()
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap()
+}
+
+fn verdict<'a>(r: &'a Value, rule: &str) -> &'a Value {
+    r["verdicts"].as_array().unwrap().iter().find(|v| v["rule"].as_str().unwrap().contains(rule)).unwrap()
+}
+
+/// Geodesic metres between two [lon, lat] pairs.
+fn metres(a: &Value, b: &Value) -> f64 {
+    use geo::Distance;
+    let p = |v: &Value| geo::Point::new(f(&v[0]), f(&v[1]));
+    geo::Geodesic.distance(p(a), p(b))
+}
+
+#[test]
+fn a_straight_route_across_one_border() {
+    let (code, v) = measure();
+    assert_eq!(code, 1, "some verdicts fail");
+    let e = expected();
+    let r = route(&v, "cross");
+    let x = r["crossings"].as_array().unwrap();
+    assert_eq!(x.len(), 1);
+    assert!(metres(&x[0]["at"], &e["cross_crossing"]) < 1.0, "{}", x[0]);
+    let by = &r["by_jurisdiction_m"];
+    assert!((f(&by["AAA|AAA"]) - f(&e["cross_aaa_m"])).abs() < 1.0);
+    assert!((f(&by["BBB|BBB"]) - f(&e["cross_bbb_m"])).abs() < 1.0);
+    assert_eq!(verdict(r, "clearance")["measured"], 0.0);
+}
+
+#[test]
+fn a_dip_into_the_neighbour_fails_sovereignty() {
+    let (_, v) = measure();
+    let e = expected();
+    let r = route(&v, "dip");
+    let x = r["crossings"].as_array().unwrap();
+    assert_eq!(x.len(), 2);
+    for (got, want) in x.iter().zip(e["dip_crossings"].as_array().unwrap()) {
+        assert!(metres(&got["at"], want) < 1.0, "{got}");
+    }
+    let s = verdict(r, "legal territory");
+    assert_eq!(s["status"], "FAIL");
+    assert!((f(&s["measured"]) * 1e3 - f(&e["dip_outside_m"])).abs() < 1.0, "{s}");
+}
+
+#[test]
+fn a_parallel_route_too_close_fails_clearance_at_the_right_distance() {
+    let (_, v) = measure();
+    let e = expected();
+    let r = route(&v, "parallel");
+    let c = verdict(r, "clearance");
+    assert_eq!(c["status"], "FAIL");
+    assert!((f(&c["measured"]) - f(&e["parallel_clearance_m"])).abs() < 1.0, "{c}");
+    assert_eq!(verdict(r, "legal territory")["status"], "PASS");
+    assert!(r["crossings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_protected_line_crossing_is_found() {
+    let (_, v) = measure();
+    let e = expected();
+    let r = route(&v, "cross");
+    let p = r["protected_crossings"].as_array().unwrap();
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0]["name"], "old highway");
+    assert!(metres(&p[0]["at"], &e["protected_crossing"]) < 1.0);
+    assert_eq!(verdict(route(&v, "dip"), "protected")["status"], "PASS");
+}
+
+#[test]
+fn an_unknown_constraint_key_names_the_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("c.toml");
+    std::fs::write(&c, "transit_state = \"AAA\"\n\n[[clearance]]\nboundry = \"AAA|BBB\"\nmin_m = 200\n").unwrap();
+    let r = run(delimit().args(["corridor", "measure", "--routes"]).arg(fixture("corridor/routes.geojson")).arg("--constraints").arg(&c));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("boundry") && r.stderr.contains("line 4"), "{}", r.stderr);
+}
