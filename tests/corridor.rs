@@ -105,3 +105,60 @@ fn an_unknown_constraint_key_names_the_key_and_line() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("boundry") && r.stderr.contains("line 4"), "{}", r.stderr);
 }
+
+/// A GeoTIFF in UTM 38N (EPSG:32638) whose elevation rises 2 m per 100 m
+/// of northing, written with GDAL by the test.
+fn plane_dem(path: &std::path::Path) {
+    use gdal::raster::Buffer;
+    let drv = gdal::DriverManager::get_driver_by_name("GTiff").unwrap();
+    let (w, h, px) = (400usize, 800usize, 30.0);
+    // Covers 45.1°E, 39.9–40.1°N: easting ~508.5 km, northing ~4416–4439 km.
+    let (x0, n_top) = (502_000.0, 4_445_000.0);
+    let mut ds = drv.create_with_band_type::<f64, _>(path, w, h, 1).unwrap();
+    ds.set_geo_transform(&[x0, px, 0.0, n_top, 0.0, -px]).unwrap();
+    ds.set_spatial_ref(&gdal::spatial_ref::SpatialRef::from_epsg(32638).unwrap()).unwrap();
+    let mut data = vec![0.0f64; w * h];
+    for r in 0..h {
+        let northing = n_top - (r as f64 + 0.5) * px;
+        for c in 0..w {
+            data[r * w + c] = 0.02 * (northing - 4_400_000.0);
+        }
+    }
+    let mut buf = Buffer::new((w, h), data);
+    ds.rasterband(1).unwrap().write((0, 0), (w, h), &mut buf).unwrap();
+}
+
+#[test]
+fn a_2_percent_plane_reads_2_percent() {
+    let dir = tempfile::tempdir().unwrap();
+    let dem = dir.path().join("plane.tif");
+    plane_dem(&dem);
+    let c = dir.path().join("c.toml");
+    std::fs::write(&c, "transit_state = \"AAA\"\n[max_grade_pct]\nroad = 1.5\nrail = 2.5\n").unwrap();
+    let r = run(delimit()
+        .args(["corridor", "measure", "--json", "--routes"])
+        .arg(fixture("corridor/routes.geojson"))
+        .arg("--constraints")
+        .arg(&c)
+        .arg("--dem")
+        .arg(&dem)
+        .arg("--legal")
+        .arg(fixture("lines/legal.geojson"))
+        .arg("--control")
+        .arg(fixture("corridor/control.geojson")));
+    assert_eq!(r.code, 1, "the road fails its 1.5% rule: {}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    // Due north: the full 2% (UTM scale 0.9996 and grid convergence near
+    // 45.1°E change it by under 0.001).
+    let cross = route(&v, "cross");
+    let g = f(&cross["profile"]["max_grade_pct"]);
+    assert!((g - 2.0).abs() < 0.05, "{g}");
+    assert_eq!(verdict(cross, "grade")["status"], "FAIL");
+    // The net climb equals 2% of the northing gained, within a metre.
+    let p = &cross["profile"];
+    assert!((f(&p["ascent_m"]) - 0.02 * 11_103.0).abs() < 1.0, "{p}");
+    // Due east along a parallel: nearly flat.
+    let par = route(&v, "parallel");
+    assert!(f(&par["profile"]["max_grade_pct"]) < 0.1);
+    assert_eq!(verdict(par, "grade")["status"], "PASS");
+}

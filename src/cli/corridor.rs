@@ -36,6 +36,10 @@ pub(crate) struct MeasureArgs {
     /// Constraints (TOML; see docs/corridor.md). Without it only the measures are given.
     #[arg(long, value_name = "FILE")]
     constraints: Option<PathBuf>,
+    /// A DEM (any GDAL raster, any CRS): elevation profile, ascent, descent,
+    /// steepest grade over 200 m, and the grade rule.
+    #[arg(long, value_name = "FILE")]
+    dem: Option<PathBuf>,
     /// Settlements within this many km of a route are listed.
     #[arg(long, value_name = "KM", default_value_t = 2.0)]
     buffer: f64,
@@ -69,7 +73,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
 fn measure(args: MeasureArgs) -> Result<Outcome> {
     non_negative("--buffer", args.buffer)?;
     non_negative("--match-m", args.match_m)?;
-    let inputs: Vec<&Path> = [Some(&args.routes), args.constraints.as_ref(), args.legal.as_ref(), args.control.as_ref(), args.settlements.as_ref()]
+    let inputs: Vec<&Path> = [Some(&args.routes), args.constraints.as_ref(), args.legal.as_ref(), args.control.as_ref(), args.settlements.as_ref(), args.dem.as_ref()]
         .into_iter()
         .flatten()
         .map(PathBuf::as_path)
@@ -127,16 +131,21 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
         Some(&settlements),
         &args.input.name_field,
     );
+    let dem = args.dem.as_deref().map(delimit::corridor::Dem::open).transpose()?;
     let reports: Vec<RouteReport> = lines
         .iter()
-        .map(|(n, k, l)| ctx.measure(n, k.as_deref(), l, &constraints, protected.as_deref(), args.buffer))
-        .collect();
+        .map(|(n, k, l)| match &dem {
+            Some(d) => ctx.measure_with_dem(n, k.as_deref(), l, &constraints, protected.as_deref(), args.buffer, d),
+            None => Ok(ctx.measure(n, k.as_deref(), l, &constraints, protected.as_deref(), args.buffer)),
+        })
+        .collect::<delimit::Result<_>>()?;
 
     let provenance = json!({
         "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
         "inputs": [&routes.provenance, &legal.provenance, &control.provenance, &settlements.provenance],
         "constraints": args.constraints.as_ref().map(|p| p.display().to_string()),
         "buffer_km": args.buffer,
+        "dem": dem.as_ref().map(|d| json!({ "path": d.path().display().to_string(), "crs": d.crs })),
     });
     if let Some(path) = &args.output.output {
         let mut w = args.output.write_options();
@@ -184,6 +193,17 @@ fn print_report(out: &mut dyn Write, r: &RouteReport) -> std::io::Result<()> {
     if !r.settlements.is_empty() {
         let s: Vec<String> = r.settlements.iter().take(12).map(|(n, d)| format!("{n} {:.1} km", d / 1e3)).collect();
         writeln!(out, "  settlements nearby: {}{}", s.join(", "), if r.settlements.len() > 12 { ", …" } else { "" })?;
+    }
+    if let Some(p) = &r.profile {
+        writeln!(
+            out,
+            "  profile: ascent {:.0} m, descent {:.0} m, steepest {} over {:.0} m{}",
+            p.ascent_m,
+            p.descent_m,
+            p.max_grade_pct.map_or("-".to_string(), |g| format!("{g:.2}%")),
+            p.window_m,
+            if p.missing > 0 { format!(" ({} of {} samples off the DEM)", p.missing, p.samples.len()) } else { String::new() }
+        )?;
     }
     for v in &r.verdicts {
         let num = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));

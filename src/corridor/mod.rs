@@ -10,8 +10,10 @@
 //! file states one, and the verdicts only compare.
 
 mod constraints;
+mod dem;
 
 pub use constraints::{Checkpoint, Clearance, Constraints, Protected, Reciprocal};
+pub use dem::{Dem, Profile};
 
 use std::collections::BTreeMap;
 
@@ -111,9 +113,16 @@ pub struct RouteReport {
     pub protected_crossings: Vec<ProtectedCrossing>,
     /// Settlements within the buffer: (name, distance m).
     pub settlements: Vec<(String, f64)>,
+    /// Elevation profile, when a DEM was given.
+    pub profile: Option<Profile>,
     /// One per constraint.
     pub verdicts: Vec<Verdict>,
 }
+
+/// Grade window and station spacing for profiles, m.
+pub const GRADE_WINDOW_M: f64 = 200.0;
+/// Profile station spacing, m.
+pub const PROFILE_STEP_M: f64 = 10.0;
 
 fn as_mp(g: Option<&Geometry<f64>>) -> Option<MultiPolygon<f64>> {
     match g {
@@ -396,8 +405,41 @@ impl<'a> Context<'a> {
             clearances,
             protected_crossings,
             settlements,
+            profile: None,
             verdicts,
         }
+    }
+
+    /// As [`Context::measure`], with the elevation profile and the grade rule
+    /// for the route's kind.
+    #[allow(clippy::too_many_arguments)]
+    pub fn measure_with_dem(
+        &self,
+        name: &str,
+        kind: Option<&str>,
+        route: &LineString<f64>,
+        c: &Constraints,
+        protected: Option<&[(String, LineString<f64>)]>,
+        buffer_km: f64,
+        dem: &Dem,
+    ) -> crate::Result<RouteReport> {
+        let mut r = self.measure(name, kind, route, c, protected, buffer_km);
+        let p = dem.profile(route, PROFILE_STEP_M, GRADE_WINDOW_M)?;
+        if let Some(limit) = kind.and_then(|k| c.max_grade_pct.get(k)) {
+            r.verdicts.push(Verdict {
+                rule: format!("grade over {GRADE_WINDOW_M} m ({})", kind.unwrap_or_default()),
+                status: match p.max_grade_pct {
+                    None => "N/A",
+                    Some(g) if g <= *limit => "PASS",
+                    Some(_) => "FAIL",
+                },
+                measured: p.max_grade_pct,
+                limit: Some(*limit),
+                detail: p.max_grade_at_m.map(|a| format!("steepest from km {:.3}", a / 1e3)).unwrap_or_default(),
+            });
+        }
+        r.profile = Some(p);
+        Ok(r)
     }
 
     /// Closest approach of `route` to the boundary "A|B" (either order):
