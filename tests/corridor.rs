@@ -162,3 +162,62 @@ fn a_2_percent_plane_reads_2_percent() {
     assert!(f(&par["profile"]["max_grade_pct"]) < 0.1);
     assert_eq!(verdict(par, "grade")["status"], "PASS");
 }
+
+fn route_run(margin_km: &str, extra: &[&str]) -> (i32, Value) {
+    let r = run(delimit()
+        .args(["corridor", "route", "--json", "--from", "45.05,40.0", "--to", "45.25,40.0", "--cell", "200", "--margin-km", margin_km])
+        .arg("--constraints")
+        .arg(fixture("corridor/barrier.toml"))
+        .arg("--legal")
+        .arg(fixture("corridor/barrier-legal.geojson"))
+        .arg("--control")
+        .arg(fixture("corridor/barrier-control.geojson"))
+        .args(extra));
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    (r.code, serde_json::from_str(&r.stdout).unwrap())
+}
+
+#[test]
+fn least_cost_routes_go_round_a_barrier_on_both_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("routes.geojson");
+    let cost = dir.path().join("cost.tif");
+    let (code, v) = route_run("12", &["--alternatives", "2", "-o", out.to_str().unwrap(), "--cost-out", cost.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let opts = v["options"].as_array().unwrap();
+    assert_eq!(opts.len(), 2);
+    let mut sides = Vec::new();
+    for o in opts {
+        let r = &o["route"];
+        assert_eq!(verdict(r, "legal territory")["status"], "PASS", "{r}");
+        // Straight is 17.1 km; round the wall (to 39.92° or 40.08°) is longer.
+        assert!(f(&r["length_m"]) > 25_000.0);
+        sides.push(f(&o["cost"]));
+    }
+    // The written pieces: one option passes north of 40.08°, the other south of 39.92°.
+    let gj: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let (mut north, mut south) = (false, false);
+    for feat in gj["features"].as_array().unwrap().iter().filter(|f| f["properties"]["kind"] == "piece") {
+        for c in feat["geometry"]["coordinates"].as_array().unwrap() {
+            north |= f(&c[1]) > 40.08;
+            south |= f(&c[1]) < 39.92;
+        }
+    }
+    assert!(north && south, "both sides of the wall");
+    assert!(sides[1] > sides[0], "the second option costs more (its corridor is penalised)");
+    // The cost raster: impassable cells are no-data, and match the grid's count.
+    let ds = gdal::Dataset::open(&cost).unwrap();
+    let band = ds.rasterband(1).unwrap();
+    assert_eq!(band.no_data_value(), Some(-1.0));
+    let data = band.read_band_as::<f64>().unwrap();
+    let blocked = data.data().iter().filter(|&&x| x == -1.0).count();
+    assert_eq!(blocked as u64, v["provenance"]["grid"]["outside_legal_cells"].as_u64().unwrap());
+}
+
+#[test]
+fn no_route_is_a_clear_answer() {
+    let (code, v) = route_run("2", &[]);
+    assert_eq!(code, 1);
+    assert!(v["options"].as_array().unwrap().is_empty());
+    assert!(v["no_route"].as_str().unwrap().contains("no passable path"), "{v}");
+}

@@ -26,6 +26,53 @@ enum Command {
     /// Measure routes: km per jurisdiction, border crossings, clearances,
     /// protected-line crossings, settlements nearby, and a verdict per constraint.
     Measure(MeasureArgs),
+    /// Generate least-cost route options between two points over a cost
+    /// raster in a projected CRS, and measure them as `measure` does.
+    Route(RouteArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct RouteArgs {
+    /// Start, as LON,LAT (WGS 84).
+    #[arg(long, value_name = "LON,LAT", allow_hyphen_values = true)]
+    from: String,
+    /// End, as LON,LAT.
+    #[arg(long, value_name = "LON,LAT", allow_hyphen_values = true)]
+    to: String,
+    /// Constraints (TOML). Hard rules make cells impassable.
+    #[arg(long, value_name = "FILE")]
+    constraints: PathBuf,
+    /// Projected CRS of the cost raster.
+    #[arg(long, value_name = "CRS", default_value = "EPSG:32638")]
+    crs: String,
+    /// Cell size, m.
+    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    cell: f64,
+    /// Margin around the two ends, km.
+    #[arg(long, value_name = "KM", default_value_t = 10.0)]
+    margin_km: f64,
+    /// Number of distinct options; each penalises the corridor of the ones before.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    alternatives: usize,
+    /// Write the cost raster (GeoTIFF; impassable cells are no-data).
+    #[arg(long, value_name = "FILE")]
+    cost_out: Option<PathBuf>,
+    /// Legal basis. Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    legal: Option<PathBuf>,
+    /// De facto control. Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    control: Option<PathBuf>,
+    /// Neighbours digitised apart by up to this many metres share a boundary (for clearances).
+    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    match_m: f64,
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Machine-readable results on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -67,7 +114,189 @@ pub(crate) struct MeasureArgs {
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     match args.command {
         Command::Measure(a) => measure(a),
+        Command::Route(a) => route(a),
     }
+}
+
+fn lonlat(option: &str, s: &str) -> delimit::Result<geo::Coord<f64>> {
+    let bad = |m: String| delimit::Error::Usage { option: option.into(), message: m, hint: Some("give LON,LAT in decimal degrees, longitude first".into()) };
+    let (a, b) = s.split_once(',').ok_or_else(|| bad(format!("`{s}` is not LON,LAT")))?;
+    let (x, y) = (a.trim().parse::<f64>(), b.trim().parse::<f64>());
+    match (x, y) {
+        (Ok(x), Ok(y)) if (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y) => Ok(geo::Coord { x, y }),
+        _ => Err(bad(format!("`{s}` is not a longitude and latitude"))),
+    }
+}
+
+fn route(args: RouteArgs) -> Result<Outcome> {
+    use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+    non_negative("--margin-km", args.margin_km)?;
+    if !(args.cell > 0.0 && args.cell.is_finite()) {
+        return Err(delimit::Error::Usage { option: "--cell".into(), message: format!("{} is not a positive size", args.cell), hint: None }.into());
+    }
+    let (from, to) = (lonlat("--from", &args.from)?, lonlat("--to", &args.to)?);
+    let inputs: Vec<&Path> = [Some(&args.constraints), args.legal.as_ref(), args.control.as_ref(), args.cost_out.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+        .collect();
+    args.output.preflight(&inputs)?;
+    if let Some(c) = &args.cost_out {
+        delimit::io::Output::prepare(c, args.output.force, &inputs)?;
+    }
+    let constraints = Constraints::read(&args.constraints)?;
+    let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?;
+    let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?;
+
+    let crs_err = |e: gdal::errors::GdalError| delimit::Error::Crs { definition: args.crs.clone(), context: None, message: e.to_string() };
+    let mut grid_srs = SpatialRef::from_definition(&args.crs).map_err(crs_err)?;
+    grid_srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let mut wgs = SpatialRef::from_epsg(4326).map_err(crs_err)?;
+    wgs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let fwd = CoordTransform::new(&wgs, &grid_srs).map_err(crs_err)?;
+    let inv = CoordTransform::new(&grid_srs, &wgs).map_err(crs_err)?;
+    let crs_name = args.crs.clone();
+    let run_tf = |t: &CoordTransform, x: &mut [f64], y: &mut [f64]| -> delimit::Result<()> {
+        t.transform_coords(x, y, &mut []).map_err(|e| delimit::Error::Crs { definition: crs_name.clone(), context: None, message: e.to_string() })
+    };
+    let to_grid = |x: &mut [f64], y: &mut [f64]| run_tf(&fwd, x, y);
+    let to_lonlat = |x: &mut [f64], y: &mut [f64]| run_tf(&inv, x, y);
+    let (mut ex, mut ey) = (vec![from.x, to.x], vec![from.y, to.y]);
+    to_grid(&mut ex, &mut ey)?;
+    let m = args.margin_km * 1000.0;
+    let lo = geo::Coord { x: ex[0].min(ex[1]) - m, y: ey[0].min(ey[1]) - m };
+    let hi = geo::Coord { x: ex[0].max(ex[1]) + m, y: ey[0].max(ey[1]) + m };
+
+    let poly_index = |layer: &delimit::Layer| {
+        let mps: Vec<(usize, geo::MultiPolygon<f64>)> = layer
+            .features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| match &f.geometry {
+                Some(Geometry::Polygon(p)) => Some((i, geo::MultiPolygon(vec![p.clone()]))),
+                Some(Geometry::MultiPolygon(m)) => Some((i, m.clone())),
+                _ => None,
+            })
+            .collect();
+        delimit::locate::PolygonIndex::new(mps.iter().map(|(i, m)| (*i, m)))
+    };
+    let (l_idx, c_idx) = (poly_index(&legal), poly_index(&control));
+    let boundaries = pair_lines_within(&legal, &args.input.owner_field, args.match_m);
+    let clearance: Vec<(delimit::locate::EdgeIndex, f64)> = constraints
+        .clearance
+        .iter()
+        .filter_map(|cl| {
+            let (a, b) = cl.boundary.split_once('|')?;
+            let pl = boundaries.iter().find(|p| (p.a == a && p.b == b) || (p.a == b && p.b == a))?;
+            Some((delimit::locate::EdgeIndex::from_rings(pl.line.0.iter().enumerate().map(|(i, l)| (i, "b", l))), cl.min_m))
+        })
+        .collect();
+    let protected = read_protected(&constraints, Some(&args.constraints), &args.input)?;
+    let (mut grid, stats) = delimit::corridor::build_grid(
+        (lo, hi),
+        args.cell,
+        &to_lonlat,
+        &to_grid,
+        (&l_idx, &legal, &args.input.owner_field),
+        (&c_idx, &control, &args.input.controller_field),
+        &constraints,
+        &clearance,
+        protected.as_deref().unwrap_or(&[]),
+    )?;
+    if let Some(path) = &args.cost_out {
+        write_cost(path, &grid, &grid_srs)?;
+    }
+    let start = grid.cell_of(geo::Coord { x: ex[0], y: ey[0] });
+    let end = grid.cell_of(geo::Coord { x: ex[1], y: ey[1] });
+    let (Some(start), Some(end)) = (start, end) else { anyhow::bail!("the ends fall outside the grid") };
+    let ctx = Context::new(&legal, &control, &args.input.owner_field, &args.input.controller_field, boundaries.clone(), None, &args.input.name_field);
+    let mut found: Vec<(RouteReport, f64)> = Vec::new();
+    let mut reason = None;
+    for k in 0..args.alternatives.max(1) {
+        let Some((cells, cost)) = grid.least_cost(start, end) else {
+            reason = Some(if !grid.cost[start.1 * grid.width + start.0].is_finite() {
+                "the start lies in an impassable cell (outside the transit state's legal territory or control, where the constraints allow 0 km)".to_string()
+            } else if !grid.cost[end.1 * grid.width + end.0].is_finite() {
+                "the end lies in an impassable cell (outside the transit state's legal territory or control, where the constraints allow 0 km)".to_string()
+            } else {
+                format!(
+                    "no passable path joins the ends: {} cells are outside the transit state's legal territory and {} outside its control",
+                    stats.outside_legal, stats.outside_control
+                )
+            });
+            break;
+        };
+        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = cells.iter().map(|c| (c.x, c.y)).unzip();
+        to_lonlat(&mut xs, &mut ys)?;
+        let mut pts: Vec<geo::Coord<f64>> = xs.into_iter().zip(ys).map(|(x, y)| geo::Coord { x, y }).collect();
+        pts[0] = from;
+        if let Some(l) = pts.last_mut() {
+            *l = to;
+        }
+        let line = LineString::new(pts);
+        found.push((ctx.measure(&format!("option {}", k + 1), Some("generated"), &line, &constraints, protected.as_deref(), 0.0), cost));
+        // Penalise this option's corridor (two cells either side) for the next.
+        for c in &cells {
+            if let Some((cc, rr)) = grid.cell_of(*c) {
+                for r in rr.saturating_sub(2)..=(rr + 2).min(grid.height - 1) {
+                    for q in cc.saturating_sub(2)..=(cc + 2).min(grid.width - 1) {
+                        let i = r * grid.width + q;
+                        if grid.cost[i].is_finite() && (r, q) != (start.1, start.0) && (r, q) != (end.1, end.0) {
+                            grid.cost[i] *= delimit::corridor::PENALTY;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let provenance = json!({
+        "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
+        "inputs": [&legal.provenance, &control.provenance],
+        "constraints": args.constraints.display().to_string(),
+        "grid": { "crs": args.crs, "cell_m": args.cell, "width": grid.width, "height": grid.height,
+                  "outside_legal_cells": stats.outside_legal, "outside_control_cells": stats.outside_control,
+                  "clearance_cells": stats.clearance, "protected_cells": stats.protected, "penalty": delimit::corridor::PENALTY },
+    });
+    let reports: Vec<RouteReport> = found.iter().map(|(r, _)| r.clone()).collect();
+    if let Some(path) = &args.output.output {
+        let mut w = args.output.write_options();
+        w.geojson.metadata = Some(provenance.clone());
+        delimit::io::write_layer(path, "corridor", &features(&reports), &inputs, &w)?;
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let routes: Vec<serde_json::Value> = found.iter().map(|(r, c)| json!({ "route": r, "cost": c })).collect();
+        serde_json::to_writer_pretty(&mut out, &json!({ "options": routes, "no_route": reason, "provenance": provenance }))?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "grid: {}×{} cells of {} m in {}", grid.width, grid.height, args.cell, args.crs)?;
+        super::print_blocks(&mut out, &found, |o, (r, c)| {
+            writeln!(o, "cost {c:.0}")?;
+            print_report(o, r)
+        })?;
+        if let Some(r) = &reason {
+            writeln!(out, "no route: {r}")?;
+        }
+    }
+    Ok(if found.is_empty() { Outcome::DataErrors } else { Outcome::Ok })
+}
+
+fn write_cost(path: &Path, g: &delimit::corridor::CostGrid, srs: &gdal::spatial_ref::SpatialRef) -> delimit::Result<()> {
+    let err = |call: &'static str| move |source| delimit::Error::Gdal { path: path.to_path_buf(), call, source };
+    // Written beside the target and renamed: no partial raster is left behind.
+    let tmp = path.with_extension("tif.partial");
+    {
+        let drv = gdal::DriverManager::get_driver_by_name("GTiff").map_err(err("GDALGetDriverByName"))?;
+        let mut ds = drv.create_with_band_type::<f64, _>(&tmp, g.width, g.height, 1).map_err(err("GDALCreate"))?;
+        ds.set_geo_transform(&[g.x0, g.cell, 0.0, g.y0, 0.0, -g.cell]).map_err(err("GDALSetGeoTransform"))?;
+        ds.set_spatial_ref(srs).map_err(err("GDALSetSpatialRef"))?;
+        let mut band = ds.rasterband(1).map_err(err("GDALGetRasterBand"))?;
+        band.set_no_data_value(Some(-1.0)).map_err(err("GDALSetRasterNoDataValue"))?;
+        let data: Vec<f64> = g.cost.iter().map(|&c| if c.is_finite() { c } else { -1.0 }).collect();
+        let mut buf = gdal::raster::Buffer::new((g.width, g.height), data);
+        band.write((0, 0), (g.width, g.height), &mut buf).map_err(err("GDALRasterIO"))?;
+    }
+    std::fs::rename(&tmp, path).map_err(|source| delimit::Error::Write { path: path.to_path_buf(), source })
 }
 
 fn measure(args: MeasureArgs) -> Result<Outcome> {
@@ -100,24 +329,7 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
             }
         }
     }
-    let protected: Option<Vec<(String, LineString<f64>)>> = match &constraints.protected {
-        Some(p) => {
-            let base = args.constraints.as_deref().and_then(Path::parent).unwrap_or(Path::new("."));
-            let path = base.join(&p.file);
-            let layer = delimit::io::read_layer(&path, &args.input.read_options(Some(Role::Routes))?)?;
-            let mut v = Vec::new();
-            for f in &layer.features {
-                let n = f.text(&p.name_field).unwrap_or_else(|| f.id.clone());
-                match &f.geometry {
-                    Some(Geometry::LineString(l)) => v.push((n, l.clone())),
-                    Some(Geometry::MultiLineString(m)) => v.extend(m.0.iter().map(|l| (n.clone(), l.clone()))),
-                    _ => {}
-                }
-            }
-            Some(v)
-        }
-        None => None,
-    };
+    let protected = read_protected(&constraints, args.constraints.as_deref(), &args.input)?;
     let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?;
     let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?;
     let settlements = load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?;
@@ -161,6 +373,23 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
     }
     let failed = reports.iter().any(|r| r.verdicts.iter().any(|v| v.status == "FAIL"));
     Ok(if failed { Outcome::DataErrors } else { Outcome::Ok })
+}
+
+/// The protected lines named by the constraints, relative to their file.
+fn read_protected(c: &Constraints, constraints_path: Option<&Path>, input: &InputArgs) -> delimit::Result<Option<Vec<(String, LineString<f64>)>>> {
+    let Some(p) = &c.protected else { return Ok(None) };
+    let base = constraints_path.and_then(Path::parent).unwrap_or(Path::new("."));
+    let layer = delimit::io::read_layer(&base.join(&p.file), &input.read_options(Some(Role::Routes))?)?;
+    let mut v = Vec::new();
+    for f in &layer.features {
+        let n = f.text(&p.name_field).unwrap_or_else(|| f.id.clone());
+        match &f.geometry {
+            Some(Geometry::LineString(l)) => v.push((n, l.clone())),
+            Some(Geometry::MultiLineString(m)) => v.extend(m.0.iter().map(|l| (n.clone(), l.clone()))),
+            _ => {}
+        }
+    }
+    Ok(Some(v))
 }
 
 fn print_report(out: &mut dyn Write, r: &RouteReport) -> std::io::Result<()> {

@@ -11,9 +11,11 @@
 
 mod constraints;
 mod dem;
+mod route;
 
 pub use constraints::{Checkpoint, Clearance, Constraints, Protected, Reciprocal};
 pub use dem::{Dem, Profile};
+pub use route::{CostGrid, GridStats, PENALTY, build_grid};
 
 use std::collections::BTreeMap;
 

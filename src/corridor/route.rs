@@ -1,0 +1,284 @@
+//! Least-cost route options over a cost raster in a projected CRS.
+//!
+//! The raster covers the two ends with a margin. Each cell is classified
+//! by the legal owner and controller at its centre: a cell outside the
+//! transit state's legal territory (or control), where the constraints
+//! allow no km there, is impassable. Cells closer to a named boundary than
+//! its clearance carry a penalty, as do cells on a protected line. Moves go
+//! to 16 neighbours (as GRASS `r.cost -k`); a move costs its length times
+//! the mean cost of the cells it leaves and enters. A* with the straight
+//! distance times the cheapest cell cost as heuristic, which never
+//! overestimates, so the path is a least-cost one on this graph.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use geo::{Coord, LineString, Point};
+
+use super::Constraints;
+use crate::error::{Error, Result};
+use crate::locate::{EdgeIndex, PolygonIndex};
+
+/// Penalty factor on cells within a clearance band or on a protected line.
+pub const PENALTY: f64 = 10.0;
+
+/// A cost raster: row-major, north-up, in a projected CRS (metres).
+#[derive(Debug, Clone)]
+pub struct CostGrid {
+    /// Columns.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+    /// Easting of the west edge.
+    pub x0: f64,
+    /// Northing of the north edge.
+    pub y0: f64,
+    /// Cell size, m.
+    pub cell: f64,
+    /// Cost per metre; `f64::INFINITY` is impassable.
+    pub cost: Vec<f64>,
+}
+
+impl CostGrid {
+    /// Centre of cell (col, row).
+    pub fn centre(&self, c: usize, r: usize) -> Coord<f64> {
+        Coord { x: self.x0 + (c as f64 + 0.5) * self.cell, y: self.y0 - (r as f64 + 0.5) * self.cell }
+    }
+
+    /// The cell holding a point, if inside.
+    pub fn cell_of(&self, p: Coord<f64>) -> Option<(usize, usize)> {
+        let c = ((p.x - self.x0) / self.cell).floor();
+        let r = ((self.y0 - p.y) / self.cell).floor();
+        (c >= 0.0 && r >= 0.0 && (c as usize) < self.width && (r as usize) < self.height).then(|| (c as usize, r as usize))
+    }
+
+    /// The least-cost path between two cells (A*, 16 neighbours), as cell
+    /// centres, and its cost; `None` when no path exists.
+    ///
+    /// ```
+    /// use delimit::corridor::CostGrid;
+    /// // 5×5 cells, a wall in column 2 except at the bottom row.
+    /// let mut cost = vec![1.0; 25];
+    /// for r in 0..4 { cost[r * 5 + 2] = f64::INFINITY; }
+    /// let g = CostGrid { width: 5, height: 5, x0: 0.0, y0: 500.0, cell: 100.0, cost };
+    /// let (path, total) = g.least_cost((0, 0), (4, 0)).unwrap();
+    /// assert!(path.iter().all(|c| g.cell_of(*c).unwrap() != (2, 0)));
+    /// assert!(total > 400.0);
+    /// ```
+    pub fn least_cost(&self, from: (usize, usize), to: (usize, usize)) -> Option<(Vec<Coord<f64>>, f64)> {
+        const MOVES: [(isize, isize); 16] = [
+            (1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1),
+            (2, 1), (2, -1), (-2, 1), (-2, -1), (1, 2), (1, -2), (-1, 2), (-1, -2),
+        ];
+        let idx = |c: usize, r: usize| r * self.width + c;
+        let min_cost = self.cost.iter().copied().filter(|c| c.is_finite()).fold(f64::INFINITY, f64::min);
+        if !min_cost.is_finite() || !self.cost[idx(from.0, from.1)].is_finite() || !self.cost[idx(to.0, to.1)].is_finite() {
+            return None;
+        }
+        let h = |c: usize, r: usize| {
+            let (dx, dy) = (c as f64 - to.0 as f64, r as f64 - to.1 as f64);
+            (dx * dx + dy * dy).sqrt() * self.cell * min_cost
+        };
+        let n = self.width * self.height;
+        let mut dist = vec![f64::INFINITY; n];
+        let mut prev = vec![usize::MAX; n];
+        let mut heap = BinaryHeap::new();
+        dist[idx(from.0, from.1)] = 0.0;
+        heap.push(State { f: h(from.0, from.1), g: 0.0, cell: idx(from.0, from.1) });
+        let goal = idx(to.0, to.1);
+        while let Some(State { g, cell, .. }) = heap.pop() {
+            if cell == goal {
+                break;
+            }
+            if g > dist[cell] {
+                continue;
+            }
+            let (c, r) = ((cell % self.width) as isize, (cell / self.width) as isize);
+            for (dc, dr) in MOVES {
+                let (nc, nr) = (c + dc, r + dr);
+                if nc < 0 || nr < 0 || nc as usize >= self.width || nr as usize >= self.height {
+                    continue;
+                }
+                // A knight move passes two cells beside its line: both must
+                // be passable, so a path cannot jump a one-cell wall.
+                let blocked = |x: isize, y: isize| !self.cost[idx(x as usize, y as usize)].is_finite();
+                if dc.abs() == 2 {
+                    if blocked(c + dc / 2, r) || blocked(c + dc / 2, r + dr) {
+                        continue;
+                    }
+                } else if dr.abs() == 2 {
+                    if blocked(c, r + dr / 2) || blocked(c + dc, r + dr / 2) {
+                        continue;
+                    }
+                } else if dc != 0 && dr != 0 {
+                    // A diagonal does not squeeze between two blocked cells.
+                    if blocked(c + dc, r) && blocked(c, r + dr) {
+                        continue;
+                    }
+                }
+                let next = idx(nc as usize, nr as usize);
+                let step = self.cost[next];
+                if !step.is_finite() {
+                    continue;
+                }
+                let len = ((dc * dc + dr * dr) as f64).sqrt() * self.cell;
+                let ng = g + len * (self.cost[cell] + step) / 2.0;
+                if ng < dist[next] {
+                    dist[next] = ng;
+                    prev[next] = cell;
+                    heap.push(State { f: ng + h(nc as usize, nr as usize), g: ng, cell: next });
+                }
+            }
+        }
+        if !dist[goal].is_finite() {
+            return None;
+        }
+        let mut path = vec![goal];
+        while let Some(&p) = path.last().map(|&c| &prev[c]) {
+            if p == usize::MAX {
+                break;
+            }
+            path.push(p);
+        }
+        path.reverse();
+        Some((path.iter().map(|&i| self.centre(i % self.width, i / self.width)).collect(), dist[goal]))
+    }
+}
+
+#[derive(Debug, PartialEq)]
+struct State {
+    f: f64,
+    g: f64,
+    cell: usize,
+}
+
+impl Eq for State {}
+
+impl Ord for State {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Min-heap on f; ties by cell index, so the result is deterministic.
+        other.f.total_cmp(&self.f).then_with(|| other.cell.cmp(&self.cell))
+    }
+}
+
+impl PartialOrd for State {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Why a cell is impassable or penalised, for the "no route" answer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GridStats {
+    /// Cells outside the transit state's legal territory.
+    pub outside_legal: usize,
+    /// Cells outside its control.
+    pub outside_control: usize,
+    /// Cells in a clearance band.
+    pub clearance: usize,
+    /// Cells on a protected line.
+    pub protected: usize,
+}
+
+/// Build the cost grid over `bounds` (grid CRS, metres). `to_lonlat` and
+/// `to_grid` transform coordinate arrays in place between the grid's CRS
+/// and lon/lat.
+#[allow(clippy::too_many_arguments)]
+pub fn build_grid(
+    bounds: (Coord<f64>, Coord<f64>),
+    cell: f64,
+    to_lonlat: &dyn Fn(&mut [f64], &mut [f64]) -> Result<()>,
+    to_grid: &dyn Fn(&mut [f64], &mut [f64]) -> Result<()>,
+    legal: (&PolygonIndex, &crate::layer::Layer, &str),
+    control: (&PolygonIndex, &crate::layer::Layer, &str),
+    c: &Constraints,
+    clearance: &[(EdgeIndex, f64)],
+    protected: &[(String, LineString<f64>)],
+) -> Result<(CostGrid, GridStats)> {
+    let (lo, hi) = bounds;
+    let width = ((hi.x - lo.x) / cell).ceil().max(1.0) as usize;
+    let height = ((hi.y - lo.y) / cell).ceil().max(1.0) as usize;
+    if width.saturating_mul(height) > 50_000_000 {
+        return Err(Error::Usage {
+            option: "--cell".into(),
+            message: format!("{width}×{height} cells is more than 50 million"),
+            hint: Some("use a larger --cell or a smaller --margin-km".into()),
+        });
+    }
+    let mut grid = CostGrid { width, height, x0: lo.x, y0: hi.y, cell, cost: vec![1.0; width * height] };
+    let mut xs = Vec::with_capacity(width * height);
+    let mut ys = Vec::with_capacity(width * height);
+    for r in 0..height {
+        for col in 0..width {
+            let p = grid.centre(col, r);
+            xs.push(p.x);
+            ys.push(p.y);
+        }
+    }
+    to_lonlat(&mut xs, &mut ys)?;
+    // Cell corners too: a cell counts as inside only when its centre and
+    // all four corners are, so that the path between cell centres (which
+    // stays within the cells it joins) never clips a corner of territory
+    // it may not enter.
+    let (cw, ch) = (width + 1, height + 1);
+    let mut kx = Vec::with_capacity(cw * ch);
+    let mut ky = Vec::with_capacity(cw * ch);
+    for r in 0..ch {
+        for col in 0..cw {
+            kx.push(grid.x0 + col as f64 * cell);
+            ky.push(grid.y0 - r as f64 * cell);
+        }
+    }
+    to_lonlat(&mut kx, &mut ky)?;
+    let t = &c.transit_state;
+    let is_t = |idx: &PolygonIndex, layer: &crate::layer::Layer, field: &str, p: Coord<f64>| {
+        idx.first_inside(p).and_then(|k| layer.features[k].text(field)).as_deref() == Some(t.as_str())
+    };
+    let corner_legal: Vec<bool> = (0..cw * ch).map(|i| is_t(legal.0, legal.1, legal.2, Coord { x: kx[i], y: ky[i] })).collect();
+    let corner_control: Vec<bool> = (0..cw * ch).map(|i| is_t(control.0, control.1, control.2, Coord { x: kx[i], y: ky[i] })).collect();
+    let corners_ok = |v: &[bool], col: usize, r: usize| v[r * cw + col] && v[r * cw + col + 1] && v[(r + 1) * cw + col] && v[(r + 1) * cw + col + 1];
+    let hard_legal = c.max_km_outside_legal == Some(0.0);
+    let hard_control = c.max_km_outside_control == Some(0.0);
+    let mut stats = GridStats::default();
+    for (i, cost_i) in grid.cost.iter_mut().enumerate() {
+        let (col, r) = (i % width, i / width);
+        let p = Coord { x: xs[i], y: ys[i] };
+        if !(is_t(legal.0, legal.1, legal.2, p) && corners_ok(&corner_legal, col, r)) {
+            stats.outside_legal += 1;
+            *cost_i = if hard_legal { f64::INFINITY } else { *cost_i * PENALTY };
+        }
+        if !(is_t(control.0, control.1, control.2, p) && corners_ok(&corner_control, col, r)) {
+            stats.outside_control += 1;
+            *cost_i = if hard_control { f64::INFINITY } else { *cost_i * PENALTY };
+        }
+        if cost_i.is_finite() {
+            for (idx, min_m) in clearance {
+                if idx.nearest_planar(Point(p), None, None).is_some_and(|(_, _, d)| d < *min_m) {
+                    stats.clearance += 1;
+                    *cost_i *= PENALTY;
+                    break;
+                }
+            }
+        }
+    }
+    // Protected lines: every cell they pass through (sampled at a quarter
+    // cell) carries the penalty once.
+    let mut marked = vec![false; width * height];
+    for (_, line) in protected {
+        let st = crate::lines::stations_along(line, cell / 4.0);
+        let mut px: Vec<f64> = st.iter().map(|s| s.1.x()).collect();
+        let mut py: Vec<f64> = st.iter().map(|s| s.1.y()).collect();
+        to_grid(&mut px, &mut py)?;
+        for (x, y) in px.into_iter().zip(py) {
+            if let Some((cc, rr)) = grid.cell_of(Coord { x, y }) {
+                let i = rr * width + cc;
+                if !marked[i] && grid.cost[i].is_finite() {
+                    marked[i] = true;
+                    stats.protected += 1;
+                    grid.cost[i] *= PENALTY;
+                }
+            }
+        }
+    }
+    Ok((grid, stats))
+}
