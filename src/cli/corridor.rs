@@ -40,8 +40,13 @@ pub(crate) struct RouteArgs {
     #[arg(long, value_name = "LON,LAT", allow_hyphen_values = true)]
     to: String,
     /// Constraints (TOML). Hard rules make cells impassable.
-    #[arg(long, value_name = "FILE")]
-    constraints: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "cost_in")]
+    constraints: Option<PathBuf>,
+    /// Route over this cost raster instead of building one (any GDAL
+    /// raster in a projected CRS, square cells; no-data, negative and NaN
+    /// cells are impassable). For comparing with GRASS on one surface.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["constraints", "cost_out"])]
+    cost_in: Option<PathBuf>,
     /// Projected CRS of the cost raster.
     #[arg(long, value_name = "CRS", default_value = "EPSG:32638")]
     crs: String,
@@ -135,7 +140,11 @@ fn route(args: RouteArgs) -> Result<Outcome> {
         return Err(delimit::Error::Usage { option: "--cell".into(), message: format!("{} is not a positive size", args.cell), hint: None }.into());
     }
     let (from, to) = (lonlat("--from", &args.from)?, lonlat("--to", &args.to)?);
-    let inputs: Vec<&Path> = [Some(&args.constraints), args.legal.as_ref(), args.control.as_ref(), args.cost_out.as_ref()]
+    if let Some(raster) = &args.cost_in {
+        return route_on_raster(raster, from, to, &args);
+    }
+    let Some(constraints_path) = args.constraints.clone() else { anyhow::bail!("--constraints is required without --cost-in") };
+    let inputs: Vec<&Path> = [Some(&constraints_path), args.legal.as_ref(), args.control.as_ref(), args.cost_out.as_ref()]
         .into_iter()
         .flatten()
         .map(PathBuf::as_path)
@@ -144,7 +153,7 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     if let Some(c) = &args.cost_out {
         delimit::io::Output::prepare(c, args.output.force, &inputs)?;
     }
-    let constraints = Constraints::read(&args.constraints)?;
+    let constraints = Constraints::read(&constraints_path)?;
     let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?;
     let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?;
 
@@ -191,7 +200,7 @@ fn route(args: RouteArgs) -> Result<Outcome> {
             Some((delimit::locate::EdgeIndex::from_rings(pl.line.0.iter().enumerate().map(|(i, l)| (i, "b", l))), cl.min_m))
         })
         .collect();
-    let protected = read_protected(&constraints, Some(&args.constraints), &args.input)?;
+    let protected = read_protected(&constraints, Some(&constraints_path), &args.input)?;
     let (mut grid, stats) = delimit::corridor::build_grid(
         (lo, hi),
         args.cell,
@@ -252,7 +261,7 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     let provenance = json!({
         "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
         "inputs": [&legal.provenance, &control.provenance],
-        "constraints": args.constraints.display().to_string(),
+        "constraints": constraints_path.display().to_string(),
         "grid": { "crs": args.crs, "cell_m": args.cell, "width": grid.width, "height": grid.height,
                   "outside_legal_cells": stats.outside_legal, "outside_control_cells": stats.outside_control,
                   "clearance_cells": stats.clearance, "protected_cells": stats.protected, "penalty": delimit::corridor::PENALTY },
@@ -279,6 +288,71 @@ fn route(args: RouteArgs) -> Result<Outcome> {
         }
     }
     Ok(if found.is_empty() { Outcome::DataErrors } else { Outcome::Ok })
+}
+
+/// Least-cost path over a given cost raster: its cost (cost × metres),
+/// the cells it visits and its geodesic length; `-o` writes the path.
+fn route_on_raster(raster: &Path, from: geo::Coord<f64>, to: geo::Coord<f64>, args: &RouteArgs) -> Result<Outcome> {
+    use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+    let err = |call: &'static str| move |source| delimit::Error::Gdal { path: raster.to_path_buf(), call, source };
+    args.output.preflight(&[raster])?;
+    let ds = gdal::Dataset::open(raster).map_err(err("GDALOpen"))?;
+    let gt = ds.geo_transform().map_err(err("GDALGetGeoTransform"))?;
+    if gt[2] != 0.0 || gt[4] != 0.0 || (gt[1] + gt[5]).abs() > 1e-9 * gt[1].abs() {
+        return Err(delimit::Error::InvalidInput {
+            path: raster.to_path_buf(),
+            message: "the cost raster must be north-up with square cells".into(),
+            hint: "warp it: gdalwarp -tr SIZE SIZE in.tif out.tif".into(),
+        }
+        .into());
+    }
+    let band = ds.rasterband(1).map_err(err("GDALGetRasterBand"))?;
+    let nodata = band.no_data_value();
+    let ((width, height), data) = band.read_band_as::<f64>().map_err(err("GDALRasterIO"))?.into_shape_and_vec();
+    let cost: Vec<f64> = data.into_iter().map(|v| if v.is_nan() || v < 0.0 || Some(v) == nodata { f64::INFINITY } else { v }).collect();
+    let grid = delimit::corridor::CostGrid { width, height, x0: gt[0], y0: gt[3], cell: gt[1], cost };
+    let mut srs = ds.spatial_ref().map_err(err("GDALGetSpatialRef"))?;
+    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let mut wgs = SpatialRef::from_epsg(4326).map_err(err("OSRImportFromEPSG"))?;
+    wgs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let fwd = CoordTransform::new(&wgs, &srs).map_err(err("OCTNewCoordinateTransformation"))?;
+    let inv = CoordTransform::new(&srs, &wgs).map_err(err("OCTNewCoordinateTransformation"))?;
+    let (mut xs, mut ys) = (vec![from.x, to.x], vec![from.y, to.y]);
+    fwd.transform_coords(&mut xs, &mut ys, &mut []).map_err(err("OCTTransform"))?;
+    let (Some(a), Some(b)) = (grid.cell_of(geo::Coord { x: xs[0], y: ys[0] }), grid.cell_of(geo::Coord { x: xs[1], y: ys[1] })) else {
+        anyhow::bail!("--from or --to lies outside the cost raster");
+    };
+    let t = std::time::Instant::now();
+    let found = grid.least_cost(a, b);
+    let seconds = t.elapsed().as_secs_f64();
+    let mut out = std::io::stdout().lock();
+    let Some((cells, cost)) = found else {
+        writeln!(out, "no route: the passable cells do not join the two ends")?;
+        return Ok(Outcome::DataErrors);
+    };
+    let (mut px, mut py): (Vec<f64>, Vec<f64>) = cells.iter().map(|c| (c.x, c.y)).unzip();
+    inv.transform_coords(&mut px, &mut py, &mut []).map_err(err("OCTTransform"))?;
+    let line = LineString::new(px.into_iter().zip(py).map(|(x, y)| geo::Coord { x, y }).collect());
+    let length_m = delimit::lines::line_length_m(&line);
+    if let Some(path) = &args.output.output {
+        let mut m = serde_json::Map::new();
+        m.insert("cost".into(), cost.into());
+        m.insert("cells".into(), cells.len().into());
+        let f = Feature { id: "1".into(), index: 0, geometry: Some(Geometry::LineString(line)), properties: m };
+        delimit::io::write_layer(path, "route", &[f], &[raster], &args.output.write_options())?;
+    }
+    let v = json!({
+        "cost": cost, "cost_in_cells": cost / grid.cell, "cells": cells.len(), "length_m": length_m,
+        "grid": { "width": width, "height": height, "cell_m": grid.cell }, "search_seconds": seconds,
+        "start_cell": [a.0, a.1], "end_cell": [b.0, b.1],
+    });
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{width}×{height} cells of {} m: cost {cost:.3} ({:.3} in cell units), {} cells, {:.3} km, search {seconds:.3} s", grid.cell, cost / grid.cell, cells.len(), length_m / 1e3)?;
+    }
+    Ok(Outcome::Ok)
 }
 
 fn write_cost(path: &Path, g: &delimit::corridor::CostGrid, srs: &gdal::spatial_ref::SpatialRef) -> delimit::Result<()> {

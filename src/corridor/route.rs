@@ -101,20 +101,24 @@ impl CostGrid {
                 }
                 // A knight move passes two cells beside its line: both must
                 // be passable, so a path cannot jump a one-cell wall.
-                let blocked = |x: isize, y: isize| !self.cost[idx(x as usize, y as usize)].is_finite();
-                if dc.abs() == 2 {
-                    if blocked(c + dc / 2, r) || blocked(c + dc / 2, r + dr) {
-                        continue;
-                    }
+                let at = |x: isize, y: isize| self.cost[idx(x as usize, y as usize)];
+                // A knight move passes two cells beside its line: both must
+                // be passable, and (as in GRASS r.cost -k) its cost is the
+                // mean of the four cells times its length.
+                let sides = if dc.abs() == 2 {
+                    Some((at(c + dc / 2, r), at(c + dc / 2, r + dr)))
                 } else if dr.abs() == 2 {
-                    if blocked(c, r + dr / 2) || blocked(c + dc, r + dr / 2) {
+                    Some((at(c, r + dr / 2), at(c + dc, r + dr / 2)))
+                } else {
+                    None
+                };
+                if let Some((a, b)) = sides {
+                    if !a.is_finite() || !b.is_finite() {
                         continue;
                     }
-                } else if dc != 0 && dr != 0 {
+                } else if dc != 0 && dr != 0 && !at(c + dc, r).is_finite() && !at(c, r + dr).is_finite() {
                     // A diagonal does not squeeze between two blocked cells.
-                    if blocked(c + dc, r) && blocked(c, r + dr) {
-                        continue;
-                    }
+                    continue;
                 }
                 let next = idx(nc as usize, nr as usize);
                 let step = self.cost[next];
@@ -122,7 +126,11 @@ impl CostGrid {
                     continue;
                 }
                 let len = ((dc * dc + dr * dr) as f64).sqrt() * self.cell;
-                let ng = g + len * (self.cost[cell] + step) / 2.0;
+                let mean = match sides {
+                    Some((a, b)) => (self.cost[cell] + step + a + b) / 4.0,
+                    None => (self.cost[cell] + step) / 2.0,
+                };
+                let ng = g + len * mean;
                 if ng < dist[next] {
                     dist[next] = ng;
                     prev[next] = cell;
@@ -281,4 +289,83 @@ pub fn build_grid(
         }
     }
     Ok((grid, stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain Dijkstra over the same 16-neighbour graph, written apart
+    /// from the A* so that a wrong heuristic or move rule shows up.
+    fn dijkstra(g: &CostGrid, from: (usize, usize), to: (usize, usize)) -> Option<f64> {
+        let (w, h) = (g.width as isize, g.height as isize);
+        let at = |c: isize, r: isize| g.cost[(r * w + c) as usize];
+        let mut dist = vec![f64::INFINITY; g.cost.len()];
+        let mut done = vec![false; g.cost.len()];
+        dist[from.1 * g.width + from.0] = 0.0;
+        loop {
+            let Some(u) = (0..dist.len()).filter(|&i| !done[i] && dist[i].is_finite()).min_by(|&a, &b| dist[a].total_cmp(&dist[b])) else {
+                break;
+            };
+            done[u] = true;
+            let (c, r) = ((u % g.width) as isize, (u / g.width) as isize);
+            for dc in -2isize..=2 {
+                for dr in -2isize..=2 {
+                    let k = dc.abs() + dr.abs();
+                    if k == 0 || (dc.abs() == 2 && dr.abs() != 1) || (dr.abs() == 2 && dc.abs() != 1) {
+                        continue;
+                    }
+                    let (nc, nr) = (c + dc, r + dr);
+                    if nc < 0 || nr < 0 || nc >= w || nr >= h || !at(nc, nr).is_finite() {
+                        continue;
+                    }
+                    let mut cells = vec![at(c, r), at(nc, nr)];
+                    if dc.abs() == 2 {
+                        cells.extend([at(c + dc / 2, r), at(c + dc / 2, r + dr)]);
+                    } else if dr.abs() == 2 {
+                        cells.extend([at(c, r + dr / 2), at(c + dc, r + dr / 2)]);
+                    } else if dc != 0 && dr != 0 && !at(c + dc, r).is_finite() && !at(c, r + dr).is_finite() {
+                        continue;
+                    }
+                    if cells.iter().any(|x| !x.is_finite()) {
+                        continue;
+                    }
+                    let mean = cells.iter().sum::<f64>() / cells.len() as f64;
+                    let v = (nr * w + nc) as usize;
+                    let nd = dist[u] + ((dc * dc + dr * dr) as f64).sqrt() * g.cell * mean;
+                    if nd < dist[v] {
+                        dist[v] = nd;
+                    }
+                }
+            }
+        }
+        let d = dist[to.1 * g.width + to.0];
+        d.is_finite().then_some(d)
+    }
+
+    #[test]
+    fn a_star_finds_the_dijkstra_optimum() {
+        let mut state: u64 = 3;
+        for case in 0..20 {
+            let (w, h) = (12 + case % 5, 9 + case % 4);
+            let cost: Vec<f64> = (0..w * h)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let v = (state >> 33) % 12;
+                    if v == 0 { f64::INFINITY } else { v as f64 }
+                })
+                .collect();
+            let mut g = CostGrid { width: w, height: h, x0: 0.0, y0: 0.0, cell: 10.0, cost };
+            let (a, b) = ((0, 0), (w - 1, h - 1));
+            g.cost[0] = 1.0;
+            g.cost[w * h - 1] = 1.0;
+            let got = g.least_cost(a, b).map(|x| x.1);
+            let want = dijkstra(&g, a, b);
+            match (got, want) {
+                (Some(x), Some(y)) => assert!((x - y).abs() < 1e-9 * y, "case {case}: {x} vs {y}"),
+                (None, None) => {}
+                other => panic!("case {case}: {other:?}"),
+            }
+        }
+    }
 }
