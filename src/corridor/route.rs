@@ -70,71 +70,103 @@ impl CostGrid {
             (1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1),
             (2, 1), (2, -1), (-2, 1), (-2, -1), (1, 2), (1, -2), (-1, 2), (-1, -2),
         ];
+        let (w, hgt) = (self.width as isize, self.height as isize);
+        if self.width * self.height > u32::MAX as usize {
+            return None;
+        }
+        // Per move: index offset, length, and for a knight's move the
+        // offsets of the two cells beside it; for a diagonal, the two
+        // orthogonal neighbours it must not squeeze between.
+        struct Move {
+            dc: isize,
+            dr: isize,
+            off: isize,
+            len: f64,
+            side: Option<(isize, isize)>,
+            squeeze: Option<(isize, isize)>,
+        }
+        let moves: Vec<Move> = MOVES
+            .iter()
+            .map(|&(dc, dr)| {
+                let o = |x: isize, y: isize| y * w + x;
+                let side = if dc.abs() == 2 {
+                    Some((o(dc / 2, 0), o(dc / 2, dr)))
+                } else if dr.abs() == 2 {
+                    Some((o(0, dr / 2), o(dc, dr / 2)))
+                } else {
+                    None
+                };
+                let squeeze = (side.is_none() && dc != 0 && dr != 0).then(|| (o(dc, 0), o(0, dr)));
+                Move { dc, dr, off: o(dc, dr), len: ((dc * dc + dr * dr) as f64).sqrt() * self.cell, side, squeeze }
+            })
+            .collect();
         let idx = |c: usize, r: usize| r * self.width + c;
         let min_cost = self.cost.iter().copied().filter(|c| c.is_finite()).fold(f64::INFINITY, f64::min);
         if !min_cost.is_finite() || !self.cost[idx(from.0, from.1)].is_finite() || !self.cost[idx(to.0, to.1)].is_finite() {
             return None;
         }
-        let h = |c: usize, r: usize| {
-            let (dx, dy) = (c as f64 - to.0 as f64, r as f64 - to.1 as f64);
-            (dx * dx + dy * dy).sqrt() * self.cell * min_cost
+        let hk = self.cell * min_cost;
+        let (tc, tr) = (to.0 as f64, to.1 as f64);
+        let h = |cell: usize| {
+            let (dx, dy) = ((cell % self.width) as f64 - tc, (cell / self.width) as f64 - tr);
+            (dx * dx + dy * dy).sqrt() * hk
         };
+        let cost = &self.cost;
         let n = self.width * self.height;
         let mut dist = vec![f64::INFINITY; n];
-        let mut prev = vec![usize::MAX; n];
+        let mut prev = vec![u32::MAX; n];
         let mut heap = BinaryHeap::new();
-        dist[idx(from.0, from.1)] = 0.0;
-        heap.push(State { f: h(from.0, from.1), g: 0.0, cell: idx(from.0, from.1) });
-        let goal = idx(to.0, to.1);
-        while let Some(State { g, cell, .. }) = heap.pop() {
+        let (start, goal) = (idx(from.0, from.1), idx(to.0, to.1));
+        dist[start] = 0.0;
+        heap.push(State { f: h(start), cell: start as u32 });
+        while let Some(State { f, cell }) = heap.pop() {
+            let cell = cell as usize;
             if cell == goal {
                 break;
             }
-            if g > dist[cell] {
+            let g = dist[cell];
+            // A stale entry: the cell was reached more cheaply since.
+            if f > g + h(cell) {
                 continue;
             }
             let (c, r) = ((cell % self.width) as isize, (cell / self.width) as isize);
-            for (dc, dr) in MOVES {
-                let (nc, nr) = (c + dc, r + dr);
-                if nc < 0 || nr < 0 || nc as usize >= self.width || nr as usize >= self.height {
-                    continue;
-                }
-                // A knight move passes two cells beside its line: both must
-                // be passable, so a path cannot jump a one-cell wall.
-                let at = |x: isize, y: isize| self.cost[idx(x as usize, y as usize)];
-                // A knight move passes two cells beside its line: both must
-                // be passable, and (as in GRASS r.cost -k) its cost is the
-                // mean of the four cells times its length.
-                let sides = if dc.abs() == 2 {
-                    Some((at(c + dc / 2, r), at(c + dc / 2, r + dr)))
-                } else if dr.abs() == 2 {
-                    Some((at(c, r + dr / 2), at(c + dc, r + dr / 2)))
-                } else {
-                    None
-                };
-                if let Some((a, b)) = sides {
-                    if !a.is_finite() || !b.is_finite() {
+            // Away from the edges every move stays on the grid.
+            let inner = c >= 2 && r >= 2 && c < w - 2 && r < hgt - 2;
+            let here = cost[cell];
+            for m in &moves {
+                if !inner {
+                    let (nc, nr) = (c + m.dc, r + m.dr);
+                    if nc < 0 || nr < 0 || nc >= w || nr >= hgt {
                         continue;
                     }
-                } else if dc != 0 && dr != 0 && !at(c + dc, r).is_finite() && !at(c, r + dr).is_finite() {
-                    // A diagonal does not squeeze between two blocked cells.
-                    continue;
                 }
-                let next = idx(nc as usize, nr as usize);
-                let step = self.cost[next];
+                let next = (cell as isize + m.off) as usize;
+                let step = cost[next];
                 if !step.is_finite() {
                     continue;
                 }
-                let len = ((dc * dc + dr * dr) as f64).sqrt() * self.cell;
-                let mean = match sides {
-                    Some((a, b)) => (self.cost[cell] + step + a + b) / 4.0,
-                    None => (self.cost[cell] + step) / 2.0,
+                let mean = match m.side {
+                    Some((a, b)) => {
+                        let (a, b) = (cost[(cell as isize + a) as usize], cost[(cell as isize + b) as usize]);
+                        if !a.is_finite() || !b.is_finite() {
+                            continue;
+                        }
+                        (here + step + a + b) / 4.0
+                    }
+                    None => {
+                        if let Some((a, b)) = m.squeeze {
+                            if !cost[(cell as isize + a) as usize].is_finite() && !cost[(cell as isize + b) as usize].is_finite() {
+                                continue;
+                            }
+                        }
+                        (here + step) / 2.0
+                    }
                 };
-                let ng = g + len * mean;
+                let ng = g + m.len * mean;
                 if ng < dist[next] {
                     dist[next] = ng;
-                    prev[next] = cell;
-                    heap.push(State { f: ng + h(nc as usize, nr as usize), g: ng, cell: next });
+                    prev[next] = cell as u32;
+                    heap.push(State { f: ng + h(next), cell: next as u32 });
                 }
             }
         }
@@ -143,10 +175,10 @@ impl CostGrid {
         }
         let mut path = vec![goal];
         while let Some(&p) = path.last().map(|&c| &prev[c]) {
-            if p == usize::MAX {
+            if p == u32::MAX {
                 break;
             }
-            path.push(p);
+            path.push(p as usize);
         }
         path.reverse();
         Some((path.iter().map(|&i| self.centre(i % self.width, i / self.width)).collect(), dist[goal]))
@@ -156,8 +188,7 @@ impl CostGrid {
 #[derive(Debug, PartialEq)]
 struct State {
     f: f64,
-    g: f64,
-    cell: usize,
+    cell: u32,
 }
 
 impl Eq for State {}
