@@ -221,3 +221,14 @@ fn no_route_is_a_clear_answer() {
     assert!(v["options"].as_array().unwrap().is_empty());
     assert!(v["no_route"].as_str().unwrap().contains("no passable path"), "{v}");
 }
+
+#[test]
+fn a_vector_file_as_dem_is_a_clear_error() {
+    let r = run(delimit()
+        .args(["corridor", "measure", "--routes"])
+        .arg(fixture("corridor/routes.geojson"))
+        .arg("--dem")
+        .arg(fixture("lines/legal.geojson")));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("is not a raster"), "{}", r.stderr);
+}

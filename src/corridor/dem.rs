@@ -51,6 +51,13 @@ impl Dem {
     pub fn open(path: &Path) -> Result<Dem> {
         use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
         let ds = gdal::Dataset::open(path).map_err(gdal_err(path, "GDALOpen"))?;
+        if ds.raster_count() == 0 {
+            return Err(Error::InvalidInput {
+                path: path.to_path_buf(),
+                message: format!("is not a raster ({} has no bands)", ds.driver().short_name()),
+                hint: "--dem takes an elevation raster: GeoTIFF, SRTM .hgt, or any GDAL raster format".into(),
+            });
+        }
         let gt = ds.geo_transform().map_err(gdal_err(path, "GDALGetGeoTransform"))?;
         if gt[2] != 0.0 || gt[4] != 0.0 {
             return Err(Error::InvalidInput {
