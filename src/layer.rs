@@ -1,7 +1,9 @@
 //! The layer model: named features in EPSG:4326 lon/lat, with a role and the
 //! provenance of the file they came from.
 
-use geo::{BoundingRect, CoordsIter, Geometry, Rect};
+use std::borrow::Cow;
+
+use geo::{BoundingRect, CoordsIter, Geometry, MultiPolygon, Rect};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -173,6 +175,26 @@ impl Feature {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The feature's polygons, borrowed when it holds a MultiPolygon (a
+    /// second copy of every vertex costs hundreds of MB at world scale);
+    /// `None` for a feature without polygonal geometry.
+    ///
+    /// ```
+    /// use delimit::layer::Feature;
+    /// let p = geo::wkt!(POLYGON((0. 0., 1. 0., 1. 1., 0. 0.)));
+    /// let f = Feature { id: "1".into(), index: 0, geometry: Some(p.into()), properties: Default::default() };
+    /// assert_eq!(f.polygons().unwrap().0.len(), 1);
+    /// let pt = Feature { geometry: Some(geo::Point::new(0.0, 0.0).into()), ..f };
+    /// assert!(pt.polygons().is_none());
+    /// ```
+    pub fn polygons(&self) -> Option<Cow<'_, MultiPolygon<f64>>> {
+        match &self.geometry {
+            Some(Geometry::Polygon(p)) => Some(Cow::Owned(MultiPolygon(vec![p.clone()]))),
+            Some(Geometry::MultiPolygon(m)) => Some(Cow::Borrowed(m)),
             _ => None,
         }
     }

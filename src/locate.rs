@@ -129,6 +129,13 @@ impl PolygonIndex {
         PolygonIndex { tree: RTree::bulk_load(boxes), polygons }
     }
 
+    /// Index the polygonal features of a layer for which `keep` holds.
+    pub fn of_layer(layer: &crate::layer::Layer, keep: impl Fn(&crate::layer::Feature) -> bool) -> PolygonIndex {
+        let polys: Vec<(usize, std::borrow::Cow<'_, MultiPolygon<f64>>)> =
+            layer.features.iter().enumerate().filter(|(_, f)| keep(f)).filter_map(|(i, f)| Some((i, f.polygons()?))).collect();
+        PolygonIndex::new(polys.iter().map(|(i, m)| (*i, m.as_ref())))
+    }
+
     /// The features whose polygons contain or touch `c`, in feature order,
     /// each once (inside wins over boundary when a feature has several
     /// polygons).
@@ -186,6 +193,19 @@ pub struct EdgeIndex {
 }
 
 impl EdgeIndex {
+    /// Index every polygon edge of a layer's features for which `keep`
+    /// holds, keyed by `key_field` (empty when missing).
+    pub fn of_layer(layer: &crate::layer::Layer, key_field: &str, keep: impl Fn(&crate::layer::Feature) -> bool) -> EdgeIndex {
+        let polys: Vec<(usize, String, std::borrow::Cow<'_, MultiPolygon<f64>>)> = layer
+            .features
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| keep(f))
+            .filter_map(|(i, f)| Some((i, f.text(key_field).unwrap_or_default(), f.polygons()?)))
+            .collect();
+        EdgeIndex::new(polys.iter().map(|(i, k, m)| (*i, k.as_str(), m.as_ref())))
+    }
+
     /// Index every edge of `(feature index, key, geometry)`.
     pub fn new<'a>(features: impl IntoIterator<Item = (usize, &'a str, &'a MultiPolygon<f64>)>) -> EdgeIndex {
         Self::from_rings(features.into_iter().flat_map(|(fi, key, mp)| {
@@ -369,6 +389,11 @@ impl Places {
         Places { points, tree }
     }
 
+    /// Every place, in layer order.
+    pub fn iter(&self) -> impl Iterator<Item = (Point<f64>, &str)> {
+        self.points.iter().map(|(p, n)| (*p, n.as_str()))
+    }
+
     /// Names of the places inside `poly`, in layer order.
     pub fn inside(&self, poly: &Polygon<f64>) -> Vec<String> {
         use geo::{BoundingRect, Contains};
@@ -423,7 +448,7 @@ pub fn nearest_on_segment(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> (Point
 
 /// Parameter of the foot of `p` on a–b and the distance, in a local
 /// equirectangular metric around `p` (metres).
-fn planar_m(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> (f64, f64) {
+pub(crate) fn planar_m(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> (f64, f64) {
     let kx = 111_320.0 * p.y().to_radians().cos();
     let ky = 110_950.0;
     let (ax, ay) = ((a.x - p.x()) * kx, (a.y - p.y()) * ky);

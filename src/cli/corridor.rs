@@ -134,7 +134,7 @@ fn lonlat(option: &str, s: &str) -> delimit::Result<geo::Coord<f64>> {
 }
 
 fn route(args: RouteArgs) -> Result<Outcome> {
-    use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+    use gdal::spatial_ref::{CoordTransform, SpatialRef};
     non_negative("--margin-km", args.margin_km)?;
     if !(args.cell > 0.0 && args.cell.is_finite()) {
         return Err(delimit::Error::Usage { option: "--cell".into(), message: format!("{} is not a positive size", args.cell), hint: None }.into());
@@ -159,11 +159,7 @@ fn route(args: RouteArgs) -> Result<Outcome> {
 
     let crs_err = |e: gdal::errors::GdalError| delimit::Error::Crs { definition: args.crs.clone(), context: None, message: e.to_string() };
     let mut grid_srs = SpatialRef::from_definition(&args.crs).map_err(crs_err)?;
-    grid_srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let mut wgs = SpatialRef::from_epsg(4326).map_err(crs_err)?;
-    wgs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let fwd = CoordTransform::new(&wgs, &grid_srs).map_err(crs_err)?;
-    let inv = CoordTransform::new(&grid_srs, &wgs).map_err(crs_err)?;
+    let (fwd, inv) = delimit::corridor::lonlat_transforms(&mut grid_srs).map_err(crs_err)?;
     let crs_name = args.crs.clone();
     let run_tf = |t: &CoordTransform, x: &mut [f64], y: &mut [f64]| -> delimit::Result<()> {
         t.transform_coords(x, y, &mut []).map_err(|e| delimit::Error::Crs { definition: crs_name.clone(), context: None, message: e.to_string() })
@@ -176,21 +172,9 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     let lo = geo::Coord { x: ex[0].min(ex[1]) - m, y: ey[0].min(ey[1]) - m };
     let hi = geo::Coord { x: ex[0].max(ex[1]) + m, y: ey[0].max(ey[1]) + m };
 
-    let poly_index = |layer: &delimit::Layer| {
-        let mps: Vec<(usize, geo::MultiPolygon<f64>)> = layer
-            .features
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| match &f.geometry {
-                Some(Geometry::Polygon(p)) => Some((i, geo::MultiPolygon(vec![p.clone()]))),
-                Some(Geometry::MultiPolygon(m)) => Some((i, m.clone())),
-                _ => None,
-            })
-            .collect();
-        delimit::locate::PolygonIndex::new(mps.iter().map(|(i, m)| (*i, m)))
-    };
-    let (l_idx, c_idx) = (poly_index(&legal), poly_index(&control));
-    let boundaries = pair_lines_within(&legal, &args.input.owner_field, args.match_m);
+    let l_idx = delimit::locate::PolygonIndex::of_layer(&legal, |_| true);
+    let c_idx = delimit::locate::PolygonIndex::of_layer(&control, |_| true);
+    let boundaries = clearance_boundaries(&constraints, &legal, &args.input.owner_field, args.match_m);
     let clearance: Vec<(delimit::locate::EdgeIndex, f64)> = constraints
         .clearance
         .iter()
@@ -218,7 +202,7 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     let start = grid.cell_of(geo::Coord { x: ex[0], y: ey[0] });
     let end = grid.cell_of(geo::Coord { x: ex[1], y: ey[1] });
     let (Some(start), Some(end)) = (start, end) else { anyhow::bail!("the ends fall outside the grid") };
-    let ctx = Context::new(&legal, &control, &args.input.owner_field, &args.input.controller_field, boundaries.clone(), None, &args.input.name_field);
+    let ctx = Context::new(&legal, &control, &args.input.owner_field, &args.input.controller_field, boundaries, None, &args.input.name_field);
     let mut found: Vec<(RouteReport, f64)> = Vec::new();
     let mut reason = None;
     for k in 0..args.alternatives.max(1) {
@@ -293,7 +277,6 @@ fn route(args: RouteArgs) -> Result<Outcome> {
 /// Least-cost path over a given cost raster: its cost (cost × metres),
 /// the cells it visits and its geodesic length; `-o` writes the path.
 fn route_on_raster(raster: &Path, from: geo::Coord<f64>, to: geo::Coord<f64>, args: &RouteArgs) -> Result<Outcome> {
-    use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
     let err = |call: &'static str| move |source| delimit::Error::Gdal { path: raster.to_path_buf(), call, source };
     args.output.preflight(&[raster])?;
     let ds = gdal::Dataset::open(raster).map_err(err("GDALOpen"))?;
@@ -312,11 +295,7 @@ fn route_on_raster(raster: &Path, from: geo::Coord<f64>, to: geo::Coord<f64>, ar
     let cost: Vec<f64> = data.into_iter().map(|v| if v.is_nan() || v < 0.0 || Some(v) == nodata { f64::INFINITY } else { v }).collect();
     let grid = delimit::corridor::CostGrid { width, height, x0: gt[0], y0: gt[3], cell: gt[1], cost };
     let mut srs = ds.spatial_ref().map_err(err("GDALGetSpatialRef"))?;
-    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let mut wgs = SpatialRef::from_epsg(4326).map_err(err("OSRImportFromEPSG"))?;
-    wgs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let fwd = CoordTransform::new(&wgs, &srs).map_err(err("OCTNewCoordinateTransformation"))?;
-    let inv = CoordTransform::new(&srs, &wgs).map_err(err("OCTNewCoordinateTransformation"))?;
+    let (fwd, inv) = delimit::corridor::lonlat_transforms(&mut srs).map_err(err("OCTNewCoordinateTransformation"))?;
     let (mut xs, mut ys) = (vec![from.x, to.x], vec![from.y, to.y]);
     fwd.transform_coords(&mut xs, &mut ys, &mut []).map_err(err("OCTTransform"))?;
     let (Some(a), Some(b)) = (grid.cell_of(geo::Coord { x: xs[0], y: ys[0] }), grid.cell_of(geo::Coord { x: xs[1], y: ys[1] })) else {
@@ -407,7 +386,7 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
     let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?;
     let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?;
     let settlements = load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?;
-    let boundaries = if constraints.clearance.is_empty() { Vec::new() } else { pair_lines_within(&legal, &args.input.owner_field, args.match_m) };
+    let boundaries = clearance_boundaries(&constraints, &legal, &args.input.owner_field, args.match_m);
     let ctx = Context::new(
         &legal,
         &control,
@@ -447,6 +426,12 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
     }
     let failed = reports.iter().any(|r| r.verdicts.iter().any(|v| v.status == "FAIL"));
     Ok(if failed { Outcome::DataErrors } else { Outcome::Ok })
+}
+
+/// The legal pair lines, when a clearance rule needs them (deriving them
+/// costs a pass over every edge of the layer).
+fn clearance_boundaries(c: &Constraints, legal: &delimit::Layer, owner_field: &str, match_m: f64) -> Vec<delimit::lines::PairLine> {
+    if c.clearance.is_empty() { Vec::new() } else { pair_lines_within(legal, owner_field, match_m) }
 }
 
 /// The protected lines named by the constraints, relative to their file.

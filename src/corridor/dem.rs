@@ -6,6 +6,7 @@ use geo::{LineString, Point};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::io::gdal_err;
 
 /// A DEM held in memory (band 1), with the transformation from lon/lat to
 /// its pixel grid.
@@ -42,14 +43,9 @@ pub struct Profile {
     pub missing: usize,
 }
 
-fn gdal_err<'a>(path: &'a Path, call: &'static str) -> impl Fn(gdal::errors::GdalError) -> Error + 'a {
-    move |source| Error::Gdal { path: path.to_path_buf(), call, source }
-}
-
 impl Dem {
     /// Read band 1 of a raster.
     pub fn open(path: &Path) -> Result<Dem> {
-        use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
         let ds = gdal::Dataset::open(path).map_err(gdal_err(path, "GDALOpen"))?;
         if ds.raster_count() == 0 {
             return Err(Error::InvalidInput {
@@ -73,9 +69,7 @@ impl Dem {
         let ((width, height), data) = buf.into_shape_and_vec();
         let (to_raster, crs) = match ds.spatial_ref() {
             Ok(mut srs) => {
-                srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-                let mut wgs = SpatialRef::from_epsg(4326).map_err(gdal_err(path, "OSRImportFromEPSG"))?;
-                wgs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+                let (fwd, _) = super::lonlat_transforms(&mut srs).map_err(gdal_err(path, "OCTNewCoordinateTransformation"))?;
                 let name = srs
                     .auth_name()
                     .zip(srs.auth_code().ok())
@@ -83,8 +77,7 @@ impl Dem {
                     .or_else(|| srs.name())
                     .unwrap_or_else(|| "unnamed CRS".into());
                 let same = name == "EPSG:4326";
-                let t = if same { None } else { Some(CoordTransform::new(&wgs, &srs).map_err(gdal_err(path, "OCTNewCoordinateTransformation"))?) };
-                (t, name)
+                (if same { None } else { Some(fwd) }, name)
             }
             // No CRS: lon/lat is the only reading that makes sense for a DEM
             // given with lon/lat routes.

@@ -17,14 +17,15 @@ pub use constraints::{Checkpoint, Clearance, Constraints, Protected, Reciprocal}
 pub use dem::{Dem, Profile};
 pub use route::{CostGrid, GridStats, PENALTY, build_grid};
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use geo::{Coord, Distance, Geodesic, Geometry, LineString, MultiPolygon, Point};
+use geo::{Coord, Distance, Geodesic, LineString, MultiPolygon, Point};
 use serde::Serialize;
 
 use crate::layer::Layer;
 use crate::lines::{PairLine, line_length_m};
-use crate::locate::{EdgeIndex, PolygonIndex, Position};
+use crate::locate::{EdgeIndex, Places, PolygonIndex, Position};
 
 /// A piece of a route in one jurisdiction.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -126,12 +127,16 @@ pub const GRADE_WINDOW_M: f64 = 200.0;
 /// Profile station spacing, m.
 pub const PROFILE_STEP_M: f64 = 10.0;
 
-fn as_mp(g: Option<&Geometry<f64>>) -> Option<MultiPolygon<f64>> {
-    match g {
-        Some(Geometry::Polygon(p)) => Some(MultiPolygon(vec![p.clone()])),
-        Some(Geometry::MultiPolygon(m)) => Some(m.clone()),
-        _ => None,
-    }
+/// GDAL transformations from lon/lat (WGS 84) to `srs` and back, both in
+/// lon/lat (x = longitude) axis order; `srs` is set to that order too.
+pub fn lonlat_transforms(
+    srs: &mut gdal::spatial_ref::SpatialRef,
+) -> std::result::Result<(gdal::spatial_ref::CoordTransform, gdal::spatial_ref::CoordTransform), gdal::errors::GdalError> {
+    use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let mut wgs = SpatialRef::from_epsg(4326)?;
+    wgs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    Ok((CoordTransform::new(&wgs, srs)?, CoordTransform::new(srs, &wgs)?))
 }
 
 /// Parameter along a–b where it meets c–d (proper or touching), if it does.
@@ -158,7 +163,7 @@ pub struct Context<'a> {
     control_idx: PolygonIndex,
     edges: EdgeIndex,
     boundaries: Vec<PairLine>,
-    places: Vec<(Point<f64>, String)>,
+    places: Places,
 }
 
 impl<'a> Context<'a> {
@@ -173,34 +178,25 @@ impl<'a> Context<'a> {
         settlements: Option<&Layer>,
         name_field: &str,
     ) -> Context<'a> {
-        let lm: Vec<(usize, MultiPolygon<f64>)> =
-            legal.features.iter().enumerate().filter_map(|(i, f)| Some((i, as_mp(f.geometry.as_ref())?))).collect();
-        let cm: Vec<(usize, MultiPolygon<f64>)> =
-            control.features.iter().enumerate().filter_map(|(i, f)| Some((i, as_mp(f.geometry.as_ref())?))).collect();
+        let polys = |l: &'a Layer| -> Vec<(usize, Cow<'a, MultiPolygon<f64>>)> {
+            l.features.iter().enumerate().filter_map(|(i, f)| Some((i, f.polygons()?))).collect()
+        };
+        let (lm, cm) = (polys(legal), polys(control));
+        // One tree for both layers' edges: a route is split wherever it
+        // crosses either.
         let edges = EdgeIndex::new(
-            lm.iter().map(|(i, m)| (*i, "legal", m)).chain(cm.iter().map(|(i, m)| (*i, "control", m))),
+            lm.iter().map(|(i, m)| (*i, "legal", m.as_ref())).chain(cm.iter().map(|(i, m)| (*i, "control", m.as_ref()))),
         );
-        let places = settlements
-            .map(|s| {
-                s.features
-                    .iter()
-                    .filter_map(|f| match (&f.geometry, f.text(name_field)) {
-                        (Some(Geometry::Point(p)), Some(n)) => Some((*p, n)),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         Context {
             legal,
             control,
             owner_field: owner_field.to_string(),
             controller_field: controller_field.to_string(),
-            legal_idx: PolygonIndex::new(lm.iter().map(|(i, m)| (*i, m))),
-            control_idx: PolygonIndex::new(cm.iter().map(|(i, m)| (*i, m))),
+            legal_idx: PolygonIndex::new(lm.iter().map(|(i, m)| (*i, m.as_ref()))),
+            control_idx: PolygonIndex::new(cm.iter().map(|(i, m)| (*i, m.as_ref()))),
             edges,
             boundaries,
-            places,
+            places: Places::new(settlements, name_field),
         }
     }
 
@@ -326,8 +322,8 @@ impl<'a> Context<'a> {
             .places
             .iter()
             .filter_map(|(p, n)| {
-                let d = route_edges.nearest(*p, None, None)?.distance_m;
-                (d <= buffer_km * 1000.0).then(|| (n.clone(), d))
+                let d = route_edges.nearest(p, None, None)?.distance_m;
+                (d <= buffer_km * 1000.0).then(|| (n.to_string(), d))
             })
             .collect();
         settlements.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));

@@ -5,6 +5,7 @@ mod atomic;
 mod format;
 pub mod geojson;
 mod ogr;
+pub(crate) use ogr::gdal_err;
 mod raw;
 
 use std::io::Read;

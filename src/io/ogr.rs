@@ -15,7 +15,7 @@ use super::raw::{RawFeature, RawLayer, note_ring};
 use crate::error::{Error, Result};
 use crate::layer::{Feature, FieldInfo, ReadNote};
 
-fn gdal_err<'a>(path: &'a Path, call: &'static str) -> impl Fn(gdal::errors::GdalError) -> Error + 'a {
+pub(crate) fn gdal_err<'a>(path: &'a Path, call: &'static str) -> impl Fn(gdal::errors::GdalError) -> Error + 'a {
     move |source| Error::Gdal { path: path.to_path_buf(), call, source }
 }
 

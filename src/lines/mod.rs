@@ -22,7 +22,7 @@ pub use progress::{Progress, ProgressOptions, SectorProgress, SegmentProblem, Sp
 
 use std::collections::BTreeMap;
 
-use geo::{Coord, Distance, Geodesic, Geometry, LineString, MultiLineString, MultiPolygon, Point};
+use geo::{Coord, Distance, Geodesic, LineString, MultiLineString, MultiPolygon, Point};
 use serde::Serialize;
 
 use crate::boundary::shared_edges;
@@ -58,14 +58,6 @@ impl PairLine {
 fn snap(m: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     use geo::MapCoords;
     m.map_coords(|c| Coord { x: (c.x / SNAP_DEG).round() * SNAP_DEG, y: (c.y / SNAP_DEG).round() * SNAP_DEG })
-}
-
-fn as_mp(g: Option<&Geometry<f64>>) -> Option<MultiPolygon<f64>> {
-    match g {
-        Some(Geometry::Polygon(p)) => Some(MultiPolygon(vec![p.clone()])),
-        Some(Geometry::MultiPolygon(m)) => Some(m.clone()),
-        _ => None,
-    }
 }
 
 /// Geodesic length of a line, m.
@@ -107,7 +99,7 @@ pub fn pair_lines(layer: &Layer, key_field: &str) -> Vec<PairLine> {
 pub fn pair_lines_within(layer: &Layer, key_field: &str, match_m: f64) -> Vec<PairLine> {
     let mut by_key: BTreeMap<String, MultiPolygon<f64>> = BTreeMap::new();
     for f in &layer.features {
-        let (Some(k), Some(m)) = (f.text(key_field), as_mp(f.geometry.as_ref())) else { continue };
+        let (Some(k), Some(m)) = (f.text(key_field), f.polygons()) else { continue };
         by_key.entry(k).or_insert_with(|| MultiPolygon(vec![])).0.extend(snap(&m).0);
     }
     let keys: Vec<&String> = by_key.keys().collect();
@@ -457,31 +449,6 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// The part of `l` between two chainages (m).
-pub fn substring(l: &LineString<f64>, from_m: f64, to_m: f64) -> LineString<f64> {
-    let mut pts: Vec<Coord<f64>> = Vec::new();
-    let mut done = 0.0;
-    let at = |a: Coord<f64>, b: Coord<f64>, t: f64| Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) };
-    for w in l.0.windows(2) {
-        let len = Geodesic.distance(Point(w[0]), Point(w[1]));
-        let (s, e) = (done, done + len);
-        if e >= from_m && s <= to_m && len > 0.0 {
-            let t0 = ((from_m - s) / len).clamp(0.0, 1.0);
-            let t1 = ((to_m - s) / len).clamp(0.0, 1.0);
-            let p0 = at(w[0], w[1], t0);
-            if pts.last() != Some(&p0) {
-                pts.push(p0);
-            }
-            pts.push(at(w[0], w[1], t1));
-        }
-        done = e;
-    }
-    if pts.len() == 1 {
-        pts.push(pts[0]);
-    }
-    LineString::new(pts)
-}
-
 /// Walk every legal pair line and measure its offset to the control line of
 /// the same pair.
 ///
@@ -497,13 +464,10 @@ pub fn deviation(
     settlements: Option<&Layer>,
     opts: &LinesOptions,
 ) -> Deviation {
-    let c_polys: Vec<(usize, MultiPolygon<f64>)> = control
-        .map(|(c, _)| c.features.iter().enumerate().filter_map(|(i, f)| Some((i, as_mp(f.geometry.as_ref())?))).collect())
-        .unwrap_or_default();
-    let where_control = PolygonIndex::new(c_polys.iter().map(|(i, m)| (*i, m)));
+    let where_control = control.map(|(c, _)| PolygonIndex::of_layer(c, |_| true));
     let controller_at = |p: Point<f64>| -> Option<String> {
         let (layer, field) = control?;
-        let hits = where_control.locate(p.0);
+        let hits = where_control.as_ref()?.locate(p.0);
         if hits.iter().any(|h| h.1 == Position::Boundary) {
             return None;
         }
@@ -511,9 +475,7 @@ pub fn deviation(
         // Contested (two controllers) tells nothing about the side.
         if keys.windows(2).any(|w| w[0] != w[1]) { None } else { keys.into_iter().next() }
     };
-    let polys: Vec<(usize, MultiPolygon<f64>)> =
-        legal.features.iter().enumerate().filter_map(|(i, f)| Some((i, as_mp(f.geometry.as_ref())?))).collect();
-    let where_legal = PolygonIndex::new(polys.iter().map(|(i, m)| (*i, m)));
+    let where_legal = PolygonIndex::of_layer(legal, |_| true);
     let owner_at = |p: Point<f64>| -> Option<String> {
         let hits = where_legal.locate(p.0);
         if hits.iter().any(|h| h.1 == Position::Boundary) {
@@ -610,7 +572,7 @@ pub fn deviation(
                             max_offset_m: seg.iter().map(|s| s.offset_m.abs()).fold(0.0, f64::max),
                             mean_offset_m: seg.iter().map(|s| s.offset_m).sum::<f64>() / seg.len() as f64,
                             nearest_settlement: nearest_place(mid),
-                            geometry: substring(l, st[k].chainage_km * 1e3, st[e].chainage_km * 1e3),
+                            geometry: walk.substring(st[k].chainage_km * 1e3, st[e].chainage_km * 1e3),
                         });
                     }
                     k = e + 1;
@@ -674,15 +636,13 @@ mod tests {
     #[test]
     fn substring_measures_what_it_was_asked() {
         let l = line_string![(x: 45.0, y: 40.0), (x: 45.1, y: 40.0)];
-        let s = substring(&l, 1000.0, 3500.0);
+        let s = Walk::new(&l).substring(1000.0, 3500.0);
         assert!((line_length_m(&s) - 2500.0).abs() < 0.5);
         let l2 = line_string![(x: 45.0, y: 40.0), (x: 45.05, y: 40.0), (x: 45.05, y: 40.05)];
         let w = Walk::new(&l2);
         for (a, b) in [(0.0, 100.0), (1000.0, 6000.0), (4000.0, w.length_m())] {
             let x = w.substring(a, b);
-            let y = substring(&l2, a, b);
             assert!((line_length_m(&x) - (b - a)).abs() < 0.5, "{a} {b}");
-            assert!((line_length_m(&x) - line_length_m(&y)).abs() < 1e-6);
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use geo::{Coord, Distance, Geodesic, Geometry, LineString, MultiPolygon, Point};
+use geo::{Coord, Distance, Geodesic, Geometry, LineString, Point};
 use serde::Serialize;
 
 use super::{PairLine, Walk, stations_along};
@@ -118,19 +118,13 @@ fn lines_of(g: Option<&Geometry<f64>>) -> Vec<LineString<f64>> {
 /// edge (by the local planar metric, exact enough to pick the edge) and
 /// the geodesic distance along it.
 fn chainage_of(walk: &Walk<'_>, l: &LineString<f64>, p: Point<f64>) -> f64 {
-    let kx = p.y().to_radians().cos();
-    let mut best = (f64::INFINITY, 0usize);
-    for (i, w) in l.0.windows(2).enumerate() {
-        let (ax, ay, bx, by) = ((w[0].x - p.x()) * kx, w[0].y - p.y(), (w[1].x - p.x()) * kx, w[1].y - p.y());
-        let (dx, dy) = (bx - ax, by - ay);
-        let len2 = dx * dx + dy * dy;
-        let t = if len2 > 0.0 { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
-        let d = (ax + t * dx).hypot(ay + t * dy);
-        if d < best.0 {
-            best = (d, i);
-        }
-    }
-    let i = best.1;
+    let i = l
+        .0
+        .windows(2)
+        .map(|w| crate::locate::planar_m(p, w[0], w[1]).1)
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(0, |(i, _)| i);
     let (q, _) = crate::locate::nearest_on_segment(p, l.0[i], l.0[i + 1]);
     walk.chainage_at_vertex(i) + Geodesic.distance(Point(l.0[i]), q)
 }
@@ -202,41 +196,13 @@ pub fn progress(lines: &[PairLine], segments: &Layer, admin1: Option<&Layer>, op
         });
     }
 
-    let admin: Option<(PolygonIndex, &Layer)> = admin1.map(|a| {
-        let polys: Vec<(usize, MultiPolygon<f64>)> = a
-            .features
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.text("level").is_none_or(|l| l == "admin1"))
-            .filter_map(|(i, f)| match &f.geometry {
-                Some(Geometry::Polygon(p)) => Some((i, MultiPolygon(vec![p.clone()]))),
-                Some(Geometry::MultiPolygon(m)) => Some((i, m.clone())),
-                _ => None,
-            })
-            .collect();
-        (PolygonIndex::new(polys.iter().map(|(i, m)| (*i, m))), a)
-    });
     // Each side's unit: the admin-1 unit of that owner's country that
     // contains the point, else the nearest one. Admin-1 layers are often
     // coarser than the legal line (Natural Earth runs ~1 km off OSM), so a
     // point offset to one side cannot be trusted to land in the right unit.
-    let edges: Option<EdgeIndex> = admin.as_ref().map(|(_, layer)| {
-        let polys: Vec<(usize, String, MultiPolygon<f64>)> = layer
-            .features
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.text("level").is_none_or(|l| l == "admin1"))
-            .filter_map(|(i, f)| {
-                let m = match &f.geometry {
-                    Some(Geometry::Polygon(p)) => MultiPolygon(vec![p.clone()]),
-                    Some(Geometry::MultiPolygon(m)) => m.clone(),
-                    _ => return None,
-                };
-                Some((i, f.text("country").unwrap_or_default(), m))
-            })
-            .collect();
-        EdgeIndex::new(polys.iter().map(|(i, k, m)| (*i, k.as_str(), m)))
-    });
+    let tiling = |f: &crate::layer::Feature| f.text("level").is_none_or(|l| l == "admin1");
+    let admin: Option<(PolygonIndex, &Layer)> = admin1.map(|a| (PolygonIndex::of_layer(a, tiling), a));
+    let edges: Option<EdgeIndex> = admin1.map(|a| EdgeIndex::of_layer(a, "country", tiling));
     let unit_of = |c: Coord<f64>, country: &str| -> String {
         let (Some((idx, layer)), Some(e)) = (&admin, &edges) else { return "?".into() };
         let inside = idx.locate(c).into_iter().find(|&(i, _)| layer.features[i].text("country").as_deref() == Some(country));

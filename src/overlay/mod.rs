@@ -189,16 +189,6 @@ pub const PLANAR_TOLERANCE: f64 = 1e-9;
 /// On the ellipsoid, against the unit as given.
 pub const GEODESIC_TOLERANCE: f64 = 1e-6;
 
-fn multipolygon(g: Option<&Geometry<f64>>) -> Cow<'_, MultiPolygon<f64>> {
-    // Borrowed where the layer already holds a MultiPolygon: at world scale a
-    // second copy of every vertex is hundreds of MB.
-    match g {
-        Some(Geometry::Polygon(p)) => Cow::Owned(MultiPolygon(vec![p.clone()])),
-        Some(Geometry::MultiPolygon(m)) => Cow::Borrowed(m),
-        _ => Cow::Owned(MultiPolygon(vec![])),
-    }
-}
-
 fn union_rect(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> Option<Rect<f64>> {
     match (a, b) {
         (Some(a), Some(b)) => Some(Rect::new(
@@ -266,7 +256,7 @@ fn repair(layer: &mut Cow<'_, Layer>, key: &str) {
         return;
     }
     for f in layer.to_mut().features.iter_mut().filter(|f| broken.contains(&f.id)) {
-        let m = multipolygon(f.geometry.as_ref());
+        let Some(m) = f.polygons() else { continue };
         let Some(bb) = m.bounding_rect() else { continue };
         let g = Grid::for_rect(bb);
         let fixed = split::union_ogc(&g.shapes(&m));
@@ -305,7 +295,7 @@ fn units<'a>(layer: &'a Layer, key: &str) -> Vec<Unit<'a>> {
         .features
         .iter()
         .map(|f| {
-            let geom = multipolygon(f.geometry.as_ref());
+            let geom = f.polygons().unwrap_or_else(|| Cow::Owned(MultiPolygon(vec![])));
             Unit { id: f.id.clone(), key: f.text(key).unwrap_or_default(), bbox: geom.bounding_rect(), geom }
         })
         .collect()

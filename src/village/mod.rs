@@ -223,14 +223,6 @@ fn poisoned() -> crate::Error {
     crate::Error::Overlay { unit: "(cache)".into(), others: Vec::new(), message: "a previous overlay panicked".into() }
 }
 
-fn mp(g: Option<&Geometry<f64>>) -> Option<MultiPolygon<f64>> {
-    match g {
-        Some(Geometry::Polygon(p)) => Some(MultiPolygon(vec![p.clone()])),
-        Some(Geometry::MultiPolygon(m)) => Some(m.clone()),
-        _ => None,
-    }
-}
-
 impl<'a> Context<'a> {
     /// Build the indexes. The overlay of a legal unit runs when a query first
     /// needs it.
@@ -253,40 +245,22 @@ impl<'a> Context<'a> {
         opts: VillageOptions,
     ) -> Result<Context<'a>> {
         let g = &opts.gaps;
-        let lm: Vec<(usize, String, MultiPolygon<f64>)> = legal
-            .features
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| Some((i, f.text(&g.owner_field).unwrap_or_default(), mp(f.geometry.as_ref())?)))
-            .collect();
-        let cm: Vec<(usize, String, MultiPolygon<f64>)> = control
-            .features
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| Some((i, f.text(&g.controller_field).unwrap_or_default(), mp(f.geometry.as_ref())?)))
-            .collect();
         let unit_boxes = RTree::bulk_load(
-            lm.iter()
-                .filter_map(|(i, _, m)| {
-                    let r = m.bounding_rect()?;
+            legal
+                .features
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| {
+                    let r = f.polygons()?.bounding_rect()?;
                     Some(GeomWithData::new(
                         rstar::primitives::Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                        *i,
+                        i,
                     ))
                 })
                 .collect(),
         );
-        let admin_idx = admin1.map(|a| {
-            let am: Vec<(usize, MultiPolygon<f64>)> = a
-                .features
-                .iter()
-                .enumerate()
-                // Only the tiling level: the Nakhchivan AR overlaps its districts.
-                .filter(|(_, f)| f.text("level").is_none_or(|l| l == "admin1"))
-                .filter_map(|(i, f)| Some((i, mp(f.geometry.as_ref())?)))
-                .collect();
-            PolygonIndex::new(am.iter().map(|(i, m)| (*i, m)))
-        });
+        // Only the tiling level: the Nakhchivan AR overlaps its districts.
+        let admin_idx = admin1.map(|a| PolygonIndex::of_layer(a, |f| f.text("level").is_none_or(|l| l == "admin1")));
         let places = RTree::bulk_load(
             settlements
                 .features
@@ -303,8 +277,8 @@ impl<'a> Context<'a> {
         let ((legal_edges, control_edges), names) = rayon::join(
             || {
                 rayon::join(
-                    || EdgeIndex::new(lm.iter().map(|(i, k, m)| (*i, k.as_str(), m))),
-                    || EdgeIndex::new(cm.iter().map(|(i, k, m)| (*i, k.as_str(), m))),
+                    || EdgeIndex::of_layer(legal, &g.owner_field, |_| true),
+                    || EdgeIndex::of_layer(control, &g.controller_field, |_| true),
                 )
             },
             || NameIndex::new(settlements, &g.name_field, &opts.alt_names_field),
@@ -314,8 +288,8 @@ impl<'a> Context<'a> {
             control,
             settlements,
             admin1,
-            legal_idx: PolygonIndex::new(lm.iter().map(|(i, _, m)| (*i, m))),
-            control_idx: PolygonIndex::new(cm.iter().map(|(i, _, m)| (*i, m))),
+            legal_idx: PolygonIndex::of_layer(legal, |_| true),
+            control_idx: PolygonIndex::of_layer(control, |_| true),
             admin_idx,
             legal_edges,
             control_edges,
@@ -505,8 +479,11 @@ impl<'a> Context<'a> {
     /// Answer for a point; `query` is echoed back.
     pub fn ask_point(&self, p: Point<f64>, query: &str) -> Result<Answer> {
         let c = p.0;
-        let legal = self.legal_side(c);
-        let control = self.side(self.control_idx.locate(c), self.control, &self.opts.gaps.controller_field, true);
+        // Located once, used for the sides, the gap and the nearest-gap bound.
+        let legal_hits = self.legal_idx.locate(c);
+        let control_hits = self.control_idx.locate(c);
+        let legal = self.side(legal_hits.clone(), self.legal, &self.opts.gaps.owner_field, false);
+        let control = self.side(control_hits.clone(), self.control, &self.opts.gaps.controller_field, true);
         let (province, province_iso) = self.province(c);
         let owner = legal.key.clone();
         let controller = control.key.clone();
@@ -557,14 +534,15 @@ impl<'a> Context<'a> {
         // owner (or is contested): only then is its unit overlaid.
         let mut gap = None;
         if legal.status == "inside" && control.key.is_some() && (control.key != owner || control.features.len() > 1) {
-            if let Some(&(u, _)) = self.legal_idx.locate(c).first() {
+            if let Some(&(u, _)) = legal_hits.first() {
                 let up = self.unit_pieces(u)?;
                 if let Some(&(k, _)) = up.index.locate(c).first() {
                     gap = Some(gap_ref(&up.gaps[k], 0.0, 0.0));
                 }
             }
         }
-        let nearest_gap = self.nearest_gap(p, gap.as_ref().map(|g| g.id.as_str()))?.map(|(g, n)| gap_ref(&g, n.distance_m, n.bearing_deg));
+        let nearest_gap = self
+            .nearest_gap(p, &legal_hits, &control_hits, gap.as_ref().map(|g| g.id.as_str()))?.map(|(g, n)| gap_ref(&g, n.distance_m, n.bearing_deg));
         let across = self.across(p, owner.as_deref());
         Ok(Answer {
             query: query.to_string(),
@@ -587,13 +565,19 @@ impl<'a> Context<'a> {
     /// The nearest held_by_other piece that is not a sliver (other than
     /// `except`), within [`NEAREST_GAP_SEARCH_M`]: legal units are overlaid
     /// nearest box first until no closer piece can exist.
-    fn nearest_gap(&self, p: Point<f64>, except: Option<&str>) -> Result<Option<(Gap, Nearest)>> {
+    /// `legal_here` and `control_here` are the polygons at `p`.
+    fn nearest_gap(
+        &self,
+        p: Point<f64>,
+        legal_here: &[(usize, Position)],
+        control_here: &[(usize, Position)],
+        except: Option<&str>,
+    ) -> Result<Option<(Gap, Nearest)>> {
         // A held_by_other piece of unit u lies in u and in a control polygon
         // of another controller, so it is at least as far as either: a
         // lower bound that costs two index queries, where the overlay of a
         // mainland costs hundreds of milliseconds. Units are overlaid in
         // order of that bound until it passes the best piece found.
-        let here = self.control_idx.locate(p.0);
         let mut cands: Vec<(f64, usize)> = Vec::new();
         for (unit, d2) in self.unit_boxes.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {
             if crate::locate::lower_bound_m(p.y(), d2.sqrt()) > NEAREST_GAP_SEARCH_M {
@@ -601,12 +585,12 @@ impl<'a> Context<'a> {
             }
             let u = unit.data;
             let owner = self.legal.features[u].text(&self.opts.gaps.owner_field).unwrap_or_default();
-            let d_unit = if self.legal_idx.locate(p.0).iter().any(|&(f, _)| f == u) {
+            let d_unit = if legal_here.iter().any(|&(f, _)| f == u) {
                 0.0
             } else {
                 self.legal_edges.nearest_where(p, |f| f == u).map_or(f64::INFINITY, |n| n.distance_m)
             };
-            let held_by_other_here = here
+            let held_by_other_here = control_here
                 .iter()
                 .any(|&(k, _)| self.control.features[k].text(&self.opts.gaps.controller_field).as_deref() != Some(owner.as_str()));
             let d_other = if held_by_other_here {
