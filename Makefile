@@ -1,15 +1,20 @@
 # delimit — fresh-machine contract: `make run` and `make test` are all a new user needs.
 # Debian packages the build and the tests need. Checked with dpkg -s, installed only when missing.
-APT_PKGS := libgdal-dev libproj-dev libclang-dev pkg-config gdal-bin proj-bin sqlite3
+APT_PKGS := libgdal-dev libproj-dev libclang-dev libsqlite3-dev pkg-config gdal-bin proj-bin sqlite3
 CARGO    ?= cargo
 # Root installs directly; anyone else goes through sudo.
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test bench clean
+.PHONY: deps test-deps build run test bench clean
 
-deps:
+# What the tests compare against or open the outputs with: a real QGIS
+# (PyQGIS, headless) for the project, a real browser for the report.
+TEST_PKGS := python3-qgis chromium fonts-dejavu-core
+
+# $(call apt_ensure,PACKAGES): install those of PACKAGES that are missing.
+define apt_ensure
 	@missing=""; \
-	for p in $(APT_PKGS); do \
+	for p in $(1); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -17,8 +22,15 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	else \
-	  echo "Debian packages present: $(APT_PKGS)"; \
+	  echo "Debian packages present: $(1)"; \
 	fi
+endef
+
+deps:
+	$(call apt_ensure,$(APT_PKGS))
+
+test-deps:
+	$(call apt_ensure,$(TEST_PKGS))
 
 build: deps
 	$(CARGO) build --release --locked
@@ -28,7 +40,7 @@ build: deps
 run: build
 	./target/release/delimit gaps
 
-test: deps
+test: deps test-deps
 	$(CARGO) test --locked --all-targets
 	$(CARGO) test --locked --doc
 

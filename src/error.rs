@@ -121,6 +121,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// Adding the styles table to a GeoPackage failed.
+    #[error("cannot write the styles of {}: {message}", path.display())]
+    Sqlite { path: PathBuf, message: String },
+
     /// An input cannot be overlaid as it stands.
     #[error("{}: {message}", path.display())]
     InvalidInput { path: PathBuf, message: String, hint: String },
@@ -160,6 +164,7 @@ impl Error {
         match self {
             Error::Proj { .. }
             | Error::Write { .. }
+            | Error::Sqlite { .. }
             | Error::Overlay { .. }
             | Error::Conservation { .. }
             | Error::NoMatch { .. }

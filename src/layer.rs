@@ -145,6 +145,26 @@ pub struct Provenance {
     pub operation: Option<CrsOperation>,
 }
 
+impl Provenance {
+    /// One line saying how the layer's CRS was handled, with the operation's
+    /// stated accuracy and a warning for a ballpark one.
+    ///
+    /// ```
+    /// let p = delimit::sample::load("legal.geojson", &Default::default()).unwrap().provenance;
+    /// assert!(p.crs_line().starts_with("EPSG:4326"));
+    /// ```
+    pub fn crs_line(&self) -> String {
+        match &self.operation {
+            None => format!("{} ({}); no transformation", self.source_crs, self.crs_from),
+            Some(op) => {
+                let acc = op.accuracy_m.map_or("accuracy unknown".to_string(), |a| format!("accuracy {a} m"));
+                let warn = if op.ballpark { " — BALLPARK: the datum shift is ignored, expect errors of ~100 m" } else { "" };
+                format!("{} ({}) → EPSG:4326 by `{}` ({acc}){warn}", self.source_crs, self.crs_from, op.name)
+            }
+        }
+    }
+}
+
 /// One feature: a geometry, its properties and a stable id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feature {

@@ -24,19 +24,29 @@
 //! - [`measure`]: geodesic area, perimeter and length.
 //! - [`boundary`]: the edges two units share, merged into lines.
 //! - [`overlay`]: `gaps`, the legal × control overlay with its classes and conservation check.
+//! - [`export`]: every result as features, with the same fields wherever it is written.
+//! - [`job`]: a full run: every analysis on one set of layers.
+//! - [`qgis`]: the styled GeoPackage and the QGIS project.
+//! - [`report`]: the self-contained HTML or Markdown report.
+//! - [`markup`]: escaping for everything written as XML or HTML.
 
 pub mod boundary;
 pub mod check;
 pub mod corridor;
 pub mod crs;
 pub mod error;
+pub mod export;
 pub mod info;
 pub mod io;
+pub mod job;
 pub mod layer;
 pub mod lines;
 pub mod locate;
+pub mod markup;
 pub mod measure;
 pub mod overlay;
+pub mod qgis;
+pub mod report;
 pub mod sample;
 pub mod village;
 

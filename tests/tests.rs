@@ -12,4 +12,6 @@ mod gaps;
 mod info;
 mod lines;
 mod malformed;
+mod qgis;
+mod report;
 mod village;

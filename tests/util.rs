@@ -54,3 +54,21 @@ pub fn require_tool(name: &str) {
         .unwrap_or(false);
     assert!(found, "`{name}` is needed by this test; `make deps` installs it (gdal-bin, proj-bin)");
 }
+
+/// A fresh folder under target/artefacts/ that outlives the test, for what
+/// CI keeps and a person looks at (rendered maps, screenshots).
+pub fn artefacts(name: &str) -> PathBuf {
+    let d = root().join("target").join("artefacts").join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// `--legal`, `--control` and `--settlements` pointing at the fixtures
+/// whose owner, controller and a settlement are named like markup.
+pub fn hostile_inputs() -> Vec<String> {
+    ["legal", "control", "settlements"]
+        .iter()
+        .flat_map(|n| [format!("--{n}"), fixture(&format!("report/hostile-{n}.geojson")).display().to_string()])
+        .collect()
+}

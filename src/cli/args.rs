@@ -87,14 +87,7 @@ impl OutputArgs {
 
 /// One line describing how a layer's CRS was handled.
 pub(crate) fn crs_line(p: &delimit::layer::Provenance) -> String {
-    match &p.operation {
-        None => format!("{} ({}); no transformation", p.source_crs, p.crs_from),
-        Some(op) => {
-            let acc = op.accuracy_m.map_or("accuracy unknown".to_string(), |a| format!("accuracy {a} m"));
-            let warn = if op.ballpark { " — BALLPARK: the datum shift is ignored, expect errors of ~100 m" } else { "" };
-            format!("{} ({}) → EPSG:4326 by `{}` ({acc}){warn}", p.source_crs, p.crs_from, op.name)
-        }
-    }
+    p.crs_line()
 }
 
 /// Load a file for a role, or the embedded sample file when none is given.

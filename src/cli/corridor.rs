@@ -8,7 +8,7 @@ use clap::{Args as ClapArgs, Subcommand};
 use delimit::corridor::{Constraints, Context, RouteReport};
 use delimit::layer::{Feature, Role};
 use delimit::lines::pair_lines_within;
-use geo::{Geometry, LineString, Point};
+use geo::{Geometry, LineString};
 use serde_json::json;
 
 use super::Outcome;
@@ -254,7 +254,7 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     if let Some(path) = &args.output.output {
         let mut w = args.output.write_options();
         w.geojson.metadata = Some(provenance.clone());
-        delimit::io::write_layer(path, "corridor", &features(&reports), &inputs, &w)?;
+        delimit::io::write_layer(path, "corridor", &delimit::export::route_features(&reports).into_single_layer(), &inputs, &w)?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -415,7 +415,7 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
     if let Some(path) = &args.output.output {
         let mut w = args.output.write_options();
         w.geojson.metadata = Some(provenance.clone());
-        delimit::io::write_layer(path, "corridor", &features(&reports), &inputs, &w)?;
+        delimit::io::write_layer(path, "corridor", &delimit::export::route_features(&reports).into_single_layer(), &inputs, &w)?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -435,7 +435,7 @@ fn clearance_boundaries(c: &Constraints, legal: &delimit::Layer, owner_field: &s
 }
 
 /// The protected lines named by the constraints, relative to their file.
-fn read_protected(c: &Constraints, constraints_path: Option<&Path>, input: &InputArgs) -> delimit::Result<Option<Vec<(String, LineString<f64>)>>> {
+pub(crate) fn read_protected(c: &Constraints, constraints_path: Option<&Path>, input: &InputArgs) -> delimit::Result<Option<Vec<(String, LineString<f64>)>>> {
     let Some(p) = &c.protected else { return Ok(None) };
     let base = constraints_path.and_then(Path::parent).unwrap_or(Path::new("."));
     let layer = delimit::io::read_layer(&base.join(&p.file), &input.read_options(Some(Role::Routes))?)?;
@@ -498,43 +498,4 @@ fn print_report(out: &mut dyn Write, r: &RouteReport) -> std::io::Result<()> {
         writeln!(out, "  {:<4} {} (measured {}, limit {}) {}", v.status, v.rule, num(v.measured), num(v.limit), v.detail)?;
     }
     Ok(())
-}
-
-fn features(reports: &[RouteReport]) -> Vec<Feature> {
-    let mut out = Vec::new();
-    let mut push = |geometry: Geometry<f64>, props: serde_json::Map<String, serde_json::Value>| {
-        let i = out.len();
-        out.push(Feature { id: format!("{}", i + 1), index: i, geometry: Some(geometry), properties: props });
-    };
-    for r in reports {
-        for p in &r.pieces {
-            let mut m = serde_json::Map::new();
-            m.insert("kind".into(), "piece".into());
-            m.insert("route".into(), r.name.clone().into());
-            m.insert("owner".into(), p.owner.clone().into());
-            m.insert("controller".into(), p.controller.clone().into());
-            m.insert("length_km".into(), ((p.length_m / 1e3 * 1e6).round() / 1e6).into());
-            push(Geometry::LineString(p.geometry.clone()), m);
-        }
-        for x in &r.crossings {
-            let mut m = serde_json::Map::new();
-            m.insert("kind".into(), "crossing".into());
-            m.insert("route".into(), r.name.clone().into());
-            m.insert("from".into(), x.from.clone().into());
-            m.insert("to".into(), x.to.clone().into());
-            m.insert("checkpoint".into(), x.checkpoint.clone().into());
-            push(Geometry::Point(Point::new(x.at[0], x.at[1])), m);
-        }
-        for c in &r.clearances {
-            if let (Some(a), Some(b), Some(d)) = (c.at, c.to, c.min_m) {
-                let mut m = serde_json::Map::new();
-                m.insert("kind".into(), "clearance".into());
-                m.insert("route".into(), r.name.clone().into());
-                m.insert("boundary".into(), c.boundary.clone().into());
-                m.insert("distance_m".into(), ((d * 10.0).round() / 10.0).into());
-                push(Geometry::LineString(LineString::from(vec![(a[0], a[1]), (b[0], b[1])])), m);
-            }
-        }
-    }
-    out
 }

@@ -1,12 +1,11 @@
 //! `delimit gaps`
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args as ClapArgs;
-use delimit::layer::{Feature, Role};
+use delimit::layer::Role;
 use delimit::overlay::{Class, Gap, GapsOptions, GapsResult, gaps};
 use serde_json::{Value, json};
 
@@ -100,7 +99,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     });
     let written: Vec<&Gap> = result.gaps.iter().filter(|g| args.all || g.class != Class::HeldByOwner).collect();
     if let Some(path) = &args.output.output {
-        let features: Vec<Feature> = written.iter().enumerate().map(|(i, g)| to_feature(i, g)).collect();
+        let features = delimit::export::gap_features(&written);
         let mut w = args.output.write_options();
         w.geojson.metadata = Some(provenance.clone());
         delimit::io::write_layer(path, "gaps", &features, &inputs, &w)?;
@@ -122,45 +121,17 @@ fn round(x: f64, places: i32) -> f64 {
     (x * k).round() / k + 0.0
 }
 
-fn to_feature(i: usize, g: &Gap) -> Feature {
-    let mut p = serde_json::Map::new();
-    p.insert("id".into(), g.id.clone().into());
-    p.insert("class".into(), g.class.as_str().into());
-    p.insert("owner".into(), g.owner.clone().into());
-    p.insert("controller".into(), g.controller.clone().into());
-    p.insert("legal_unit".into(), g.legal_unit.clone().into());
-    p.insert("control_ids".into(), g.control_ids.join(", ").into());
-    p.insert("control_source".into(), g.control_source.clone().into());
-    p.insert("as_of".into(), g.as_of.clone().into());
-    p.insert("area_km2".into(), round(g.area_m2 / 1e6, 6).into());
-    p.insert("perimeter_km".into(), round(g.perimeter_m / 1e3, 4).into());
-    p.insert("depth_m".into(), g.depth_m.map(|d| round(d, 1)).into());
-    p.insert("width_m".into(), round(g.width_m, 1).into());
-    p.insert("settlements".into(), g.settlements.join("; ").into());
-    p.insert("sliver".into(), g.sliver.into());
-    Feature { id: g.id.clone(), index: i, geometry: Some(g.geometry.clone().into()), properties: p }
-}
-
 /// Per owner → controller and class: count and km², gaps and slivers apart.
 fn summary(r: &GapsResult) -> Value {
-    let mut rows: BTreeMap<(Class, String, String), [f64; 4]> = BTreeMap::new();
-    for g in &r.gaps {
-        let e = rows
-            .entry((g.class, g.owner.clone().unwrap_or_else(|| "-".into()), g.controller.clone().unwrap_or_else(|| "-".into())))
-            .or_default();
-        let k = if g.sliver { 2 } else { 0 };
-        e[k] += 1.0;
-        e[k + 1] += g.area_m2 / 1e6;
-    }
     let worst = |layer: &str| {
         r.conservation.iter().filter(|c| c.layer == layer).fold((0.0f64, 0.0f64), |(p, g), c| (p.max(c.planar_rel), g.max(c.geodesic_rel)))
     };
     let (lp, lg) = worst("legal");
     let (cp, cg) = worst("control");
     json!({
-        "rows": rows.iter().map(|((class, owner, controller), v)| json!({
-            "class": class.as_str(), "owner": owner, "controller": controller,
-            "features": v[0] as u64, "km2": round(v[1], 6), "sliver_features": v[2] as u64, "sliver_km2": round(v[3], 6),
+        "rows": r.summary().iter().map(|x| json!({
+            "class": x.class.as_str(), "owner": x.owner, "controller": x.controller,
+            "features": x.features, "km2": round(x.km2, 6), "sliver_features": x.sliver_features, "sliver_km2": round(x.sliver_km2, 6),
         })).collect::<Vec<_>>(),
         "conservation": {
             "legal_units": r.conservation.iter().filter(|c| c.layer == "legal").count(),

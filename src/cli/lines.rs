@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args as ClapArgs;
-use delimit::layer::{Feature, Layer, Role};
+use delimit::layer::{Layer, Role};
 use delimit::lines::{Deviation, LinesOptions, PairLine, deviation, line_length_m, pair_lines_within};
 use geo::{Geometry, MultiLineString};
 use serde_json::json;
@@ -173,9 +173,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     });
     if let Some(path) = &args.output.output {
         let features = match args.write.as_str() {
-            "stations" => station_features(&d),
-            "lines" => line_features(&legal_lines),
-            _ => run_features(&d),
+            "stations" => delimit::export::station_features(&d),
+            "lines" => delimit::export::pair_line_features(&legal_lines),
+            _ => delimit::export::run_features(&d),
         };
         let mut w = args.output.write_options();
         w.geojson.metadata = Some(provenance.clone());
@@ -189,11 +189,6 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         print_summary(&mut out, &d, &legal)?;
     }
     Ok(Outcome::Ok)
-}
-
-fn r(x: f64, places: i32) -> f64 {
-    let k = 10f64.powi(places);
-    (x * k).round() / k + 0.0
 }
 
 fn print_summary(out: &mut impl Write, d: &Deviation, legal: &Layer) -> std::io::Result<()> {
@@ -226,59 +221,4 @@ fn print_summary(out: &mut impl Write, d: &Deviation, legal: &Layer) -> std::io:
         }
     }
     Ok(())
-}
-
-fn station_features(d: &Deviation) -> Vec<Feature> {
-    d.stations
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let mut p = serde_json::Map::new();
-            p.insert("pair".into(), s.pair.clone().into());
-            p.insert("part".into(), s.part.into());
-            p.insert("chainage_km".into(), r(s.chainage_km, 4).into());
-            p.insert("offset_m".into(), r(s.offset_m, 2).into());
-            p.insert("abs_offset_m".into(), r(s.offset_m.abs(), 2).into());
-            p.insert("side".into(), s.side.clone().into());
-            p.insert("band".into(), s.band.as_str().into());
-            Feature { id: format!("s{}", i + 1), index: i, geometry: Some(Geometry::Point(s.point)), properties: p }
-        })
-        .collect()
-}
-
-fn run_features(d: &Deviation) -> Vec<Feature> {
-    d.band_runs
-        .iter()
-        .enumerate()
-        .map(|(i, run)| {
-            let mut p = serde_json::Map::new();
-            p.insert("pair".into(), run.pair.clone().into());
-            p.insert("part".into(), run.part.into());
-            p.insert("side".into(), run.side.clone().into());
-            p.insert("band".into(), run.band.as_str().into());
-            p.insert("chainage_from_km".into(), r(run.from_km, 4).into());
-            p.insert("chainage_to_km".into(), r(run.to_km, 4).into());
-            p.insert("length_km".into(), r(run.to_km - run.from_km, 4).into());
-            p.insert("max_offset_m".into(), r(run.max_offset_m, 1).into());
-            p.insert("offset_m".into(), r(run.mean_offset_m, 1).into());
-            p.insert("nearest_settlement".into(), run.nearest_settlement.clone().into());
-            Feature { id: format!("r{}", i + 1), index: i, geometry: Some(Geometry::LineString(run.geometry.clone())), properties: p }
-        })
-        .collect()
-}
-
-pub(crate) fn line_features(lines: &[PairLine]) -> Vec<Feature> {
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let mut p = serde_json::Map::new();
-            p.insert("pair".into(), l.pair().into());
-            p.insert("a".into(), l.a.clone().into());
-            p.insert("b".into(), l.b.clone().into());
-            p.insert("parts".into(), l.line.0.len().into());
-            p.insert("length_km".into(), r(l.length_m / 1e3, 4).into());
-            Feature { id: l.pair(), index: i, geometry: Some(Geometry::MultiLineString(l.line.clone())), properties: p }
-        })
-        .collect()
 }

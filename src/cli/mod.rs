@@ -5,10 +5,13 @@ mod args;
 mod check;
 mod corridor;
 mod data;
+mod full;
 mod gaps;
 mod info;
 mod lines;
 mod progress;
+mod qgis;
+mod report;
 mod village;
 
 use std::io::Write;
@@ -44,6 +47,10 @@ enum Command {
     Corridor(corridor::Args),
     /// Ask about places by name (any spelling) or coordinates.
     Village(village::Args),
+    /// Write a styled GeoPackage and a QGIS project with every layer of a full run.
+    Qgis(qgis::Args),
+    /// Write a self-contained HTML (or Markdown) report with a map.
+    Report(report::Args),
     /// Show or export the sample data embedded in the binary.
     Data(data::Args),
 }
@@ -72,6 +79,8 @@ pub fn main() -> ExitCode {
         Command::Corridor(a) => corridor::run(a),
         Command::Lines(a) => lines::run(a),
         Command::Progress(a) => progress::run(a),
+        Command::Qgis(a) => qgis::run(a),
+        Command::Report(a) => report::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args as ClapArgs;
-use delimit::layer::{Feature, Role};
+use delimit::layer::Role;
 use delimit::lines::{ProgressOptions, pair_lines_within, progress};
-use geo::Geometry;
 use serde_json::json;
 
 use super::Outcome;
@@ -78,22 +77,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         "max_distance_m": args.max_distance_m, "match_m": args.match_m,
     });
     if let Some(path) = &args.output.output {
-        let features: Vec<Feature> = p
-            .parts
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let mut m = serde_json::Map::new();
-                m.insert("pair".into(), s.pair.clone().into());
-                m.insert("part".into(), s.part.into());
-                m.insert("sector".into(), s.sector.clone().into());
-                m.insert("status".into(), s.status.into());
-                m.insert("chainage_from_km".into(), ((s.from_km * 1e4).round() / 1e4).into());
-                m.insert("chainage_to_km".into(), ((s.to_km * 1e4).round() / 1e4).into());
-                m.insert("length_km".into(), (((s.to_km - s.from_km) * 1e4).round() / 1e4).into());
-                Feature { id: format!("p{}", i + 1), index: i, geometry: Some(Geometry::LineString(s.geometry.clone())), properties: m }
-            })
-            .collect();
+        let features = delimit::export::progress_features(&p);
         let mut w = args.output.write_options();
         w.geojson.metadata = Some(provenance.clone());
         delimit::io::write_layer(path, "progress", &features, &inputs, &w)?;

@@ -5,7 +5,8 @@ mod atomic;
 mod format;
 pub mod geojson;
 mod ogr;
-pub(crate) use ogr::gdal_err;
+pub use ogr::Kind;
+pub(crate) use ogr::{gdal_err, write_layers};
 mod raw;
 
 use std::io::Read;

@@ -251,20 +251,51 @@ fn promote(g: &Geometry<f64>, layer_ty: W::Type) -> Geometry<f64> {
 
 /// Write features to `path` with a GDAL driver, in EPSG:4326 lon/lat.
 pub(crate) fn write(path: &Path, driver: &str, layer_name: &str, features: &[Feature]) -> Result<()> {
+    write_layers(path, driver, &[(layer_name, features, None)], None)
+}
+
+/// The geometry type a layer declares: points, lines or polygons (written
+/// as Point, MultiLineString and MultiPolygon).
+///
+/// ```
+/// assert_ne!(delimit::io::Kind::Line, delimit::io::Kind::Polygon);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Points.
+    Point,
+    /// Lines.
+    Line,
+    /// Polygons.
+    Polygon,
+}
+
+/// Several layers in one dataset (GeoPackage), each with its declared
+/// geometry kind when given (an empty layer still needs one), and the
+/// dataset's `delimit` metadata item.
+pub(crate) fn write_layers(path: &Path, driver: &str, layers: &[(&str, &[Feature], Option<Kind>)], metadata: Option<&str>) -> Result<()> {
     quiet();
     let drv = DriverManager::get_driver_by_name(driver).map_err(gdal_err(path, "GDALGetDriverByName"))?;
     let mut ds = drv.create_vector_only(path).map_err(gdal_err(path, "GDALCreate"))?;
+    if let Some(m) = metadata {
+        use gdal::Metadata;
+        ds.set_metadata_item("delimit", m, "").map_err(gdal_err(path, "GDALSetMetadataItem"))?;
+    }
     // One transaction where the driver has them: GeoPackage is ~100x faster so.
     if let Ok(mut txn) = ds.start_transaction() {
-        fill(&mut txn, path, layer_name, features)?;
+        for (name, features, kind) in layers {
+            fill(&mut txn, path, name, features, *kind)?;
+        }
         txn.commit().map_err(gdal_err(path, "GDALDatasetCommitTransaction"))?;
     } else {
-        fill(&mut ds, path, layer_name, features)?;
+        for (name, features, kind) in layers {
+            fill(&mut ds, path, name, features, *kind)?;
+        }
     }
     ds.close().map_err(gdal_err(path, "GDALClose"))
 }
 
-fn fill(ds: &mut Dataset, path: &Path, layer_name: &str, features: &[Feature]) -> Result<()> {
+fn fill(ds: &mut Dataset, path: &Path, layer_name: &str, features: &[Feature], kind: Option<Kind>) -> Result<()> {
     let mut srs = gdal::spatial_ref::SpatialRef::from_epsg(4326).map_err(gdal_err(path, "OSRImportFromEPSG"))?;
     srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
     // Ids travel as a field: GIS tools renumber FIDs, and a lost id is a
@@ -274,7 +305,12 @@ fn fill(ds: &mut Dataset, path: &Path, layer_name: &str, features: &[Feature]) -
     if write_id {
         fields.insert(0, ("id".to_string(), OGRFieldType::OFTString));
     }
-    let geom_ty = layer_geometry_type(features);
+    let geom_ty = match kind {
+        Some(Kind::Point) => W::wkbPoint,
+        Some(Kind::Line) => W::wkbMultiLineString,
+        Some(Kind::Polygon) => W::wkbMultiPolygon,
+        None => layer_geometry_type(features),
+    };
     // FlatGeobuf sorts features along a Hilbert curve for its index; keep
     // the input order instead, as every other writer does.
     let opts: &[&str] = if driver_name(ds) == "FlatGeobuf" { &["SPATIAL_INDEX=NO"] } else { &[] };

@@ -351,7 +351,7 @@ impl Default for LinesOptions {
 }
 
 /// Stations, runs and per-pair summaries.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Deviation {
     /// Every station, by pair, part and chainage.
     pub stations: Vec<Station>,

@@ -184,6 +184,62 @@ pub struct GapsResult {
     pub legal_slivers: Vec<crate::check::Problem>,
 }
 
+/// One row of the per-class summary: a class, an owner and a controller,
+/// with real pieces and slivers counted apart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryRow {
+    /// The class.
+    pub class: Class,
+    /// Legal owner, `-` for none.
+    pub owner: String,
+    /// Controller, `-` for none.
+    pub controller: String,
+    /// Pieces wider than the tolerance.
+    pub features: u64,
+    /// Their area, km².
+    pub km2: f64,
+    /// Slivers.
+    pub sliver_features: u64,
+    /// Their area, km².
+    pub sliver_km2: f64,
+}
+
+impl GapsResult {
+    /// Totals per class, owner and controller, sorted so.
+    ///
+    /// ```
+    /// let load = |n| delimit::sample::load(n, &Default::default()).unwrap();
+    /// let r = delimit::overlay::gaps(&load("legal.geojson"), &load("control.geojson"), None, &Default::default()).unwrap();
+    /// let rows = r.summary();
+    /// let total: f64 = rows.iter().map(|x| x.km2 + x.sliver_km2).sum();
+    /// let pieces: f64 = r.gaps.iter().map(|g| g.area_m2 / 1e6).sum();
+    /// assert!((total - pieces).abs() < 1e-6 * pieces);
+    /// ```
+    pub fn summary(&self) -> Vec<SummaryRow> {
+        let mut rows: std::collections::BTreeMap<(Class, String, String), SummaryRow> = Default::default();
+        for g in &self.gaps {
+            let (owner, controller) = (g.owner.clone().unwrap_or_else(|| "-".into()), g.controller.clone().unwrap_or_else(|| "-".into()));
+            let row = rows.entry((g.class, owner.clone(), controller.clone())).or_insert(SummaryRow {
+                class: g.class,
+                owner,
+                controller,
+                features: 0,
+                km2: 0.0,
+                sliver_features: 0,
+                sliver_km2: 0.0,
+            });
+            if g.sliver {
+                row.sliver_features += 1;
+                row.sliver_km2 += g.area_m2 / 1e6;
+            } else {
+                row.features += 1;
+                row.km2 += g.area_m2 / 1e6;
+            }
+        }
+        rows.into_values().collect()
+    }
+}
+
 /// Relative tolerances of the conservation check.
 pub const PLANAR_TOLERANCE: f64 = 1e-9;
 /// On the ellipsoid, against the unit as given.

@@ -1,0 +1,279 @@
+//! The inputs of a full run, shared by `qgis` and `report`.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args as ClapArgs;
+use delimit::corridor::Constraints;
+use delimit::job::{FullRun, Inputs, Options};
+use delimit::layer::{Layer, Role};
+use delimit::overlay::GapsOptions;
+use serde_json::json;
+
+use super::args::{InputArgs, load_or_sample, non_negative};
+
+/// Inputs and parameters of a full run. Every layer defaults to the
+/// embedded sample, so that `delimit qgis -o out` alone gives a project.
+#[derive(Debug, Clone, ClapArgs)]
+pub(crate) struct FullArgs {
+    /// Legal basis (polygons with an owner field). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    pub legal: Option<PathBuf>,
+    /// De facto control (polygons with a controller field). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    pub control: Option<PathBuf>,
+    /// Settlements (points with a name field). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    pub settlements: Option<PathBuf>,
+    /// Delimited segments (lines), for progress. Default: the embedded sample (APPROXIMATE).
+    #[arg(long, value_name = "FILE")]
+    pub segments: Option<PathBuf>,
+    /// Admin-1 polygons with `name` and `country`, for progress sectors. Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    pub admin1: Option<PathBuf>,
+    /// Routes to measure (LineStrings with `name` and `kind`). Default: the
+    /// embedded ILLUSTRATIVE routes, when the legal basis is the sample too.
+    #[arg(long, value_name = "FILE")]
+    pub routes: Option<PathBuf>,
+    /// Route constraints (TOML; see docs/corridor.md). Default with the
+    /// sample routes: the embedded ILLUSTRATIVE data/corridor.toml.
+    #[arg(long, value_name = "FILE")]
+    pub constraints: Option<PathBuf>,
+    /// Measure no routes (no corridor layers or section).
+    #[arg(long, conflicts_with_all = ["routes", "constraints"])]
+    pub no_routes: bool,
+    /// Pieces narrower than this (m) are slivers. Default: the inputs' positional_accuracy_m, else 100.
+    #[arg(long, value_name = "M")]
+    pub tolerance_m: Option<f64>,
+    /// Station spacing along the legal line, m.
+    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    pub step: f64,
+    /// Neighbours digitised apart by up to this many metres share a line.
+    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    pub match_m: f64,
+    /// Stamp this date (YYYY-MM-DD) in the outputs. Without it, the same
+    /// inputs give byte-identical outputs.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// Source CRS of the inputs, overriding the files': EPSG:28408, a PROJ string or WKT.
+    #[arg(long, value_name = "CRS")]
+    pub src_crs: Option<String>,
+    /// Field holding the legal owner.
+    #[arg(long, value_name = "FIELD", default_value = "owner")]
+    pub owner_field: String,
+    /// Field holding the de facto controller.
+    #[arg(long, value_name = "FIELD", default_value = "controller")]
+    pub controller_field: String,
+    /// Field holding a settlement or route name.
+    #[arg(long, value_name = "FIELD", default_value = "name")]
+    pub name_field: String,
+}
+
+/// The layers, loaded.
+pub(crate) struct Loaded {
+    pub legal: Layer,
+    pub control: Layer,
+    pub settlements: Layer,
+    pub segments: Layer,
+    pub admin1: Layer,
+    pub routes: Option<Layer>,
+    pub options: Options,
+}
+
+impl Loaded {
+    pub fn inputs(&self) -> Inputs<'_> {
+        Inputs {
+            legal: &self.legal,
+            control: &self.control,
+            settlements: &self.settlements,
+            segments: Some(&self.segments),
+            admin1: Some(&self.admin1),
+            routes: self.routes.as_ref(),
+        }
+    }
+
+    pub fn provenance(&self) -> Vec<delimit::layer::Provenance> {
+        [
+            Some(&self.legal),
+            Some(&self.control),
+            Some(&self.settlements),
+            Some(&self.segments),
+            Some(&self.admin1),
+            self.routes.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|l| l.provenance.clone())
+        .collect()
+    }
+}
+
+impl FullArgs {
+    /// The reading options. `--format` is not among them: `report` uses it
+    /// for its output, and every input's format follows its extension.
+    pub fn input(&self) -> InputArgs {
+        InputArgs {
+            src_crs: self.src_crs.clone(),
+            format: None,
+            layer: None,
+            owner_field: self.owner_field.clone(),
+            controller_field: self.controller_field.clone(),
+            name_field: self.name_field.clone(),
+        }
+    }
+
+    pub fn paths(&self) -> Vec<&Path> {
+        [
+            &self.legal,
+            &self.control,
+            &self.settlements,
+            &self.segments,
+            &self.admin1,
+            &self.routes,
+            &self.constraints,
+        ]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+        .collect()
+    }
+
+    /// Refuse bad values before anything is read.
+    pub fn validate(&self) -> delimit::Result<()> {
+        if let Some(t) = self.tolerance_m {
+            non_negative("--tolerance-m", t)?;
+        }
+        non_negative("--match-m", self.match_m)?;
+        if !(self.step > 0.0 && self.step.is_finite()) {
+            return Err(delimit::Error::Usage {
+                option: "--step".into(),
+                message: format!("{} is not a positive length", self.step),
+                hint: None,
+            });
+        }
+        if let Some(d) = &self.date {
+            let ok = d.len() == 10
+                && d.chars().enumerate().all(|(i, c)| {
+                    if i == 4 || i == 7 {
+                        c == '-'
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                });
+            if !ok {
+                return Err(delimit::Error::Usage {
+                    option: "--date".into(),
+                    message: format!("`{d}` is not YYYY-MM-DD"),
+                    hint: None,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn parameters(&self) -> serde_json::Value {
+        json!({
+            "tolerance_m": self.tolerance_m, "step_m": self.step, "match_m": self.match_m,
+            "owner_field": self.owner_field, "controller_field": self.controller_field, "name_field": self.name_field,
+            "constraints": self.constraints.as_ref().map(|p| p.display().to_string()),
+        })
+    }
+
+    pub fn load(&self) -> delimit::Result<Loaded> {
+        let input = self.input();
+        let i = &input;
+        let legal = load_or_sample(self.legal.as_deref(), "legal.geojson", Role::Legal, i, None)?;
+        let control = load_or_sample(
+            self.control.as_deref(),
+            "control.geojson",
+            Role::Control,
+            i,
+            None,
+        )?;
+        let settlements = load_or_sample(
+            self.settlements.as_deref(),
+            "settlements.geojson",
+            Role::Settlements,
+            i,
+            None,
+        )?;
+        let segments = load_or_sample(
+            self.segments.as_deref(),
+            "segments.geojson",
+            Role::Segments,
+            i,
+            None,
+        )?;
+        let admin_input = InputArgs {
+            owner_field: "country".into(),
+            ..i.clone()
+        };
+        let admin1 = load_or_sample(
+            self.admin1.as_deref(),
+            "admin1.geojson",
+            Role::Legal,
+            &admin_input,
+            None,
+        )?;
+        // The sample routes only make sense against the sample basis.
+        let sample_routes = !self.no_routes && self.routes.is_none() && self.legal.is_none();
+        let routes = match (&self.routes, sample_routes) {
+            (Some(p), _) => Some(delimit::io::read_layer(
+                p,
+                &i.read_options(Some(Role::Routes))?,
+            )?),
+            (None, true) => Some(load_or_sample(
+                None,
+                "routes.geojson",
+                Role::Routes,
+                i,
+                None,
+            )?),
+            (None, false) => None,
+        };
+        let constraints = match (&self.constraints, sample_routes) {
+            (Some(p), _) => Constraints::read(p)?,
+            (None, true) => {
+                let f = delimit::sample::file("corridor.toml").expect("embedded");
+                Constraints::parse(
+                    Path::new("embedded:data/corridor.toml"),
+                    std::str::from_utf8(f.bytes).unwrap_or_default(),
+                )?
+            }
+            (None, false) => Constraints::default(),
+        };
+        let protected =
+            super::corridor::read_protected(&constraints, self.constraints.as_deref(), i)?;
+        let options = Options {
+            gaps: GapsOptions {
+                owner_field: i.owner_field.clone(),
+                controller_field: i.controller_field.clone(),
+                name_field: i.name_field.clone(),
+                tolerance_m: self.tolerance_m,
+                ..GapsOptions::default()
+            },
+            lines: delimit::lines::LinesOptions {
+                step_m: self.step,
+                name_field: i.name_field.clone(),
+                ..Default::default()
+            },
+            match_m: self.match_m,
+            constraints,
+            protected,
+            ..Options::default()
+        };
+        Ok(Loaded {
+            legal,
+            control,
+            settlements,
+            segments,
+            admin1,
+            routes,
+            options,
+        })
+    }
+}
+
+/// Run every analysis on the loaded layers.
+pub(crate) fn run(l: &Loaded) -> delimit::Result<FullRun> {
+    delimit::job::run(&l.inputs(), &l.options)
+}

@@ -1,0 +1,66 @@
+//! `delimit report`
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args as ClapArgs;
+use delimit::qgis::Provenance;
+use delimit::report::{Fields, Format};
+
+use super::Outcome;
+use super::full::FullArgs;
+
+/// Write a self-contained report: map, gaps, exclaves, progress, corridor verdicts, provenance.
+///
+/// HTML (default) has an inline SVG map and no scripts, external fonts or
+/// network references, and prints well to PDF; --format md writes the same
+/// tables as Markdown. Without --date the same inputs give the same bytes.
+#[derive(Debug, ClapArgs)]
+pub(crate) struct Args {
+    /// The report file.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: PathBuf,
+    /// html or md.
+    #[arg(long, value_name = "FORMAT", default_value = "html", value_parser = ["html", "md"])]
+    format: String,
+    /// Replace an existing report.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    full: FullArgs,
+}
+
+pub(crate) fn run(args: Args) -> Result<Outcome> {
+    args.full.validate()?;
+    let inputs = args.full.paths();
+    let out = delimit::io::Output::prepare(&args.output, args.force, &inputs)?;
+    let loaded = args.full.load()?;
+    let run = super::full::run(&loaded)?;
+    let i = args.full.input();
+    let fields = Fields {
+        owner: i.owner_field.clone(),
+        controller: i.controller_field.clone(),
+        name: i.name_field.clone(),
+    };
+    let provenance = Provenance {
+        inputs: loaded.provenance(),
+        parameters: args.full.parameters(),
+        tool: format!("delimit {}", env!("CARGO_PKG_VERSION")),
+        date: args.full.date.clone(),
+    };
+    let fmt = if args.format == "md" {
+        Format::Markdown
+    } else {
+        Format::Html
+    };
+    let text = delimit::report::render(&loaded.inputs(), &run, &provenance, &fields, fmt)?;
+    let target = args.output.clone();
+    out.commit(|tmp| {
+        std::fs::write(tmp, text.as_bytes()).map_err(|source| delimit::Error::Write {
+            path: target.clone(),
+            source,
+        })
+    })?;
+    println!("wrote {} ({} bytes)", args.output.display(), text.len());
+    Ok(Outcome::Ok)
+}

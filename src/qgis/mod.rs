@@ -1,0 +1,576 @@
+//! `delimit qgis`: every layer of a full run in one GeoPackage, each with
+//! a default style in `layer_styles`, and a `.qgs` project that opens it
+//! ready to read.
+//!
+//! The GeoPackage is written with GDAL; the styles table is added with
+//! SQLite, with bound parameters only, in QGIS's own schema (the one
+//! QGIS's OGR provider creates when it saves a style to a GeoPackage).
+
+mod gpkg;
+mod project;
+pub mod style;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use geo::BoundingRect;
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::io::Kind;
+use crate::job::{FullRun, Inputs};
+use crate::layer::{Feature, Layer};
+use crate::overlay::Class;
+use style::{
+    GREY, Label, Part, RAMP, Renderer, Rgba, Style, Symbol, okabe_ito as oi, party_colours,
+    party_fill,
+};
+
+pub use project::{project_xml, relative_source};
+
+/// Layer groups of the project, drawn top to bottom in this order.
+pub const GROUPS: [&str; 6] = ["Places", "Corridor", "Lines", "Gaps", "Control", "Basis"];
+
+/// One layer of the GeoPackage and the project.
+#[derive(Debug, Clone)]
+pub struct LayerSpec {
+    /// Table name in the GeoPackage.
+    pub name: String,
+    /// Name shown in QGIS.
+    pub title: String,
+    /// One of [`GROUPS`].
+    pub group: &'static str,
+    /// What it says, for the layer's metadata.
+    pub description: String,
+    /// Geometry kind (declared even when the layer is empty).
+    pub kind: Kind,
+    /// The features.
+    pub features: Vec<Feature>,
+    /// Its default style.
+    pub style: Style,
+    /// Shown when the project opens (dense layers start hidden).
+    pub visible: bool,
+}
+
+impl LayerSpec {
+    /// The layer's id in the project (QGIS replaces ids without an
+    /// underscore, such as `gaps`, with generated ones on load).
+    pub fn id(&self) -> String {
+        format!("delimit_{}", self.name)
+    }
+}
+
+/// Where a run came from, for the project's layer metadata and the GeoPackage.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    /// The input layers' provenance (path, sha256, CRS operation).
+    pub inputs: Vec<crate::layer::Provenance>,
+    /// Parameters of the run, as given.
+    pub parameters: Value,
+    /// `delimit x.y.z`.
+    pub tool: String,
+    /// A date to stamp, when asked for; without one the output is byte-deterministic.
+    pub date: Option<String>,
+}
+
+impl Provenance {
+    /// The provenance as JSON (written to the GeoPackage's metadata).
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({ "tool": self.tool, "inputs": self.inputs, "parameters": self.parameters, "date": self.date })
+    }
+
+    /// One line per input: what a reader needs to find the same bytes again.
+    pub fn history(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .inputs
+            .iter()
+            .map(|p| {
+                let op = p.crs_line();
+                format!(
+                    "input {} layer {}: sha256 {}; CRS {}",
+                    p.path, p.layer, p.sha256, op
+                )
+            })
+            .collect();
+        v.push(format!("written by {}", self.tool));
+        v.push(format!("parameters: {}", self.parameters));
+        if let Some(d) = &self.date {
+            v.push(format!("date: {d}"));
+        }
+        v
+    }
+}
+
+fn line(colour: Rgba, width_mm: f64, dashed: bool) -> Symbol {
+    Symbol {
+        kind: Kind::Line,
+        parts: vec![Part::Line {
+            colour,
+            width_mm,
+            dashed,
+        }],
+    }
+}
+
+fn marker(fill: Rgba, size_mm: f64, shape: &'static str) -> Symbol {
+    Symbol {
+        kind: Kind::Point,
+        parts: vec![Part::Marker {
+            fill,
+            outline: Rgba(35, 35, 35, 255),
+            size_mm,
+            shape,
+        }],
+    }
+}
+
+/// The gap classes in drawing order with their symbols; slivers are a
+/// category of their own (a faint hatch) whatever their class.
+pub fn gap_categories() -> Vec<(String, String, Symbol)> {
+    let fill = |c: Rgba, a: u8, outline: Rgba| Part::Fill {
+        fill: Some(c.alpha(a)),
+        outline,
+        outline_mm: 0.3,
+        dashed: false,
+    };
+    let hatch = |c: Rgba| Part::Hatch {
+        colour: c,
+        angle: 45.0,
+        spacing_mm: 1.6,
+        width_mm: 0.35,
+    };
+    let poly = |parts| Symbol {
+        kind: Kind::Polygon,
+        parts,
+    };
+    vec![
+        (
+            Class::HeldByOther.as_str().into(),
+            "held by another party".into(),
+            poly(vec![
+                fill(oi::VERMILLION, 150, oi::VERMILLION),
+                hatch(Rgba(80, 30, 0, 255)),
+            ]),
+        ),
+        (
+            Class::ContestedControl.as_str().into(),
+            "contested control".into(),
+            poly(vec![fill(oi::REDDISH_PURPLE, 170, oi::REDDISH_PURPLE)]),
+        ),
+        (
+            Class::Unassigned.as_str().into(),
+            "in the basis, held by no one".into(),
+            poly(vec![fill(GREY, 140, GREY)]),
+        ),
+        (
+            Class::OutsideBasis.as_str().into(),
+            "held, outside the basis".into(),
+            poly(vec![fill(Rgba(210, 210, 210, 255), 160, GREY)]),
+        ),
+        (
+            Class::HeldByOwner.as_str().into(),
+            "held by the owner".into(),
+            poly(vec![Part::Fill {
+                fill: None,
+                outline: Rgba(120, 120, 120, 160),
+                outline_mm: 0.2,
+                dashed: false,
+            }]),
+        ),
+        (
+            "sliver".into(),
+            "digitising sliver (any class)".into(),
+            poly(vec![hatch(oi::VERMILLION.alpha(90))]),
+        ),
+    ]
+}
+
+/// The expression the gaps layer is categorised on.
+pub const GAP_CATEGORY: &str = r#"CASE WHEN "sliver" = 1 THEN 'sliver' ELSE "class" END"#;
+
+/// Offsets at which deviation symbols change, m.
+pub const DEVIATION_BREAKS: [f64; 6] = [0.0, 100.0, 500.0, 1000.0, 2000.0, 1.0e9];
+
+fn deviation_ranges(kind: Kind) -> Vec<(f64, f64, String, Symbol)> {
+    DEVIATION_BREAKS
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| {
+            let label = if i + 2 == DEVIATION_BREAKS.len() {
+                format!("over {} m", w[0])
+            } else {
+                format!("{}–{} m", w[0], w[1])
+            };
+            let s = match kind {
+                Kind::Point => marker(RAMP[i], 1.0 + 0.5 * i as f64, "circle"),
+                _ => line(RAMP[i], 0.5 + 0.5 * i as f64, false),
+            };
+            (w[0], w[1], label, s)
+        })
+        .collect()
+}
+
+fn party_renderer(
+    attr: &str,
+    colours: &[(String, Rgba)],
+    symbol: impl Fn(Rgba) -> Symbol,
+) -> Renderer {
+    Renderer::Categorised {
+        attr: attr.to_string(),
+        categories: colours
+            .iter()
+            .map(|(c, rgba)| (c.clone(), c.clone(), symbol(*rgba)))
+            .collect(),
+    }
+}
+
+fn problems_style() -> Style {
+    Style {
+        renderer: Renderer::Categorised {
+            attr: "severity".into(),
+            categories: vec![
+                (
+                    "error".into(),
+                    "error".into(),
+                    marker(oi::VERMILLION, 3.0, "triangle"),
+                ),
+                (
+                    "warning".into(),
+                    "warning".into(),
+                    marker(oi::YELLOW, 2.4, "diamond"),
+                ),
+            ],
+        },
+        label: None,
+    }
+}
+
+/// Every layer of a full run, styled. `owner_field` and `controller_field`
+/// name the parties in the input layers.
+///
+/// ```
+/// use delimit::job::{Inputs, Options, run};
+/// let load = |n| delimit::sample::load(n, &Default::default()).unwrap();
+/// let (legal, control, settlements) = (load("legal.geojson"), load("control.geojson"), load("settlements.geojson"));
+/// let inputs = Inputs { legal: &legal, control: &control, settlements: &settlements, segments: None, admin1: None, routes: None };
+/// let r = run(&inputs, &Options::default()).unwrap();
+/// let layers = delimit::qgis::layers(&inputs, &r, "owner", "controller", "name");
+/// let gaps = layers.iter().find(|l| l.name == "gaps").unwrap();
+/// assert_eq!(gaps.features.len(), r.gaps.gaps.len());
+/// assert!(layers.iter().all(|l| delimit::qgis::GROUPS.contains(&l.group)));
+/// ```
+pub fn layers(
+    inputs: &Inputs<'_>,
+    run: &FullRun,
+    owner_field: &str,
+    controller_field: &str,
+    name_field: &str,
+) -> Vec<LayerSpec> {
+    let parties: BTreeSet<String> = inputs
+        .legal
+        .features
+        .iter()
+        .filter_map(|f| f.text(owner_field))
+        .chain(
+            inputs
+                .control
+                .features
+                .iter()
+                .filter_map(|f| f.text(controller_field)),
+        )
+        .collect();
+    let colours = party_colours(parties);
+    let mut out = Vec::new();
+    let mut push = |name: &str,
+                    title: &str,
+                    group: &'static str,
+                    description: &str,
+                    kind: Kind,
+                    features: Vec<Feature>,
+                    style: Style| {
+        // Stations are one point every --step metres: drawn at the project's
+        // scale they hide the lines they measure, so they start hidden.
+        let visible = name != "deviation_stations";
+        out.push(LayerSpec {
+            name: name.into(),
+            title: title.into(),
+            group,
+            description: description.into(),
+            kind,
+            features,
+            style,
+            visible,
+        });
+    };
+    let copy = |l: &Layer| -> Vec<Feature> { l.features.clone() };
+
+    push(
+        "legal",
+        "Legal basis",
+        "Basis",
+        "Legal basis polygons, by owner, as read (reprojected to EPSG:4326).",
+        Kind::Polygon,
+        copy(inputs.legal),
+        Style {
+            renderer: party_renderer(owner_field, &colours, party_fill),
+            label: None,
+        },
+    );
+    push(
+        "legal_problems",
+        "Legal basis: problems",
+        "Basis",
+        "What `delimit check` finds in the legal basis: invalid rings, overlaps, gaps between units.",
+        Kind::Point,
+        crate::export::problem_features(&run.legal_check),
+        problems_style(),
+    );
+    push(
+        "control",
+        "De facto control",
+        "Control",
+        "De facto control polygons, by controller, with as_of and source.",
+        Kind::Polygon,
+        copy(inputs.control),
+        Style {
+            renderer: party_renderer(controller_field, &colours, |c| Symbol {
+                kind: Kind::Polygon,
+                parts: vec![Part::Fill {
+                    fill: None,
+                    outline: c,
+                    outline_mm: 0.6,
+                    dashed: true,
+                }],
+            }),
+            label: None,
+        },
+    );
+    push(
+        "control_problems",
+        "De facto control: problems",
+        "Control",
+        "What `delimit check` finds in the control layer.",
+        Kind::Point,
+        crate::export::problem_features(&run.control_check),
+        problems_style(),
+    );
+    let all: Vec<&crate::overlay::Gap> = run.gaps.gaps.iter().collect();
+    push(
+        "gaps",
+        "Gaps (legal owner × controller)",
+        "Gaps",
+        "Every overlay piece: held_by_other (the gaps), contested_control, unassigned, outside_basis and held_by_owner; slivers are flagged, never dropped.",
+        Kind::Polygon,
+        crate::export::gap_features(&all),
+        Style {
+            renderer: Renderer::Categorised { attr: GAP_CATEGORY.into(), categories: gap_categories() },
+            label: Some(Label {
+                text: r#"CASE WHEN "sliver" = 0 AND "class" IN ('held_by_other', 'contested_control') THEN format_number("area_km2", 2) || ' km²' END"#.into(),
+                is_expression: true,
+                size_pt: 8.0,
+            }),
+        },
+    );
+    push(
+        "legal_lines",
+        "Legal line (per owner pair)",
+        "Lines",
+        "The boundary each pair of owners shares in the legal basis.",
+        Kind::Line,
+        crate::export::pair_line_features(&run.legal_lines),
+        Style {
+            renderer: Renderer::Single(line(oi::BLACK, 0.4, false)),
+            label: None,
+        },
+    );
+    push(
+        "control_lines",
+        "Line of control (per controller pair)",
+        "Lines",
+        "The boundary each pair of controllers shares in the control layer.",
+        Kind::Line,
+        crate::export::pair_line_features(&run.control_lines),
+        Style {
+            renderer: Renderer::Single(line(oi::VERMILLION, 0.6, true)),
+            label: None,
+        },
+    );
+    push(
+        "deviation_runs",
+        "Deviation of the line of control",
+        "Lines",
+        "Stretches of the legal line where the line of control lies on one side within one band; width and colour grow with the largest offset.",
+        Kind::Line,
+        crate::export::run_features(&run.deviation),
+        Style {
+            renderer: Renderer::Graduated {
+                attr: "max_offset_m".into(),
+                ranges: deviation_ranges(Kind::Line),
+            },
+            label: None,
+        },
+    );
+    push(
+        "deviation_stations",
+        "Deviation stations",
+        "Lines",
+        "Stations along the legal line with the signed geodesic offset to the line of control.",
+        Kind::Point,
+        crate::export::station_features(&run.deviation),
+        Style {
+            renderer: Renderer::Graduated {
+                attr: "abs_offset_m".into(),
+                ranges: deviation_ranges(Kind::Point),
+            },
+            label: None,
+        },
+    );
+    if let Some(p) = &run.progress {
+        push(
+            "progress",
+            "Delimitation progress",
+            "Lines",
+            "The legal lines split into delimited and pending parts, per sector.",
+            Kind::Line,
+            crate::export::progress_features(p),
+            Style {
+                renderer: Renderer::Categorised {
+                    attr: "status".into(),
+                    categories: vec![
+                        (
+                            "delimited".into(),
+                            "delimited".into(),
+                            line(oi::BLUE, 1.6, false),
+                        ),
+                        ("pending".into(), "pending".into(), line(GREY, 0.8, true)),
+                    ],
+                },
+                label: None,
+            },
+        );
+    }
+    if !run.routes.is_empty() {
+        let f = crate::export::route_features(&run.routes);
+        push(
+            "route_pieces",
+            "Routes by jurisdiction",
+            "Corridor",
+            "Each route split where it passes from one legal owner or controller to another.",
+            Kind::Line,
+            f.pieces,
+            Style {
+                renderer: party_renderer("owner", &colours, |c| line(c, 1.4, false)),
+                label: None,
+            },
+        );
+        push(
+            "route_crossings",
+            "Route border crossings",
+            "Corridor",
+            "Where a route passes from one legal owner to another.",
+            Kind::Point,
+            f.crossings,
+            Style {
+                renderer: Renderer::Single(marker(oi::BLACK, 2.6, "cross2")),
+                label: None,
+            },
+        );
+        push(
+            "route_clearances",
+            "Route clearances",
+            "Corridor",
+            "From each route to the nearest point of each boundary a clearance rule names.",
+            Kind::Line,
+            f.clearances,
+            Style {
+                renderer: Renderer::Single(line(Rgba(90, 90, 90, 255), 0.3, true)),
+                label: None,
+            },
+        );
+    }
+    push(
+        "settlements",
+        "Settlements",
+        "Places",
+        "Settlements with their names as in the source (GeoNames for the sample).",
+        Kind::Point,
+        copy(inputs.settlements),
+        Style {
+            renderer: Renderer::Single(marker(Rgba(60, 60, 60, 255), 1.2, "circle")),
+            label: Some(Label {
+                text: name_field.to_string(),
+                is_expression: false,
+                size_pt: 7.0,
+            }),
+        },
+    );
+    // Within a group the first layer is drawn on top: what is thin and
+    // exact goes over what is wide and graded.
+    const ORDER: [&str; 5] = [
+        "progress",
+        "control_lines",
+        "legal_lines",
+        "deviation_runs",
+        "deviation_stations",
+    ];
+    out.sort_by_key(|l| ORDER.iter().position(|n| *n == l.name).unwrap_or(0));
+    out
+}
+
+/// The extent of every layer, in lon/lat: [min lon, min lat, max lon, max lat].
+pub fn extent(layers: &[LayerSpec]) -> Option<[f64; 4]> {
+    let mut e: Option<[f64; 4]> = None;
+    for f in layers.iter().flat_map(|l| &l.features) {
+        let Some(r) = f.geometry.as_ref().and_then(|g| g.bounding_rect()) else {
+            continue;
+        };
+        let (lo, hi) = (r.min(), r.max());
+        e = Some(match e {
+            None => [lo.x, lo.y, hi.x, hi.y],
+            Some(x) => [
+                x[0].min(lo.x),
+                x[1].min(lo.y),
+                x[2].max(hi.x),
+                x[3].max(hi.y),
+            ],
+        });
+    }
+    e
+}
+
+/// Where to write: the GeoPackage and the project (its data sources are
+/// relative to the project's folder).
+#[derive(Debug, Clone)]
+pub struct Targets {
+    /// The GeoPackage.
+    pub gpkg: PathBuf,
+    /// The `.qgs` project.
+    pub project: PathBuf,
+    /// Replace existing files.
+    pub force: bool,
+}
+
+/// The project's CRS: UTM zone 38N, whose central meridian (45°E) runs
+/// through the South Caucasus.
+pub const PROJECT_CRS: &str = "EPSG:32638";
+
+/// Write the GeoPackage (layers, styles, provenance) and the project, each
+/// atomically. `inputs` are never overwritten.
+pub fn write(
+    targets: &Targets,
+    layers: &[LayerSpec],
+    provenance: &Provenance,
+    inputs: &[&Path],
+) -> Result<()> {
+    let gpkg_out = crate::io::Output::prepare(&targets.gpkg, targets.force, inputs)?;
+    let project_out = crate::io::Output::prepare(&targets.project, targets.force, inputs)?;
+    let relative = project::relative_source(&targets.gpkg, &targets.project);
+    let xml = project_xml(layers, provenance, &relative, PROJECT_CRS)?;
+    gpkg_out.commit(|tmp| gpkg::write(tmp, layers, provenance))?;
+    project_out.commit(|tmp| {
+        std::fs::write(tmp, xml.as_bytes()).map_err(|source| crate::Error::Write {
+            path: targets.project.clone(),
+            source,
+        })
+    })
+}

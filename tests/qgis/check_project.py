@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""Open a project written by `delimit qgis` in a real (headless) QGIS and check it.
+
+    /usr/bin/python3 tests/qgis/check_project.py PROJECT EXPECTED.json OUT.png
+
+EXPECTED.json is what `delimit qgis --json` printed: the layers, their
+feature counts and the project CRS. Exits 0 when every check passes and
+prints one line per check; exits 1 on the first failure, saying which.
+Needs Debian's python3-qgis; run with QT_QPA_PLATFORM=offscreen.
+"""
+import json
+import os
+import sys
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from qgis.core import (  # noqa: E402
+    QgsApplication,
+    QgsMapRendererParallelJob,
+    QgsMapSettings,
+    QgsProject,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QSize  # noqa: E402
+from qgis.PyQt.QtGui import QColor  # noqa: E402
+
+GAP_CATEGORIES = [
+    "held_by_other",
+    "contested_control",
+    "unassigned",
+    "outside_basis",
+    "held_by_owner",
+    "sliver",
+]
+
+
+def fail(msg):
+    print("FAIL " + msg)
+    sys.exit(1)
+
+
+def ok(msg):
+    print("ok   " + msg)
+
+
+def main():
+    project_path, expected_path, png_path = sys.argv[1:4]
+    expected = json.load(open(expected_path, encoding="utf-8"))
+    app = QgsApplication([], False)
+    app.initQgis()
+
+    project = QgsProject.instance()
+    if not project.read(project_path):
+        fail(f"QGIS cannot read {project_path}: {project.error()}")
+    ok(f"project read: {project_path}")
+
+    crs = project.crs().authid()
+    if crs != expected["crs"]:
+        fail(f"project CRS is {crs!r}, expected {expected['crs']!r}")
+    ok(f"project CRS {crs}")
+
+    layers = {l.id(): l for l in project.mapLayers().values()}
+    want = {l["id"]: l for l in expected["layers"]}
+    if sorted(layers) != sorted(want):
+        fail(f"layers {sorted(layers)} != expected {sorted(want)}")
+    for name, spec in sorted(want.items()):
+        layer = layers[name]
+        if not layer.isValid():
+            fail(f"layer {name} is not valid (source {layer.source()})")
+        if layer.featureCount() != spec["features"]:
+            fail(f"layer {name}: QGIS counts {layer.featureCount()} features, delimit wrote {spec['features']}")
+        if not layer.source().startswith(os.path.dirname(os.path.abspath(project_path))):
+            fail(f"layer {name}: source {layer.source()} is not beside the project")
+        history = layer.metadata().history()
+        if not any("sha256" in h for h in history):
+            fail(f"layer {name}: no input sha256 in its metadata history {history}")
+    ok(f"{len(want)} layers valid, counts equal delimit's, provenance in metadata")
+
+    tree = project.layerTreeRoot()
+    groups = [g.name() for g in tree.children()]
+    expected_groups = sorted({l["group"] for l in expected["layers"]})
+    if sorted(groups) != expected_groups:
+        fail(f"layer groups {groups} != {expected_groups}")
+    ok(f"groups {groups}")
+
+    gaps = layers["delimit_gaps"]
+    r = gaps.renderer()
+    if r.type() != "categorizedSymbol":
+        fail(f"gaps renderer is {r.type()}, expected categorizedSymbol")
+    values = [c.value() for c in r.categories()]
+    if values != GAP_CATEGORIES:
+        fail(f"gaps categories {values} != {GAP_CATEGORIES}")
+    ok(f"gaps renderer categorised on {r.classAttribute()!r}: {values}")
+
+    # Category values come back exactly as the data has them: escaping
+    # in the project round-trips (a hostile name stays a name).
+    legal = layers["delimit_legal"]
+    field = legal.renderer().classAttribute()
+    owners = sorted({str(f[field]) for f in legal.getFeatures()})
+    cats = sorted(c.value() for c in legal.renderer().categories())
+    if owners != cats:
+        fail(f"legal categories {cats} != owner values {owners}")
+    ok(f"legal categories equal the owner values: {cats}")
+
+    # The default style from layer_styles: a layer opened from the
+    # GeoPackage alone (no project) must come up with delimit's style.
+    source = gaps.source().split("|")[0]
+    for name, renderer_type in [("gaps", "categorizedSymbol"), ("deviation_runs", "graduatedSymbol"), ("settlements", "singleSymbol")]:
+        standalone = QgsVectorLayer(f"{source}|layername={name}", name, "ogr")
+        if not standalone.isValid():
+            fail(f"{source}|layername={name} does not open on its own")
+        count, ids, names, descriptions, err = standalone.listStylesInDatabase()
+        if count < 1:
+            fail(f"{name}: no style in layer_styles ({err})")
+        got = standalone.renderer().type()
+        if got != renderer_type:
+            fail(f"{name} opened alone has a {got} renderer: the layer_styles default was not applied")
+    labels = QgsVectorLayer(f"{source}|layername=settlements", "s", "ogr")
+    if not labels.labelsEnabled():
+        fail("settlements opened alone have no labels")
+    ok("default styles picked up from layer_styles (gaps categorised, deviation graduated, settlement labels on)")
+
+    settings = QgsMapSettings()
+    settings.setLayers([l.layer() for l in tree.findLayers() if l.layer() is not None and l.isVisible()])
+    settings.setDestinationCrs(project.crs())
+    settings.setOutputSize(QSize(1200, 900))
+    settings.setBackgroundColor(QColor(255, 255, 255))
+    settings.setExtent(project.viewSettings().defaultViewExtent() if not project.viewSettings().defaultViewExtent().isEmpty() else gaps.extent())
+    job = QgsMapRendererParallelJob(settings)
+    job.start()
+    job.waitForFinished()
+    image = job.renderedImage()
+    image.save(png_path)
+    w, h = image.width(), image.height()
+    painted = 0
+    colours = set()
+    for y in range(0, h, 4):
+        for x in range(0, w, 4):
+            c = image.pixel(x, y) & 0xFFFFFF
+            colours.add(c)
+            if c != 0xFFFFFF:
+                painted += 1
+    share = painted / ((w // 4) * (h // 4))
+    if share < 0.05 or len(colours) < 8:
+        fail(f"the rendered map is blank: {share:.1%} painted, {len(colours)} colours ({png_path})")
+    ok(f"rendered {w}x{h} to {png_path}: {share:.1%} painted, {len(colours)} colours")
+    # Layers go before the application: QGIS 3.22 segfaults in exitQgis()
+    # when the project still holds them.
+    project.clear()
+    del layers, gaps, legal, labels, standalone
+    app.exitQgis()
+
+
+if __name__ == "__main__":
+    main()

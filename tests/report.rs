@@ -1,0 +1,217 @@
+//! `delimit report`: a real browser (Debian's chromium, headless) renders
+//! it; escaping holds against hostile names; the output is deterministic.
+
+use std::path::{Path, PathBuf};
+
+use crate::util::{artefacts, delimit, run};
+
+/// Headless Chromium with the flags this machine's closed network needs
+/// (without the background-networking ones it retries Google's hosts).
+fn chromium(profile: &Path, args: &[&str]) -> std::process::Output {
+    assert!(
+        Path::new("/usr/bin/chromium").exists(),
+        "Chromium is needed by this test: `make test` installs Debian's chromium (see README)"
+    );
+    std::process::Command::new("/usr/bin/chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .expect("chromium runs")
+}
+
+fn report(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let r = run(delimit().arg("report").arg("-o").arg(&out).args(extra));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    out
+}
+
+/// Share of non-white pixels and the number of distinct colours, sampled.
+fn painted(png_path: &Path) -> (f64, usize) {
+    let decoder = png::Decoder::new(std::fs::File::open(png_path).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let (mut painted, mut total) = (0usize, 0usize);
+    let mut colours = std::collections::BTreeSet::new();
+    for px in buf[..info.buffer_size()].chunks(channels).step_by(7) {
+        total += 1;
+        colours.insert((px[0], px[1], px[2]));
+        if px[..3] != [255, 255, 255] {
+            painted += 1;
+        }
+    }
+    (painted as f64 / total as f64, colours.len())
+}
+
+#[test]
+fn browser_renders_the_report_with_map_and_gap_table() {
+    let dir = artefacts("report");
+    let html = report(&dir, "report.html", &[]);
+    let text = std::fs::read_to_string(&html).unwrap();
+    // Self-contained: no scripts, no fetched resources.
+    assert!(!text.contains("<script"), "a script in the report");
+    for fetch in ["src=", "href=\"http", "@import", "url(http", "<link"] {
+        assert!(
+            !text.contains(fetch),
+            "the report fetches something: {fetch}"
+        );
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let png = dir.join("report.png");
+    let out = chromium(
+        profile.path(),
+        &[
+            "--window-size=1100,2400",
+            &format!("--screenshot={}", png.display()),
+            &format!("file://{}", html.display()),
+        ],
+    );
+    assert!(
+        png.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (share, colours) = painted(&png);
+    assert!(
+        share > 0.10 && colours > 50,
+        "the page looks blank: {share:.3} painted, {colours} colours ({})",
+        png.display()
+    );
+
+    let dom = chromium(
+        profile.path(),
+        &["--dump-dom", &format!("file://{}", html.display())],
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains(r#"<h2 id="gaps">"#),
+        "no gap section in the rendered DOM"
+    );
+    assert!(
+        dom.contains("<th>owner</th><th>controller</th><th>class</th>"),
+        "no gap table in the rendered DOM"
+    );
+    assert!(dom.contains("held_by_other"), "the gap table has no gaps");
+    assert!(dom.contains("<svg"), "no map");
+}
+
+#[test]
+fn hostile_names_show_as_text() {
+    let dir = artefacts("report-hostile");
+    let hostile = crate::util::hostile_inputs();
+    let hostile: Vec<&str> = hostile.iter().map(String::as_str).collect();
+    let html = report(
+        &dir,
+        "report.html",
+        &hostile,
+    );
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(!text.contains("<script"), "a hostile name became markup");
+    assert!(
+        text.contains("&lt;script&gt;alert(&apos;B&apos;)&lt;/script&gt;&amp;&quot;B&quot;"),
+        "the hostile owner is missing or mangled"
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let dom = chromium(
+        profile.path(),
+        &["--dump-dom", &format!("file://{}", html.display())],
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        !dom.contains("<script"),
+        "the browser built a script element"
+    );
+    assert!(
+        dom.contains("&lt;script&gt;alert('B')&lt;/script&gt;"),
+        "the browser does not show the name as text"
+    );
+}
+
+#[test]
+fn same_inputs_give_identical_reports_whatever_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let read = |p: PathBuf| std::fs::read(p).unwrap();
+    for fmt in ["html", "md"] {
+        let mut outs = Vec::new();
+        for threads in ["1", "2"] {
+            let out = dir.path().join(format!("r{threads}.{fmt}"));
+            let r = run(delimit()
+                .env("RAYON_NUM_THREADS", threads)
+                .args(["report", "--format", fmt, "-o"])
+                .arg(&out));
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            outs.push(read(out));
+        }
+        assert!(
+            outs[0] == outs[1],
+            "{fmt} reports differ between thread counts"
+        );
+    }
+    let md = String::from_utf8(read(dir.path().join("r1.md"))).unwrap();
+    assert!(
+        md.contains("| owner | controller | class | gaps | km² | slivers | sliver km² |"),
+        "{md}"
+    );
+    assert!(!md.contains("| date |"), "a date without --date");
+    let dated = dir.path().join("dated.md");
+    let r = run(delimit()
+        .args(["report", "--format", "md", "--date", "2026-11-28", "-o"])
+        .arg(&dated));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        std::fs::read_to_string(&dated)
+            .unwrap()
+            .contains("| date | 2026-11-28 |")
+    );
+}
+
+#[test]
+fn report_figures_are_the_gaps_figures() {
+    // The report's class table is the gaps summary, not a second computation.
+    let dir = tempfile::tempdir().unwrap();
+    let md = report(dir.path(), "r.md", &["--format", "md"]);
+    let md = std::fs::read_to_string(md).unwrap();
+    let g = run(delimit().args(["gaps", "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&g.stdout).unwrap();
+    for row in v["summary"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["class"] != "held_by_owner")
+    {
+        let line = format!(
+            "| {} | {} | {} | {} | {:.3} |",
+            row["owner"].as_str().unwrap(),
+            // Markdown escapes the bar of a contested pair.
+            row["controller"].as_str().unwrap().replace('|', "\\|"),
+            row["class"].as_str().unwrap(),
+            row["features"],
+            row["km2"].as_f64().unwrap()
+        );
+        assert!(md.contains(&line), "missing from the report: {line}\n{md}");
+    }
+}
+
+#[test]
+fn bad_date_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(delimit()
+        .args(["report", "--date", "28/11/2026", "-o"])
+        .arg(dir.path().join("r.html")));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--date"), "{}", r.stderr);
+    assert!(!dir.path().join("r.html").exists());
+}
