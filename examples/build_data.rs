@@ -82,6 +82,7 @@ fn main() -> Result<()> {
 
     write(&out.join("segments.geojson"), &build_segments(&legal, &settlements)?, segments_meta())?;
     write(&out.join("routes.geojson"), &build_routes(&settlements)?, routes_meta())?;
+    write(&out.join("legal-lines.geojson"), &build_legal_lines(&legal)?, legal_lines_meta())?;
     Ok(())
 }
 
@@ -845,5 +846,161 @@ fn routes_meta() -> Value {
         "licence": "CC-BY-4.0 (GeoNames)", "attribution": "GeoNames (geonames.org), CC-BY-4.0",
         "caveat": "Straight lines between settlements: no route anyone has surveyed, proposed or agreed.",
         "see": "data/SOURCES.md"
+    })
+}
+
+// ---------------------------------------------------------------- legal lines
+
+/// 1:100 000 sheets of the Soviet nomenclature: 20′ of latitude by 30′ of
+/// longitude, 144 to a 1:1 000 000 sheet (4° × 6°), numbered from the
+/// north-west.
+const SHEET_DLAT: f64 = 1.0 / 3.0;
+const SHEET_DLON: f64 = 0.5;
+
+fn sheet_name(c: Coord<f64>) -> String {
+    let row_1m = (c.y / 4.0).floor();
+    let col_1m = ((c.x + 180.0) / 6.0).floor() as i32 + 1;
+    let letter = (b'A' + row_1m as u8) as char;
+    let top = (row_1m + 1.0) * 4.0;
+    let left = (col_1m - 1) as f64 * 6.0 - 180.0;
+    let r = ((top - c.y) / SHEET_DLAT).floor() as i32;
+    let k = ((c.x - left) / SHEET_DLON).floor() as i32;
+    format!("{letter}-{col_1m}-{}", r * 12 + k + 1)
+}
+
+/// Cut a line wherever it crosses a sheet edge, with the crossing as a
+/// shared vertex; each piece lies on one sheet.
+fn split_at_sheets(l: &LineString<f64>) -> Vec<(String, LineString<f64>)> {
+    let mut pts: Vec<Coord<f64>> = Vec::new();
+    for w in l.0.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let mut ts: Vec<f64> = Vec::new();
+        for (lo, hi, step, get) in [(a.x.min(b.x), a.x.max(b.x), SHEET_DLON, 0), (a.y.min(b.y), a.y.max(b.y), SHEET_DLAT, 1)] {
+            let mut k = (lo / step).ceil();
+            while k * step <= hi {
+                let e = k * step;
+                let (pa, pb) = if get == 0 { (a.x, b.x) } else { (a.y, b.y) };
+                if pb != pa {
+                    let t = (e - pa) / (pb - pa);
+                    if t > 0.0 && t < 1.0 {
+                        ts.push(t);
+                    }
+                }
+                k += 1.0;
+            }
+        }
+        ts.sort_by(f64::total_cmp);
+        pts.push(a);
+        pts.extend(ts.into_iter().map(|t| Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) }));
+    }
+    pts.push(*l.0.last().expect("non-empty line"));
+    pts.dedup();
+    let mut out: Vec<(String, LineString<f64>)> = Vec::new();
+    for w in pts.windows(2) {
+        let sheet = sheet_name(Coord { x: (w[0].x + w[1].x) / 2.0, y: (w[0].y + w[1].y) / 2.0 });
+        match out.last_mut() {
+            Some((s, line)) if *s == sheet => line.0.push(w[1]),
+            _ => out.push((sheet, LineString::new(vec![w[0], w[1]]))),
+        }
+    }
+    out
+}
+
+/// The ARM–AZE boundary of the bundled legal layer as lines with the owner
+/// on each side, split at 1:100 000 sheet edges.
+/// Where two units' rings stop sharing vertices short of the outline of
+/// both parties (the OSM 2017 rings part about 65 m before the Araks at the
+/// Armenia–Nakhchivan–Iran junction), carry the line on along the first
+/// unit's ring to that outline, so that the network closes against the
+/// frame as a digitiser's line would.
+fn extend_to_frame(line: &LineString<f64>, ring_owner: &MultiPolygon<f64>, frame: &MultiPolygon<f64>) -> LineString<f64> {
+    let outline: Vec<LineString<f64>> = frame.0.iter().flat_map(|p| std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned())).collect();
+    let on_frame = |c: Coord<f64>| outline.iter().any(|r| Euclidean.distance(&Point(c), r) < 1e-9);
+    let rings: Vec<&LineString<f64>> = ring_owner.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).collect();
+    let mut pts = line.0.clone();
+    if pts.first() == pts.last() {
+        return line.clone(); // a closed ring: an exclave's whole boundary
+    }
+    for at_end in [true, false] {
+        let (end, prev) = if at_end { (pts[pts.len() - 1], pts[pts.len() - 2]) } else { (pts[0], pts[1]) };
+        if on_frame(end) {
+            continue;
+        }
+        for r in &rings {
+            let v = &r.0[..r.0.len() - 1];
+            let n = v.len();
+            let Some(k) = v.iter().position(|c| *c == end) else { continue };
+            // Walk the ring away from the line's previous vertex.
+            let step = if v[(k + n - 1) % n] == prev { 1 } else { n - 1 };
+            let mut added = Vec::new();
+            let mut j = k;
+            for _ in 0..n {
+                j = (j + step) % n;
+                added.push(v[j]);
+                if on_frame(v[j]) {
+                    break;
+                }
+            }
+            let metres: f64 = std::iter::once(end).chain(added.iter().copied()).collect::<LineString<f64>>().lines().map(|l| Geodesic.distance(Point(l.start), Point(l.end))).sum();
+            eprintln!("legal lines: extended {metres:.1} m along the first unit's ring to the outline at {:.6}, {:.6}", added.last().map_or(0.0, |c| c.y), added.last().map_or(0.0, |c| c.x));
+            if at_end {
+                pts.extend(added);
+            } else {
+                added.reverse();
+                added.extend(pts);
+                pts = added;
+            }
+            break;
+        }
+    }
+    LineString::new(pts)
+}
+
+fn build_legal_lines(legal: &[Unit]) -> Result<Vec<Feature>> {
+    let mut out = Vec::new();
+    let parties: Vec<&MultiPolygon<f64>> = legal.iter().filter(|u| u.owner == "ARM" || u.owner == "AZE").map(|u| &u.geom).collect();
+    let frame = parties.iter().skip(1).fold(parties[0].clone(), |acc, m| acc.union(*m));
+    for arm in legal.iter().filter(|u| u.owner == "ARM") {
+        for aze in legal.iter().filter(|u| u.owner == "AZE") {
+            for line in shared_edges(&arm.geom, &aze.geom).0 {
+                let line = extend_to_frame(&line, &arm.geom, &frame);
+                // Which side is Armenia's: a point just left of the first
+                // segment's middle.
+                let (a, b) = (line.0[0], line.0[1]);
+                let (dx, dy) = (b.x - a.x, b.y - a.y);
+                let n = dx.hypot(dy);
+                let probe = Point::new((a.x + b.x) / 2.0 - dy / n * 1e-6, (a.y + b.y) / 2.0 + dx / n * 1e-6);
+                let (left, right) = if arm.geom.contains(&probe) { ("ARM", "AZE") } else { ("AZE", "ARM") };
+                for (sheet, piece) in split_at_sheets(&line) {
+                    let i = out.len();
+                    out.push(Feature {
+                        id: format!("l{}", i + 1),
+                        index: i,
+                        geometry: Some(piece.into()),
+                        properties: props(&[
+                            ("left", left.into()),
+                            ("right", right.into()),
+                            ("sheet", sheet.into()),
+                            ("units", format!("{} | {}", arm.unit, aze.unit).into()),
+                            ("source", "derived from data/legal.geojson (OSM 2017 line), split at 1:100 000 sheet edges".into()),
+                            ("licence", ODBL.into()),
+                            ("attribution", OSM_ATTRIBUTION.into()),
+                        ]),
+                    });
+                }
+            }
+        }
+    }
+    eprintln!("legal lines: {} pieces", out.len());
+    Ok(out)
+}
+
+fn legal_lines_meta() -> Value {
+    json!({
+        "title": "ARM–AZE legal boundary as lines with left and right owners, split at 1:100 000 sheet edges (derived)",
+        "source": "derived from data/legal.geojson: the edges each ARM unit shares with each AZE unit, cut at every 20′ × 30′ sheet edge",
+        "side_convention": "left and right are the owners on either side when walking the line in its digitised direction",
+        "caveat": "The OSM 2017 line, an approximation of the 1976 line, not the 1976 line itself; the sheet split imitates digitising one sheet at a time.",
+        "licence": ODBL, "attribution": OSM_ATTRIBUTION, "see": "data/SOURCES.md"
     })
 }

@@ -25,6 +25,7 @@
 //! - [`boundary`]: the edges two units share, merged into lines.
 //! - [`overlay`]: `gaps`, the legal × control overlay with its classes and conservation check.
 //! - [`export`]: every result as features, with the same fields wherever it is written.
+//! - [`polygonize`]: a legal basis from boundary lines with left and right owners.
 //! - [`job`]: a full run: every analysis on one set of layers.
 //! - [`qgis`]: the styled GeoPackage and the QGIS project.
 //! - [`report`]: the self-contained HTML or Markdown report.
@@ -45,6 +46,7 @@ pub mod locate;
 pub mod markup;
 pub mod measure;
 pub mod overlay;
+pub mod polygonize;
 pub mod qgis;
 pub mod report;
 pub mod sample;

@@ -35,6 +35,7 @@ macro_rules! file {
 /// Every embedded file, in documentation order.
 pub const FILES: &[SampleFile] = &[
     file!("legal.geojson", "legal basis: OSM 2017 line as an approximation of the 1976 line, exclaves cut", "ODbL-1.0 (© OpenStreetMap contributors)"),
+    file!("legal-lines.geojson", "the ARM–AZE legal line as LineStrings with left/right owners, split at 1:100k sheet edges (derived)", "ODbL-1.0 (© OpenStreetMap contributors)"),
     file!("legal-ne.geojson", "coarser legal basis: Natural Earth 10m v5.1.1", "public domain"),
     file!("control.geojson", "ILLUSTRATIVE control: legal layer with the documented exclave holdings", "ODbL-1.0 (© OpenStreetMap contributors)"),
     file!("control-osm2024.geojson", "control: OSM country polygons 2024, clipped to land", "ODbL-1.0 (© OpenStreetMap contributors)"),

@@ -12,6 +12,7 @@ mod gaps;
 mod info;
 mod lines;
 mod malformed;
+mod polygonize;
 mod qgis;
 mod report;
 mod village;

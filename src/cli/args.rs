@@ -117,3 +117,119 @@ pub(crate) fn non_negative(option: &str, value: f64) -> delimit::Result<()> {
         })
     }
 }
+
+/// Boundary lines with the frame that closes them.
+pub(crate) struct Frame {
+    pub lines: delimit::Layer,
+    pub frame: geo::MultiPolygon<f64>,
+    pub parties: Vec<(String, geo::MultiPolygon<f64>)>,
+}
+
+/// A legal basis given as boundary lines (`--legal-lines`), polygonised
+/// against a frame; accepted wherever `--legal` is.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct LegalLinesArgs {
+    /// Legal basis as boundary lines: LineStrings with the owner on their
+    /// left and on their right (walking the line as digitised), polygonised
+    /// against --frame. Instead of --legal.
+    #[arg(long, value_name = "FILE")]
+    pub legal_lines: Option<PathBuf>,
+    /// Polygons that close the line network (their union). Default: the
+    /// union of the control polygons held by the parties the lines name,
+    /// else of the bundled legal layer's polygons of those parties.
+    #[arg(long, value_name = "FILE")]
+    pub frame: Option<PathBuf>,
+    /// Field with the owner on the left of a line.
+    #[arg(long, value_name = "FIELD", default_value = "left")]
+    pub left_field: String,
+    /// Field with the owner on the right of a line.
+    #[arg(long, value_name = "FIELD", default_value = "right")]
+    pub right_field: String,
+    /// Join line endpoints closer than this, m. Default: 0.25 mm at --scale (25 m at 1:100 000).
+    #[arg(long, value_name = "M")]
+    pub snap_m: Option<f64>,
+    /// Scale denominator of the source map the lines were digitised from.
+    #[arg(long, value_name = "N", default_value_t = 100_000.0)]
+    pub scale: f64,
+}
+
+impl LegalLinesArgs {
+    pub fn options(&self) -> delimit::Result<delimit::polygonize::Options> {
+        if !(self.scale > 0.0 && self.scale.is_finite()) {
+            return Err(delimit::Error::Usage { option: "--scale".into(), message: format!("{} is not a scale denominator", self.scale), hint: Some("e.g. --scale 100000 for 1:100 000".into()) });
+        }
+        let (snap_m, snap_from) = match self.snap_m {
+            Some(s) => {
+                non_negative("--snap-m", s)?;
+                (s, "--snap-m".to_string())
+            }
+            None => (delimit::polygonize::snap_for_scale(self.scale), format!("0.25 mm at 1:{}", self.scale)),
+        };
+        Ok(delimit::polygonize::Options { left_field: self.left_field.clone(), right_field: self.right_field.clone(), snap_m, snap_from })
+    }
+
+    /// The lines layer, its frame, and the frame's polygons by party (for
+    /// faces no line bounds).
+    pub fn lines_and_frame(&self, lines_path: &std::path::Path, input: &InputArgs, control: Option<&delimit::Layer>) -> delimit::Result<Frame> {
+        let opts = self.options()?;
+        let lines = delimit::io::read_layer(lines_path, &input.read_options(None)?)?;
+        let frame = match &self.frame {
+            Some(p) => {
+                let f = delimit::io::read_layer(p, &input.read_options(None)?)?;
+                let polys: Vec<_> = f.features.iter().filter_map(|x| x.polygons()).collect();
+                if polys.is_empty() {
+                    return Err(delimit::Error::InvalidInput { path: p.clone(), message: "has no polygons".into(), hint: "--frame takes polygons whose union closes the line network".into() });
+                }
+                // A frame feature with an owner (or controller) names the party of faces no line bounds.
+                let parties = f
+                    .features
+                    .iter()
+                    .filter_map(|x| Some((x.text(&input.owner_field).or_else(|| x.text(&input.controller_field))?, x.polygons()?.into_owned())))
+                    .collect();
+                (delimit::polygonize::frame_of(&polys.iter().map(|c| c.as_ref()).collect::<Vec<_>>()), parties)
+            }
+            None => {
+                let parties: std::collections::BTreeSet<String> =
+                    lines.features.iter().flat_map(|f| [f.text(&opts.left_field), f.text(&opts.right_field)]).flatten().collect();
+                let pick = |layer: &delimit::Layer, field: &str| -> Vec<(String, geo::MultiPolygon<f64>)> {
+                    layer
+                        .features
+                        .iter()
+                        .filter_map(|f| Some((f.text(field).filter(|k| parties.contains(k))?, f.polygons()?.into_owned())))
+                        .collect()
+                };
+                let mut polys = control.map(|c| pick(c, &input.controller_field)).unwrap_or_default();
+                if polys.is_empty() {
+                    let bundled = delimit::sample::load("legal.geojson", &delimit::io::ReadOptions::default())?;
+                    polys = pick(&bundled, "owner");
+                }
+                if polys.is_empty() {
+                    return Err(delimit::Error::Usage {
+                        option: "--frame".into(),
+                        message: format!("no control or bundled polygon belongs to {}", parties.into_iter().collect::<Vec<_>>().join(", ")),
+                        hint: Some("give --frame FILE: polygons whose union closes the line network".into()),
+                    });
+                }
+                (delimit::polygonize::frame_of(&polys.iter().map(|(_, m)| m).collect::<Vec<_>>()), polys)
+            }
+        };
+        Ok(Frame { lines, frame: frame.0, parties: frame.1 })
+    }
+
+    /// The legal basis: from --legal-lines when given (refusing --legal
+    /// with it), else --legal or the embedded sample.
+    pub fn legal(&self, legal: Option<&std::path::Path>, input: &InputArgs, keep: Option<Vec<String>>, control: Option<&delimit::Layer>) -> delimit::Result<delimit::Layer> {
+        let Some(lines_path) = &self.legal_lines else {
+            return load_or_sample(legal, "legal.geojson", delimit::layer::Role::Legal, input, keep);
+        };
+        if legal.is_some() {
+            return Err(delimit::Error::Usage { option: "--legal-lines".into(), message: "give --legal or --legal-lines, not both".into(), hint: None });
+        }
+        let f = self.lines_and_frame(lines_path, input, control)?;
+        Ok(delimit::polygonize::legal_from_lines(&f.lines, &f.frame, &f.parties, &self.options()?, &input.owner_field)?.0)
+    }
+
+    pub fn paths(&self) -> Vec<&std::path::Path> {
+        [&self.legal_lines, &self.frame].into_iter().flatten().map(PathBuf::as_path).collect()
+    }
+}

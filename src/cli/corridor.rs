@@ -65,6 +65,8 @@ pub(crate) struct RouteArgs {
     /// Legal basis. Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     legal: Option<PathBuf>,
+    #[command(flatten)]
+    legal_lines: super::args::LegalLinesArgs,
     /// De facto control. Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     control: Option<PathBuf>,
@@ -98,6 +100,8 @@ pub(crate) struct MeasureArgs {
     /// Legal basis. Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     legal: Option<PathBuf>,
+    #[command(flatten)]
+    legal_lines: super::args::LegalLinesArgs,
     /// De facto control. Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     control: Option<PathBuf>,
@@ -154,8 +158,8 @@ fn route(args: RouteArgs) -> Result<Outcome> {
         delimit::io::Output::prepare(c, args.output.force, &inputs)?;
     }
     let constraints = Constraints::read(&constraints_path)?;
-    let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?;
     let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?;
+    let legal = args.legal_lines.legal(args.legal.as_deref(), &args.input, None, Some(&control))?;
 
     let crs_err = |e: gdal::errors::GdalError| delimit::Error::Crs { definition: args.crs.clone(), context: None, message: e.to_string() };
     let mut grid_srs = SpatialRef::from_definition(&args.crs).map_err(crs_err)?;
@@ -383,8 +387,8 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
         }
     }
     let protected = read_protected(&constraints, args.constraints.as_deref(), &args.input)?;
-    let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?;
     let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?;
+    let legal = args.legal_lines.legal(args.legal.as_deref(), &args.input, None, Some(&control))?;
     let settlements = load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?;
     let boundaries = clearance_boundaries(&constraints, &legal, &args.input.owner_field, args.match_m);
     let ctx = Context::new(

@@ -18,6 +18,8 @@ pub(crate) struct FullArgs {
     /// Legal basis (polygons with an owner field). Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     pub legal: Option<PathBuf>,
+    #[command(flatten)]
+    pub legal_lines: super::args::LegalLinesArgs,
     /// De facto control (polygons with a controller field). Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     pub control: Option<PathBuf>,
@@ -215,7 +217,7 @@ impl FullArgs {
             None,
         )?;
         // The sample routes only make sense against the sample basis.
-        let sample_routes = !self.no_routes && self.routes.is_none() && self.legal.is_none();
+        let sample_routes = !self.no_routes && self.routes.is_none() && self.legal.is_none() && self.legal_lines.legal_lines.is_none();
         let routes = match (&self.routes, sample_routes) {
             (Some(p), _) => Some(delimit::io::read_layer(
                 p,

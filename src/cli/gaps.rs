@@ -23,6 +23,8 @@ pub(crate) struct Args {
     /// Legal basis (polygons with an owner field). Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     legal: Option<PathBuf>,
+    #[command(flatten)]
+    legal_lines: super::args::LegalLinesArgs,
     /// De facto control (polygons with a controller field). Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     control: Option<PathBuf>,
@@ -52,8 +54,9 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
-    let inputs: Vec<&std::path::Path> =
+    let mut inputs: Vec<&std::path::Path> =
         [&args.legal, &args.control, &args.settlements].into_iter().flatten().map(PathBuf::as_path).collect();
+    inputs.extend(args.legal_lines.paths());
     args.output.preflight(&inputs)?;
     if let Some(t) = args.tolerance_m {
         non_negative("--tolerance-m", t)?;
@@ -62,8 +65,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     // not kept (a Natural Earth admin-1 feature carries 121).
     let f = args.input.fields();
     let keep = Some(vec![f.owner, f.controller, f.as_of, f.source, f.name, "id".into(), "positional_accuracy_m".into()]);
-    let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, keep.clone())?;
-    let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, keep)?;
+    let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, keep.clone())?;
+    let legal = args.legal_lines.legal(args.legal.as_deref(), &args.input, keep, Some(&control))?;
     let settlements = if args.no_settlements {
         None
     } else {

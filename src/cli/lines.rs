@@ -30,9 +30,12 @@ pub(crate) struct Args {
     /// De facto control (polygons). Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     control: Option<PathBuf>,
-    /// Legal lines given directly: LineStrings with `a` and `b` fields (the two owners).
-    #[arg(long, value_name = "FILE")]
-    legal_lines: Option<PathBuf>,
+    /// --legal-lines: boundary lines with `left` and `right` owners,
+    /// polygonised into the legal basis; a file with `a` and `b` fields
+    /// instead gives the pair lines directly (the legal polygons then only
+    /// tell the sides).
+    #[command(flatten)]
+    ll: super::args::LegalLinesArgs,
     /// Control lines given directly: LineStrings with `a` and `b` fields.
     #[arg(long, value_name = "FILE")]
     control_lines: Option<PathBuf>,
@@ -63,6 +66,14 @@ pub(crate) struct Args {
     /// Machine-readable summary on stdout.
     #[arg(long)]
     json: bool,
+}
+
+/// Whether a --legal-lines file gives pair lines (`a` and `b`) rather than
+/// boundary lines with sides.
+pub(crate) fn is_pair_file(path: &Path, input: &InputArgs, ll: &super::args::LegalLinesArgs) -> delimit::Result<bool> {
+    let layer = delimit::io::read_layer(path, &input.read_options(None)?)?;
+    let has = |k: &str| layer.features.first().is_some_and(|f| f.properties.contains_key(k));
+    Ok(has("a") && has("b") && !has(&ll.left_field))
 }
 
 /// Lines from a line layer with `a` and `b` fields, merged per pair.
@@ -127,24 +138,30 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     if !(args.step > 0.0 && args.step.is_finite()) {
         return Err(delimit::Error::Usage { option: "--step".into(), message: format!("{} is not a positive length", args.step), hint: None }.into());
     }
-    let inputs: Vec<&Path> = [&args.legal, &args.control, &args.legal_lines, &args.control_lines, &args.settlements]
+    let mut inputs: Vec<&Path> = [&args.legal, &args.control, &args.control_lines, &args.settlements]
         .into_iter()
         .flatten()
         .map(PathBuf::as_path)
         .collect();
+    inputs.extend(args.ll.paths());
     args.output.preflight(&inputs)?;
-    let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?;
-    let legal_lines = match &args.legal_lines {
-        Some(p) => read_pair_lines(p, &args.input)?,
-        None => pair_lines_within(&legal, &args.input.owner_field, args.match_m),
-    };
-    let legal_lines = filter_pair(legal_lines, args.pair.as_deref())?;
     // Control polygons, when there are any, also tell on which side the
     // control line lies.
     let control = match (&args.control_lines, &args.control) {
         (Some(_), None) => None,
         _ => Some(load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?),
     };
+    let pair_file = args.ll.legal_lines.as_deref().map(|p| is_pair_file(p, &args.input, &args.ll)).transpose()?.unwrap_or(false);
+    let legal = if pair_file {
+        load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?
+    } else {
+        args.ll.legal(args.legal.as_deref(), &args.input, None, control.as_ref())?
+    };
+    let legal_lines = match (&args.ll.legal_lines, pair_file) {
+        (Some(p), true) => read_pair_lines(p, &args.input)?,
+        _ => pair_lines_within(&legal, &args.input.owner_field, args.match_m),
+    };
+    let legal_lines = filter_pair(legal_lines, args.pair.as_deref())?;
     let control_lines = match (&args.control_lines, &control) {
         (Some(p), _) => read_pair_lines(p, &args.input)?,
         (None, Some(c)) => pair_lines_within(c, &args.input.controller_field, args.match_m),
@@ -165,7 +182,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let provenance = json!({
         "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
         "inputs": [Some(&legal.provenance), control.as_ref().map(|c| &c.provenance), Some(&settlements.provenance)],
-        "legal_lines": args.legal_lines.as_ref().map(|p| p.display().to_string()),
+        "legal_lines": args.ll.legal_lines.as_ref().map(|p| p.display().to_string()),
         "control_lines": args.control_lines.as_ref().map(|p| p.display().to_string()),
         "step_m": args.step, "tolerance_m": args.tolerance_m,
         "sign": "offset_m > 0: the control line lies in the first owner's legal territory (pair A|B in sort order)",

@@ -9,6 +9,7 @@ mod full;
 mod gaps;
 mod info;
 mod lines;
+mod polygonize;
 mod progress;
 mod qgis;
 mod report;
@@ -47,6 +48,8 @@ enum Command {
     Corridor(corridor::Args),
     /// Ask about places by name (any spelling) or coordinates.
     Village(village::Args),
+    /// Build legal polygons from boundary lines with left and right owners.
+    Polygonize(polygonize::Args),
     /// Write a styled GeoPackage and a QGIS project with every layer of a full run.
     Qgis(qgis::Args),
     /// Write a self-contained HTML (or Markdown) report with a map.
@@ -79,6 +82,7 @@ pub fn main() -> ExitCode {
         Command::Corridor(a) => corridor::run(a),
         Command::Lines(a) => lines::run(a),
         Command::Progress(a) => progress::run(a),
+        Command::Polygonize(a) => polygonize::run(a),
         Command::Qgis(a) => qgis::run(a),
         Command::Report(a) => report::run(a),
     };

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::Outcome;
 use super::args::{InputArgs, OutputArgs, load_or_sample, non_negative};
-use super::lines::{filter_pair, read_pair_lines};
+use super::lines::{filter_pair, is_pair_file, read_pair_lines};
 
 /// How much of each legal line is delimited, per pair and sector.
 ///
@@ -27,9 +27,9 @@ pub(crate) struct Args {
     /// Legal basis (polygons). Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     legal: Option<PathBuf>,
-    /// Legal lines given directly (LineStrings with `a` and `b`).
-    #[arg(long, value_name = "FILE")]
-    legal_lines: Option<PathBuf>,
+    /// --legal-lines: boundary lines with `left` and `right` owners, or pair lines with `a` and `b`.
+    #[command(flatten)]
+    ll: super::args::LegalLinesArgs,
     /// Admin-1 polygons with `name`, for sectors. Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     admin1: Option<PathBuf>,
@@ -56,13 +56,24 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     non_negative("--max-distance-m", args.max_distance_m)?;
     non_negative("--match-m", args.match_m)?;
-    let inputs: Vec<&Path> =
-        [&args.segments, &args.legal, &args.legal_lines, &args.admin1].into_iter().flatten().map(PathBuf::as_path).collect();
+    let mut inputs: Vec<&Path> = [&args.segments, &args.legal, &args.admin1].into_iter().flatten().map(PathBuf::as_path).collect();
+    inputs.extend(args.ll.paths());
     args.output.preflight(&inputs)?;
-    let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?;
-    let lines = match &args.legal_lines {
-        Some(p) => read_pair_lines(p, &args.input)?,
-        None => pair_lines_within(&legal, &args.input.owner_field, args.match_m),
+    let pair_file = args.ll.legal_lines.as_deref().map(|p| is_pair_file(p, &args.input, &args.ll)).transpose()?.unwrap_or(false);
+    // Boundary lines with sides are polygonised (their default frame is the
+    // sample control layer's outline of the parties they name).
+    let control = match (&args.ll.legal_lines, pair_file) {
+        (Some(_), false) => Some(load_or_sample(None, "control.geojson", Role::Control, &args.input, None)?),
+        _ => None,
+    };
+    let legal = if pair_file {
+        load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?
+    } else {
+        args.ll.legal(args.legal.as_deref(), &args.input, None, control.as_ref())?
+    };
+    let lines = match (&args.ll.legal_lines, pair_file) {
+        (Some(p), true) => read_pair_lines(p, &args.input)?,
+        _ => pair_lines_within(&legal, &args.input.owner_field, args.match_m),
     };
     let lines = filter_pair(lines, args.pair.as_deref())?;
     let segments = load_or_sample(args.segments.as_deref(), "segments.geojson", Role::Segments, &args.input, None)?;

@@ -44,6 +44,8 @@ pub(crate) struct Args {
     /// Legal basis. Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     legal: Option<PathBuf>,
+    #[command(flatten)]
+    legal_lines: super::args::LegalLinesArgs,
     /// De facto control. Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     control: Option<PathBuf>,
@@ -110,8 +112,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         .into());
     }
 
-    let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?;
     let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?;
+    let legal = args.legal_lines.legal(args.legal.as_deref(), &args.input, None, Some(&control))?;
     let places = load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?;
     let admin1 = load_or_sample(args.admin1.as_deref(), "admin1.geojson", Role::Legal, &args.input_plain(), None)?;
     let opts = VillageOptions {

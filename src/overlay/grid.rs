@@ -27,7 +27,7 @@ impl Grid {
         Grid { cx, cy, scale: 2f64.powi(e) }
     }
 
-    fn to_int(&self, c: Coord<f64>) -> IntPoint {
+    pub(crate) fn to_int(&self, c: Coord<f64>) -> IntPoint {
         IntPoint::new(((c.x - self.cx) * self.scale).round() as i32, ((c.y - self.cy) * self.scale).round() as i32)
     }
 

@@ -19,9 +19,9 @@
 //! so the output is the same for any number of threads.
 
 mod clip;
-mod grid;
+pub(crate) mod grid;
 mod index;
-mod split;
+pub(crate) mod split;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
