@@ -827,6 +827,7 @@ fn build_routes(settlements: &[Feature]) -> Result<Vec<Feature>> {
                 ("name", (*name).into()),
                 ("kind", (*kind).into()),
                 ("illustrative", true.into()),
+                ("approximate", true.into()),
                 ("vertices", pts.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>().join(" – ").into()),
                 ("vertex_geonameids", ids.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(",").into()),
                 ("note", "straight lines between GeoNames settlement points; not a surveyed, proposed or negotiated alignment".into()),

@@ -232,3 +232,26 @@ fn a_vector_file_as_dem_is_a_clear_error() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("is not a raster"), "{}", r.stderr);
 }
+
+#[test]
+fn without_routes_the_illustrative_sample_is_measured_under_the_sample_constraints() {
+    let r = crate::util::run(crate::util::delimit().args(["corridor", "measure", "--json"]));
+    // The straight sample lines cross borders outside the one checkpoint: a FAIL, exit 1.
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let routes = v["routes"].as_array().unwrap();
+    assert_eq!(routes.len(), 2);
+    assert_eq!(v["provenance"]["constraints"], "embedded:data/corridor.toml");
+    for route in routes {
+        assert!(route["name"].as_str().unwrap().starts_with("Illustrative"));
+        // The pieces add up to the route: to 1e-5, because a piece ends at a
+        // point interpolated on the lon/lat segment, which is off the
+        // segment's geodesic (measured: 0.24 m in 170 km for option A).
+        let by: f64 = route["by_jurisdiction_m"].as_object().unwrap().values().map(|x| x.as_f64().unwrap()).sum();
+        let len = route["length_m"].as_f64().unwrap();
+        assert!((by - len).abs() < 1e-5 * len, "{by} vs {len}");
+        assert!(route["by_jurisdiction_m"]["ARM|ARM"].as_f64().unwrap() > 30_000.0);
+        let rules: Vec<&str> = route["verdicts"].as_array().unwrap().iter().map(|x| x["rule"].as_str().unwrap()).collect();
+        assert!(rules.iter().any(|r| r.contains("checkpoints")) && rules.iter().any(|r| r.contains("ARM|IRN")), "{rules:?}");
+    }
+}

@@ -84,10 +84,12 @@ pub(crate) struct RouteArgs {
 
 #[derive(Debug, ClapArgs)]
 pub(crate) struct MeasureArgs {
-    /// Routes: LineStrings with `name` and `kind` (rail, road…).
+    /// Routes: LineStrings with `name` and `kind` (rail, road…). Default:
+    /// the embedded ILLUSTRATIVE routes, with the embedded constraints.
     #[arg(long, value_name = "FILE")]
-    routes: PathBuf,
-    /// Constraints (TOML; see docs/corridor.md). Without it only the measures are given.
+    routes: Option<PathBuf>,
+    /// Constraints (TOML; see docs/corridor.md). Without it only the measures
+    /// are given (with the sample routes: the embedded data/corridor.toml).
     #[arg(long, value_name = "FILE")]
     constraints: Option<PathBuf>,
     /// A DEM (any GDAL raster, any CRS): elevation profile, ascent, descent,
@@ -359,17 +361,23 @@ fn write_cost(path: &Path, g: &delimit::corridor::CostGrid, srs: &gdal::spatial_
 fn measure(args: MeasureArgs) -> Result<Outcome> {
     non_negative("--buffer", args.buffer)?;
     non_negative("--match-m", args.match_m)?;
-    let inputs: Vec<&Path> = [Some(&args.routes), args.constraints.as_ref(), args.legal.as_ref(), args.control.as_ref(), args.settlements.as_ref(), args.dem.as_ref()]
+    let inputs: Vec<&Path> = [args.routes.as_ref(), args.constraints.as_ref(), args.legal.as_ref(), args.control.as_ref(), args.settlements.as_ref(), args.dem.as_ref()]
         .into_iter()
         .flatten()
         .map(PathBuf::as_path)
         .collect();
     args.output.preflight(&inputs)?;
-    let constraints = match &args.constraints {
-        Some(p) => Constraints::read(p)?,
-        None => Constraints::default(),
+    let constraints = match (&args.constraints, &args.routes) {
+        (Some(p), _) => Constraints::read(p)?,
+        // The sample routes come with the sample constraints.
+        (None, None) => {
+            let f = delimit::sample::file("corridor.toml").expect("embedded");
+            Constraints::parse(Path::new("embedded:data/corridor.toml"), std::str::from_utf8(f.bytes).unwrap_or_default())?
+        }
+        (None, Some(_)) => Constraints::default(),
     };
-    let routes = delimit::io::read_layer(&args.routes, &args.input.read_options(Some(Role::Routes))?)?;
+    let routes = load_or_sample(args.routes.as_deref(), "routes.geojson", Role::Routes, &args.input, None)?;
+    let routes_path = PathBuf::from(&routes.provenance.path);
     let mut lines: Vec<(String, Option<String>, LineString<f64>)> = Vec::new();
     for f in &routes.features {
         let name = f.text(&args.input.name_field).unwrap_or_else(|| f.id.clone());
@@ -377,7 +385,7 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
             Some(Geometry::LineString(l)) => lines.push((name, f.text("kind"), l.clone())),
             _ => {
                 return Err(delimit::Error::Geometry {
-                    path: args.routes.clone(),
+                    path: routes_path.clone(),
                     feature: f.id.clone(),
                     message: "is not a LineString".into(),
                     hint: Some("a route is one LineString; split a MultiLineString into one feature per option".into()),
@@ -412,7 +420,7 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
     let provenance = json!({
         "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
         "inputs": [&routes.provenance, &legal.provenance, &control.provenance, &settlements.provenance],
-        "constraints": args.constraints.as_ref().map(|p| p.display().to_string()),
+        "constraints": args.constraints.as_ref().map_or_else(|| args.routes.is_none().then(|| "embedded:data/corridor.toml".to_string()), |p| Some(p.display().to_string())),
         "buffer_km": args.buffer,
         "dem": dem.as_ref().map(|d| json!({ "path": d.path().display().to_string(), "crs": d.crs })),
     });
