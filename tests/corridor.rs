@@ -106,26 +106,23 @@ fn an_unknown_constraint_key_names_the_key_and_line() {
     assert!(r.stderr.contains("boundry") && r.stderr.contains("line 4"), "{}", r.stderr);
 }
 
-/// A GeoTIFF in UTM 38N (EPSG:32638) whose elevation rises 2 m per 100 m
-/// of northing, written with GDAL by the test.
-fn plane_dem(path: &std::path::Path) {
+/// A GeoTIFF in UTM 38N (EPSG:32638), `w`×`h` pixels of `px` metres from
+/// (`x0`, `n_top`), whose elevation rises 2 m per 100 m of northing,
+/// written with GDAL by the test.
+fn plane(path: &std::path::Path, (w, h, px): (usize, usize, f64), (x0, n_top): (f64, f64)) {
     use gdal::raster::Buffer;
     let drv = gdal::DriverManager::get_driver_by_name("GTiff").unwrap();
-    let (w, h, px) = (400usize, 800usize, 30.0);
-    // Covers 45.1°E, 39.9–40.1°N: easting ~508.5 km, northing ~4416–4439 km.
-    let (x0, n_top) = (502_000.0, 4_445_000.0);
     let mut ds = drv.create_with_band_type::<f64, _>(path, w, h, 1).unwrap();
     ds.set_geo_transform(&[x0, px, 0.0, n_top, 0.0, -px]).unwrap();
     ds.set_spatial_ref(&gdal::spatial_ref::SpatialRef::from_epsg(32638).unwrap()).unwrap();
-    let mut data = vec![0.0f64; w * h];
-    for r in 0..h {
-        let northing = n_top - (r as f64 + 0.5) * px;
-        for c in 0..w {
-            data[r * w + c] = 0.02 * (northing - 4_400_000.0);
-        }
-    }
+    let data: Vec<f64> = (0..w * h).map(|i| 0.02 * (n_top - ((i / w) as f64 + 0.5) * px - 4_400_000.0)).collect();
     let mut buf = Buffer::new((w, h), data);
     ds.rasterband(1).unwrap().write((0, 0), (w, h), &mut buf).unwrap();
+}
+
+/// Covers 45.1°E, 39.9–40.1°N: easting ~508.5 km, northing ~4416–4439 km.
+fn plane_dem(path: &std::path::Path) {
+    plane(path, (400, 800, 30.0), (502_000.0, 4_445_000.0));
 }
 
 #[test]
@@ -254,4 +251,53 @@ fn without_routes_the_illustrative_sample_is_measured_under_the_sample_constrain
         let rules: Vec<&str> = route["verdicts"].as_array().unwrap().iter().map(|x| x["rule"].as_str().unwrap()).collect();
         assert!(rules.iter().any(|r| r.contains("checkpoints")) && rules.iter().any(|r| r.contains("ARM|IRN")), "{rules:?}");
     }
+}
+
+/// 100 m pixels over 480–540 km E and 4400–4460 km N: covers the barrier fixture's grid.
+fn wide_plane_dem(path: &std::path::Path) {
+    plane(path, (600, 600, 100.0), (480_000.0, 4_460_000.0));
+}
+
+#[test]
+fn a_dem_adds_a_slope_cost_and_its_grade_limit_is_a_hard_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let dem = dir.path().join("plane.tif");
+    wide_plane_dem(&dem);
+    let base = std::fs::read_to_string(fixture("corridor/barrier.toml")).unwrap();
+    let with_limit = |limit: f64| {
+        let c = dir.path().join(format!("c{limit}.toml"));
+        std::fs::write(&c, format!("{base}\n[max_grade_pct]\nrail = {limit}\n")).unwrap();
+        c
+    };
+    let run_with = |c: &std::path::Path, dem_args: &[&std::ffi::OsStr]| {
+        let r = run(delimit()
+            .args(["corridor", "route", "--json", "--from", "45.05,40.0", "--to", "45.25,40.0", "--cell", "200", "--margin-km", "12"])
+            .arg("--constraints")
+            .arg(c)
+            .arg("--legal")
+            .arg(fixture("corridor/barrier-legal.geojson"))
+            .arg("--control")
+            .arg(fixture("corridor/barrier-control.geojson"))
+            .args(dem_args));
+        assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+        (r.code, serde_json::from_str::<Value>(&r.stdout).unwrap())
+    };
+    let c = with_limit(2.5);
+    let (_, flat) = run_with(&c, &[]);
+    let (code, sloped) = run_with(&c, &["--dem".as_ref(), dem.as_os_str()]);
+    assert_eq!(code, 0, "{sloped}");
+    // A uniform 2% everywhere: every cell costs 1 + (2/2.5)² = 1.64 times
+    // as much, so the same path costs 1.64 times as much.
+    let ratio = f(&sloped["options"][0]["cost"]) / f(&flat["options"][0]["cost"]);
+    assert!((ratio - 1.64).abs() < 0.01, "{ratio}");
+    assert_eq!(sloped["provenance"]["grid"]["slope"]["too_steep"], 0);
+    // The generated route is measured on the DEM as `measure` does.
+    let g = f(&sloped["options"][0]["route"]["profile"]["max_grade_pct"]);
+    assert!(g > 1.5 && g < 2.05, "{g}");
+
+    // Under a 1.5% limit nothing is passable, and the answer says why.
+    let (code, v) = run_with(&with_limit(1.5), &["--dem".as_ref(), dem.as_os_str()]);
+    assert_eq!(code, 1);
+    let why = v["no_route"].as_str().unwrap();
+    assert!(why.contains("steeper than the rail limit of 1.5%"), "{why}");
 }

@@ -62,6 +62,13 @@ pub(crate) struct RouteArgs {
     /// Write the cost raster (GeoTIFF; impassable cells are no-data).
     #[arg(long, value_name = "FILE")]
     cost_out: Option<PathBuf>,
+    /// A DEM (any GDAL raster, any CRS): a slope cost, and the grade limit
+    /// for --kind from the constraints as a hard rule.
+    #[arg(long, value_name = "FILE", conflicts_with = "cost_in")]
+    dem: Option<PathBuf>,
+    /// The kind of route generated, for its grade limit (`max_grade_pct`).
+    #[arg(long, value_name = "KIND", default_value = "rail")]
+    kind: String,
     /// Legal basis. Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     legal: Option<PathBuf>,
@@ -150,7 +157,7 @@ fn route(args: RouteArgs) -> Result<Outcome> {
         return route_on_raster(raster, from, to, &args);
     }
     let Some(constraints_path) = args.constraints.clone() else { anyhow::bail!("--constraints is required without --cost-in") };
-    let inputs: Vec<&Path> = [Some(&constraints_path), args.legal.as_ref(), args.control.as_ref(), args.cost_out.as_ref()]
+    let inputs: Vec<&Path> = [Some(&constraints_path), args.legal.as_ref(), args.control.as_ref(), args.cost_out.as_ref(), args.dem.as_ref()]
         .into_iter()
         .flatten()
         .map(PathBuf::as_path)
@@ -202,6 +209,12 @@ fn route(args: RouteArgs) -> Result<Outcome> {
         &clearance,
         protected.as_deref().unwrap_or(&[]),
     )?;
+    let dem = args.dem.as_deref().map(delimit::corridor::Dem::open).transpose()?;
+    let limit = constraints.max_grade_pct.get(&args.kind).copied();
+    let slope = match &dem {
+        Some(d) => Some(delimit::corridor::apply_slope(&mut grid, &to_lonlat, d, limit)?),
+        None => None,
+    };
     if let Some(path) = &args.cost_out {
         write_cost(path, &grid, &grid_srs)?;
     }
@@ -213,13 +226,18 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     let mut reason = None;
     for k in 0..args.alternatives.max(1) {
         let Some((cells, cost)) = grid.least_cost(start, end) else {
+            let why = "outside the transit state's legal territory or control, where the constraints allow 0 km, or steeper than the grade limit";
+            let steep = slope
+                .filter(|s| s.too_steep > 0)
+                .map(|s| format!("; {} cells are steeper than the {} limit of {}%", s.too_steep, args.kind, s.limit_pct.unwrap_or_default()))
+                .unwrap_or_default();
             reason = Some(if !grid.cost[start.1 * grid.width + start.0].is_finite() {
-                "the start lies in an impassable cell (outside the transit state's legal territory or control, where the constraints allow 0 km)".to_string()
+                format!("the start lies in an impassable cell ({why}){steep}")
             } else if !grid.cost[end.1 * grid.width + end.0].is_finite() {
-                "the end lies in an impassable cell (outside the transit state's legal territory or control, where the constraints allow 0 km)".to_string()
+                format!("the end lies in an impassable cell ({why}){steep}")
             } else {
                 format!(
-                    "no passable path joins the ends: {} cells are outside the transit state's legal territory and {} outside its control",
+                    "no passable path joins the ends: {} cells are outside the transit state's legal territory and {} outside its control{steep}",
                     stats.outside_legal, stats.outside_control
                 )
             });
@@ -233,7 +251,12 @@ fn route(args: RouteArgs) -> Result<Outcome> {
             *l = to;
         }
         let line = LineString::new(pts);
-        found.push((ctx.measure(&format!("option {}", k + 1), Some("generated"), &line, &constraints, protected.as_deref(), 0.0), cost));
+        let name = format!("option {}", k + 1);
+        let report = match &dem {
+            Some(d) => ctx.measure_with_dem(&name, Some(&args.kind), &line, &constraints, protected.as_deref(), 0.0, d)?,
+            None => ctx.measure(&name, Some("generated"), &line, &constraints, protected.as_deref(), 0.0),
+        };
+        found.push((report, cost));
         // Penalise this option's corridor (two cells either side) for the next.
         for c in &cells {
             if let Some((cc, rr)) = grid.cell_of(*c) {
@@ -254,7 +277,8 @@ fn route(args: RouteArgs) -> Result<Outcome> {
         "constraints": constraints_path.display().to_string(),
         "grid": { "crs": args.crs, "cell_m": args.cell, "width": grid.width, "height": grid.height,
                   "outside_legal_cells": stats.outside_legal, "outside_control_cells": stats.outside_control,
-                  "clearance_cells": stats.clearance, "protected_cells": stats.protected, "penalty": delimit::corridor::PENALTY },
+                  "clearance_cells": stats.clearance, "protected_cells": stats.protected, "penalty": delimit::corridor::PENALTY,
+                  "slope": slope, "kind": args.kind, "dem": args.dem.as_ref().map(|p| p.display().to_string()) },
     });
     let reports: Vec<RouteReport> = found.iter().map(|(r, _)| r.clone()).collect();
     if let Some(path) = &args.output.output {

@@ -15,7 +15,7 @@ mod route;
 
 pub use constraints::{Checkpoint, Clearance, Constraints, Protected, Reciprocal};
 pub use dem::{Dem, Profile};
-pub use route::{CostGrid, GridStats, PENALTY, build_grid};
+pub use route::{CostGrid, GridStats, PENALTY, SlopeStats, apply_slope, apply_slope_with, build_grid};
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

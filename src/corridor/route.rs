@@ -322,6 +322,102 @@ pub fn build_grid(
     Ok((grid, stats))
 }
 
+/// What a DEM did to the cost grid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct SlopeStats {
+    /// Passable cells made impassable: steeper than the grade limit.
+    pub too_steep: usize,
+    /// Cells the DEM does not cover (their cost is left as it was).
+    pub no_elevation: usize,
+    /// The grade limit applied, %.
+    pub limit_pct: Option<f64>,
+    /// The grade at which the cost doubles, %: the limit, else 10.
+    pub reference_pct: f64,
+}
+
+/// A cell's steepest grade in %, from the elevations of its four
+/// neighbours (central differences; one-sided at an edge or beside no-data).
+fn grade_pct(z: &[Option<f64>], width: usize, height: usize, cell: f64, i: usize) -> Option<f64> {
+    let (c, r) = (i % width, i / width);
+    let here = z[i]?;
+    let diff = |a: Option<usize>, b: Option<usize>| -> Option<f64> {
+        let (za, zb) = (a.and_then(|k| z[k]), b.and_then(|k| z[k]));
+        match (za, zb) {
+            (Some(x), Some(y)) => Some((y - x) / (2.0 * cell)),
+            (Some(x), None) => Some((here - x) / cell),
+            (None, Some(y)) => Some((y - here) / cell),
+            (None, None) => None,
+        }
+    };
+    let gx = diff((c > 0).then(|| i - 1), (c + 1 < width).then(|| i + 1));
+    let gy = diff((r > 0).then(|| i - width), (r + 1 < height).then(|| i + width));
+    match (gx, gy) {
+        (None, None) => None,
+        (x, y) => Some(100.0 * x.unwrap_or(0.0).hypot(y.unwrap_or(0.0))),
+    }
+}
+
+/// Apply a DEM to the cost grid: each passable cell's cost is multiplied
+/// by 1 + (grade / reference)², where grade is the cell's steepest slope
+/// and reference the limit (10% without one), so flat ground stays cheapest
+/// and cost doubles at the limit; a cell steeper than `limit_pct` becomes
+/// impassable. The steepest slope is conservative: a path along the contour
+/// of a slope steeper than the limit is refused with it.
+///
+/// ```
+/// use delimit::corridor::{CostGrid, apply_slope_with};
+/// // A 3×3 grid of 100 m cells on a 2% plane rising to the east.
+/// let mut g = CostGrid { width: 3, height: 3, x0: 0.0, y0: 300.0, cell: 100.0, cost: vec![1.0; 9] };
+/// let z: Vec<Option<f64>> = (0..9).map(|i| Some(2.0 * (i % 3) as f64)).collect();
+/// let s = apply_slope_with(&mut g, &z, Some(2.5));
+/// assert_eq!(s.too_steep, 0);
+/// assert!((g.cost[4] - (1.0 + (2.0f64 / 2.5).powi(2))).abs() < 1e-12);
+/// let s = apply_slope_with(&mut g, &z, Some(1.5));
+/// assert_eq!(s.too_steep, 9);
+/// ```
+pub fn apply_slope_with(grid: &mut CostGrid, z: &[Option<f64>], limit_pct: Option<f64>) -> SlopeStats {
+    let reference_pct = limit_pct.unwrap_or(10.0);
+    let mut stats = SlopeStats { limit_pct, reference_pct, ..SlopeStats::default() };
+    let grades: Vec<Option<f64>> = (0..grid.cost.len()).map(|i| grade_pct(z, grid.width, grid.height, grid.cell, i)).collect();
+    for (c, g) in grid.cost.iter_mut().zip(grades) {
+        if !c.is_finite() {
+            continue;
+        }
+        let Some(g) = g else {
+            stats.no_elevation += 1;
+            continue;
+        };
+        if limit_pct.is_some_and(|l| g > l) {
+            *c = f64::INFINITY;
+            stats.too_steep += 1;
+        } else {
+            *c *= 1.0 + (g / reference_pct).powi(2);
+        }
+    }
+    stats
+}
+
+/// [`apply_slope_with`] with elevations sampled from `dem` at the cell centres.
+pub fn apply_slope(
+    grid: &mut CostGrid,
+    to_lonlat: &dyn Fn(&mut [f64], &mut [f64]) -> Result<()>,
+    dem: &super::Dem,
+    limit_pct: Option<f64>,
+) -> Result<SlopeStats> {
+    let (mut xs, mut ys) = (Vec::with_capacity(grid.cost.len()), Vec::with_capacity(grid.cost.len()));
+    for r in 0..grid.height {
+        for c in 0..grid.width {
+            let p = grid.centre(c, r);
+            xs.push(p.x);
+            ys.push(p.y);
+        }
+    }
+    to_lonlat(&mut xs, &mut ys)?;
+    let pts: Vec<Point<f64>> = xs.into_iter().zip(ys).map(|(x, y)| Point::new(x, y)).collect();
+    let z = dem.sample(&pts)?;
+    Ok(apply_slope_with(grid, &z, limit_pct))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
