@@ -10,8 +10,8 @@
 //! distance times the cheapest cell cost as heuristic, which never
 //! overestimates, so the path is a least-cost one on this graph.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::cmp::Reverse;
+use radix_heap::RadixHeapMap;
 
 use geo::{Coord, LineString, Point};
 
@@ -115,20 +115,30 @@ impl CostGrid {
         let n = self.width * self.height;
         let mut dist = vec![f64::INFINITY; n];
         let mut prev = vec![u32::MAX; n];
-        let mut heap = BinaryHeap::new();
+        // The heuristic is consistent (a move costs at least its length
+        // times the cheapest cell), so a cell's first pop is final: later
+        // entries for it are stale, and closed neighbours need no relaxing.
+        let mut closed = vec![false; n];
+        // A* pops f in non-decreasing order (consistent heuristic), so a
+        // monotone radix heap serves: O(1) pushes instead of a binary
+        // heap's O(log n), keyed on the bits of f (ordered like f for f ≥ 0).
+        // A key a rounding ulp below the last popped one is raised to it.
+        let mut heap: RadixHeapMap<Reverse<u64>, u32> = RadixHeapMap::new();
+        let mut floor: u64;
         let (start, goal) = (idx(from.0, from.1), idx(to.0, to.1));
         dist[start] = 0.0;
-        heap.push(State { f: h(start), cell: start as u32 });
-        while let Some(State { f, cell }) = heap.pop() {
+        heap.push(Reverse(h(start).to_bits()), start as u32);
+        while let Some((Reverse(key), cell)) = heap.pop() {
+            floor = key;
             let cell = cell as usize;
             if cell == goal {
                 break;
             }
-            let g = dist[cell];
-            // A stale entry: the cell was reached more cheaply since.
-            if f > g + h(cell) {
+            if closed[cell] {
                 continue;
             }
+            closed[cell] = true;
+            let g = dist[cell];
             let (c, r) = ((cell % self.width) as isize, (cell / self.width) as isize);
             // Away from the edges every move stays on the grid.
             let inner = c >= 2 && r >= 2 && c < w - 2 && r < hgt - 2;
@@ -142,7 +152,7 @@ impl CostGrid {
                 }
                 let next = (cell as isize + m.off) as usize;
                 let step = cost[next];
-                if !step.is_finite() {
+                if !step.is_finite() || closed[next] {
                     continue;
                 }
                 let mean = match m.side {
@@ -166,7 +176,7 @@ impl CostGrid {
                 if ng < dist[next] {
                     dist[next] = ng;
                     prev[next] = cell as u32;
-                    heap.push(State { f: ng + h(next), cell: next as u32 });
+                    heap.push(Reverse((ng + h(next)).to_bits().max(floor)), next as u32);
                 }
             }
         }
@@ -182,27 +192,6 @@ impl CostGrid {
         }
         path.reverse();
         Some((path.iter().map(|&i| self.centre(i % self.width, i / self.width)).collect(), dist[goal]))
-    }
-}
-
-#[derive(Debug, PartialEq)]
-struct State {
-    f: f64,
-    cell: u32,
-}
-
-impl Eq for State {}
-
-impl Ord for State {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Min-heap on f; ties by cell index, so the result is deterministic.
-        other.f.total_cmp(&self.f).then_with(|| other.cell.cmp(&self.cell))
-    }
-}
-
-impl PartialOrd for State {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
     }
 }
 
