@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::util::{artefacts, delimit, require_tool, root, run};
+use crate::util::{artefacts, delimit, ogrinfo_listing, require_tool, root, run};
 
 fn has_pyqgis() -> bool {
     std::process::Command::new("/usr/bin/python3")
@@ -107,21 +107,6 @@ fn styles_table_is_registered_and_filled_with_bound_values() {
         q("SELECT styleQML FROM layer_styles WHERE f_table_name = 'gaps'")
             .contains(r#"type="categorizedSymbol""#)
     );
-}
-
-fn ogrinfo_listing(gpkg: &Path) -> String {
-    let o = std::process::Command::new("ogrinfo")
-        .args(["-al", "-ro"])
-        .arg(gpkg)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    // The first line names the file; everything after is content.
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .skip(1)
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

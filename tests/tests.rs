@@ -7,6 +7,7 @@ mod check;
 mod corridor;
 mod crs;
 mod data;
+mod determinism;
 mod formats;
 mod gaps;
 mod info;

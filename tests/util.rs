@@ -72,3 +72,12 @@ pub fn hostile_inputs() -> Vec<String> {
         .flat_map(|n| [format!("--{n}"), fixture(&format!("report/hostile-{n}.geojson")).display().to_string()])
         .collect()
 }
+
+/// `ogrinfo -al -ro` of a file without its first line (which names the
+/// file): the content, for comparing two outputs.
+pub fn ogrinfo_listing(path: &Path) -> String {
+    require_tool("ogrinfo");
+    let o = std::process::Command::new("ogrinfo").args(["-al", "-ro"]).arg(path).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).lines().skip(1).collect::<Vec<_>>().join("\n")
+}
