@@ -300,7 +300,7 @@ fn validate(layer: &Layer, role: Role, opts: &GapsOptions, tolerance_m: f64) -> 
 /// exactly as they are: snapping them too would move shared borders by
 /// different amounts and open micro-gaps between every pair of neighbours.
 /// Repair the invalid features only; the layer is copied only when one is.
-fn repair(layer: &mut Cow<'_, Layer>, key: &str) {
+fn repair(layer: &mut Cow<'_, Layer>, key: &str) -> Result<()> {
     let copts = CheckOptions { role: Role::Routes, key_field: Some(key.to_string()), min_area_m2: 1.0, tolerance_m: 0.0 };
     let broken: std::collections::BTreeSet<String> = check_layer(layer, &copts)
         .problems
@@ -309,16 +309,22 @@ fn repair(layer: &mut Cow<'_, Layer>, key: &str) {
         .map(|p| p.feature)
         .collect();
     if broken.is_empty() {
-        return;
+        return Ok(());
     }
     for f in layer.to_mut().features.iter_mut().filter(|f| broken.contains(&f.id)) {
         let Some(m) = f.polygons() else { continue };
         let Some(bb) = m.bounding_rect() else { continue };
         let g = Grid::for_rect(bb);
-        let fixed = split::union_ogc(&g.shapes(&m));
+        // The standard extraction, then our own split of self-touching rings
+        // (in `Grid::polygons`): i_overlay's OGC extraction asserted on a
+        // bow-tie with a collinear spike (found by fuzz/overlay, see the
+        // regression test `repair_of_a_spiked_bow_tie_does_not_panic`).
+        let shapes = g.shapes(&m);
+        let fixed = contained(&f.id, &[], &[], || split::union(&shapes))?;
         drop(m);
         f.geometry = Some(Geometry::MultiPolygon(MultiPolygon(g.polygons(&fixed))));
     }
+    Ok(())
 }
 
 /// Sliver tolerance: given, or from the inputs' stated accuracy, or 100 m.
@@ -388,8 +394,8 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
     let (tolerance_m, tolerance_from) = tolerance(legal, control, opts.tolerance_m);
     let (mut legal, mut control) = (Cow::Borrowed(legal), Cow::Borrowed(control));
     if opts.repair {
-        repair(&mut legal, &opts.owner_field);
-        repair(&mut control, &opts.controller_field);
+        repair(&mut legal, &opts.owner_field)?;
+        repair(&mut control, &opts.controller_field)?;
     }
     let (legal, control) = (legal.as_ref(), control.as_ref());
     let legal_slivers = validate(&legal, Role::Legal, opts, tolerance_m)?;

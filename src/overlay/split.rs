@@ -10,10 +10,6 @@ use i_overlay::core::solver::Solver;
 use super::grid::IntShapes;
 
 fn overlay(subject: &IntShapes, clip: &IntShapes) -> Overlay {
-    overlay_with(subject, clip, false)
-}
-
-fn overlay_with(subject: &IntShapes, clip: &IntShapes, ogc: bool) -> Overlay {
     let options = IntOverlayOptions {
         // Keep the vertices we were given: outputs stay faithful to the
         // source lines, and borders that neighbours share stay shared.
@@ -21,9 +17,10 @@ fn overlay_with(subject: &IntShapes, clip: &IntShapes, ogc: bool) -> Overlay {
         preserve_output_collinear: true,
         // i_overlay's OGC extraction, combined with preserved collinear
         // points, does not tile the subject exactly (measured: 1.7e-7
-        // relative on Natural Earth Georgia); the standard extraction does,
-        // so splits use it. Repair wants OGC rings (no self-touching).
-        ogc,
+        // relative on Natural Earth Georgia), and it asserted on a spiked
+        // bow-tie in repair (fuzz/overlay); the standard extraction tiles
+        // exactly, and `Grid::polygons` splits self-touching rings itself.
+        ogc: false,
         ..IntOverlayOptions::default()
     };
     // rayon already parallelises across units; a second pool inside would
@@ -79,14 +76,6 @@ pub(crate) fn intersect(a: &IntShapes, b: &IntShapes) -> IntShapes {
         return Vec::new();
     }
     overlay(a, b).overlay(OverlayRule::Intersect, FillRule::NonZero)
-}
-
-/// The union as OGC-valid shapes (a ring never touches itself): for repair.
-pub(crate) fn union_ogc(a: &IntShapes) -> IntShapes {
-    if a.is_empty() {
-        return Vec::new();
-    }
-    overlay_with(a, &Vec::new(), true).overlay(OverlayRule::Subject, FillRule::NonZero)
 }
 
 /// The union of shapes that may overlap (non-zero fill).

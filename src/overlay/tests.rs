@@ -202,3 +202,36 @@ fn control_overlap_outside_the_basis_is_counted_once() {
     assert_eq!(contested[0].controller.as_deref(), Some("XXX|YYY"));
     assert!(contested[0].owner.is_none());
 }
+
+/// Found by `fuzz/overlay` (artifact crash-21044915…): with --repair, a
+/// legal ring that crosses itself with a collinear spike made i_overlay's
+/// OGC extraction assert (`overlay_rule.is_fill_top`). The bytes are the
+/// fuzzer's; they decode as the fuzz target does.
+#[test]
+fn repair_of_a_spiked_bow_tie_does_not_panic() {
+    let data: [u8; 53] = [
+        0x41, 0xc4, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xb2, 0xb2,
+        0xb2, 0xb2, 0x21, 0xfa, 0xb2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x71, 0xfa, 0x0a, 0xfa, 0x21, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0x25, 0xff, 0xff, 0xfa, 0x3d, 0xfa, 0xfa, 0xfa, 0xfa,
+    ];
+    let ring = |bytes: &[u8]| -> Option<Polygon<f64>> {
+        let pts: Vec<Coord<f64>> = bytes
+            .chunks_exact(4)
+            .take(32)
+            .map(|c| {
+                let (x, y) = (i16::from_le_bytes([c[0], c[1]]), i16::from_le_bytes([c[2], c[3]]));
+                Coord { x: 45.0 + f64::from(x) * 3e-6, y: 40.0 + f64::from(y) * 3e-6 }
+            })
+            .collect();
+        (pts.len() >= 3).then(|| Polygon::new(LineString::new(pts), vec![]))
+    };
+    let half = (data[0] as usize % (data.len() - 1)).max(12);
+    let (a, b) = data[1..].split_at(half.min(data.len() - 1));
+    let (pa, pb) = (ring(a).unwrap(), ring(b).unwrap());
+    let legal = layer(Role::Legal, vec![("A".into(), "A".into(), MultiPolygon(vec![pa]))]);
+    let control = layer(Role::Control, vec![("B".into(), "B".into(), MultiPolygon(vec![pb]))]);
+    let r = gaps(&legal, &control, None, &GapsOptions { repair: true, ..Default::default() });
+    // Repaired and overlaid, and the pieces conserve both polygons.
+    let r = r.expect("the standard extraction repairs it");
+    assert!(r.conservation.iter().all(|c| c.planar_rel <= super::PLANAR_TOLERANCE), "{:?}", r.conservation);
+}
