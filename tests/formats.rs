@@ -95,3 +95,28 @@ fn multi_layer_gpkg_needs_a_layer_name() {
     let opts = ReadOptions { layer: Some("b".into()), ..legal_opts() };
     assert_eq!(read_layer(&g, &opts).unwrap().features.len(), 1);
 }
+
+/// A GeoPackage layer whose name is SQL (quotes, a statement, a comment):
+/// read by name like any other, and the overlay gives what the GeoJSON
+/// gives. GDAL quotes identifiers; delimit never builds SQL from them.
+#[test]
+fn a_gpkg_layer_named_with_sql_quotes_is_just_a_name() {
+    require_tool("ogr2ogr");
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("q.gpkg");
+    let name = r#"legal'; DROP TABLE "gpkg_contents" --"#;
+    let st = Command::new("ogr2ogr").args(["-f", "GPKG"]).arg(&gpkg).arg(fixture("gaps/exclave/legal.geojson")).args(["-nln", name]).status().unwrap();
+    assert!(st.success());
+    let control = fixture("gaps/exclave/control.geojson");
+    let json = |legal: &std::path::Path| -> serde_json::Value {
+        let r = crate::util::run(crate::util::delimit().args(["gaps", "--no-settlements", "--json", "--legal"]).arg(legal).arg("--control").arg(&control));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        serde_json::from_str(&r.stdout).unwrap()
+    };
+    let (a, b) = (json(&gpkg), json(&fixture("gaps/exclave/legal.geojson")));
+    assert_eq!(a["summary"]["rows"], b["summary"]["rows"]);
+    // The table is still there, and so is the catalogue.
+    let layer = read_layer(&gpkg, &ReadOptions { layer: Some(name.into()), ..legal_opts() }).unwrap();
+    assert_eq!(layer.features.len(), 3);
+    assert!(delimit::io::layer_names(&gpkg, None).unwrap().contains(&name.to_string()));
+}
