@@ -535,8 +535,8 @@ pub fn polygonize(layer: &Layer, frame: &MultiPolygon<f64>, frame_parties: &[(St
         let inside = geo::InteriorPoint::interior_point(&poly).map(|p| p.0).unwrap_or_default();
         let mut owner = (claimed_by.len() == 1).then(|| claimed_by[0].clone());
         if claimed_by.len() > 1 {
-            let (minority, (_, at)) = votes[k].iter().min_by(|a, b| a.1.0.total_cmp(&b.1.0)).map(|(o, v)| (o.clone(), *v)).expect("≥ 2 votes");
-            let _ = minority;
+            // Located where the weaker claim is made.
+            let (_, at) = votes[k].values().min_by(|a, b| a.0.total_cmp(&b.0)).copied().expect("≥ 2 votes");
             findings.push(Finding {
                 code: "conflict",
                 feature: String::new(),

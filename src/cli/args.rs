@@ -85,11 +85,6 @@ impl OutputArgs {
     }
 }
 
-/// One line describing how a layer's CRS was handled.
-pub(crate) fn crs_line(p: &delimit::layer::Provenance) -> String {
-    p.crs_line()
-}
-
 /// Load a file for a role, or the embedded sample file when none is given.
 pub(crate) fn load_or_sample(
     path: Option<&std::path::Path>,
@@ -171,8 +166,13 @@ impl LegalLinesArgs {
     /// The lines layer, its frame, and the frame's polygons by party (for
     /// faces no line bounds).
     pub fn lines_and_frame(&self, lines_path: &std::path::Path, input: &InputArgs, control: Option<&delimit::Layer>) -> delimit::Result<Frame> {
-        let opts = self.options()?;
         let lines = delimit::io::read_layer(lines_path, &input.read_options(None)?)?;
+        self.frame_for(lines, input, control)
+    }
+
+    /// The frame for lines already read.
+    fn frame_for(&self, lines: delimit::Layer, input: &InputArgs, control: Option<&delimit::Layer>) -> delimit::Result<Frame> {
+        let opts = self.options()?;
         let frame = match &self.frame {
             Some(p) => {
                 let f = delimit::io::read_layer(p, &input.read_options(None)?)?;
@@ -226,7 +226,42 @@ impl LegalLinesArgs {
             return Err(delimit::Error::Usage { option: "--legal-lines".into(), message: "give --legal or --legal-lines, not both".into(), hint: None });
         }
         let f = self.lines_and_frame(lines_path, input, control)?;
+        self.polygonize(f, input)
+    }
+
+    fn polygonize(&self, f: Frame, input: &InputArgs) -> delimit::Result<delimit::Layer> {
         Ok(delimit::polygonize::legal_from_lines(&f.lines, &f.frame, &f.parties, &self.options()?, &input.owner_field)?.0)
+    }
+
+    /// For `lines` and `progress`: the legal basis and its pair lines. The
+    /// --legal-lines file is read once: pair lines (`a` and `b`, no side
+    /// fields) are taken as they are, with the legal polygons telling only
+    /// the sides; lines with sides are polygonised; without the flag the
+    /// pair lines come from the legal polygons.
+    pub fn legal_and_pair_lines(
+        &self,
+        legal: Option<&std::path::Path>,
+        input: &InputArgs,
+        control: Option<&delimit::Layer>,
+        match_m: f64,
+    ) -> delimit::Result<(delimit::Layer, Vec<delimit::lines::PairLine>)> {
+        let Some(path) = &self.legal_lines else {
+            let l = load_or_sample(legal, "legal.geojson", delimit::layer::Role::Legal, input, None)?;
+            let pairs = delimit::lines::pair_lines_within(&l, &input.owner_field, match_m);
+            return Ok((l, pairs));
+        };
+        let lines = delimit::io::read_layer(path, &input.read_options(None)?)?;
+        let has = |k: &str| lines.features.first().is_some_and(|f| f.properties.contains_key(k));
+        if has("a") && has("b") && !has(&self.left_field) {
+            let pairs = super::lines::pair_lines_of(path, &lines)?;
+            return Ok((load_or_sample(legal, "legal.geojson", delimit::layer::Role::Legal, input, None)?, pairs));
+        }
+        if legal.is_some() {
+            return Err(delimit::Error::Usage { option: "--legal-lines".into(), message: "give --legal or --legal-lines, not both".into(), hint: None });
+        }
+        let l = self.polygonize(self.frame_for(lines, input, control)?, input)?;
+        let pairs = delimit::lines::pair_lines_within(&l, &input.owner_field, match_m);
+        Ok((l, pairs))
     }
 
     pub fn paths(&self) -> Vec<&std::path::Path> {

@@ -9,7 +9,7 @@ use delimit::check::{CheckOptions, Severity, check_layer};
 use delimit::layer::{Feature, Role};
 
 use super::Outcome;
-use super::args::{InputArgs, OutputArgs, crs_line, non_negative};
+use super::args::{InputArgs, OutputArgs, non_negative};
 
 /// Check geometry validity and coordinates; for a legal basis, also that the
 /// units form a partition (no dual claims, no gaps). Exits 1 when errors are found.
@@ -91,7 +91,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         writeln!(out)?;
     } else {
         writeln!(out, "{}: {} features checked as {}", args.file.display(), report.features, args.role)?;
-        writeln!(out, "  crs: {}", crs_line(&layer.provenance))?;
+        writeln!(out, "  crs: {}", layer.provenance.crs_line())?;
         for p in &report.problems {
             let sev = match p.severity {
                 Severity::Error => "error",

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args as ClapArgs;
 
 use super::Outcome;
-use super::args::{InputArgs, crs_line};
+use super::args::InputArgs;
 
 /// Describe files: layers, feature counts, geometry types, CRS, extent, fields and vertices.
 #[derive(Debug, ClapArgs)]
@@ -52,7 +52,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 l.vertices
             )?;
             writeln!(out, "    driver: {}", l.provenance.driver)?;
-            writeln!(out, "    crs: {}", crs_line(&l.provenance))?;
+            writeln!(out, "    crs: {}", l.provenance.crs_line())?;
             if let Some(b) = l.bbox_wgs84 {
                 writeln!(out, "    bbox (lon/lat): {:.7}, {:.7}, {:.7}, {:.7}", b[0], b[1], b[2], b[3])?;
             }

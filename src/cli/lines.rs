@@ -68,17 +68,13 @@ pub(crate) struct Args {
     json: bool,
 }
 
-/// Whether a --legal-lines file gives pair lines (`a` and `b`) rather than
-/// boundary lines with sides.
-pub(crate) fn is_pair_file(path: &Path, input: &InputArgs, ll: &super::args::LegalLinesArgs) -> delimit::Result<bool> {
-    let layer = delimit::io::read_layer(path, &input.read_options(None)?)?;
-    let has = |k: &str| layer.features.first().is_some_and(|f| f.properties.contains_key(k));
-    Ok(has("a") && has("b") && !has(&ll.left_field))
-}
-
 /// Lines from a line layer with `a` and `b` fields, merged per pair.
 pub(crate) fn read_pair_lines(path: &Path, input: &InputArgs) -> delimit::Result<Vec<PairLine>> {
-    let layer = delimit::io::read_layer(path, &input.read_options(None)?)?;
+    pair_lines_of(path, &delimit::io::read_layer(path, &input.read_options(None)?)?)
+}
+
+/// The pair lines of a layer already read from `path`.
+pub(crate) fn pair_lines_of(path: &Path, layer: &Layer) -> delimit::Result<Vec<PairLine>> {
     let mut by: std::collections::BTreeMap<(String, String), MultiLineString<f64>> = Default::default();
     for f in &layer.features {
         let (Some(a), Some(b)) = (f.text("a"), f.text("b")) else {
@@ -151,16 +147,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         (Some(_), None) => None,
         _ => Some(load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?),
     };
-    let pair_file = args.ll.legal_lines.as_deref().map(|p| is_pair_file(p, &args.input, &args.ll)).transpose()?.unwrap_or(false);
-    let legal = if pair_file {
-        load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?
-    } else {
-        args.ll.legal(args.legal.as_deref(), &args.input, None, control.as_ref())?
-    };
-    let legal_lines = match (&args.ll.legal_lines, pair_file) {
-        (Some(p), true) => read_pair_lines(p, &args.input)?,
-        _ => pair_lines_within(&legal, &args.input.owner_field, args.match_m),
-    };
+    let (legal, legal_lines) = args.ll.legal_and_pair_lines(args.legal.as_deref(), &args.input, control.as_ref(), args.match_m)?;
     let legal_lines = filter_pair(legal_lines, args.pair.as_deref())?;
     let control_lines = match (&args.control_lines, &control) {
         (Some(p), _) => read_pair_lines(p, &args.input)?,

@@ -75,10 +75,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 Feature { id: f.id.clone(), index: i, geometry: Some(Geometry::Polygon(f.polygon.clone())), properties: p }
             })
             .collect();
-        // Findings go in the same file as points where the format allows one
-        // geometry type per layer only through GeoJSON; GeoPackage gets them
-        // as a second layer is not possible through write_layer, so they
-        // ride along as points in GeoJSON and are printed otherwise.
+        // GeoJSON takes mixed geometry types, so the findings ride along as
+        // points; layered formats get the faces only (findings are printed).
         if matches!(delimit::io::Format::from_path(path)?, delimit::io::Format::GeoJson) {
             let n = features.len();
             features.extend(r.findings.iter().enumerate().map(|(i, x)| {

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args as ClapArgs;
 use delimit::layer::Role;
-use delimit::lines::{ProgressOptions, pair_lines_within, progress};
+use delimit::lines::{ProgressOptions, progress};
 use serde_json::json;
 
 use super::Outcome;
 use super::args::{InputArgs, OutputArgs, load_or_sample, non_negative};
-use super::lines::{filter_pair, is_pair_file, read_pair_lines};
+use super::lines::filter_pair;
 
 /// How much of each legal line is delimited, per pair and sector.
 ///
@@ -59,22 +59,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let mut inputs: Vec<&Path> = [&args.segments, &args.legal, &args.admin1].into_iter().flatten().map(PathBuf::as_path).collect();
     inputs.extend(args.ll.paths());
     args.output.preflight(&inputs)?;
-    let pair_file = args.ll.legal_lines.as_deref().map(|p| is_pair_file(p, &args.input, &args.ll)).transpose()?.unwrap_or(false);
-    // Boundary lines with sides are polygonised (their default frame is the
-    // sample control layer's outline of the parties they name).
-    let control = match (&args.ll.legal_lines, pair_file) {
-        (Some(_), false) => Some(load_or_sample(None, "control.geojson", Role::Control, &args.input, None)?),
-        _ => None,
-    };
-    let legal = if pair_file {
-        load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.input, None)?
-    } else {
-        args.ll.legal(args.legal.as_deref(), &args.input, None, control.as_ref())?
-    };
-    let lines = match (&args.ll.legal_lines, pair_file) {
-        (Some(p), true) => read_pair_lines(p, &args.input)?,
-        _ => pair_lines_within(&legal, &args.input.owner_field, args.match_m),
-    };
+    // Lines with sides are closed by the bundled legal layer's outline of
+    // the parties they name (progress reads no control layer).
+    let (legal, lines) = args.ll.legal_and_pair_lines(args.legal.as_deref(), &args.input, None, args.match_m)?;
     let lines = filter_pair(lines, args.pair.as_deref())?;
     let segments = load_or_sample(args.segments.as_deref(), "segments.geojson", Role::Segments, &args.input, None)?;
     let admin_input = InputArgs { owner_field: "country".into(), ..args.input.clone() };
