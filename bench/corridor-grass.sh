@@ -42,13 +42,13 @@ r.what map=cum coordinates=$ex,$ey | awk -F'|' '{print "grass_cost", \$4}'
 G
 grass -c "$work/cost.tif" "$work/gdb/loc" --exec bash "$work/grass.sh" > "$work/g.out" 2>"$work/g.err" || { cat "$work/g.err"; exit 1; }
 
-python3 - "$work" "$dwall" <<'PY'
+python3 - "$work" "$dwall" "$drss" <<'PY'
 import json, sys, pathlib
-w = pathlib.Path(sys.argv[1]); dwall = float(sys.argv[2])
+w = pathlib.Path(sys.argv[1]); dwall = float(sys.argv[2]); drss = int(sys.argv[3])
 d = json.loads((w / "d.json").read_text())
 g = dict(l.split() for l in (w / "g.out").read_text().splitlines() if l.split()[0] in ("grass_seconds", "grass_cost"))
 gc, gs = float(g["grass_cost"]), float(g["grass_seconds"])
-print(f"delimit: cost {d['cost_in_cells']:.4f} cell units, search {d['search_seconds']:.2f} s, wall (read + search) {dwall:.2f} s")
+print(f"delimit: cost {d['cost_in_cells']:.4f} cell units, search {d['search_seconds']:.2f} s, wall (read + search) {dwall:.2f} s, peak RSS {drss / 1024:.0f} MiB")
 print(f"GRASS r.cost -k + r.drain: cost {gc:.4f}, {gs:.2f} s")
 print(f"cost difference: {(d['cost_in_cells'] - gc) / gc:+.2e} relative")
 print(f"speed-up (GRASS routing time / delimit wall): {gs / dwall:.2f}x")

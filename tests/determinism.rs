@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::util::{delimit, ogrinfo_listing, run};
+use crate::util::{delimit, fixture, ogrinfo_listing, run};
 
 /// Run `args` (with `{out}` standing for the output path) four times, with
 /// RAYON_NUM_THREADS 1, 2, 1, 2, and return what `read` makes of each output.
@@ -38,6 +38,20 @@ fn gaps_lines_and_corridor_are_byte_identical() {
     same("gaps", &four_runs("gaps.geojson", &["gaps", "--all", "--json", "-o", "{out}"], bytes));
     same("lines", &four_runs("runs.geojson", &["lines", "--json", "-o", "{out}"], bytes));
     same("corridor", &four_runs("corridor.geojson", &["corridor", "measure", "--json", "-o", "{out}"], bytes));
+}
+
+/// The two halves of the bidirectional search run on two threads whatever
+/// RAYON_NUM_THREADS says; their meetings are scheduled so that the paths
+/// do not depend on timing.
+#[test]
+fn least_cost_routes_are_byte_identical() {
+    let (c, l, k) = (fixture("corridor/barrier.toml"), fixture("corridor/barrier-legal.geojson"), fixture("corridor/barrier-control.geojson"));
+    let (c, l, k) = (c.to_str().unwrap(), l.to_str().unwrap(), k.to_str().unwrap());
+    let args = [
+        "corridor", "route", "--json", "--from", "45.05,40.0", "--to", "45.25,40.0", "--cell", "100", "--margin-km", "12",
+        "--alternatives", "3", "--constraints", c, "--legal", l, "--control", k, "-o", "{out}",
+    ];
+    same("corridor route", &four_runs("routes.geojson", &args, bytes));
 }
 
 #[test]
