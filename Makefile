@@ -8,8 +8,10 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: deps test-deps build run test bench clean
 
 # What the tests compare against or open the outputs with: a real QGIS
-# (PyQGIS, headless) for the project, a real browser for the report.
-TEST_PKGS := python3-qgis chromium fonts-dejavu-core
+# (PyQGIS, headless) for the project, a real browser for the report, and
+# PostgreSQL + PostGIS for `-o PG:` (tests/postgis/cluster.sh starts a
+# throwaway server on loopback for the test and stops it after).
+TEST_PKGS := python3-qgis chromium fonts-dejavu-core postgresql postgresql-15-postgis-3
 
 # $(call apt_ensure,PACKAGES): install those of PACKAGES that are missing.
 define apt_ensure

@@ -147,6 +147,21 @@ struct Line {
     pts: Vec<Coord<f64>>,
 }
 
+/// Refuse a lines layer that [`polygonize`] would refuse (a feature that
+/// is not a line, or lacks a side), before any frame is sought for it.
+///
+/// ```
+/// use delimit::polygonize::{validate_lines, Options};
+/// let l = delimit::io::read_geojson_bytes("l.geojson".as_ref(), br#"{"type":"Feature",
+///   "properties":{"left":"A"},"geometry":{"type":"LineString","coordinates":[[45,40],[45,41]]}}"#,
+///   &Default::default()).unwrap();
+/// let e = validate_lines(&l, &Options::default()).unwrap_err();
+/// assert!(e.to_string().contains("right"));
+/// ```
+pub fn validate_lines(layer: &Layer, opts: &Options) -> Result<()> {
+    read_lines(layer, opts).map(|_| ())
+}
+
 fn read_lines(layer: &Layer, opts: &Options) -> Result<Vec<Line>> {
     let path = std::path::PathBuf::from(&layer.provenance.path);
     let mut out = Vec::new();

@@ -62,9 +62,9 @@ pub(super) fn check_geometry(id: &str, g: &Geometry<f64>, min_area_m2: f64, out:
     }
     if let Some(c) = out_of_range {
         let (code, msg) = if swapped > 0 {
-            ("swapped_axes", format!("({}, {}) is out of lon/lat range but fits as (lat, lon): are the axes swapped?", c.x, c.y))
+            ("swapped_axes", format!("({}, {}) is out of lon/lat range but fits as (lat, lon): are the axes swapped?", crate::io::short_number(c.x), crate::io::short_number(c.y)))
         } else {
-            ("out_of_range", format!("({}, {}) is outside lon ±180 / lat ±90: is this projected data without a CRS? pass --src-crs", c.x, c.y))
+            ("out_of_range", format!("({}, {}) is outside lon ±180 / lat ±90: is this projected data without a CRS? pass --src-crs", crate::io::short_number(c.x), crate::io::short_number(c.y)))
         };
         // Report the raw coordinate: there is no valid lon/lat location to give.
         out.push(problem(code, Severity::Error, id, msg, None));

@@ -47,6 +47,7 @@ impl InputArgs {
             format: self.format.as_deref().map(Format::from_name).transpose()?,
             layer: self.layer.clone(),
             keep_properties: None,
+            lenient_coordinates: false,
         })
     }
 }
@@ -173,6 +174,9 @@ impl LegalLinesArgs {
     /// The frame for lines already read.
     fn frame_for(&self, lines: delimit::Layer, input: &InputArgs, control: Option<&delimit::Layer>) -> delimit::Result<Frame> {
         let opts = self.options()?;
+        // The frame is found from the parties the lines name: lines that
+        // name none (polygons, or no side fields) are refused for that first.
+        delimit::polygonize::validate_lines(&lines, &opts)?;
         let frame = match &self.frame {
             Some(p) => {
                 let f = delimit::io::read_layer(p, &input.read_options(None)?)?;

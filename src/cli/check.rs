@@ -41,7 +41,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     args.output.preflight(&[&args.file])?;
     non_negative("--min-area-m2", args.min_area_m2)?;
     non_negative("--tolerance-m", args.tolerance_m)?;
-    let layer = delimit::io::read_layer(&args.file, &args.input.read_options(Some(args.role))?)?;
+    // check reports positions out of lon/lat range as findings.
+    let opts = delimit::io::ReadOptions { lenient_coordinates: true, ..args.input.read_options(Some(args.role))? };
+    let layer = delimit::io::read_layer(&args.file, &opts)?;
     let fields = args.input.fields();
     let opts = CheckOptions {
         role: args.role,

@@ -23,7 +23,8 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
-    let opts = args.input.read_options(None)?;
+    // info describes a file as it is, odd positions included.
+    let opts = delimit::io::ReadOptions { lenient_coordinates: true, ..args.input.read_options(None)? };
     let mut all = Vec::new();
     for f in &args.files {
         all.push((f, delimit::info::inspect(f, &opts)?));

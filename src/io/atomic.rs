@@ -29,6 +29,10 @@ impl Output {
     /// of `inputs` (never, even with `force`), and it does not exist unless
     /// `force` is given.
     pub fn prepare(target: &Path, force: bool, inputs: &[&Path]) -> Result<Output> {
+        // A database table is checked when it is written (see `write_layer`).
+        if super::is_database(target) {
+            return Ok(Output { target: target.to_path_buf(), folder: PathBuf::from(".") });
+        }
         let folder = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),

@@ -40,6 +40,10 @@ impl Format {
         if path.as_os_str() == "-" {
             return Ok(Format::GeoJson);
         }
+        // GDAL's PostgreSQL connection string: `PG:host=… dbname=…`.
+        if is_database(path) {
+            return Ok(Format::Ogr("PostgreSQL".into()));
+        }
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -84,4 +88,16 @@ impl Format {
             Format::Ogr(d) => d,
         }
     }
+}
+
+/// Whether an output names a database (GDAL's `PG:` connection string)
+/// rather than a file.
+///
+/// ```
+/// use delimit::io::is_database;
+/// assert!(is_database("PG:host=127.0.0.1 dbname=gis".as_ref()));
+/// assert!(!is_database("gaps.gpkg".as_ref()));
+/// ```
+pub fn is_database(path: &Path) -> bool {
+    path.to_str().is_some_and(|s| s.starts_with("PG:"))
 }

@@ -503,6 +503,11 @@ fn json_error(path: &Path, text: &str, e: &serde_json::Error) -> Error {
         Some("NaN and Infinity are not JSON; Python's json.dumps writes them unless allow_nan=False. Drop or fix those coordinates".to_string())
     } else if e.is_eof() {
         Some("the file ends too early; was it truncated while copying or downloading?".into())
+    } else if e.to_string().starts_with("recursion limit exceeded") {
+        // serde_json stops at 128 levels, before the stack could overflow.
+        Some("the JSON nests more than 128 levels deep (GeometryCollections inside GeometryCollections?); flatten it, e.g. with ogr2ogr -explodecollections".into())
+    } else if e.to_string().starts_with("number out of range") {
+        Some("a number is beyond the range of a 64-bit float (about 1.8e308): not a coordinate".into())
     } else {
         None
     };

@@ -8,6 +8,7 @@ mod ogr;
 pub use ogr::Kind;
 pub(crate) use ogr::{gdal_err, write_layers};
 mod raw;
+mod vsi;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,8 @@ use geo::{BoundingRect, CoordsIter, Geometry};
 use sha2::{Digest, Sha256};
 
 pub use atomic::Output;
-pub use format::Format;
+pub use format::{Format, is_database};
+pub use vsi::is_vsi;
 use raw::RawLayer;
 
 use crate::crs::{self, Transformer};
@@ -40,6 +42,11 @@ pub struct ReadOptions {
     /// command that reads a few fields says which, so that a world layer
     /// with 121 fields per feature does not hold them all in memory.
     pub keep_properties: Option<Vec<String>>,
+    /// Accept positions that are not finite lon/lat after any
+    /// transformation. `check` and `info` set it, because they report such
+    /// positions; every other reader refuses them, as no measure over them
+    /// means anything.
+    pub lenient_coordinates: bool,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -47,15 +54,54 @@ fn sha256_hex(bytes: &[u8]) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+/// A file's bytes: a read-only map of a file on disk, or what stdin held.
+enum Source {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Source {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Source::Mapped(m) => m,
+            Source::Owned(v) => v,
+        }
+    }
+}
+
+fn read_bytes(path: &Path) -> Result<Source> {
     let read_err = |source| Error::Read { path: path.to_path_buf(), source };
     if path.as_os_str() == "-" {
         let mut buf = Vec::new();
         std::io::stdin().read_to_end(&mut buf).map_err(read_err)?;
-        Ok(buf)
-    } else {
-        std::fs::read(path).map_err(read_err)
+        return Ok(Source::Owned(buf));
     }
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    if file.metadata().map_err(read_err)?.len() == 0 {
+        // An empty file cannot be mapped; its error comes from the parser.
+        return Ok(Source::Owned(Vec::new()));
+    }
+    // SAFETY: the map is read-only and lives only while this file is
+    // parsed. Another process truncating the file meanwhile could fault
+    // the read (as it would for ripgrep or GDAL's own maps); delimit never
+    // writes to an input (outputs go to a temporary file and are renamed).
+    match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(m) => Ok(Source::Mapped(m)),
+        // Not mappable (a pipe or a special file): read it instead.
+        Err(_) => std::fs::read(path).map(Source::Owned).map_err(read_err),
+    }
+}
+
+/// The sha256 of the file GDAL reads, streamed: for a path inside an
+/// archive (`/vsizip/a.zip/x.shp`), of the archive on disk.
+fn hash_file(path: &Path) -> Result<String> {
+    let on_disk = vsi::host_file(path).unwrap_or_else(|| path.to_path_buf());
+    let read_err = |source| Error::Read { path: on_disk.clone(), source };
+    let mut f = std::fs::File::open(&on_disk).map_err(read_err)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h).map_err(read_err)?;
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn stem(path: &Path) -> String {
@@ -111,24 +157,29 @@ pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
         None => Format::from_path(path)?,
     };
     let (raw, sha256) = match &fmt {
+        // Inside a GDAL virtual file system (/vsizip/…), GDAL reads it.
+        Format::GeoJson if vsi::is_vsi(path) => read_ogr(path, "GeoJSON", opts)?,
         Format::GeoJson => {
             let bytes = read_bytes(path)?;
             let raw = geojson::parse(path, &bytes, &stem(path), opts.keep_properties.as_deref())?;
             (raw, sha256_hex(&bytes))
         }
-        Format::Ogr(driver) => {
-            // Hash the bytes GDAL will read; for multi-file formats, the main file.
-            let bytes = read_bytes(path)?;
-            let mut raw = ogr::read(path, driver, opts.layer.as_deref())?;
-            if let Some(keep) = &opts.keep_properties {
-                for f in &mut raw.features {
-                    f.properties.retain(|k, _| keep.contains(k));
-                }
-            }
-            (raw, sha256_hex(&bytes))
-        }
+        Format::Ogr(driver) => read_ogr(path, driver, opts)?,
     };
     finish(path, raw, sha256, opts)
+}
+
+fn read_ogr(path: &Path, driver: &str, opts: &ReadOptions) -> Result<(RawLayer, String)> {
+    vsi::refuse_bombs(path)?;
+    // Hash the bytes GDAL will read; for multi-file formats, the main file.
+    let sha256 = hash_file(path)?;
+    let mut raw = ogr::read(path, driver, opts.layer.as_deref())?;
+            if let Some(keep) = &opts.keep_properties {
+                for f in &mut raw.features {
+            f.properties.retain(|k, _| keep.contains(k));
+        }
+    }
+    Ok((raw, sha256))
 }
 
 /// Read GeoJSON held in memory (the embedded sample); `label` stands in for
@@ -220,6 +271,10 @@ fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Res
         }
     }
 
+    if !opts.lenient_coordinates {
+        refuse_out_of_range(path, &features, &info.label)?;
+    }
+
     let layer = Layer {
         name: raw.name.clone(),
         role: opts.role,
@@ -240,6 +295,45 @@ fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Res
         check_role(path, &layer, role, &opts.fields)?;
     }
     Ok(layer)
+}
+
+/// The first position that is not a finite lon/lat, as an error naming the
+/// feature. Such a position (1e308, a projected easting in a file said to
+/// be WGS 84, NaN from an exporter) would otherwise pass through every
+/// measure as a plausible-looking number or an empty answer.
+fn refuse_out_of_range(path: &Path, features: &[Feature], crs: &str) -> Result<()> {
+    for f in features {
+        let Some(g) = &f.geometry else { continue };
+        if let Some(c) = g.coords_iter().find(|c| !(c.x.abs() <= 180.0 + 1e-9 && c.y.abs() <= 90.0 + 1e-9)) {
+            let swapped = c.y.abs() <= 180.0 && c.x.abs() <= 90.0;
+            return Err(Error::Geometry {
+                path: path.to_path_buf(),
+                feature: f.id.clone(),
+                message: format!("position ({}, {}) is not a lon/lat position (read as {crs})", short_number(c.x), short_number(c.y)),
+                hint: Some(if swapped {
+                    "it fits as (lat, lon): are the axes swapped?".into()
+                } else {
+                    "if the file is projected without saying so, pass --src-crs EPSG:NNNN; `delimit check` lists every such position".into()
+                }),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A number as a person reads it: 1e308, not 309 digits.
+///
+/// ```
+/// assert_eq!(delimit::io::short_number(1e308), "1e308");
+/// assert_eq!(delimit::io::short_number(45.5), "45.5");
+/// assert_eq!(delimit::io::short_number(f64::NAN), "NaN");
+/// ```
+pub fn short_number(v: f64) -> String {
+    if v.is_finite() && v != 0.0 && (v.abs() >= 1e7 || v.abs() < 1e-6) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 fn native_bbox(features: &[Feature]) -> Option<[f64; 4]> {
@@ -364,6 +458,13 @@ pub fn write_layer(
         Some(f) => f.clone(),
         None => Format::from_path(path)?,
     };
+    if is_database(path) {
+        // A database has no temporary file to rename: the table is written
+        // in one transaction instead, so it is complete or absent too.
+        let Format::Ogr(driver) = &fmt else { unreachable!("a PG: target is a GDAL format") };
+        ogr::write_table(path, driver, layer_name, features, opts.force)?;
+        return Ok(path.to_path_buf());
+    }
     let out = Output::prepare(path, opts.force, inputs)?;
     let final_path = out.path().to_path_buf();
     out.commit(|tmp| match &fmt {

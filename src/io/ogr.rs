@@ -295,6 +295,31 @@ pub(crate) fn write_layers(path: &Path, driver: &str, layers: &[(&str, &[Feature
     ds.close().map_err(gdal_err(path, "GDALClose"))
 }
 
+/// One layer into an existing database (PostGIS through GDAL's PostgreSQL
+/// driver), in one transaction: a failure part-way leaves no table behind.
+/// An existing table is replaced only with `force`, inside the same
+/// transaction.
+pub(crate) fn write_table(target: &Path, driver: &str, layer_name: &str, features: &[Feature], force: bool) -> Result<()> {
+    quiet();
+    let opts = gdal::DatasetOptions {
+        open_flags: gdal::GdalOpenFlags::GDAL_OF_UPDATE | gdal::GdalOpenFlags::GDAL_OF_VECTOR,
+        allowed_drivers: Some(&[driver]),
+        ..Default::default()
+    };
+    let mut ds = Dataset::open_ex(target, opts).map_err(gdal_err(target, "GDALOpenEx"))?;
+    let existing = ds.layers().position(|l| l.name() == layer_name);
+    if existing.is_some() && !force {
+        return Err(Error::OutputExists { path: target.join(layer_name) });
+    }
+    let mut txn = ds.start_transaction().map_err(gdal_err(target, "GDALDatasetStartTransaction"))?;
+    if let Some(i) = existing {
+        txn.delete_layer(i).map_err(gdal_err(target, "GDALDatasetDeleteLayer"))?;
+    }
+    fill(&mut txn, target, layer_name, features, None)?;
+    txn.commit().map_err(gdal_err(target, "GDALDatasetCommitTransaction"))?;
+    ds.close().map_err(gdal_err(target, "GDALClose"))
+}
+
 fn fill(ds: &mut Dataset, path: &Path, layer_name: &str, features: &[Feature], kind: Option<Kind>) -> Result<()> {
     let mut srs = gdal::spatial_ref::SpatialRef::from_epsg(4326).map_err(gdal_err(path, "OSRImportFromEPSG"))?;
     srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);

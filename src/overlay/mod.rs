@@ -31,7 +31,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::boundary::shared_edges;
+use crate::boundary::EdgeSet;
 use crate::check::{CheckOptions, Severity, check_layer};
 use crate::error::{Error, Result};
 use crate::layer::{Layer, Role};
@@ -649,8 +649,8 @@ fn cut_control(j: usize, u: &Unit, cands: &[usize], lu: &[Unit], others: &[usize
     let whole = g.shapes(&u.geom);
     let mut rest = whole.clone();
     let (mut cut_twice, mut noding, mut geodesic_sum) = (0i128, 0i128, 0.0);
-    let mut take = |rest: &mut IntShapes, other: &MultiPolygon<f64>, noding: &mut i128| {
-        let cut = split::split(rest, &g.shapes(other));
+    let mut take = |rest: &mut IntShapes, other: &IntShapes, noding: &mut i128| {
+        let cut = split::split(rest, other);
         cut_twice += split::twice_area(&cut.inside);
         let polys = g.polygons(&cut.inside);
         geodesic_sum += polys.iter().map(measure::polygon_area_m2).sum::<f64>();
@@ -658,18 +658,24 @@ fn cut_control(j: usize, u: &Unit, cands: &[usize], lu: &[Unit], others: &[usize
         *rest = cut.outside;
         polys
     };
-    for geom in &legal_geoms {
-        take(&mut rest, geom, &mut noding);
+    // All legal units in one cut (non-zero fill: overlaps between them do
+    // not matter here). One at a time, the rest gained a hole per unit and
+    // each cut re-noded all of them: 100,000 small units under one control
+    // polygon never finished.
+    let legal_shapes: IntShapes = legal_geoms.iter().flat_map(|geom| g.shapes(geom)).collect();
+    if !legal_shapes.is_empty() {
+        take(&mut rest, &legal_shapes, &mut noding);
     }
-    // Given away to lower-indexed polygons, which count it.
-    for (_, geom) in other_geoms.iter().filter(|(k, _)| *k < j) {
-        take(&mut rest, geom, &mut noding);
+    // Given away to lower-indexed polygons, which count it; likewise in one cut.
+    let given: IntShapes = other_geoms.iter().filter(|(k, _)| *k < j).flat_map(|(_, geom)| g.shapes(geom)).collect();
+    if !given.is_empty() {
+        take(&mut rest, &given, &mut noding);
     }
     // Kept as contested with higher-indexed polygons of another controller.
     for (k, geom) in other_geoms.iter().filter(|(k, _)| *k > j && cu[*k].key != u.key) {
         let k = *k;
         let (a, b) = if u.key <= cu[k].key { (&u.key, &cu[k].key) } else { (&cu[k].key, &u.key) };
-        for polygon in take(&mut rest, geom, &mut noding) {
+        for polygon in take(&mut rest, &g.shapes(geom), &mut noding) {
             pieces.push(RawPiece { class: Class::ContestedControl, unit: None, controller: Some(format!("{a}|{b}")), controls: vec![j, k], polygon });
         }
     }
@@ -763,12 +769,13 @@ impl<'a> Attrs<'a> {
         for u in lu.iter().filter(|u| wanted.contains(u.key.as_str())) {
             by_owner.entry(u.key.as_str()).or_insert_with(|| MultiPolygon(vec![])).0.extend(u.geom.0.iter().cloned());
         }
+        let by_owner: BTreeMap<&str, EdgeSet> = by_owner.into_iter().map(|(k, m)| (k, EdgeSet::of(&m))).collect();
         let lines = pairs
             .into_par_iter()
             .map(|(i, c)| {
                 let line = by_owner
                     .get(c.as_str())
-                    .map(|theirs| shared_edges(&lu[i].geom, theirs))
+                    .map(|theirs| theirs.shared_with(&lu[i].geom))
                     .unwrap_or_else(|| MultiLineString(vec![]));
                 ((i, c), measure::LineIndex::new(&line))
             })

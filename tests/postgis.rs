@@ -1,0 +1,131 @@
+//! `-o PG:…`: gaps written into PostGIS through GDAL's PostgreSQL driver,
+//! checked with SQL. The test starts its own server on loopback
+//! (`tests/postgis/cluster.sh`, Debian's postgresql + postgis from `make
+//! test-deps`) and stops it when done.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use geo::GeodesicArea;
+
+use crate::util::{delimit, require_tool, root, run};
+
+/// A running throwaway server; stopped on drop, pass or fail.
+struct Cluster {
+    dir: PathBuf,
+    port: String,
+    _tmp: tempfile::TempDir,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        require_tool("psql");
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("pg");
+        let out = std::process::Command::new(root().join("tests/postgis/cluster.sh")).arg("start").arg(&dir).output().unwrap();
+        assert!(
+            out.status.success(),
+            "could not start PostgreSQL + PostGIS (`make test-deps` installs postgresql and postgresql-15-postgis-3): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Cluster { dir, port, _tmp: tmp }
+    }
+
+    fn target(&self) -> String {
+        format!("PG:host=127.0.0.1 port={} dbname=delimit user=postgres", self.port)
+    }
+
+    /// Rows of a query, fields split on `|`.
+    fn query(&self, sql: &str) -> Vec<Vec<String>> {
+        let out = std::process::Command::new("psql")
+            .args(["-h", "127.0.0.1", "-p", &self.port, "-U", "postgres", "-d", "delimit", "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split('|').map(str::to_string).collect()).collect()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(root().join("tests/postgis/cluster.sh")).arg("stop").arg(&self.dir).output();
+    }
+}
+
+/// Each feature's geodesic area (edges as geodesics, GeographicLib through
+/// geo), from delimit's own GeoJSON output of the same run, by id.
+fn geodesic_km2_by_id(path: &Path) -> BTreeMap<String, f64> {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let g: geo::Geometry<f64> = serde_json::from_value::<geojson::Geometry>(f["geometry"].clone()).unwrap().try_into().unwrap();
+            let area = match g {
+                geo::Geometry::MultiPolygon(m) => m.geodesic_area_unsigned(),
+                geo::Geometry::Polygon(p) => p.geodesic_area_unsigned(),
+                other => panic!("not polygonal: {other:?}"),
+            };
+            (f["properties"]["id"].as_str().unwrap().to_string(), area / 1e6)
+        })
+        .collect()
+}
+
+#[test]
+fn gaps_go_into_postgis_and_its_areas_agree() {
+    let pg = Cluster::start();
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(delimit().current_dir(dir.path()).args(["gaps", "--all", "-o", &pg.target()]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Full precision: the default 7 decimals (1 cm) would move small areas by ~1e-7.
+    let r = run(delimit().current_dir(dir.path()).args(["gaps", "--all", "--precision", "15", "-o", "gaps.geojson"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let ours = geodesic_km2_by_id(&dir.path().join("gaps.geojson"));
+
+    // PostGIS reads edges as geodesics; delimit's `area_km2` is the area of
+    // the polygon whose edges are straight in lon/lat (as drawn in QGIS), so
+    // for that comparison PostGIS measures the polygon segmentized to
+    // 0.0001° along those straight edges.
+    let rows = pg.query(
+        "SELECT id, area_km2, ST_Area(wkb_geometry::geography) / 1e6, \
+         ST_Area(ST_Segmentize(wkb_geometry, 0.0001)::geography) / 1e6, ST_SRID(wkb_geometry) FROM gaps ORDER BY id",
+    );
+    assert_eq!(rows.len(), ours.len(), "PostGIS holds {} rows, the GeoJSON {}", rows.len(), ours.len());
+    let mut compared = 0;
+    for row in &rows {
+        let f = |i: usize| row[i].parse::<f64>().unwrap();
+        let (id, area_km2, geography, straight) = (&row[0], f(1), f(2), f(3));
+        assert_eq!(row[4], "4326");
+        let geodesic = ours[id];
+        // The same geometry measured the same way by two libraries: to
+        // 1e-8 relative, plus 0.01 m² for the cancellation in slivers.
+        assert!((geography - geodesic).abs() <= 1e-8 * geodesic + 1e-8, "{id}: PostGIS {geography} km², geo {geodesic} km²");
+        // delimit's reported figure, printed to 1e-6 km²: compared where
+        // that rounding is below 1e-6 relative.
+        if area_km2 >= 1.0 {
+            assert!((straight / area_km2 - 1.0).abs() < 1e-6, "{id}: PostGIS {straight} km², delimit {area_km2} km²");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 5, "only {compared} features of 1 km² or more");
+
+    // An existing table is kept without --force, replaced with it.
+    let before = pg.query("SELECT count(*) FROM gaps");
+    let r = run(delimit().current_dir(dir.path()).args(["gaps", "-o", &pg.target()]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("already exists") && r.stderr.contains("--force"), "{}", r.stderr);
+    assert_eq!(pg.query("SELECT count(*) FROM gaps"), before);
+    let r = run(delimit().current_dir(dir.path()).args(["gaps", "--force", "-o", &pg.target()]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let held = pg.query("SELECT count(*) FROM gaps WHERE class = 'held_by_owner'");
+    assert_eq!(held, [["0"]], "without --all only the gap classes are written");
+
+    // A database that is not there: a clear error, nothing written anywhere.
+    let bad = format!("PG:host=127.0.0.1 port={} dbname=nosuch user=postgres", pg.port);
+    let r = run(delimit().current_dir(dir.path()).args(["gaps", "-o", &bad]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.starts_with("error: ") && r.stderr.contains("nosuch"), "{}", r.stderr);
+}
