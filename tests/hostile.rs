@@ -64,6 +64,7 @@ fn refused_cases() -> Vec<Refused> {
         Refused { name: "constraints that are not TOML (corridor measure)", files: vec![("c.toml", b"transit_state = \"ARM\"\n[[checkpoint]\nname = 1\n".to_vec())], args: &["corridor", "measure", "--constraints", "{dir}/c.toml", "-o", "{dir}/pieces.geojson"], expect: &["c.toml", "line 2"] },
         Refused { name: "--format pdf (report)", files: vec![], args: &["report", "--format", "pdf", "-o", "{dir}/r.pdf"], expect: &["invalid value 'pdf'"] },
         Refused { name: "polygons given as boundary lines (polygonize)", files: vec![("lines.geojson", lines_as_polygons)], args: &["polygonize", "--legal-lines", "{dir}/lines.geojson", "-o", "{dir}/faces.geojson"], expect: &["lines.geojson", "feature", "field `left`", "--left-field"] },
+        Refused { name: "a report sent to a database (report)", files: vec![], args: &["report", "-o", "PG:host=127.0.0.1 dbname=delimit"], expect: &["is a database; this output is a file"] },
         Refused { name: "an archive member that is not there (check)", files: vec![], args: &["check", "--role", "legal", "/vsizip/{dir}/none.zip/legal.geojson", "-o", "{dir}/p.geojson"], expect: &["none.zip"] },
     ]
 }

@@ -80,7 +80,10 @@ impl OutputArgs {
     pub fn preflight(&self, inputs: &[&std::path::Path]) -> delimit::Result<()> {
         if let Some(o) = &self.output {
             Format::from_path(o)?;
-            delimit::io::Output::prepare(o, self.force, inputs)?;
+            // A database table is checked when it is written, in its transaction.
+            if !delimit::io::is_database(o) {
+                delimit::io::Output::prepare(o, self.force, inputs)?;
+            }
         }
         Ok(())
     }

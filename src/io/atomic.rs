@@ -29,9 +29,14 @@ impl Output {
     /// of `inputs` (never, even with `force`), and it does not exist unless
     /// `force` is given.
     pub fn prepare(target: &Path, force: bool, inputs: &[&Path]) -> Result<Output> {
-        // A database table is checked when it is written (see `write_layer`).
+        // A database has no file to stage and rename: only single-layer
+        // outputs go there, through `write_layer`'s one transaction.
         if super::is_database(target) {
-            return Ok(Output { target: target.to_path_buf(), folder: PathBuf::from(".") });
+            return Err(Error::Usage {
+                option: "-o".into(),
+                message: format!("`{}` is a database; this output is a file", target.display()),
+                hint: Some("PG: outputs are for the -o of gaps, check, lines, progress and corridor measure; write a file here".into()),
+            });
         }
         let folder = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

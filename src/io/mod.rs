@@ -50,8 +50,11 @@ pub struct ReadOptions {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A file's bytes: a read-only map of a file on disk, or what stdin held.
@@ -101,7 +104,7 @@ fn hash_file(path: &Path) -> Result<String> {
     let mut f = std::fs::File::open(&on_disk).map_err(read_err)?;
     let mut h = Sha256::new();
     std::io::copy(&mut f, &mut h).map_err(read_err)?;
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&h.finalize()))
 }
 
 fn stem(path: &Path) -> String {
@@ -461,7 +464,13 @@ pub fn write_layer(
     if is_database(path) {
         // A database has no temporary file to rename: the table is written
         // in one transaction instead, so it is complete or absent too.
-        let Format::Ogr(driver) = &fmt else { unreachable!("a PG: target is a GDAL format") };
+        let Format::Ogr(driver) = &fmt else {
+            return Err(Error::Usage {
+                option: "--format".into(),
+                message: format!("`{}` is a database, not a GeoJSON file", path.display()),
+                hint: None,
+            });
+        };
         ogr::write_table(path, driver, layer_name, features, opts.force)?;
         return Ok(path.to_path_buf());
     }
