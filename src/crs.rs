@@ -122,6 +122,18 @@ pub struct CrsInfo {
 /// assert!(delimit::crs::describe("EPSG:999999").is_err());
 /// ```
 pub fn describe(definition: &str) -> Result<CrsInfo> {
+    // The CRS every GeoJSON file without a `crs` member has: answered
+    // without PROJ, whose context and database lookup cost more than a
+    // whole `village` query on the sample (and PROJ itself then need not
+    // load at all; see src/lazylink.rs). The test below holds this answer
+    // to PROJ's.
+    if definition == WGS84 {
+        return Ok(CrsInfo { label: WGS84.to_string(), projected: false, is_wgs84: true });
+    }
+    describe_with_proj(definition)
+}
+
+fn describe_with_proj(definition: &str) -> Result<CrsInfo> {
     let ctx = Ctx::new();
     let pj = create(&ctx, definition, None)?;
     let wgs = create(&ctx, WGS84, None)?;
@@ -376,6 +388,11 @@ impl Transformer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wgs84_shortcut_is_what_proj_says() {
+        assert_eq!(describe(WGS84).unwrap(), describe_with_proj(WGS84).unwrap());
+    }
 
     #[test]
     fn sk42_zone8_uses_a_named_helmert_with_accuracy() {

@@ -12,6 +12,7 @@ mod formats;
 mod gaps;
 mod hostile;
 mod info;
+mod lazylink;
 mod lines;
 mod malformed;
 mod polygonize;
