@@ -98,7 +98,22 @@ impl Prepared {
 #[derive(Debug, Clone)]
 pub struct PolygonIndex {
     tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
-    polygons: Vec<(usize, Prepared)>,
+    polygons: Vec<(usize, Lazy)>,
+}
+
+/// A polygon prepared on the first point that falls in its box: a single
+/// query meets two or three of a layer's polygons, and preparing the rest
+/// would cost more than the query.
+#[derive(Debug, Clone)]
+struct Lazy {
+    polygon: Polygon<f64>,
+    prepared: std::sync::OnceLock<Prepared>,
+}
+
+impl Lazy {
+    fn get(&self) -> &Prepared {
+        self.prepared.get_or_init(|| Prepared::new(&self.polygon))
+    }
 }
 
 impl PolygonIndex {
@@ -123,7 +138,7 @@ impl PolygonIndex {
                     Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
                     polygons.len(),
                 ));
-                polygons.push((fi, Prepared::new(p)));
+                polygons.push((fi, Lazy { polygon: p.clone(), prepared: std::sync::OnceLock::new() }));
             }
         }
         PolygonIndex { tree: RTree::bulk_load(boxes), polygons }
@@ -143,7 +158,7 @@ impl PolygonIndex {
         let mut out: Vec<(usize, Position)> = Vec::new();
         for hit in self.tree.locate_all_at_point(&[c.x, c.y]) {
             let (fi, prep) = &self.polygons[hit.data];
-            match prep.position(c) {
+            match prep.get().position(c) {
                 Position::Outside => {}
                 pos => match out.iter_mut().find(|(f, _)| f == fi) {
                     Some(e) if pos == Position::Inside => e.1 = pos,
@@ -162,7 +177,7 @@ impl PolygonIndex {
         let mut best: Option<usize> = None;
         for hit in self.tree.locate_all_at_point(&[c.x, c.y]) {
             let (fi, prep) = &self.polygons[hit.data];
-            if best.is_none_or(|b| *fi < b) && prep.position(c) == Position::Inside {
+            if best.is_none_or(|b| *fi < b) && prep.get().position(c) == Position::Inside {
                 best = Some(*fi);
             }
         }
@@ -234,6 +249,9 @@ impl EdgeIndex {
                     keys.len() - 1
                 }
             } as u32;
+            // Sized once per ring: the layer's edges are tens of thousands,
+            // and growing by doubling copies them all again several times.
+            edges.reserve(r.0.len().saturating_sub(1));
             for w in r.0.windows(2) {
                 if w[0] != w[1] {
                     edges.push(GeomWithData::new(Line::new([w[0].x, w[0].y], [w[1].x, w[1].y]), (k, fi)));
@@ -270,6 +288,47 @@ impl EdgeIndex {
     /// `keep(feature)` holds.
     pub fn nearest_where(&self, p: Point<f64>, keep: impl Fn(usize) -> bool) -> Option<Nearest> {
         self.nearest_by(p, |_, fi| keep(fi))
+    }
+
+    /// A lower bound, in metres, of the geodesic distance from `p` to the
+    /// nearest edge of a feature for which `keep(feature)` holds, from the
+    /// nearest such edge in degrees: a few R-tree steps where
+    /// [`EdgeIndex::nearest_where`] runs geodesic searches.
+    ///
+    /// ```
+    /// use delimit::locate::EdgeIndex;
+    /// use geo::{line_string, Point};
+    /// let l = line_string![(x: 45.0, y: 40.0), (x: 45.2, y: 40.0)];
+    /// let idx = EdgeIndex::from_rings([(0, "ARM|AZE", &l)]);
+    /// let p = Point::new(45.1, 40.01);
+    /// let lb = idx.lower_bound_where(p, |_| true).unwrap();
+    /// assert!(lb > 0.0 && lb <= idx.nearest_where(p, |_| true).unwrap().distance_m);
+    /// assert!(idx.lower_bound_where(p, |f| f == 1).is_none());
+    /// ```
+    pub fn lower_bound_where(&self, p: Point<f64>, keep: impl Fn(usize) -> bool) -> Option<f64> {
+        self.lower_bound_by(p, |_, fi| keep(fi))
+    }
+
+    /// [`EdgeIndex::lower_bound_where`] for edges whose key is not `not`.
+    ///
+    /// ```
+    /// use delimit::locate::EdgeIndex;
+    /// use geo::{line_string, Point};
+    /// let (a, b) = (line_string![(x: 45.0, y: 40.0), (x: 45.2, y: 40.0)], line_string![(x: 45.0, y: 40.1), (x: 45.2, y: 40.1)]);
+    /// let idx = EdgeIndex::from_rings([(0, "ARM", &a), (1, "AZE", &b)]);
+    /// let p = Point::new(45.1, 40.01);
+    /// // The nearest edge is ARM's; the bound for "not ARM" is to AZE's, ~10 km away.
+    /// let lb = idx.lower_bound_not(p, "ARM").unwrap();
+    /// assert!(lb > 5_000.0 && lb <= idx.nearest(p, None, Some("ARM")).unwrap().distance_m);
+    /// ```
+    pub fn lower_bound_not(&self, p: Point<f64>, not: &str) -> Option<f64> {
+        let not_k = self.keys.iter().position(|k| k == not).map(|k| k as u32);
+        self.lower_bound_by(p, |k, _| not_k != Some(k))
+    }
+
+    fn lower_bound_by(&self, p: Point<f64>, keep: impl Fn(u32, usize) -> bool) -> Option<f64> {
+        let (_, d2) = self.tree.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]).find(|(e, _)| keep(e.data.0, e.data.1))?;
+        Some(lower_bound_m(p.y(), d2.sqrt()))
     }
 
     /// Every edge whose box meets the box of a–b: (start, end, key, feature).

@@ -271,6 +271,11 @@ impl LegalLinesArgs {
         Ok((l, pairs))
     }
 
+    /// Whether --legal-lines was given.
+    pub fn given(&self) -> bool {
+        self.legal_lines.is_some()
+    }
+
     pub fn paths(&self) -> Vec<&std::path::Path> {
         [&self.legal_lines, &self.frame].into_iter().flatten().map(PathBuf::as_path).collect()
     }
