@@ -353,6 +353,26 @@ impl EdgeIndex {
     /// in metres, and the feature. For matching within a tolerance, where the geodesic
     /// search would cost a hundred times more.
     pub fn nearest_planar(&self, p: Point<f64>, want: Option<&str>, not: Option<&str>) -> Option<(&str, usize, f64)> {
+        self.nearest_planar_within(p, want, not, f64::INFINITY)
+    }
+
+    /// [`EdgeIndex::nearest_planar`], for a caller that only wants an edge
+    /// within `max_m`: the search stops once nothing nearer can remain,
+    /// instead of walking every closer edge of the wrong key to one far
+    /// away (an edge on a layer's outer frame has no other party for
+    /// hundreds of kilometres). Any answer it gives is the one
+    /// `nearest_planar` gives.
+    ///
+    /// ```
+    /// use delimit::locate::EdgeIndex;
+    /// use geo::{line_string, Point};
+    /// let l = line_string![(x: 45.0, y: 40.0), (x: 45.2, y: 40.0)];
+    /// let idx = EdgeIndex::from_rings([(0, "ARM|AZE", &l)]);
+    /// let p = Point::new(45.1, 40.01); // ~1.1 km away
+    /// assert!(idx.nearest_planar_within(p, None, None, 500.0).is_none());
+    /// assert_eq!(idx.nearest_planar_within(p, None, None, 5_000.0), idx.nearest_planar(p, None, None));
+    /// ```
+    pub fn nearest_planar_within(&self, p: Point<f64>, want: Option<&str>, not: Option<&str>, max_m: f64) -> Option<(&str, usize, f64)> {
         let want_k = match want {
             Some(w) => Some(self.keys.iter().position(|k| k == w)? as u32),
             None => None,
@@ -360,10 +380,9 @@ impl EdgeIndex {
         let not_k = not.and_then(|n| self.keys.iter().position(|k| k == n)).map(|k| k as u32);
         let mut best: Option<(u32, usize, f64)> = None;
         for (e, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {
-            if let Some((_, _, b)) = best {
-                if lower_bound_m(p.y(), d2.sqrt()) > b * 1.02 {
-                    break;
-                }
+            let bound = best.map_or(max_m, |(_, _, b)| b.min(max_m));
+            if lower_bound_m(p.y(), d2.sqrt()) > bound * 1.02 {
+                break;
             }
             let (k, fi) = e.data;
             if not_k == Some(k) || want_k.is_some_and(|w| w != k) {
@@ -375,7 +394,7 @@ impl EdgeIndex {
                 best = Some((k, fi, d));
             }
         }
-        best.map(|(k, fi, d)| (self.keys[k as usize].as_str(), fi, d))
+        best.filter(|b| b.2 <= max_m).map(|(k, fi, d)| (self.keys[k as usize].as_str(), fi, d))
     }
 
     fn nearest_by(&self, p: Point<f64>, keep: impl Fn(u32, usize) -> bool) -> Option<Nearest> {

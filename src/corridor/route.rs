@@ -403,7 +403,7 @@ pub fn build_grid(
         }
         if cost_i.is_finite() {
             for (idx, min_m) in clearance {
-                if idx.nearest_planar(Point(p), None, None).is_some_and(|(_, _, d)| d < *min_m) {
+                if idx.nearest_planar_within(Point(p), None, None, *min_m).is_some_and(|(_, _, d)| d < *min_m) {
                     stats.clearance += 1;
                     *cost_i *= PENALTY;
                     break;

@@ -113,10 +113,10 @@ pub fn pair_lines_within(layer: &Layer, key_field: &str, match_m: f64) -> Vec<Pa
                 // The party nearest the middle; both ends within reach of it
                 // too (an end at a tripoint is equally near a third party).
                 let mid = Coord { x: (s.x + e.x) / 2.0, y: (s.y + e.y) / 2.0 };
-                let Some((other, _, d)) = index.nearest_planar(Point(mid), None, Some(a)) else { continue };
+                let Some((other, _, d)) = index.nearest_planar_within(Point(mid), None, Some(a), match_m) else { continue };
                 let ends_near = [s, e]
                     .iter()
-                    .all(|&c| index.nearest_planar(Point(c), Some(other), None).is_some_and(|(_, _, d)| d <= match_m));
+                    .all(|&c| index.nearest_planar_within(Point(c), Some(other), None, match_m).is_some());
                 if d <= match_m && ends_near {
                     if let Some(j) = keys.iter().position(|k| k.as_str() == other) {
                         if i < j {
