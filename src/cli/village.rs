@@ -115,17 +115,15 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     // The four layers are read side by side (on the sample, parsing is a
     // third of a single query). Errors are reported in the order the
     // layers are listed, as if read one after the other.
+    let load_control = || load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None);
     let control_and_legal = || -> delimit::Result<(delimit::Layer, delimit::Layer)> {
         if args.legal_lines.given() {
             // Polygonising the lines may take its frame from the control layer.
-            let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?;
+            let control = load_control()?;
             let legal = args.legal_lines.legal(args.legal.as_deref(), &args.input, None, Some(&control))?;
             return Ok((control, legal));
         }
-        let (control, legal) = rayon::join(
-            || load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None),
-            || args.legal_lines.legal(args.legal.as_deref(), &args.input, None, None),
-        );
+        let (control, legal) = rayon::join(load_control, || args.legal_lines.legal(args.legal.as_deref(), &args.input, None, None));
         Ok((control?, legal?))
     };
     let ((control, legal), (places, admin1)) = match rayon::join(control_and_legal, || {

@@ -176,9 +176,7 @@ impl CostGrid {
                             // below (they pop in order).
                             tops[s].store(if heap.is_empty() { INF_BITS } else { floor }, Relaxed);
                             barrier.wait();
-                            let a = *found[0].lock().unwrap_or_else(|e| e.into_inner());
-                            let b = *found[1].lock().unwrap_or_else(|e| e.into_inner());
-                            let mu = if b < a { b } else { a };
+                            let mu = meeting(found);
                             best = mu;
                             let sum_tops = f64::from_bits(tops[0].load(Relaxed)) + f64::from_bits(tops[1].load(Relaxed));
                             // No path cheaper than μ is left once the two
@@ -195,11 +193,7 @@ impl CostGrid {
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
         });
-        let (total, meet) = {
-            let a = *found[0].lock().unwrap_or_else(|e| e.into_inner());
-            let b = *found[1].lock().unwrap_or_else(|e| e.into_inner());
-            if b < a { b } else { a }
-        };
+        let (total, meet) = meeting(&found);
         if !total.is_finite() {
             return None;
         }
@@ -304,6 +298,14 @@ impl CostGrid {
 const ROUND: usize = 4096;
 
 const INF_BITS: u64 = 0x7ff0_0000_0000_0000;
+
+/// The better of the two sides' best meetings (cost, cell), the lower cell
+/// on a tie.
+fn meeting(found: &[Mutex<(f64, usize)>; 2]) -> (f64, usize) {
+    let a = *found[0].lock().unwrap_or_else(|e| e.into_inner());
+    let b = *found[1].lock().unwrap_or_else(|e| e.into_inner());
+    if b < a { b } else { a }
+}
 
 /// One of the 16 moves: offsets, index offset, length; for a knight's move
 /// the offsets of the two cells beside it; for a diagonal, the two

@@ -177,8 +177,8 @@ fn read_ogr(path: &Path, driver: &str, opts: &ReadOptions) -> Result<(RawLayer, 
     // Hash the bytes GDAL will read; for multi-file formats, the main file.
     let sha256 = hash_file(path)?;
     let mut raw = ogr::read(path, driver, opts.layer.as_deref())?;
-            if let Some(keep) = &opts.keep_properties {
-                for f in &mut raw.features {
+    if let Some(keep) = &opts.keep_properties {
+        for f in &mut raw.features {
             f.properties.retain(|k, _| keep.contains(k));
         }
     }

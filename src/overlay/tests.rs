@@ -10,6 +10,9 @@ use super::{Class, GapsOptions, gaps, split};
 use crate::layer::{Feature, Layer, Provenance, Role};
 use crate::measure;
 
+#[path = "../../fuzz/decode.rs"]
+mod fuzz_decode;
+
 /// A star-shaped (hence simple) ring around a centre, in degrees.
 fn star(cx: f64, cy: f64, radii: &[f64], scale: f64) -> LineString<f64> {
     let n = radii.len();
@@ -206,7 +209,7 @@ fn control_overlap_outside_the_basis_is_counted_once() {
 /// Found by `fuzz/overlay` (artifact crash-21044915…): with --repair, a
 /// legal ring that crosses itself with a collinear spike made i_overlay's
 /// OGC extraction assert (`overlay_rule.is_fill_top`). The bytes are the
-/// fuzzer's; they decode as the fuzz target does.
+/// fuzzer's, decoded by the target's own `fuzz/decode.rs`.
 #[test]
 fn repair_of_a_spiked_bow_tie_does_not_panic() {
     let data: [u8; 53] = [
@@ -214,20 +217,7 @@ fn repair_of_a_spiked_bow_tie_does_not_panic() {
         0xb2, 0xb2, 0x21, 0xfa, 0xb2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x71, 0xfa, 0x0a, 0xfa, 0x21, 0xff, 0xff, 0xff, 0xff,
         0xff, 0xff, 0x25, 0xff, 0xff, 0xfa, 0x3d, 0xfa, 0xfa, 0xfa, 0xfa,
     ];
-    let ring = |bytes: &[u8]| -> Option<Polygon<f64>> {
-        let pts: Vec<Coord<f64>> = bytes
-            .chunks_exact(4)
-            .take(32)
-            .map(|c| {
-                let (x, y) = (i16::from_le_bytes([c[0], c[1]]), i16::from_le_bytes([c[2], c[3]]));
-                Coord { x: 45.0 + f64::from(x) * 3e-6, y: 40.0 + f64::from(y) * 3e-6 }
-            })
-            .collect();
-        (pts.len() >= 3).then(|| Polygon::new(LineString::new(pts), vec![]))
-    };
-    let half = (data[0] as usize % (data.len() - 1)).max(12);
-    let (a, b) = data[1..].split_at(half.min(data.len() - 1));
-    let (pa, pb) = (ring(a).unwrap(), ring(b).unwrap());
+    let (pa, pb) = fuzz_decode::two_rings(&data).unwrap();
     let legal = layer(Role::Legal, vec![("A".into(), "A".into(), MultiPolygon(vec![pa]))]);
     let control = layer(Role::Control, vec![("B".into(), "B".into(), MultiPolygon(vec![pb]))]);
     let r = gaps(&legal, &control, None, &GapsOptions { repair: true, ..Default::default() });
