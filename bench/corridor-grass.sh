@@ -26,7 +26,7 @@ read -r elon elat _ < <(echo "$ex $ey" | gdaltransform -s_srs EPSG:32638 -t_srs 
 echo "raster: ${n}×${n} = $((n*n)) cells of ${px} m; machine: $(nproc) cores"
 
 /usr/bin/time -f "%e %M" -o "$work/d.time" target/release/delimit corridor route --cost-in "$work/cost.tif" \
-  --from "$slon,$slat" --to "$elon,$elat" --json > "$work/d.json"
+  --from "$slat,$slon" --to "$elat,$elon" --json > "$work/d.json"
 read -r dwall drss < "$work/d.time"
 
 cat > "$work/grass.sh" <<G

@@ -124,9 +124,8 @@ pub struct CrsInfo {
 pub fn describe(definition: &str) -> Result<CrsInfo> {
     // The CRS every GeoJSON file without a `crs` member has: answered
     // without PROJ, whose context and database lookup cost more than a
-    // whole `village` query on the sample (and PROJ itself then need not
-    // load at all; see src/lazylink.rs). The test below holds this answer
-    // to PROJ's.
+    // whole `village` query on the sample. The test below holds this
+    // answer to PROJ's.
     if definition == WGS84 {
         return Ok(CrsInfo { label: WGS84.to_string(), projected: false, is_wgs84: true });
     }

@@ -141,6 +141,10 @@ pub enum Error {
     #[error("no place matches `{query}`")]
     NoMatch { query: String, suggestions: Vec<String> },
 
+    /// A name matches settlements, but none passes the `--in` filter.
+    #[error("`{query}` matches {} place(s), none in {within}: {}", candidates.len(), candidates.join("; "))]
+    NoMatchWithin { query: String, within: String, candidates: Vec<String> },
+
     /// Several settlements match a name.
     #[error("`{query}` matches {} places: {}", candidates.len(), candidates.join("; "))]
     Ambiguous { query: String, candidates: Vec<String> },
@@ -168,6 +172,7 @@ impl Error {
             | Error::Overlay { .. }
             | Error::Conservation { .. }
             | Error::NoMatch { .. }
+            | Error::NoMatchWithin { .. }
             | Error::Ambiguous { .. } => {
                 ErrorClass::Processing
             }
@@ -196,6 +201,7 @@ impl Error {
             } else {
                 format!("closest names: {}", suggestions.join(", "))
             }),
+            Error::NoMatchWithin { .. } => Some("drop or change --in; the places above are where the name is found".into()),
             Error::Ambiguous { .. } => Some(
                 "narrow it with --in PROVINCE (or --in ARM / --in AZE for the legal owner), or give the id shown".into(),
             ),

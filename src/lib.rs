@@ -17,6 +17,7 @@
 //! - [`io`]: GeoJSON natively, every other OGR format through GDAL; atomic writes.
 //! - [`crs`]: choosing, recording and applying the PROJ operation to WGS 84.
 //! - [`sample`]: the bundled Armenia–Azerbaijan sample, embedded in the binary.
+//! - [`position`]: a point typed by a person: LAT,LON, hemisphere letters, swap detection.
 //!
 //! **Capabilities**
 //! - [`info`]: what a file holds: layers, counts, types, CRS, extent, fields.
@@ -47,6 +48,7 @@ pub mod markup;
 pub mod measure;
 pub mod overlay;
 pub mod polygonize;
+pub mod position;
 pub mod qgis;
 pub mod report;
 pub mod sample;

@@ -162,7 +162,7 @@ fn a_2_percent_plane_reads_2_percent() {
 
 fn route_run(margin_km: &str, extra: &[&str]) -> (i32, Value) {
     let r = run(delimit()
-        .args(["corridor", "route", "--json", "--from", "45.05,40.0", "--to", "45.25,40.0", "--cell", "200", "--margin-km", margin_km])
+        .args(["corridor", "route", "--json", "--from", "40.0,45.05", "--to", "40.0,45.25", "--cell", "200", "--margin-km", margin_km])
         .arg("--constraints")
         .arg(fixture("corridor/barrier.toml"))
         .arg("--legal")
@@ -271,7 +271,7 @@ fn a_dem_adds_a_slope_cost_and_its_grade_limit_is_a_hard_rule() {
     };
     let run_with = |c: &std::path::Path, dem_args: &[&std::ffi::OsStr]| {
         let r = run(delimit()
-            .args(["corridor", "route", "--json", "--from", "45.05,40.0", "--to", "45.25,40.0", "--cell", "200", "--margin-km", "12"])
+            .args(["corridor", "route", "--json", "--from", "40.0,45.05", "--to", "40.0,45.25", "--cell", "200", "--margin-km", "12"])
             .arg("--constraints")
             .arg(c)
             .arg("--legal")
@@ -300,4 +300,25 @@ fn a_dem_adds_a_slope_cost_and_its_grade_limit_is_a_hard_rule() {
     assert_eq!(code, 1);
     let why = v["no_route"].as_str().unwrap();
     assert!(why.contains("steeper than the rail limit of 1.5%"), "{why}");
+}
+
+/// `--from` and `--to` are LAT,LON like every point flag; a swapped pair
+/// is refused before any grid is built.
+#[test]
+fn a_swapped_from_or_to_is_refused_with_the_hint() {
+    let (code, v) = route_run("12", &[]);
+    assert_eq!(code, 0);
+    let first = &v["options"][0]["route"];
+    assert!(first.is_object(), "{v}");
+    let r = run(delimit()
+        .args(["corridor", "route", "--json", "--from", "45.05,40.0", "--to", "40.0,45.25", "--cell", "200"])
+        .arg("--constraints")
+        .arg(fixture("corridor/barrier.toml"))
+        .arg("--legal")
+        .arg(fixture("corridor/barrier-legal.geojson"))
+        .arg("--control")
+        .arg(fixture("corridor/barrier-control.geojson")));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("hint: did you mean --from 40,45.05 (LAT,LON)?"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
 }

@@ -48,7 +48,7 @@ fn least_cost_routes_are_byte_identical() {
     let (c, l, k) = (fixture("corridor/barrier.toml"), fixture("corridor/barrier-legal.geojson"), fixture("corridor/barrier-control.geojson"));
     let (c, l, k) = (c.to_str().unwrap(), l.to_str().unwrap(), k.to_str().unwrap());
     let args = [
-        "corridor", "route", "--json", "--from", "45.05,40.0", "--to", "45.25,40.0", "--cell", "100", "--margin-km", "12",
+        "corridor", "route", "--json", "--from", "40.0,45.05", "--to", "40.0,45.25", "--cell", "100", "--margin-km", "12",
         "--alternatives", "3", "--constraints", c, "--legal", l, "--control", k, "-o", "{out}",
     ];
     same("corridor route", &four_runs("routes.geojson", &args, bytes));

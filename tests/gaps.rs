@@ -238,3 +238,147 @@ fn class_totals_agree_with_geopandas() {
         }
     }
 }
+
+fn gaps_json(args: &[&str]) -> Value {
+    let r = run(delimit().args(["gaps", "--json"]).args(args));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+/// Sum of km² (pieces and slivers) over summary rows that pass `keep`.
+fn total(v: &Value, keep: impl Fn(&Value) -> bool) -> (u64, f64) {
+    v["summary"]["rows"].as_array().unwrap().iter().filter(|r| keep(r)).fold((0, 0.0), |(n, a), r| {
+        (n + r["features"].as_u64().unwrap() + r["sliver_features"].as_u64().unwrap(), a + r["km2"].as_f64().unwrap() + r["sliver_km2"].as_f64().unwrap())
+    })
+}
+
+#[test]
+fn every_filter_keeps_what_the_unfiltered_run_says_and_counts_the_rest() {
+    let control = root().join("data/control-osm2024.geojson").display().to_string();
+    let all = gaps_json(&["--control", &control]);
+    let (n_all, km2_all) = total(&all, |_| true);
+    let s = |r: &Value, k: &str| r[k].as_str().unwrap_or_default().to_string();
+    let cases: Vec<(Vec<&str>, Box<dyn Fn(&Value) -> bool>)> = vec![
+        (vec!["--pair", "AZE,ARM"], Box::new(move |r: &Value| {
+            let (o, c) = (s(r, "owner"), s(r, "controller"));
+            let cs: Vec<&str> = c.split('|').collect();
+            (o == "ARM" && cs.contains(&"AZE")) || (o == "AZE" && cs.contains(&"ARM"))
+        })),
+        (vec!["--owner", "AZE"], Box::new(move |r: &Value| s(r, "owner") == "AZE")),
+        (vec!["--controller", "ARM"], Box::new(move |r: &Value| s(r, "controller").split('|').any(|c| c == "ARM"))),
+        (vec!["--class", "held_by_other", "--class", "unassigned"], Box::new(move |r: &Value| ["held_by_other", "unassigned"].contains(&s(r, "class").as_str()))),
+    ];
+    for (flags, keep) in cases {
+        let mut args = vec!["--control", control.as_str()];
+        args.extend(&flags);
+        let f = gaps_json(&args);
+        let (n, km2) = total(&f, |_| true);
+        let (want_n, want_km2) = total(&all, &keep);
+        assert_eq!(n, want_n, "{flags:?}");
+        assert!((km2 - want_km2).abs() < 1e-5, "{flags:?}: {km2} vs {want_km2}");
+        // What was left out is counted, and adds up to the whole.
+        let left = &f["summary"]["filter"];
+        assert_eq!(left["left_out_pieces"].as_u64().unwrap() + n, n_all, "{flags:?}");
+        assert!((left["left_out_km2"].as_f64().unwrap() + km2 - km2_all).abs() < 1e-4, "{flags:?}");
+    }
+    // Slivers and small pieces: checked on the written features.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("f.geojson");
+    let r = run(delimit().args(["gaps", "--all", "--no-slivers", "--min-area-km2", "1", "--control", &control, "-o"]).arg(&out));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("filter: --min-area-km2 1 --no-slivers; left out"), "{}", r.stdout);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let f = v["features"].as_array().unwrap();
+    assert!(!f.is_empty());
+    assert!(f.iter().all(|x| x["properties"]["sliver"] == false && x["properties"]["area_km2"].as_f64().unwrap() >= 1.0));
+    // A bad filter fails before any work, naming the flag.
+    let r = run(delimit().args(["gaps", "--class", "gap"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--class") && r.stderr.contains("held_by_other"), "{}", r.stderr);
+    let r = run(delimit().args(["gaps", "--pair", "ARM"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--pair"), "{}", r.stderr);
+}
+
+#[test]
+fn dash_writes_geojson_and_geojsonseq_to_stdout_and_nothing_else() {
+    let r = run(delimit().args(["gaps", "-o", "-"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("stdout is one GeoJSON document");
+    let n = v["features"].as_array().unwrap().len();
+    assert!(n > 0);
+    assert!(r.stderr.contains(&format!("wrote {n} features to stdout")), "{}", r.stderr);
+    assert!(r.stderr.contains("conservation:"), "the summary goes to stderr: {}", r.stderr);
+
+    let r = run(delimit().args(["gaps", "-o", "-", "--output-format", "geojsonseq"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // RFC 8142: every record is RS, one JSON text, LF.
+    let records: Vec<&str> = r.stdout.split('\u{1e}').collect();
+    assert_eq!(records[0], "", "the stream opens with RS");
+    assert_eq!(records.len() - 1, n);
+    for rec in &records[1..] {
+        assert!(rec.ends_with('\n'));
+        let f: Value = serde_json::from_str(rec).unwrap();
+        assert_eq!(f["type"], "Feature");
+    }
+    let r = run(delimit().args(["gaps", "-o", "-", "--output-format", "gpkg"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stdout.is_empty());
+}
+
+#[test]
+fn csv_output_has_a_wkt_column_and_reads_back_through_gdal() {
+    crate::util::require_tool("ogrinfo");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("g.csv");
+    let r = run(delimit().args(["gaps", "--json", "-o"]).arg(&out));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let written = serde_json::from_str::<Value>(&r.stdout).unwrap()["features_written"].as_u64().unwrap();
+    assert!(written > 0);
+    let info = std::process::Command::new("ogrinfo").args(["-ro", "-al", "-so"]).arg(&out).output().unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(text.contains(&format!("Feature Count: {written}")), "{text}");
+    assert!(text.contains("Extent: (44."), "the WKT column is read as geometry: {text}");
+    assert!(text.contains("area_km2: Real"), "the .csvt sidecar keeps numbers numbers: {text}");
+    assert!(std::fs::read_to_string(&out).unwrap().starts_with("WKT,"));
+    // Without -o, nothing is written and nothing is counted as written.
+    let v = gaps_json(&[]);
+    assert_eq!(v["features_written"], 0);
+}
+
+#[test]
+fn gpkg_output_is_byte_identical_from_run_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.gpkg"), dir.path().join("b.gpkg"));
+    for p in [&a, &b] {
+        let r = run(delimit().args(["gaps", "-o"]).arg(p));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        // gpkg_contents.last_change is stamped to the second: runs a second apart differ unless pinned.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "two runs of gaps -o x.gpkg differ");
+}
+
+#[test]
+fn the_summary_table_is_aligned_and_sorted_by_class_then_area() {
+    let r = run(delimit().args(["gaps", "--control"]).arg(root().join("data/control-osm2024.geojson")));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().skip_while(|l| !l.starts_with("class")).take_while(|l| !l.is_empty()).collect();
+    assert!(lines.len() > 3, "{}", r.stdout);
+    // Right-aligned numbers: every row ends at the header's last column.
+    let width = lines[0].chars().count();
+    assert!(lines.iter().all(|l| l.chars().count() == width), "{}", lines.join("\n"));
+    let rows: Vec<(String, f64)> = lines[1..]
+        .iter()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[0].to_string(), f[4].replace(',', "").trim_start_matches('<').parse::<f64>().unwrap())
+        })
+        .collect();
+    let order = ["held_by_other", "contested_control", "held_by_owner", "unassigned", "outside_basis"];
+    for w in rows.windows(2) {
+        let (ca, cb) = (order.iter().position(|c| *c == w[0].0).unwrap(), order.iter().position(|c| *c == w[1].0).unwrap());
+        assert!(ca < cb || (ca == cb && w[0].1 >= w[1].1), "out of order: {:?}", w);
+    }
+    assert!(r.stdout.contains(','), "thousands separators on large areas");
+}

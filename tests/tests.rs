@@ -4,6 +4,7 @@
 mod util;
 
 mod check;
+mod cli;
 mod corridor;
 mod crs;
 mod data;
@@ -12,7 +13,6 @@ mod formats;
 mod gaps;
 mod hostile;
 mod info;
-mod lazylink;
 mod lines;
 mod malformed;
 mod polygonize;

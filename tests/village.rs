@@ -130,7 +130,7 @@ fn ambiguous_and_unknown_names_exit_1_with_help() {
 }
 
 #[test]
-fn batch_keeps_order_and_a_bad_row_writes_nothing() {
+fn batch_keeps_order_and_a_bad_row_stops_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.csv");
     std::fs::write(&good, "name,lat,lon\nMeghri,,\nfirst point,41.07,45.00\nVoskepar,,\n").unwrap();
@@ -140,19 +140,141 @@ fn batch_keeps_order_and_a_bad_row_writes_nothing() {
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let q: Vec<&str> = v["answers"].as_array().unwrap().iter().map(|a| a["query"].as_str().unwrap()).collect();
     assert_eq!(q, ["Meghri", "first point", "Voskepar"]);
+    assert_eq!(v["counts"]["ok"], 3);
     let gj: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let places = gj["features"].as_array().unwrap().iter().filter(|f| f["properties"]["kind"] == "place").count();
     assert_eq!(places, 3);
+    assert!(r.stderr.contains(&format!("wrote {} features to {}", gj["features"].as_array().unwrap().len(), out.display())), "{}", r.stderr);
 
+    // A malformed row is answered `invalid` with its line; the rows after it are still answered.
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "name,lat,lon\nMeghri,,\nsomewhere,41.07,east\nVoskepar,,\n").unwrap();
-    let out2 = dir.path().join("out2.geojson");
-    let before = listing(dir.path());
-    let r = run(delimit().args(["village", "--file"]).arg(&bad).arg("--geojson").arg(&out2));
+    let r = run(delimit().args(["village", "--json", "--file"]).arg(&bad));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let a = v["answers"].as_array().unwrap();
+    assert_eq!(a.len(), 3);
+    assert_eq!((a[1]["status"].as_str(), a[1]["line"].as_u64()), (Some("invalid"), Some(3)));
+    assert!(a[1]["reason"].as_str().unwrap().contains("east"));
+    assert_eq!(a[2]["place"]["name"], "Voskepar");
+}
+
+/// The acceptance batch of issue 17: 20 rows, one unknown, one ambiguous,
+/// one malformed, one outside the data and one swapped.
+#[test]
+fn a_20_row_batch_answers_every_row_with_its_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("places.csv");
+    let rows = [
+        "Voskepar,,,", "Meghri,,,", "Artsvashen,,,", "Tovuz,,,", "Kapan,,,", "Goris,,,", "Ijevan,,,", "Sisian,,,",
+        "Qazax,,,", "Dilijan,,,", "Berd,,,", "Jermuk,,,", "Vernashen,,,",
+        "Nowhereville,,,",      // 15: no_match
+        "Bashkend,,,",          // 16: ambiguous
+        "bad,41.0,east,",       // 17: invalid
+        "far,10,10,",           // 18: outside_data
+        "swapped,45.0,41.07,",  // 19: invalid (swapped)
+        "Bashkend,,,Vayots Dzor", // 20: the row's own province resolves it
+        "Voskepar,,,Syunik",    // 21: no_match under the row's filter
+    ];
+    std::fs::write(&f, format!("name,lat,lon,province\n{}\n", rows.join("\n"))).unwrap();
+    let csv = dir.path().join("answers.csv");
+    let r = run(delimit().args(["village", "--json", "--file"]).arg(&f).arg("-o").arg(&csv));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let a = v["answers"].as_array().unwrap();
+    assert_eq!(a.len(), 20);
+    let status = |line: u64| a.iter().find(|x| x["line"] == line).map(|x| x["status"].as_str().unwrap().to_string()).unwrap();
+    for line in 2..=14 {
+        assert_eq!(status(line), "ok", "line {line}");
+    }
+    assert_eq!(status(15), "no_match");
+    assert_eq!(status(16), "ambiguous");
+    assert_eq!(a[14]["candidates"].as_array().unwrap().len(), 4);
+    assert_eq!(status(17), "invalid");
+    assert_eq!(status(18), "outside_data");
+    assert_eq!(status(19), "invalid");
+    assert!(a[17]["reason"].as_str().unwrap().contains("did you mean 41.07,45"), "{}", a[17]);
+    assert_eq!(status(20), "ok");
+    assert_eq!(a[18]["place"]["name"], "Vernashen");
+    assert_eq!(status(21), "no_match");
+    assert!(a[19]["candidates"][0].as_str().unwrap().contains("Tavush"));
+    let counts = &v["counts"];
+    assert_eq!((counts["ok"].as_u64(), counts["no_match"].as_u64(), counts["ambiguous"].as_u64()), (Some(14), Some(2), Some(1)));
+    assert_eq!((counts["invalid"].as_u64(), counts["outside_data"].as_u64()), (Some(2), Some(1)));
+    assert!(r.stderr.contains("answered 20 rows: 14 ok, 2 no_match, 1 ambiguous, 2 invalid, 1 outside_data"), "{}", r.stderr);
+
+    // The flat table reads back through GDAL with one row per question.
+    crate::util::require_tool("ogrinfo");
+    let info = std::process::Command::new("ogrinfo").args(["-ro", "-al", "-so"]).arg(&csv).output().unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(text.contains("Feature Count: 20"), "{text}");
+    for field in ["status", "query", "owner", "controller", "lat", "lon"] {
+        assert!(text.contains(&format!("{field}: ")), "{field} missing: {text}");
+    }
+}
+
+#[test]
+fn an_exact_primary_name_wins_over_alternate_names() {
+    let a = one(&["Tovuz"]);
+    assert_eq!(a["place"]["name"], "Tovuz");
+    assert_eq!(a["place"]["matched_by"], "primary");
+}
+
+#[test]
+fn json_on_an_ambiguous_name_prints_the_candidates_with_exit_1() {
+    let r = run(delimit().args(["village", "Bashkend", "--json"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("JSON on stdout");
+    assert_eq!(v["answers"][0]["status"], "ambiguous");
+    assert_eq!(v["answers"][0]["candidates"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn a_swapped_at_is_refused_with_the_hint_and_hemispheres_parse() {
+    let r = run(delimit().args(["village", "--at", "46.4,39.2"]));
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("line 3"), "{}", r.stderr);
-    assert!(r.stderr.contains("east"), "{}", r.stderr);
-    assert_eq!(listing(dir.path()), before, "nothing written");
+    assert!(r.stderr.contains("hint: did you mean --at 39.2,46.4 (LAT,LON)?"), "{}", r.stderr);
+    let plain = one(&["--at", "41.0645,45.0563"]);
+    for form in ["41.0645N,45.0563E", "45.0563E 41.0645N", "N41.0645 E45.0563"] {
+        let a = one(&["--at", form]);
+        assert_eq!((a["lat"].as_f64(), a["lon"].as_f64()), (plain["lat"].as_f64(), plain["lon"].as_f64()), "{form}");
+        assert_eq!(a["legal"], plain["legal"], "{form}");
+    }
+    let r = run(delimit().args(["village", "--at", "41.06N,45.05N"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("hint: give LAT,LON"), "{}", r.stderr);
+}
+
+/// `--file -` answers each line as it arrives: the first answer is read
+/// back while stdin is still open.
+#[test]
+fn file_dash_streams_one_json_line_per_answer() {
+    use std::io::{BufRead, BufReader, Write};
+    let bin = assert_cmd::cargo::cargo_bin("delimit");
+    let mut child = std::process::Command::new(bin)
+        .args(["village", "--file", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    writeln!(stdin, "Voskepar").unwrap();
+    stdin.flush().unwrap();
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let v: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!((v["status"].as_str(), v["place"]["name"].as_str(), v["line"].as_u64()), (Some("ok"), Some("Voskepar"), Some(1)));
+    // Still open: a second question gets a second line.
+    writeln!(stdin, "41.07N 45.00E").unwrap();
+    writeln!(stdin, "Vozkiparo").unwrap();
+    drop(stdin);
+    let rest: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect();
+    assert_eq!(rest.len(), 2);
+    assert_eq!(rest[0]["legal"]["key"], "AZE");
+    assert_eq!(rest[1]["status"], "no_match");
+    assert_eq!(child.wait().unwrap().code(), Some(1));
 }
 
 #[test]

@@ -55,9 +55,15 @@ impl InputArgs {
 /// Where and how to write an output file.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct OutputArgs {
-    /// Output file; the format follows the extension (.geojson, .gpkg, .fgb, .shp, …).
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    /// Output file; the format follows the extension (.geojson,
+    /// .geojsons, .gpkg, .fgb, .shp, .csv with a WKT column, …). `-` writes
+    /// GeoJSON to stdout, and the summary goes to stderr.
+    #[arg(short = 'o', long = "output", value_name = "FILE", allow_hyphen_values = true)]
     pub output: Option<PathBuf>,
+    /// Output format, overriding the extension: geojson, geojsonseq
+    /// (RFC 8142, one feature per record), gpkg, csv, … or a GDAL driver.
+    #[arg(long, value_name = "FORMAT")]
+    pub output_format: Option<String>,
     /// Replace an existing output (inputs are never overwritten).
     #[arg(long)]
     pub force: bool,
@@ -70,22 +76,109 @@ impl OutputArgs {
     pub fn write_options(&self) -> WriteOptions {
         WriteOptions {
             force: self.force,
-            format: None,
+            // Checked by preflight before any work.
+            format: self.output_format.as_deref().and_then(|f| Format::from_name(f).ok()),
             geojson: delimit::io::geojson::GeoJsonOptions { precision: self.precision, metadata: None },
         }
+    }
+
+    /// Whether the output goes to stdout (`-o -`): then stdout carries
+    /// nothing else.
+    pub fn to_stdout(&self) -> bool {
+        self.output.as_deref() == Some(std::path::Path::new("-"))
+    }
+
+    /// Where the summary goes: stdout, or stderr when stdout carries the data.
+    pub fn summary_sink(&self) -> Box<dyn std::io::Write> {
+        if self.to_stdout() { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout().lock()) }
     }
 
     /// Validate the output before any work starts, so a long run does not
     /// fail at the end on a typo.
     pub fn preflight(&self, inputs: &[&std::path::Path]) -> delimit::Result<()> {
+        let format = self.output_format.as_deref().map(Format::from_name).transpose()?;
         if let Some(o) = &self.output {
-            Format::from_path(o)?;
+            let format = match format {
+                Some(f) => f,
+                None => Format::from_path(o)?,
+            };
+            if self.to_stdout() {
+                if matches!(format, Format::Ogr(_)) {
+                    return Err(delimit::Error::Usage {
+                        option: "-o".into(),
+                        message: format!("`-` (stdout) takes GeoJSON or GeoJSON Sequence, not {}", format.driver()),
+                        hint: Some("use --output-format geojson or geojsonseq with -o -, or write a file".into()),
+                    });
+                }
+                return Ok(());
+            }
             // A database table is checked when it is written, in its transaction.
             if !delimit::io::is_database(o) {
                 delimit::io::Output::prepare(o, self.force, inputs)?;
             }
         }
         Ok(())
+    }
+}
+
+/// Which pieces to write and sum. Applied after the overlay and its
+/// conservation check: measures never change, and what is left out is
+/// counted in the summary.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct FilterArgs {
+    /// Only pieces between two parties, in either role: --pair ARM,AZE keeps
+    /// ARM held by AZE and AZE held by ARM.
+    #[arg(long, value_name = "A,B")]
+    pub pair: Option<String>,
+    /// Only pieces legally of this owner (repeatable).
+    #[arg(long = "owner", value_name = "CODE")]
+    pub owners: Vec<String>,
+    /// Only pieces held by this controller (repeatable; a contested piece
+    /// matches each of its controllers).
+    #[arg(long = "controller", value_name = "CODE")]
+    pub controllers: Vec<String>,
+    /// Only pieces of this class (repeatable): held_by_other,
+    /// contested_control, held_by_owner, unassigned, outside_basis.
+    #[arg(long = "class", value_name = "CLASS")]
+    pub classes: Vec<String>,
+    /// Leave out pieces smaller than this, km².
+    #[arg(long, value_name = "KM2")]
+    pub min_area_km2: Option<f64>,
+    /// Leave out slivers.
+    #[arg(long)]
+    pub no_slivers: bool,
+}
+
+impl FilterArgs {
+    pub fn filter(&self) -> delimit::Result<delimit::overlay::GapFilter> {
+        let f = delimit::overlay::GapFilter {
+            pair: self.pair.as_deref().map(delimit::overlay::parse_pair).transpose()?,
+            owners: self.owners.clone(),
+            controllers: self.controllers.clone(),
+            classes: self.classes.iter().map(|c| delimit::overlay::Class::from_name(c)).collect::<delimit::Result<_>>()?,
+            min_area_km2: self.min_area_km2,
+            no_slivers: self.no_slivers,
+        };
+        f.validate()?;
+        Ok(f)
+    }
+
+    /// The filter as typed, for the summary.
+    pub fn describe(&self) -> String {
+        let mut v = Vec::new();
+        if let Some(p) = &self.pair {
+            v.push(format!("--pair {p}"));
+        }
+        v.extend(self.owners.iter().map(|o| format!("--owner {o}")));
+        v.extend(self.controllers.iter().map(|o| format!("--controller {o}")));
+        v.extend(self.classes.iter().map(|o| format!("--class {o}")));
+        if let Some(m) = self.min_area_km2 {
+            v.push(format!("--min-area-km2 {m}"));
+        }
+        if self.no_slivers {
+            v.push("--no-slivers".into());
+        }
+        v.join(" ")
     }
 }
 

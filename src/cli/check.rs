@@ -75,10 +75,10 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 })
             })
             .collect::<serde_json::Result<_>>()?;
-        delimit::io::write_layer(path, "problems", &points, &[&args.file], &args.output.write_options())?;
+        super::wrote(&delimit::io::write_layer(path, "problems", &points, &[&args.file], &args.output.write_options())?);
     }
 
-    let mut out = std::io::stdout().lock();
+    let mut out = args.output.summary_sink();
     if args.json {
         let v = serde_json::json!({
             "file": args.file.display().to_string(),

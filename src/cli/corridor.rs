@@ -8,6 +8,7 @@ use clap::{Args as ClapArgs, Subcommand};
 use delimit::corridor::{Constraints, Context, RouteReport};
 use delimit::layer::{Feature, Role};
 use delimit::lines::pair_lines_within;
+use delimit::position::Position;
 use geo::{Geometry, LineString};
 use serde_json::json;
 
@@ -33,11 +34,12 @@ enum Command {
 
 #[derive(Debug, ClapArgs)]
 pub(crate) struct RouteArgs {
-    /// Start, as LON,LAT (WGS 84).
-    #[arg(long, value_name = "LON,LAT", allow_hyphen_values = true)]
+    /// Start, as LAT,LON in decimal degrees (WGS 84), latitude first as
+    /// places are cited; hemisphere letters are accepted (39.21N,46.40E).
+    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
     from: String,
-    /// End, as LON,LAT.
-    #[arg(long, value_name = "LON,LAT", allow_hyphen_values = true)]
+    /// End, as LAT,LON.
+    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
     to: String,
     /// Constraints (TOML). Hard rules make cells impassable.
     #[arg(long, value_name = "FILE", required_unless_present = "cost_in")]
@@ -136,23 +138,14 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     }
 }
 
-fn lonlat(option: &str, s: &str) -> delimit::Result<geo::Coord<f64>> {
-    let bad = |m: String| delimit::Error::Usage { option: option.into(), message: m, hint: Some("give LON,LAT in decimal degrees, longitude first".into()) };
-    let (a, b) = s.split_once(',').ok_or_else(|| bad(format!("`{s}` is not LON,LAT")))?;
-    let (x, y) = (a.trim().parse::<f64>(), b.trim().parse::<f64>());
-    match (x, y) {
-        (Ok(x), Ok(y)) if (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y) => Ok(geo::Coord { x, y }),
-        _ => Err(bad(format!("`{s}` is not a longitude and latitude"))),
-    }
-}
-
 fn route(args: RouteArgs) -> Result<Outcome> {
     use gdal::spatial_ref::{CoordTransform, SpatialRef};
     non_negative("--margin-km", args.margin_km)?;
     if !(args.cell > 0.0 && args.cell.is_finite()) {
         return Err(delimit::Error::Usage { option: "--cell".into(), message: format!("{} is not a positive size", args.cell), hint: None }.into());
     }
-    let (from, to) = (lonlat("--from", &args.from)?, lonlat("--to", &args.to)?);
+    let (from_p, to_p) = (Position::parse_flag("--from", &args.from)?, Position::parse_flag("--to", &args.to)?);
+    let (from, to) = (from_p.coord(), to_p.coord());
     if let Some(raster) = &args.cost_in {
         return route_on_raster(raster, from, to, &args);
     }
@@ -169,6 +162,9 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     let constraints = Constraints::read(&constraints_path)?;
     let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?;
     let legal = args.legal_lines.legal(args.legal.as_deref(), &args.input, None, Some(&control))?;
+    let extents: Vec<geo::Rect<f64>> = [&legal, &control].iter().filter_map(|l| l.bbox()).collect();
+    from_p.check_not_swapped("--from", &extents)?;
+    to_p.check_not_swapped("--to", &extents)?;
 
     let crs_err = |e: gdal::errors::GdalError| delimit::Error::Crs { definition: args.crs.clone(), context: None, message: e.to_string() };
     let mut grid_srs = SpatialRef::from_definition(&args.crs).map_err(crs_err)?;
@@ -284,9 +280,9 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     if let Some(path) = &args.output.output {
         let mut w = args.output.write_options();
         w.geojson.metadata = Some(provenance.clone());
-        delimit::io::write_layer(path, "corridor", &delimit::export::route_features(&reports).into_single_layer(), &inputs, &w)?;
+        super::wrote(&delimit::io::write_layer(path, "corridor", &delimit::export::route_features(&reports).into_single_layer(), &inputs, &w)?);
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = args.output.summary_sink();
     if args.json {
         let routes: Vec<serde_json::Value> = found.iter().map(|(r, c)| json!({ "route": r, "cost": c })).collect();
         serde_json::to_writer_pretty(&mut out, &json!({ "options": routes, "no_route": reason, "provenance": provenance }))?;
@@ -334,7 +330,7 @@ fn route_on_raster(raster: &Path, from: geo::Coord<f64>, to: geo::Coord<f64>, ar
     let t = std::time::Instant::now();
     let found = grid.least_cost(a, b);
     let seconds = t.elapsed().as_secs_f64();
-    let mut out = std::io::stdout().lock();
+    let mut out = args.output.summary_sink();
     let Some((cells, cost)) = found else {
         writeln!(out, "no route: the passable cells do not join the two ends")?;
         return Ok(Outcome::DataErrors);
@@ -348,7 +344,7 @@ fn route_on_raster(raster: &Path, from: geo::Coord<f64>, to: geo::Coord<f64>, ar
         m.insert("cost".into(), cost.into());
         m.insert("cells".into(), cells.len().into());
         let f = Feature { id: "1".into(), index: 0, geometry: Some(Geometry::LineString(line)), properties: m };
-        delimit::io::write_layer(path, "route", &[f], &[raster], &args.output.write_options())?;
+        super::wrote(&delimit::io::write_layer(path, "route", &[f], &[raster], &args.output.write_options())?);
     }
     let v = json!({
         "cost": cost, "cost_in_cells": cost / grid.cell, "cells": cells.len(), "length_m": length_m,
@@ -451,9 +447,9 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
     if let Some(path) = &args.output.output {
         let mut w = args.output.write_options();
         w.geojson.metadata = Some(provenance.clone());
-        delimit::io::write_layer(path, "corridor", &delimit::export::route_features(&reports).into_single_layer(), &inputs, &w)?;
+        super::wrote(&delimit::io::write_layer(path, "corridor", &delimit::export::route_features(&reports).into_single_layer(), &inputs, &w)?);
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = args.output.summary_sink();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &json!({ "routes": reports, "provenance": provenance }))?;
         writeln!(out)?;

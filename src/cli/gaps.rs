@@ -10,7 +10,7 @@ use delimit::overlay::{Class, Gap, GapsOptions, GapsResult, gaps};
 use serde_json::{Value, json};
 
 use super::Outcome;
-use super::args::{InputArgs, OutputArgs, load_or_sample, non_negative};
+use super::args::{FilterArgs, InputArgs, OutputArgs, load_or_sample, non_negative};
 
 /// Find every area legally of one party and held by another.
 ///
@@ -45,6 +45,8 @@ pub(crate) struct Args {
     #[arg(long)]
     repair: bool,
     #[command(flatten)]
+    filter: FilterArgs,
+    #[command(flatten)]
     input: InputArgs,
     #[command(flatten)]
     output: OutputArgs,
@@ -61,6 +63,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     if let Some(t) = args.tolerance_m {
         non_negative("--tolerance-m", t)?;
     }
+    let filter = args.filter.filter()?;
     // gaps reads only these properties of the polygon layers; the rest are
     // not kept (a Natural Earth admin-1 feature carries 121).
     let f = args.input.fields();
@@ -87,7 +90,10 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         s.enable_steady_tick(std::time::Duration::from_millis(1000));
         s
     });
-    let result = gaps(&legal, &control, settlements.as_ref(), &opts)?;
+    let mut result = gaps(&legal, &control, settlements.as_ref(), &opts)?;
+    // After the conservation check: filtering chooses what is reported,
+    // it never changes a measure.
+    let filtered = filter.apply(&mut result.gaps);
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
@@ -101,16 +107,22 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         "tolerance_from": result.tolerance_from,
     });
     let written: Vec<&Gap> = result.gaps.iter().filter(|g| args.all || g.class != Class::HeldByOwner).collect();
+    let mut features_written = 0;
     if let Some(path) = &args.output.output {
         let features = delimit::export::gap_features(&written);
         let mut w = args.output.write_options();
         w.geojson.metadata = Some(provenance.clone());
-        delimit::io::write_layer(path, "gaps", &features, &inputs, &w)?;
+        let done = delimit::io::write_layer(path, "gaps", &features, &inputs, &w)?;
+        features_written = done.features;
+        super::wrote(&done);
     }
-    let summary = summary(&result);
-    let mut out = std::io::stdout().lock();
+    let mut summary = summary(&result);
+    if filter.is_active() {
+        summary["filter"] = json!({ "flags": args.filter.describe(), "left_out_pieces": filtered.pieces, "left_out_km2": round(filtered.km2, 6) });
+    }
+    let mut out = args.output.summary_sink();
     if args.json {
-        let v = json!({ "summary": summary, "provenance": provenance, "features_written": written.len() });
+        let v = json!({ "summary": summary, "provenance": provenance, "features_written": features_written });
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
@@ -131,8 +143,11 @@ fn summary(r: &GapsResult) -> Value {
     };
     let (lp, lg) = worst("legal");
     let (cp, cg) = worst("control");
+    let mut rows = r.summary();
+    // By class, then largest first: the rows a reader wants first.
+    rows.sort_by(|a, b| a.class.cmp(&b.class).then(b.km2.total_cmp(&a.km2)).then_with(|| (&a.owner, &a.controller).cmp(&(&b.owner, &b.controller))));
     json!({
-        "rows": r.summary().iter().map(|x| json!({
+        "rows": rows.iter().map(|x| json!({
             "class": x.class.as_str(), "owner": x.owner, "controller": x.controller,
             "features": x.features, "km2": round(x.km2, 6), "sliver_features": x.sliver_features, "sliver_km2": round(x.sliver_km2, 6),
         })).collect::<Vec<_>>(),
@@ -153,18 +168,26 @@ fn print_table(out: &mut impl Write, s: &Value, r: &GapsResult, legal: &delimit:
     writeln!(out, "control: {}  ({} polygons, sha256 {})", control.provenance.path, control.features.len(), &control.provenance.sha256[..12])?;
     writeln!(out, "sliver tolerance: {} m ({})", r.tolerance_m, r.tolerance_from)?;
     writeln!(out)?;
-    writeln!(out, "{:<18} {:<6} {:<10} {:>8} {:>14} {:>8} {:>12}", "class", "owner", "controller", "features", "km²", "slivers", "sliver km²")?;
-    for row in s["rows"].as_array().into_iter().flatten() {
+    let rows: Vec<Vec<String>> = s["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|row| {
+            let text = |k: &str| row[k].as_str().unwrap_or_default().to_string();
+            let count = |k: &str| super::table::thousands(row[k].as_f64().unwrap_or_default(), 0);
+            let km2 = |k: &str| super::table::area_km2(row[k].as_f64().unwrap_or_default());
+            vec![text("class"), text("owner"), text("controller"), count("features"), km2("km2"), count("sliver_features"), km2("sliver_km2")]
+        })
+        .collect();
+    let header = ["class", "owner", "controller", "pieces", "area km²", "slivers", "sliver area km²"];
+    writeln!(out, "{}", super::table::render(&header, &[false, false, false, true, true, true, true], &rows))?;
+    if let Some(f) = s.get("filter") {
         writeln!(
             out,
-            "{:<18} {:<6} {:<10} {:>8} {:>14.6} {:>8} {:>12.6}",
-            row["class"].as_str().unwrap_or_default(),
-            row["owner"].as_str().unwrap_or_default(),
-            row["controller"].as_str().unwrap_or_default(),
-            row["features"],
-            row["km2"].as_f64().unwrap_or_default(),
-            row["sliver_features"],
-            row["sliver_km2"].as_f64().unwrap_or_default()
+            "filter: {}; left out {} pieces, {} km²",
+            f["flags"].as_str().unwrap_or_default(),
+            super::table::thousands(f["left_out_pieces"].as_f64().unwrap_or_default(), 0),
+            super::table::thousands(f["left_out_km2"].as_f64().unwrap_or_default(), 3)
         )?;
     }
     let c = &s["conservation"];

@@ -3,16 +3,19 @@
 
 mod args;
 mod check;
+mod completions;
 mod corridor;
 mod data;
 mod full;
 mod gaps;
 mod info;
 mod lines;
+mod man;
 mod polygonize;
 mod progress;
 mod qgis;
 mod report;
+mod table;
 mod village;
 
 use std::io::Write;
@@ -27,7 +30,7 @@ use clap::{Parser, Subcommand};
 /// its provenance. All measures are geodesic on the WGS 84 ellipsoid.
 #[derive(Debug, Parser)]
 #[command(name = "delimit", version, max_term_width = 100)]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -56,6 +59,10 @@ enum Command {
     Report(report::Args),
     /// Show or export the sample data embedded in the binary.
     Data(data::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::Args),
+    /// Write man pages (to stdout, or one page per command into a folder).
+    Man(man::Args),
 }
 
 /// What a subcommand returns: success, or "ran, but found errors in the data".
@@ -85,6 +92,8 @@ pub fn main() -> ExitCode {
         Command::Polygonize(a) => polygonize::run(a),
         Command::Qgis(a) => qgis::run(a),
         Command::Report(a) => report::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
@@ -106,6 +115,16 @@ pub(crate) fn print_blocks<T>(
         print(out, item)?;
     }
     Ok(())
+}
+
+/// Tell the user what was written, on stderr (stdout stays data), and
+/// every field name the format changed.
+pub(crate) fn wrote(w: &delimit::io::Written) {
+    for (asked, got) in &w.renamed_fields {
+        eprintln!("note: field `{asked}` is written as `{got}` (the format limits names; GeoPackage keeps them whole)");
+    }
+    let to = if w.path.as_os_str() == "-" { "stdout".to_string() } else { w.path.display().to_string() };
+    eprintln!("wrote {} feature{} to {to}", w.features, if w.features == 1 { "" } else { "s" });
 }
 
 /// Print `error:`, each `cause:`, then `hint:`, and choose the exit code from

@@ -90,7 +90,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         }
         let mut w = args.output.write_options();
         w.geojson.metadata = Some(provenance.clone());
-        delimit::io::write_layer(path, "faces", &features, &inputs, &w)?;
+        super::wrote(&delimit::io::write_layer(path, "faces", &features, &inputs, &w)?);
     }
     let mut by_owner: BTreeMap<String, (usize, f64)> = BTreeMap::new();
     for f in &r.faces {
@@ -98,7 +98,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         e.0 += 1;
         e.1 += f.area_m2 / 1e6;
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = args.output.summary_sink();
     if args.json {
         let v = json!({
             "faces": r.faces.iter().map(|f| json!({ "id": f.id, "owner": f.owner, "claimed_by": f.claimed_by, "area_km2": f.area_m2 / 1e6 })).collect::<Vec<_>>(),

@@ -78,9 +78,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         let features = delimit::export::progress_features(&p);
         let mut w = args.output.write_options();
         w.geojson.metadata = Some(provenance.clone());
-        delimit::io::write_layer(path, "progress", &features, &inputs, &w)?;
+        super::wrote(&delimit::io::write_layer(path, "progress", &features, &inputs, &w)?);
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = args.output.summary_sink();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &json!({ "progress": p, "provenance": provenance }))?;
         writeln!(out)?;

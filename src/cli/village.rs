@@ -1,13 +1,15 @@
 //! `delimit village`
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args as ClapArgs;
 use delimit::layer::{Feature, Role};
 use delimit::overlay::GapsOptions;
-use delimit::village::{Answer, Context, Unresolved, VillageOptions};
+use delimit::position::Position;
+use delimit::village::batch::{self, Ask, Query, Reply, Status};
+use delimit::village::{Answer, Context, VillageOptions};
 use geo::{Geometry, LineString, Point};
 use serde_json::json;
 
@@ -31,13 +33,19 @@ pub(crate) struct Args {
     /// A point, as LAT,LON in decimal degrees (WGS 84). Repeatable.
     #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
     at: Vec<String>,
-    /// A batch: CSV with a `name` column or `lat` and `lon` columns, or a
-    /// point layer (GeoJSON or any GDAL format). Answers keep the file's order.
+    /// A batch: CSV with a `name` column or `lat` and `lon` columns (and
+    /// optionally `province` or `country`, narrowing that row's match), or
+    /// a point layer (GeoJSON or any GDAL format). Every row is answered, in
+    /// the file's order, with a status: ok, no_match, ambiguous, invalid or
+    /// outside_data; the exit code is 1 if any row is not ok. `--file -`
+    /// reads names or LAT,LON from stdin, one per line, and writes one JSON
+    /// line per answer as each arrives.
     #[arg(long, value_name = "FILE")]
     file: Option<PathBuf>,
-    /// Only places whose province or legal owner is this (resolves ambiguous names).
+    /// Only places whose province (name or ISO code), legal owner or
+    /// country code is this; repeat to narrow further. Applies to every row.
     #[arg(long = "in", value_name = "PROVINCE|OWNER")]
-    within: Option<String>,
+    within: Vec<String>,
     /// Settlements across the legal line within this many km.
     #[arg(long, value_name = "KM", default_value_t = 5.0)]
     radius: f64,
@@ -69,15 +77,13 @@ pub(crate) struct Args {
     /// Write the places and their nearest-boundary lines to this GeoJSON (or GDAL) file.
     #[arg(long, value_name = "FILE")]
     geojson: Option<PathBuf>,
-    /// Replace an existing --geojson output.
+    /// Write one row per question to this file: status, place, owner,
+    /// controller, distances (a flat table for .csv, points otherwise).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Replace an existing --geojson or -o output.
     #[arg(long)]
     force: bool,
-}
-
-/// One query of a batch, with where it came from for messages.
-enum Query {
-    Name(String),
-    At(Point<f64>, String),
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
@@ -85,29 +91,34 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     if let Some(t) = args.tolerance_m {
         non_negative("--tolerance-m", t)?;
     }
+    let stdin_batch = args.file.as_deref() == Some(Path::new("-"));
     let inputs: Vec<&Path> = [&args.legal, &args.control, &args.settlements, &args.admin1, &args.file]
         .into_iter()
         .flatten()
         .map(PathBuf::as_path)
+        .filter(|p| *p != Path::new("-"))
         .collect();
-    if let Some(o) = &args.geojson {
+    for o in [&args.geojson, &args.output].into_iter().flatten() {
         delimit::io::Format::from_path(o)?;
         delimit::io::Output::prepare(o, args.force, &inputs)?;
     }
-    // Every query is parsed before any work: a bad row fails fast and
-    // nothing is written.
-    let mut queries: Vec<Query> = args.names.iter().cloned().map(Query::Name).collect();
+    // Every flag is parsed before any work; rows of a batch file are read
+    // now too, and a row that cannot be read is answered `invalid`.
+    let mut queries: Vec<Query> = args.names.iter().map(|n| Query::name(n)).collect();
+    let mut at = Vec::new();
     for a in &args.at {
-        queries.push(Query::At(parse_at(a)?, a.clone()));
+        let p = Position::parse_flag("--at", a)?;
+        at.push(p);
+        queries.push(Query { line: None, text: a.clone(), ask: Ask::At(p, a.clone()), within: Vec::new() });
     }
-    if let Some(f) = &args.file {
-        queries.extend(read_batch(f, &args.input)?);
+    if let (Some(f), false) = (&args.file, stdin_batch) {
+        queries.extend(batch::read_file(f, &args.input.name_field, &args.input.read_options(None)?)?);
     }
-    if queries.is_empty() {
+    if queries.is_empty() && !stdin_batch {
         return Err(delimit::Error::Usage {
             option: "NAME".into(),
             message: "nothing to ask".into(),
-            hint: Some("give a name (delimit village Voskepar), --at LAT,LON, or --file points.csv".into()),
+            hint: Some("give a name (delimit village Voskepar), --at LAT,LON, --file places.csv, or --file - to read lines from stdin".into()),
         }
         .into());
     }
@@ -135,6 +146,12 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         (Ok(cl), (Ok(p), Ok(a))) => (cl, (p, a)),
         (Err(e), _) | (_, (Err(e), _)) | (_, (_, Err(e))) => return Err(e.into()),
     };
+    let extents: Vec<geo::Rect<f64>> = [&legal, &control].iter().filter_map(|l| l.bbox()).collect();
+    // A swapped --at is a usage error; a swapped row of a batch is an
+    // `invalid` row, answered with the same hint.
+    for p in &at {
+        p.check_not_swapped("--at", &extents)?;
+    }
     let opts = VillageOptions {
         gaps: GapsOptions {
             owner_field: args.input.owner_field.clone(),
@@ -147,22 +164,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         radius_km: args.radius,
     };
     let ctx = Context::new(&legal, &control, &places, Some(&admin1), opts)?;
-
-    let mut answers: Vec<Answer> = Vec::with_capacity(queries.len());
-    for q in &queries {
-        match q {
-            Query::Name(n) => match ctx.ask_name_within(n, args.within.as_deref())? {
-                Ok(a) => answers.push(a),
-                Err(Unresolved::Ambiguous(c)) => {
-                    return Err(delimit::Error::Ambiguous { query: n.clone(), candidates: c }.into());
-                }
-                Err(Unresolved::NotFound(s)) => {
-                    return Err(delimit::Error::NoMatch { query: n.clone(), suggestions: s }.into());
-                }
-            },
-            Query::At(p, label) => answers.push(ctx.ask_point(*p, label)?),
-        }
-    }
+    let within: Vec<&str> = args.within.iter().map(String::as_str).collect();
 
     let provenance = json!({
         "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
@@ -170,25 +172,79 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         "tolerance_m": ctx.tolerance_m(),
         "boundary_rule": "a point exactly on a boundary belongs to neither side: status `boundary`, every touching unit listed",
     });
+    let mut replies: Vec<Reply> = Vec::with_capacity(queries.len());
+    for q in &queries {
+        replies.push(ctx.reply(q, &within, &extents)?);
+    }
+    if stdin_batch {
+        // One JSON line per answer, written as each arrives, so that a
+        // script (or the QGIS plugin) can ask thousands of questions of one
+        // process.
+        let mut out = std::io::stdout().lock();
+        for r in &replies {
+            serde_json::to_writer(&mut out, r)?;
+            writeln!(out)?;
+        }
+        out.flush()?;
+        let mut stdin = std::io::stdin().lock();
+        let mut line = String::new();
+        let mut n = 0;
+        loop {
+            line.clear();
+            if stdin.read_line(&mut line)? == 0 {
+                break;
+            }
+            n += 1;
+            let r = ctx.reply(&Query::from_line(n, &line), &within, &extents)?;
+            serde_json::to_writer(&mut out, &r)?;
+            writeln!(out)?;
+            out.flush()?;
+            replies.push(r);
+        }
+    }
+
+    let answers: Vec<Answer> = replies.iter().filter_map(|r| r.answer.clone()).collect();
+    let mut w = delimit::io::WriteOptions { force: args.force, ..Default::default() };
+    w.geojson.metadata = Some(provenance.clone());
     if let Some(path) = &args.geojson {
-        let mut w = delimit::io::WriteOptions::default();
-        w.force = args.force;
-        w.geojson.metadata = Some(provenance.clone());
-        delimit::io::write_layer(path, "village", &features(&answers), &inputs, &w)?;
+        super::wrote(&delimit::io::write_layer(path, "village", &features(&answers), &inputs, &w)?);
+    }
+    if let Some(path) = &args.output {
+        super::wrote(&delimit::io::write_layer(path, "answers", &table(&replies), &inputs, &w)?);
+    }
+    let counts = batch::counts(&replies);
+    let all_ok = replies.iter().all(|r| r.status == Status::Ok);
+    // One question asked by name, not answered: the error it always was,
+    // with its hint (text mode only; --json answers on stdout).
+    if let ([r], false, false) = (replies.as_slice(), args.json, stdin_batch) {
+        if r.answer.is_none() {
+            let q = r.query_text().to_string();
+            return Err(match r.status {
+                Status::Ambiguous => delimit::Error::Ambiguous { query: q, candidates: r.candidates.clone() },
+                _ if !r.candidates.is_empty() => delimit::Error::NoMatchWithin { query: q, within: within.join(" and "), candidates: r.candidates.clone() },
+                _ => delimit::Error::NoMatch { query: q, suggestions: r.suggestions.clone() },
+            }
+            .into());
+        }
     }
     let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &json!({ "answers": answers, "provenance": provenance }))?;
+    if args.json && !stdin_batch {
+        let c: serde_json::Map<String, serde_json::Value> = counts.iter().map(|(s, n)| (s.as_str().to_string(), (*n).into())).collect();
+        serde_json::to_writer_pretty(&mut out, &json!({ "answers": replies, "counts": c, "provenance": provenance }))?;
         writeln!(out)?;
-    } else {
-        super::print_blocks(&mut out, &answers, |o, x| print_answer(o, x))?;
+    } else if !stdin_batch {
+        super::print_blocks(&mut out, &replies, |o, r| print_reply(o, r))?;
+    }
+    if queries.len() > 1 || stdin_batch {
+        let list: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {}", s.as_str())).collect();
+        eprintln!("answered {} rows: {}", replies.len(), list.join(", "));
     }
     // The process ends next: freeing the indexes and layers piece by piece
     // would cost a single query a tenth of its time, for memory the
     // kernel takes back at exit anyway.
     std::mem::forget(ctx);
     std::mem::forget((legal, control, places, admin1));
-    Ok(Outcome::Ok)
+    Ok(if all_ok { Outcome::Ok } else { Outcome::DataErrors })
 }
 
 impl Args {
@@ -198,90 +254,61 @@ impl Args {
     }
 }
 
-fn parse_at(s: &str) -> delimit::Result<Point<f64>> {
-    let bad = |message: String| delimit::Error::Usage {
-        option: "--at".into(),
-        message,
-        hint: Some("give LAT,LON in decimal degrees, latitude first: --at 41.0645,45.0563".into()),
-    };
-    let (lat, lon) = s.split_once(',').ok_or_else(|| bad(format!("`{s}` is not LAT,LON")))?;
-    let num = |t: &str, what: &str| t.trim().parse::<f64>().map_err(|_| bad(format!("{what} `{}` is not a number", t.trim())));
-    let (lat, lon) = (num(lat, "latitude")?, num(lon, "longitude")?);
-    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-        return Err(bad(format!("{lat},{lon} is out of range (latitude ±90, longitude ±180)")));
+/// One reply: the answer, or the status, line and reason of a row that
+/// has none.
+fn print_reply(out: &mut dyn Write, r: &Reply) -> std::io::Result<()> {
+    if let Some(a) = &r.answer {
+        print_answer(out, a)?;
+        if let Some(l) = r.line {
+            writeln!(out, "  batch line:   {l}")?;
+        }
+        if r.status != Status::Ok {
+            writeln!(out, "  status:       {} ({})", r.status.as_str(), r.reason.as_deref().unwrap_or_default())?;
+        }
+        return Ok(());
     }
-    Ok(Point::new(lon, lat))
+    let line = r.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+    writeln!(out, "{}{line}", r.query_text())?;
+    writeln!(out, "  status:       {}: {}", r.status.as_str(), r.reason.as_deref().unwrap_or_default())?;
+    for c in &r.candidates {
+        writeln!(out, "                {c}")?;
+    }
+    if !r.suggestions.is_empty() {
+        writeln!(out, "  closest:      {}", r.suggestions.join(", "))?;
+    }
+    Ok(())
 }
 
-/// Read a batch file: CSV by its header, anything else as a point layer.
-fn read_batch(path: &Path, input: &InputArgs) -> delimit::Result<Vec<Query>> {
-    let is_csv = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    if !is_csv {
-        let layer = delimit::io::read_layer(path, &input.read_options(None)?)?;
-        let mut out = Vec::new();
-        for f in &layer.features {
-            match &f.geometry {
-                Some(Geometry::Point(p)) => {
-                    let label = f.text(&input.name_field).unwrap_or_else(|| f.id.clone());
-                    out.push(Query::At(*p, label));
-                }
-                _ => {
-                    return Err(delimit::Error::Geometry {
-                        path: path.to_path_buf(),
-                        feature: f.id.clone(),
-                        message: "is not a Point".into(),
-                        hint: Some("a batch file holds one point per place".into()),
-                    });
-                }
-            }
-        }
-        return Ok(out);
-    }
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_path(path).map_err(|e| csv_error(path, 1, &e))?;
-    let headers: Vec<String> =
-        rdr.headers().map_err(|e| csv_error(path, 1, &e))?.iter().map(|h| h.trim().to_lowercase()).collect();
-    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let (name, lat, lon) = (col(&["name"]), col(&["lat", "latitude", "y"]), col(&["lon", "lng", "longitude", "x"]));
-    if name.is_none() && (lat.is_none() || lon.is_none()) {
-        return Err(delimit::Error::BadRow {
-            path: path.to_path_buf(),
-            line: 1,
-            message: format!("the header ({}) has neither `name` nor `lat` and `lon`", headers.join(", ")),
-            hint: Some("first line: name  or  lat,lon  (optionally with name as a label)".into()),
-        });
-    }
-    let mut out = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.map_err(|e| csv_error(path, line, &e))?;
-        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).filter(|s| !s.is_empty());
-        match (get(lat), get(lon)) {
-            (Some(a), Some(b)) => {
-                let p = parse_at(&format!("{a},{b}")).map_err(|e| delimit::Error::BadRow {
-                    path: path.to_path_buf(),
-                    line,
-                    message: e.to_string().replace("invalid value for --at: ", ""),
-                    hint: None,
-                })?;
-                out.push(Query::At(p, get(name).map_or_else(|| format!("{a},{b}"), str::to_string)));
-            }
-            (None, None) if get(name).is_some() => out.push(Query::Name(get(name).unwrap_or_default().to_string())),
-            _ => {
-                return Err(delimit::Error::BadRow {
-                    path: path.to_path_buf(),
-                    line,
-                    message: "needs a name, or both lat and lon".into(),
-                    hint: None,
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn csv_error(path: &Path, line: usize, e: &csv::Error) -> delimit::Error {
-    let line = e.position().map_or(line, |p| p.line() as usize);
-    delimit::Error::BadRow { path: path.to_path_buf(), line, message: format!("not valid CSV: {e}"), hint: None }
+/// The replies as a flat table: one row per question, a point where there
+/// is an answer (CSV gets `lon` and `lat` columns, and WKT).
+fn table(replies: &[Reply]) -> Vec<Feature> {
+    replies
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let a = r.answer.as_ref();
+            let place = a.and_then(|a| a.place.as_ref());
+            let m = |d: Option<&delimit::village::Distance>| d.map(|d| (d.distance_m * 10.0).round() / 10.0);
+            let mut p = serde_json::Map::new();
+            p.insert("line".into(), r.line.into());
+            p.insert("query".into(), r.query_text().into());
+            p.insert("status".into(), r.status.as_str().into());
+            p.insert("name".into(), place.map(|p| p.name.clone()).into());
+            p.insert("settlement_id".into(), place.map(|p| p.id.clone()).into());
+            p.insert("lat".into(), a.map(|a| a.lat).into());
+            p.insert("lon".into(), a.map(|a| a.lon).into());
+            p.insert("legal_status".into(), a.map(|a| a.legal.status).into());
+            p.insert("owner".into(), a.and_then(|a| a.legal.key.clone()).into());
+            p.insert("province".into(), a.and_then(|a| a.province.clone()).into());
+            p.insert("controller".into(), a.and_then(|a| a.control.key.clone()).into());
+            p.insert("gap_id".into(), a.and_then(|a| a.gap.as_ref()).map(|g| g.id.clone()).into());
+            p.insert("legal_line_m".into(), m(a.and_then(|a| a.legal_line.as_ref())).into());
+            p.insert("control_line_m".into(), m(a.and_then(|a| a.control_line.as_ref())).into());
+            p.insert("candidates".into(), r.candidates.join("; ").into());
+            p.insert("reason".into(), r.reason.clone().into());
+            Feature { id: format!("{}", i + 1), index: i, geometry: a.map(|a| Geometry::Point(Point::new(a.lon, a.lat))), properties: p }
+        })
+        .collect()
 }
 
 fn km(m: f64) -> String {
@@ -291,7 +318,7 @@ fn km(m: f64) -> String {
 fn print_answer(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
     match &a.place {
         Some(p) => {
-            writeln!(out, "{} (settlement id {}; matched by {:?})", p.name, p.id, p.matched_by)?;
+            writeln!(out, "{} (settlement id {}; matched by {})", p.name, p.id, p.matched_by.describe())?;
             let names: Vec<String> = [&p.names_hy, &p.names_ru, &p.names_latin]
                 .iter()
                 .filter(|v| !v.is_empty())
@@ -303,7 +330,7 @@ fn print_answer(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
         }
         None => writeln!(out, "{}", a.query)?,
     }
-    writeln!(out, "  position:     {:.5}°N {:.5}°E", a.lat, a.lon)?;
+    writeln!(out, "  position:     {}", Position { lat: a.lat, lon: a.lon })?;
     let side = |s: &delimit::village::Side| match s.status {
         "none" => "not covered".to_string(),
         "boundary" => format!("ON THE BOUNDARY of {}", s.features.join(" and ")),

@@ -17,6 +17,9 @@ use crate::error::{Error, Result};
 pub enum Format {
     /// GeoJSON, read and written natively (RFC 7946).
     GeoJson,
+    /// GeoJSON Text Sequence (RFC 8142): one feature per record, each
+    /// record opened by an RS character; `.geojsons`, `.geojsonl`.
+    GeoJsonSeq,
     /// Any OGR vector driver, by its GDAL short name.
     Ogr(String),
 }
@@ -52,6 +55,9 @@ impl Format {
         if ext == "geojson" || ext == "json" {
             return Ok(Format::GeoJson);
         }
+        if ext == "geojsons" || ext == "geojsonl" || ext == "geojsonseq" {
+            return Ok(Format::GeoJsonSeq);
+        }
         EXTENSIONS
             .iter()
             .find(|(e, _)| *e == ext)
@@ -64,6 +70,7 @@ impl Format {
         let lower = name.to_ascii_lowercase();
         match lower.as_str() {
             "geojson" | "json" => return Ok(Format::GeoJson),
+            "geojsonseq" | "geojsons" | "geojsonl" => return Ok(Format::GeoJsonSeq),
             "shapefile" => return Ok(Format::Ogr("ESRI Shapefile".into())),
             "flatgeobuf" => return Ok(Format::Ogr("FlatGeobuf".into())),
             _ => {}
@@ -85,6 +92,7 @@ impl Format {
     pub fn driver(&self) -> &str {
         match self {
             Format::GeoJson => "GeoJSON",
+            Format::GeoJsonSeq => "GeoJSONSeq",
             Format::Ogr(d) => d,
         }
     }

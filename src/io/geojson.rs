@@ -579,7 +579,7 @@ impl Default for GeoJsonOptions {
 /// let s = String::from_utf8(out).unwrap();
 /// assert!(s.contains(r#""coordinates":[[[0.0,0.0],[1.0,0.0],[1.0,1.0],[0.0,1.0],[0.0,0.0]]]"#), "{s}");
 /// ```
-pub fn write_features<W: Write>(
+pub fn write_features<W: Write + ?Sized>(
     w: &mut W,
     features: &[crate::layer::Feature],
     opts: &GeoJsonOptions,
@@ -593,21 +593,37 @@ pub fn write_features<W: Write>(
     }
     w.write_all(b"\"features\":[\n")?;
     for (i, f) in features.iter().enumerate() {
-        let geometry = f.geometry.as_ref().map(|g| {
-            let g = round(&orient(g), scale);
-            geojson::Geometry::new(GeometryValue::from(&g))
-        });
-        let out = geojson::Feature {
-            bbox: None,
-            geometry,
-            id: Some(geojson::feature::Id::String(f.id.clone())),
-            properties: Some(f.properties.clone()),
-            foreign_members: None,
-        };
-        serde_json::to_writer(&mut *w, &out)?;
+        serde_json::to_writer(&mut *w, &feature_json(f, scale))?;
         w.write_all(if i + 1 < features.len() { b",\n" } else { b"\n" })?;
     }
     w.write_all(b"]}\n")
+}
+
+/// Features as a GeoJSON Text Sequence (RFC 8142): each feature is one
+/// record, an RS character, the JSON text, a line feed. The metadata, if
+/// any, goes nowhere: a sequence has no collection to carry it.
+pub fn write_sequence<W: Write + ?Sized>(w: &mut W, features: &[crate::layer::Feature], opts: &GeoJsonOptions) -> std::io::Result<()> {
+    let scale = 10f64.powi(opts.precision as i32);
+    for f in features {
+        w.write_all(b"\x1e")?;
+        serde_json::to_writer(&mut *w, &feature_json(f, scale))?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+fn feature_json(f: &crate::layer::Feature, scale: f64) -> geojson::Feature {
+    let geometry = f.geometry.as_ref().map(|g| {
+        let g = round(&orient(g), scale);
+        geojson::Geometry::new(GeometryValue::from(&g))
+    });
+    geojson::Feature {
+        bbox: None,
+        geometry,
+        id: Some(geojson::feature::Id::String(f.id.clone())),
+        properties: Some(f.properties.clone()),
+        foreign_members: None,
+    }
 }
 
 fn orient(g: &Geometry<f64>) -> Geometry<f64> {

@@ -125,7 +125,7 @@ pub fn layer_names(path: &Path, format: Option<&Format>) -> Result<Vec<String>> 
         None => Format::from_path(path)?,
     };
     match fmt {
-        Format::GeoJson => Ok(vec![stem(path)]),
+        Format::GeoJson | Format::GeoJsonSeq => Ok(vec![stem(path)]),
         Format::Ogr(d) => {
             ensure_exists(path)?;
             ogr::layer_names(path, &d)
@@ -167,6 +167,7 @@ pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
             let raw = geojson::parse(path, &bytes, &stem(path), opts.keep_properties.as_deref())?;
             (raw, sha256_hex(&bytes))
         }
+        Format::GeoJsonSeq => read_ogr(path, "GeoJSONSeq", opts)?,
         Format::Ogr(driver) => read_ogr(path, driver, opts)?,
     };
     finish(path, raw, sha256, opts)
@@ -439,7 +440,20 @@ pub struct WriteOptions {
     pub geojson: geojson::GeoJsonOptions,
 }
 
+/// What a write did, for the user to be told.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// Where: the final path, or `-` for stdout.
+    pub path: PathBuf,
+    /// How many features.
+    pub features: usize,
+    /// Fields the format renamed (Shapefile keeps 10 characters): (asked, written).
+    pub renamed_fields: Vec<(String, String)>,
+}
+
 /// Write features to a file, atomically. `inputs` are never overwritten.
+/// The path `-` writes GeoJSON (or with `opts.format`, a GeoJSON Text
+/// Sequence) to stdout.
 ///
 /// ```
 /// use delimit::io::{write_layer, WriteOptions};
@@ -447,8 +461,9 @@ pub struct WriteOptions {
 /// let out = dir.path().join("pts.gpkg");
 /// let f = delimit::layer::Feature { id: "1".into(), index: 0, properties: Default::default(),
 ///     geometry: Some(geo::point!(x: 45.0, y: 40.0).into()) };
-/// write_layer(&out, "pts", &[f], &[], &WriteOptions::default()).unwrap();
+/// let w = write_layer(&out, "pts", &[f], &[], &WriteOptions::default()).unwrap();
 /// assert!(out.exists());
+/// assert_eq!(w.features, 1);
 /// ```
 pub fn write_layer(
     path: &Path,
@@ -456,11 +471,33 @@ pub fn write_layer(
     features: &[Feature],
     inputs: &[&Path],
     opts: &WriteOptions,
-) -> Result<PathBuf> {
+) -> Result<Written> {
     let fmt = match &opts.format {
         Some(f) => f.clone(),
         None => Format::from_path(path)?,
     };
+    let written = |renamed_fields| Written { path: path.to_path_buf(), features: features.len(), renamed_fields };
+    let text_err = |source| Error::Write { path: path.to_path_buf(), source };
+    let text = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        match fmt {
+            Format::GeoJsonSeq => geojson::write_sequence(w, features, &opts.geojson),
+            _ => geojson::write_features(w, features, &opts.geojson),
+        }
+    };
+    if path.as_os_str() == "-" {
+        return match &fmt {
+            Format::GeoJson | Format::GeoJsonSeq => {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                text(&mut out).and_then(|_| std::io::Write::flush(&mut out)).map_err(text_err)?;
+                Ok(written(Vec::new()))
+            }
+            Format::Ogr(d) => Err(Error::Usage {
+                option: "-o".into(),
+                message: format!("`-` (stdout) takes GeoJSON or GeoJSON Sequence, not {d}"),
+                hint: Some("use --output-format geojson or geojsonseq with -o -, or write a file".into()),
+            }),
+        };
+    }
     if is_database(path) {
         // A database has no temporary file to rename: the table is written
         // in one transaction instead, so it is complete or absent too.
@@ -471,20 +508,22 @@ pub fn write_layer(
                 hint: None,
             });
         };
-        ogr::write_table(path, driver, layer_name, features, opts.force)?;
-        return Ok(path.to_path_buf());
+        let renamed = ogr::write_table(path, driver, layer_name, features, opts.force)?;
+        return Ok(written(renamed));
     }
     let out = Output::prepare(path, opts.force, inputs)?;
     let final_path = out.path().to_path_buf();
+    let mut renamed = Vec::new();
     out.commit(|tmp| match &fmt {
-        Format::GeoJson => {
-            let file = std::fs::File::create(tmp).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
+        Format::GeoJson | Format::GeoJsonSeq => {
+            let file = std::fs::File::create(tmp).map_err(text_err)?;
             let mut w = std::io::BufWriter::new(file);
-            geojson::write_features(&mut w, features, &opts.geojson)
-                .and_then(|_| std::io::Write::flush(&mut w))
-                .map_err(|source| Error::Write { path: path.to_path_buf(), source })
+            text(&mut w).and_then(|_| std::io::Write::flush(&mut w)).map_err(text_err)
         }
-        Format::Ogr(driver) => ogr::write(tmp, driver, layer_name, features),
+        Format::Ogr(driver) => {
+            renamed = ogr::write(tmp, driver, layer_name, features)?;
+            Ok(())
+        }
     })?;
-    Ok(final_path)
+    Ok(Written { path: final_path, ..written(renamed) })
 }

@@ -250,9 +250,14 @@ fn promote(g: &Geometry<f64>, layer_ty: W::Type) -> Geometry<f64> {
 }
 
 /// Write features to `path` with a GDAL driver, in EPSG:4326 lon/lat.
-pub(crate) fn write(path: &Path, driver: &str, layer_name: &str, features: &[Feature]) -> Result<()> {
+/// Returns the fields the driver renamed (asked, written).
+pub(crate) fn write(path: &Path, driver: &str, layer_name: &str, features: &[Feature]) -> Result<Vec<(String, String)>> {
     write_layers(path, driver, &[(layer_name, features, None)], None)
 }
+
+/// The `gpkg_contents.last_change` stamp of a GeoPackage written with no
+/// date of its own: fixed, so that the same inputs give the same bytes.
+pub const FIXED_GPKG_TIME: &str = "1970-01-01T00:00:00.000Z";
 
 /// The geometry type a layer declares: points, lines or polygons (written
 /// as Point, MultiLineString and MultiPolygon).
@@ -273,8 +278,14 @@ pub enum Kind {
 /// Several layers in one dataset (GeoPackage), each with its declared
 /// geometry kind when given (an empty layer still needs one), and the
 /// dataset's `delimit` metadata item.
-pub(crate) fn write_layers(path: &Path, driver: &str, layers: &[(&str, &[Feature], Option<Kind>)], metadata: Option<&str>) -> Result<()> {
+pub(crate) fn write_layers(path: &Path, driver: &str, layers: &[(&str, &[Feature], Option<Kind>)], metadata: Option<&str>) -> Result<Vec<(String, String)>> {
     quiet();
+    // GDAL stamps gpkg_contents with the current time unless told: pin it
+    // (a caller with a date of its own, as `qgis` has, has set it already).
+    if driver == "GPKG" && gdal::config::get_config_option("OGR_CURRENT_DATE", "").unwrap_or_default().is_empty() {
+        gdal::config::set_config_option("OGR_CURRENT_DATE", FIXED_GPKG_TIME).map_err(gdal_err(path, "CPLSetConfigOption"))?;
+    }
+    let mut renamed = Vec::new();
     let drv = DriverManager::get_driver_by_name(driver).map_err(gdal_err(path, "GDALGetDriverByName"))?;
     let mut ds = drv.create_vector_only(path).map_err(gdal_err(path, "GDALCreate"))?;
     if let Some(m) = metadata {
@@ -284,22 +295,23 @@ pub(crate) fn write_layers(path: &Path, driver: &str, layers: &[(&str, &[Feature
     // One transaction where the driver has them: GeoPackage is ~100x faster so.
     if let Ok(mut txn) = ds.start_transaction() {
         for (name, features, kind) in layers {
-            fill(&mut txn, path, name, features, *kind)?;
+            renamed.extend(fill(&mut txn, path, name, features, *kind)?);
         }
         txn.commit().map_err(gdal_err(path, "GDALDatasetCommitTransaction"))?;
     } else {
         for (name, features, kind) in layers {
-            fill(&mut ds, path, name, features, *kind)?;
+            renamed.extend(fill(&mut ds, path, name, features, *kind)?);
         }
     }
-    ds.close().map_err(gdal_err(path, "GDALClose"))
+    ds.close().map_err(gdal_err(path, "GDALClose"))?;
+    Ok(renamed)
 }
 
 /// One layer into an existing database (PostGIS through GDAL's PostgreSQL
 /// driver), in one transaction: a failure part-way leaves no table behind.
 /// An existing table is replaced only with `force`, inside the same
 /// transaction.
-pub(crate) fn write_table(target: &Path, driver: &str, layer_name: &str, features: &[Feature], force: bool) -> Result<()> {
+pub(crate) fn write_table(target: &Path, driver: &str, layer_name: &str, features: &[Feature], force: bool) -> Result<Vec<(String, String)>> {
     quiet();
     let opts = gdal::DatasetOptions {
         open_flags: gdal::GdalOpenFlags::GDAL_OF_UPDATE | gdal::GdalOpenFlags::GDAL_OF_VECTOR,
@@ -315,12 +327,13 @@ pub(crate) fn write_table(target: &Path, driver: &str, layer_name: &str, feature
     if let Some(i) = existing {
         txn.delete_layer(i).map_err(gdal_err(target, "GDALDatasetDeleteLayer"))?;
     }
-    fill(&mut txn, target, layer_name, features, None)?;
+    let renamed = fill(&mut txn, target, layer_name, features, None)?;
     txn.commit().map_err(gdal_err(target, "GDALDatasetCommitTransaction"))?;
-    ds.close().map_err(gdal_err(target, "GDALClose"))
+    ds.close().map_err(gdal_err(target, "GDALClose"))?;
+    Ok(renamed)
 }
 
-fn fill(ds: &mut Dataset, path: &Path, layer_name: &str, features: &[Feature], kind: Option<Kind>) -> Result<()> {
+fn fill(ds: &mut Dataset, path: &Path, layer_name: &str, features: &[Feature], kind: Option<Kind>) -> Result<Vec<(String, String)>> {
     let mut srs = gdal::spatial_ref::SpatialRef::from_epsg(4326).map_err(gdal_err(path, "OSRImportFromEPSG"))?;
     srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
     // Ids travel as a field: GIS tools renumber FIDs, and a lost id is a
@@ -336,19 +349,50 @@ fn fill(ds: &mut Dataset, path: &Path, layer_name: &str, features: &[Feature], k
         Some(Kind::Polygon) => W::wkbMultiPolygon,
         None => layer_geometry_type(features),
     };
+    let driver = driver_name(ds);
+    // CSV has no geometry column unless asked for one: geometry goes in a
+    // `WKT` column, and a point layer also gets `lon` and `lat` (unless it
+    // has them), which is what a spreadsheet reader wants. Column types go
+    // in a `.csvt` sidecar.
+    let csv_points = driver == "CSV" && geom_ty == W::wkbPoint && !fields.iter().any(|(k, _)| k == "lon" || k == "lat");
+    if csv_points {
+        fields.push(("lon".into(), OGRFieldType::OFTReal));
+        fields.push(("lat".into(), OGRFieldType::OFTReal));
+    }
     // FlatGeobuf sorts features along a Hilbert curve for its index; keep
     // the input order instead, as every other writer does.
-    let opts: &[&str] = if driver_name(ds) == "FlatGeobuf" { &["SPATIAL_INDEX=NO"] } else { &[] };
+    let opts: &[&str] = match driver.as_str() {
+        "FlatGeobuf" => &["SPATIAL_INDEX=NO"],
+        // The .csvt sidecar keeps numbers numbers when the table is read back.
+        "CSV" => &["GEOMETRY=AS_WKT", "CREATE_CSVT=YES"],
+        _ => &[],
+    };
     let lyr = ds
         .create_layer(LayerOptions { name: layer_name, srs: Some(&srs), ty: geom_ty, options: Some(opts) })
         .map_err(gdal_err(path, "GDALDatasetCreateLayer"))?;
     let defs: Vec<(&str, OGRFieldType::Type)> = fields.iter().map(|(k, t)| (k.as_str(), *t)).collect();
     lyr.create_defn_fields(&defs).map_err(gdal_err(path, "OGR_L_CreateField"))?;
+    // What the driver made of the names (Shapefile keeps 10 characters).
+    let renamed: Vec<(String, String)> = fields
+        .iter()
+        .zip(lyr.defn().fields())
+        .filter(|((asked, _), got)| *asked != got.name())
+        .map(|((asked, _), got)| (asked.clone(), got.name()))
+        .collect();
     for f in features {
         let mut of = OgrFeature::new(lyr.defn()).map_err(gdal_err(path, "OGR_F_Create"))?;
         for (i, (k, t)) in fields.iter().enumerate() {
             if write_id && i == 0 {
                 of.set_field_string(0, &f.id).map_err(gdal_err(path, "OGR_F_SetField"))?;
+                continue;
+            }
+            let from_point = match (&f.geometry, k.as_str()) {
+                (Some(geo::Geometry::Point(p)), "lon") if csv_points => Some(p.x()),
+                (Some(geo::Geometry::Point(p)), "lat") if csv_points => Some(p.y()),
+                _ => None,
+            };
+            if let Some(v) = from_point {
+                of.set_field_double(i, v).map_err(gdal_err(path, "OGR_F_SetField"))?;
                 continue;
             }
             let Some(v) = f.properties.get(k) else { continue };
@@ -368,5 +412,5 @@ fn fill(ds: &mut Dataset, path: &Path, layer_name: &str, features: &[Feature], k
         }
         of.create(&lyr).map_err(gdal_err(path, "OGR_L_CreateFeature"))?;
     }
-    Ok(())
+    Ok(renamed)
 }

@@ -19,8 +19,10 @@
 //! so the output is the same for any number of threads.
 
 mod clip;
+mod filter;
 pub(crate) mod grid;
 mod index;
+pub use filter::{Filtered, GapFilter, parse_pair};
 pub(crate) mod split;
 
 use std::borrow::Cow;

@@ -11,6 +11,7 @@
 //! listed, and `owner` is empty. The same rule holds for control. No
 //! rounding decides it.
 
+pub mod batch;
 pub mod names;
 
 use geo::{BoundingRect, Coord, Distance as _, Geodesic, Geometry, MultiPolygon, Point};
@@ -207,6 +208,8 @@ pub enum Unresolved {
     Ambiguous(Vec<String>),
     /// Nothing matches; the closest names.
     NotFound(Vec<String>),
+    /// The name matches these places, but none passes the `--in` filter.
+    NotWithin(Vec<String>),
 }
 
 /// A lon/lat box surely containing every point within `r` metres of `p`:
@@ -350,28 +353,34 @@ impl<'a> Context<'a> {
     /// Resolve a name (or a settlement id) to one settlement, optionally
     /// only among those whose province or legal owner matches `within`.
     pub fn resolve(&self, query: &str, within: Option<&str>) -> std::result::Result<(usize, MatchKind), Unresolved> {
+        self.resolve_within(query, within.as_slice())
+    }
+
+    /// Resolve a name among the places that match every filter in
+    /// `within`: a province (name or ISO code), a legal owner, or a country
+    /// code of the settlements layer (`countrycode`).
+    pub fn resolve_within(&self, query: &str, within: &[&str]) -> std::result::Result<(usize, MatchKind), Unresolved> {
         match self.names.lookup(query) {
-            Lookup::Found(kind, hits) => {
-                let hits: Vec<usize> = match within {
-                    Some(w) => {
-                        let w = names::fold(w);
-                        hits.into_iter()
-                            .filter(|&i| {
-                                let (owner, province) = self.owner_and_province(i);
-                                [owner, province].into_iter().flatten().any(|s| names::fold(&s) == w)
-                            })
-                            .collect()
-                    }
-                    None => hits,
-                };
+            Lookup::Found(kind, all) => {
+                let filters: Vec<String> = within.iter().map(|w| names::fold(w)).filter(|w| !w.is_empty()).collect();
+                let hits: Vec<usize> = all.iter().copied().filter(|&i| filters.iter().all(|w| self.place_keys(i).iter().any(|k| names::fold(k) == *w))).collect();
                 match hits.as_slice() {
                     [one] => Ok((*one, kind)),
-                    [] => Err(Unresolved::NotFound(Vec::new())),
+                    [] => Err(Unresolved::NotWithin(all.iter().map(|&i| self.describe(i)).collect())),
                     many => Err(Unresolved::Ambiguous(many.iter().map(|&i| self.describe(i)).collect())),
                 }
             }
             Lookup::NotFound(s) => Err(Unresolved::NotFound(s)),
         }
+    }
+
+    /// What `--in` may name for a settlement: its legal owner, its
+    /// province's name and ISO code, and its country code.
+    fn place_keys(&self, i: usize) -> Vec<String> {
+        let (owner, province) = self.owner_and_province(i);
+        let iso = self.point_of(i).and_then(|p| self.province(p.0).1);
+        let country = self.settlements.features[i].text("countrycode");
+        [owner, province, iso, country].into_iter().flatten().collect()
     }
 
     fn point_of(&self, i: usize) -> Option<Point<f64>> {
@@ -407,7 +416,12 @@ impl<'a> Context<'a> {
 
     /// Answer for a name, restricted as in [`Context::resolve`].
     pub fn ask_name_within(&self, query: &str, within: Option<&str>) -> Result<std::result::Result<Answer, Unresolved>> {
-        let (i, kind) = match self.resolve(query, within) {
+        self.ask_name_among(query, within.as_slice())
+    }
+
+    /// Answer for a name, restricted as in [`Context::resolve_within`].
+    pub fn ask_name_among(&self, query: &str, within: &[&str]) -> Result<std::result::Result<Answer, Unresolved>> {
+        let (i, kind) = match self.resolve_within(query, within) {
             Ok(x) => x,
             Err(u) => return Ok(Err(u)),
         };

@@ -119,10 +119,26 @@ fn fold_lower(lower: &str, digraphs: bool) -> String {
 pub enum MatchKind {
     /// The id of the feature.
     Id,
-    /// A name or alternate name, ignoring case.
+    /// The primary name, ignoring case: it wins over other places'
+    /// alternate names, so `Tovuz` is the town and not every place once
+    /// called so.
+    Primary,
+    /// An alternate name, ignoring case.
     Exact,
     /// The folded keys are equal.
     Folded,
+}
+
+impl MatchKind {
+    /// How a reader is told the query matched.
+    pub fn describe(self) -> &'static str {
+        match self {
+            MatchKind::Id => "its settlement id",
+            MatchKind::Primary => "its name",
+            MatchKind::Exact => "an alternate name",
+            MatchKind::Folded => "a spelling variant",
+        }
+    }
 }
 
 /// The result of a name lookup.
@@ -139,6 +155,8 @@ pub enum Lookup {
 /// folded) spelling and by folded key.
 #[derive(Debug, Clone, Default)]
 pub struct NameIndex {
+    /// Primary names, case folded.
+    primary: BTreeMap<String, Vec<usize>>,
     exact: BTreeMap<String, Vec<usize>>,
     ids: BTreeMap<String, usize>,
     /// Every (feature, name), in layer order, for the folded keys.
@@ -168,6 +186,8 @@ impl NameIndex {
     /// let Lookup::Found(kind, hits) = idx.lookup("Воскепар") else { panic!() };
     /// assert_eq!(kind, MatchKind::Exact);
     /// assert_eq!(layer.features[hits[0]].text("name").as_deref(), Some("Voskepar"));
+    /// let Lookup::Found(kind, hits) = idx.lookup("Tovuz") else { panic!() };
+    /// assert_eq!((kind, hits.len()), (MatchKind::Primary, 1));
     /// let Lookup::Found(kind, _) = idx.lookup("voskapar") else { panic!() };
     /// assert_eq!(kind, MatchKind::Folded);
     /// ```
@@ -187,6 +207,7 @@ impl NameIndex {
                 idx.names.push((i, n.to_string()));
             }
             if let Some(p) = primary {
+                push_unique(idx.primary.entry(p.trim().to_lowercase()).or_default(), i);
                 idx.primaries.push(p);
             }
         }
@@ -208,11 +229,15 @@ impl NameIndex {
         })
     }
 
-    /// Look a name up: feature id first, then exact name, then folded key.
+    /// Look a name up: feature id first, then primary name, then any
+    /// name, then folded key.
     pub fn lookup(&self, query: &str) -> Lookup {
         let q = query.trim();
         if let Some(&i) = self.ids.get(&q.to_lowercase()) {
             return Lookup::Found(MatchKind::Id, vec![i]);
+        }
+        if let Some(v) = self.primary.get(&q.to_lowercase()) {
+            return Lookup::Found(MatchKind::Primary, v.clone());
         }
         if let Some(v) = self.exact.get(&q.to_lowercase()) {
             return Lookup::Found(MatchKind::Exact, v.clone());

@@ -1,0 +1,295 @@
+//! Batches of questions that keep going: every row gets a reply with a
+//! status, whatever happened to the rows before it.
+//!
+//! A batch comes from a CSV table (a `name` column, or `lat` and `lon`), a
+//! point layer, or lines of text (a name, or LAT,LON as typed on the
+//! command line). A row that cannot be read is `invalid` with its line and
+//! reason; it does not stop the batch.
+
+use std::path::Path;
+
+use geo::{Geometry, Rect};
+use serde::Serialize;
+
+use super::{Answer, Context, Unresolved};
+use crate::error::{Error, Result};
+use crate::io::ReadOptions;
+use crate::position::Position;
+
+/// What a row asks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ask {
+    /// A place name or settlement id.
+    Name(String),
+    /// A position, with the label to echo.
+    At(Position, String),
+    /// The row could not be read: why.
+    Invalid(String),
+}
+
+/// One row of a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// The line of the file (1-based, the header is line 1), or the feature
+    /// number of a layer; none for command-line arguments.
+    pub line: Option<usize>,
+    /// The row's text as given, for messages.
+    pub text: String,
+    pub ask: Ask,
+    /// The row's own filters (`province`, `country` or `in` columns).
+    pub within: Vec<String>,
+}
+
+impl Query {
+    /// A query from a command-line name.
+    pub fn name(text: &str) -> Query {
+        Query { line: None, text: text.to_string(), ask: Ask::Name(text.to_string()), within: Vec::new() }
+    }
+
+    /// One line of text: LAT,LON when it reads as a position, else a name.
+    ///
+    /// ```
+    /// use delimit::village::batch::{Ask, Query};
+    /// assert!(matches!(Query::from_line(1, "40.646N 45.516E").ask, Ask::At(..)));
+    /// assert_eq!(Query::from_line(2, " Voskepar ").ask, Ask::Name("Voskepar".into()));
+    /// ```
+    pub fn from_line(line: usize, text: &str) -> Query {
+        let t = text.trim();
+        let ask = match t.parse::<Position>() {
+            Ok(p) => Ask::At(p, t.to_string()),
+            Err(_) if t.is_empty() => Ask::Invalid("empty line".into()),
+            Err(_) => Ask::Name(t.to_string()),
+        };
+        Query { line: Some(line), text: t.to_string(), ask, within: Vec::new() }
+    }
+}
+
+/// How a row ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Answered.
+    Ok,
+    /// No place has that name (or none passes the row's filters).
+    NoMatch,
+    /// Several places have that name.
+    Ambiguous,
+    /// The row could not be read.
+    Invalid,
+    /// Answered, but the position lies outside every polygon of the legal
+    /// and control layers.
+    OutsideData,
+}
+
+impl Status {
+    /// Every status, in the order counts are printed.
+    pub const ALL: [Status; 5] = [Status::Ok, Status::NoMatch, Status::Ambiguous, Status::Invalid, Status::OutsideData];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::NoMatch => "no_match",
+            Status::Ambiguous => "ambiguous",
+            Status::Invalid => "invalid",
+            Status::OutsideData => "outside_data",
+        }
+    }
+}
+
+/// The reply to one row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reply {
+    pub status: Status,
+    /// The row's line (or feature number), where it came from a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// The query, where there is no answer to carry it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// For `ambiguous`: the places that match; for `no_match` under a
+    /// filter: the places the filter left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<String>,
+    /// For `no_match`: the closest names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
+    /// Why the row was not answered, or what to note about its answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(flatten)]
+    pub answer: Option<Answer>,
+}
+
+impl Reply {
+    fn unanswered(q: &Query, status: Status, reason: String) -> Reply {
+        Reply { status, line: q.line, query: Some(q.text.clone()), candidates: Vec::new(), suggestions: Vec::new(), reason: Some(reason), answer: None }
+    }
+
+    /// The query this reply answers.
+    pub fn query_text(&self) -> &str {
+        self.answer.as_ref().map(|a| a.query.as_str()).or(self.query.as_deref()).unwrap_or_default()
+    }
+}
+
+impl Context<'_> {
+    /// Answer one row. `within` holds the batch's filters (`--in`), to
+    /// which the row's own are added; `extents` are the input layers'
+    /// boxes, for telling a swapped LAT,LON from a place outside the data.
+    pub fn reply(&self, q: &Query, within: &[&str], extents: &[Rect<f64>]) -> Result<Reply> {
+        let mut filters: Vec<&str> = within.to_vec();
+        filters.extend(q.within.iter().map(String::as_str));
+        let answer = match &q.ask {
+            Ask::Invalid(why) => return Ok(Reply::unanswered(q, Status::Invalid, why.clone())),
+            Ask::At(p, label) => {
+                if let Some(s) = p.swap_suspect(extents) {
+                    let reason = format!("{p} lies outside every input layer, but {s} lies inside: latitude and longitude look swapped (did you mean {}?)", s.flag_text());
+                    return Ok(Reply::unanswered(q, Status::Invalid, reason));
+                }
+                self.ask_point(p.point(), label)?
+            }
+            Ask::Name(n) => match self.ask_name_among(n, &filters)? {
+                Ok(a) => a,
+                Err(Unresolved::Ambiguous(c)) => {
+                    let mut r = Reply::unanswered(q, Status::Ambiguous, format!("`{n}` matches {} places", c.len()));
+                    r.candidates = c;
+                    return Ok(r);
+                }
+                Err(Unresolved::NotFound(s)) => {
+                    let mut r = Reply::unanswered(q, Status::NoMatch, format!("no place matches `{n}`"));
+                    r.suggestions = s;
+                    return Ok(r);
+                }
+                Err(Unresolved::NotWithin(c)) => {
+                    let mut r = Reply::unanswered(q, Status::NoMatch, format!("`{n}` matches {} place(s), none in {}", c.len(), filters.join(" and ")));
+                    r.candidates = c;
+                    return Ok(r);
+                }
+            },
+        };
+        let outside = answer.legal.status == "none" && answer.control.status == "none";
+        Ok(Reply {
+            status: if outside { Status::OutsideData } else { Status::Ok },
+            line: q.line,
+            query: None,
+            candidates: Vec::new(),
+            suggestions: Vec::new(),
+            reason: outside.then(|| "the position lies outside every polygon of the legal and control layers".to_string()),
+            answer: Some(answer),
+        })
+    }
+}
+
+/// Counts of replies by status, in [`Status::ALL`] order, zeros left out.
+pub fn counts(replies: &[Reply]) -> Vec<(Status, usize)> {
+    Status::ALL.iter().map(|&s| (s, replies.iter().filter(|r| r.status == s).count())).filter(|&(_, n)| n > 0).collect()
+}
+
+/// Column names that hold a row's own filter.
+const FILTER_COLUMNS: [&str; 3] = ["province", "country", "in"];
+
+/// Read a batch file: CSV by its extension, anything else as a point layer.
+/// Only a file that cannot be read at all is an error; a bad row becomes
+/// an `invalid` query.
+pub fn read_file(path: &Path, name_field: &str, opts: &ReadOptions) -> Result<Vec<Query>> {
+    let is_csv = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if is_csv { read_csv(path) } else { read_points(path, name_field, opts) }
+}
+
+fn read_points(path: &Path, name_field: &str, opts: &ReadOptions) -> Result<Vec<Query>> {
+    let layer = crate::io::read_layer(path, opts)?;
+    Ok(layer
+        .features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let label = f.text(name_field).unwrap_or_else(|| f.id.clone());
+            let ask = match &f.geometry {
+                Some(Geometry::Point(p)) => Ask::At(Position::of_point(*p), label.clone()),
+                _ => Ask::Invalid(format!("feature {} is not a Point", f.id)),
+            };
+            let within = FILTER_COLUMNS.iter().filter_map(|c| f.text(c)).collect();
+            Query { line: Some(i + 1), text: label, ask, within }
+        })
+        .collect())
+}
+
+fn read_csv(path: &Path) -> Result<Vec<Query>> {
+    let bad = |line: usize, message: String, hint: Option<String>| Error::BadRow { path: path.to_path_buf(), line, message, hint };
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| bad(1, format!("not valid CSV: {e}"), None))?;
+    let headers: Vec<String> =
+        rdr.headers().map_err(|e| bad(1, format!("not valid CSV: {e}"), None))?.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase()).collect();
+    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let (name, lat, lon) = (col(&["name"]), col(&["lat", "latitude", "y"]), col(&["lon", "lng", "longitude", "x"]));
+    if name.is_none() && (lat.is_none() || lon.is_none()) {
+        return Err(bad(
+            1,
+            format!("the header ({}) has neither `name` nor `lat` and `lon`", headers.join(", ")),
+            Some("first line: name  or  lat,lon  (optionally with name as a label)".into()),
+        ));
+    }
+    let filters: Vec<usize> = FILTER_COLUMNS.iter().filter_map(|c| col(&[c])).collect();
+    let mut out = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(line, |p| p.line() as usize);
+                out.push(Query { line: Some(line), text: String::new(), ask: Ask::Invalid(format!("not valid CSV: {e}")), within: Vec::new() });
+                continue;
+            }
+        };
+        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).filter(|s| !s.is_empty());
+        let within = filters.iter().filter_map(|&c| get(Some(c)).map(str::to_string)).collect();
+        let text = get(name).map_or_else(|| rec.iter().collect::<Vec<_>>().join(","), str::to_string);
+        let ask = match (get(lat), get(lon)) {
+            (Some(a), Some(b)) => match (a.parse::<f64>(), b.parse::<f64>()) {
+                (Ok(la), Ok(lo)) if (-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo) => {
+                    Ask::At(Position { lat: la, lon: lo }, get(name).map_or_else(|| format!("{a},{b}"), str::to_string))
+                }
+                (Ok(la), Ok(lo)) => Ask::Invalid(format!("{la},{lo} is out of range (latitude ±90, longitude ±180)")),
+                (Err(_), _) => Ask::Invalid(format!("latitude `{a}` is not a number")),
+                (_, Err(_)) => Ask::Invalid(format!("longitude `{b}` is not a number")),
+            },
+            (None, None) => match get(name) {
+                Some(n) => Ask::Name(n.to_string()),
+                None => Ask::Invalid("needs a name, or both lat and lon".into()),
+            },
+            _ => Ask::Invalid("needs both lat and lon (or neither, with a name)".into()),
+        };
+        out.push(Query { line: Some(line), text, ask, within });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_row_is_invalid_and_the_rest_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("b.csv");
+        std::fs::write(&p, "name,lat,lon,province\nMeghri,,,Syunik\nsomewhere,41.07,east,\n,,,\nfar,95,1,\nVoskepar,,,\n").unwrap();
+        let q = read_file(&p, "name", &ReadOptions::default()).unwrap();
+        assert_eq!(q.len(), 5);
+        assert_eq!(q[0].ask, Ask::Name("Meghri".into()));
+        assert_eq!(q[0].within, ["Syunik"]);
+        assert!(matches!(&q[1].ask, Ask::Invalid(m) if m.contains("east")), "{:?}", q[1]);
+        assert_eq!(q[1].line, Some(3));
+        assert!(matches!(&q[2].ask, Ask::Invalid(_)));
+        assert!(matches!(&q[3].ask, Ask::Invalid(m) if m.contains("out of range")));
+        assert_eq!((q[4].line, &q[4].ask), (Some(6), &Ask::Name("Voskepar".into())));
+    }
+
+    #[test]
+    fn a_header_without_names_or_coordinates_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("b.csv");
+        std::fs::write(&p, "place,x_coord\nMeghri,1\n").unwrap();
+        assert!(matches!(read_file(&p, "name", &ReadOptions::default()), Err(Error::BadRow { line: 1, .. })));
+    }
+}
