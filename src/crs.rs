@@ -94,9 +94,7 @@ fn create(ctx: &Ctx, definition: &str, context: Option<&Path>) -> Result<Pj> {
     // SAFETY: pj is non-null.
     let ty = unsafe { ps::proj_get_type(pj.0) };
     if !(ps::PJ_TYPE_PJ_TYPE_CRS..=ps::PJ_TYPE_PJ_TYPE_OTHER_CRS).contains(&ty) {
-        return Err(crs_err(
-            "it is not a coordinate reference system (a PROJ string needs +type=crs)".into(),
-        ));
+        return Err(crs_err("it is not a coordinate reference system (a PROJ string needs +type=crs)".into()));
     }
     Ok(pj)
 }
@@ -215,9 +213,8 @@ impl Transformer {
         let rough = proj::Proj::new_known_crs(source, WGS84, None)
             .map_err(|e| proj_err("proj_create_crs_to_crs", e.to_string()))?;
         let [x0, y0, x1, y1] = native_bbox;
-        let aoi = rough
-            .transform_bounds(x0, y0, x1, y1, 21)
-            .map_err(|e| proj_err("proj_trans_bounds", e.to_string()))?;
+        let aoi =
+            rough.transform_bounds(x0, y0, x1, y1, 21).map_err(|e| proj_err("proj_trans_bounds", e.to_string()))?;
 
         let ctx = Ctx::new();
         let src = create(&ctx, source, None)?;
@@ -292,22 +289,21 @@ impl Transformer {
                 }
                 let acc = ps::proj_coordoperation_get_accuracy(ctx.0, op.0);
                 let (mut w, mut s, mut e, mut nn) = (0.0, 0.0, 0.0, 0.0);
-                let has_area = ps::proj_get_area_of_use(
-                    ctx.0, op.0, &mut w, &mut s, &mut e, &mut nn, std::ptr::null_mut(),
-                ) == 1;
+                let has_area =
+                    ps::proj_get_area_of_use(ctx.0, op.0, &mut w, &mut s, &mut e, &mut nn, std::ptr::null_mut()) == 1;
                 // An area crossing the antimeridian has west > east.
                 let contains_lon = |x: f64| if w <= e { w <= x && x <= e } else { x >= w || x <= e };
-                let covers = has_area
-                    && contains_lon(aoi[0]) && contains_lon(aoi[2]) && s <= aoi[1] && aoi[3] <= nn;
+                let covers = has_area && contains_lon(aoi[0]) && contains_lon(aoi[2]) && s <= aoi[1] && aoi[3] <= nn;
                 if covers && acc >= 0.0 && chosen.as_ref().is_none_or(|(_, best)| acc < *best) {
                     chosen = Some((op, acc));
                 } else if first.is_none() {
                     first = Some(op);
                 }
             }
-            let op = chosen.map(|(op, _)| op).or(first).ok_or_else(|| {
-                proj_err("proj_create_operations", "no usable operation for this area".into())
-            })?;
+            let op = chosen
+                .map(|(op, _)| op)
+                .or(first)
+                .ok_or_else(|| proj_err("proj_create_operations", "no usable operation for this area".into()))?;
             // Files hold easting/northing and lon/lat whatever the EPSG axis order says.
             let op = Pj(ps::proj_normalize_for_visualization(ctx.0, op.0));
             if op.0.is_null() {
@@ -325,12 +321,7 @@ impl Transformer {
         let proj = proj::Proj::new(&pipeline).map_err(|e| proj_err("proj_create", e.to_string()))?;
         Ok(Some(Transformer {
             proj,
-            operation: CrsOperation {
-                name,
-                pipeline,
-                accuracy_m: (accuracy >= 0.0).then_some(accuracy),
-                ballpark,
-            },
+            operation: CrsOperation { name, pipeline, accuracy_m: (accuracy >= 0.0).then_some(accuracy), ballpark },
             from: info.label,
         }))
     }
@@ -395,9 +386,7 @@ mod tests {
 
     #[test]
     fn sk42_zone8_uses_a_named_helmert_with_accuracy() {
-        let t = Transformer::to_wgs84("EPSG:28408", [8580000.0, 4370000.0, 8590000.0, 4380000.0])
-            .unwrap()
-            .unwrap();
+        let t = Transformer::to_wgs84("EPSG:28408", [8580000.0, 4370000.0, 8590000.0, 4380000.0]).unwrap().unwrap();
         let op = t.operation();
         assert!(op.name.contains("Pulkovo 1942 to WGS 84 (16)"), "{}", op.name);
         assert_eq!(op.accuracy_m, Some(4.5));
@@ -413,9 +402,7 @@ mod tests {
 
     #[test]
     fn utm_is_projected_and_round_numbers_come_back() {
-        let t = Transformer::to_wgs84("EPSG:32638", [400000.0, 4400000.0, 500000.0, 4500000.0])
-            .unwrap()
-            .unwrap();
+        let t = Transformer::to_wgs84("EPSG:32638", [400000.0, 4400000.0, 500000.0, 4500000.0]).unwrap().unwrap();
         // The central meridian of zone 38 is 45°E; x = 500000 lies on it.
         let c = t.convert(Coord { x: 500000.0, y: 4400000.0 }).unwrap();
         assert!((c.x - 45.0).abs() < 1e-9, "{c:?}");

@@ -173,9 +173,7 @@ impl Error {
             | Error::Conservation { .. }
             | Error::NoMatch { .. }
             | Error::NoMatchWithin { .. }
-            | Error::Ambiguous { .. } => {
-                ErrorClass::Processing
-            }
+            | Error::Ambiguous { .. } => ErrorClass::Processing,
             _ => ErrorClass::Input,
         }
     }

@@ -18,18 +18,8 @@ fn round(x: f64, places: i32) -> f64 {
     (x * k).round() / k + 0.0
 }
 
-fn feature(
-    id: String,
-    index: usize,
-    geometry: Geometry<f64>,
-    properties: Map<String, Value>,
-) -> Feature {
-    Feature {
-        id,
-        index,
-        geometry: Some(geometry),
-        properties,
-    }
+fn feature(id: String, index: usize, geometry: Geometry<f64>, properties: Map<String, Value>) -> Feature {
+    Feature { id, index, geometry: Some(geometry), properties }
 }
 
 /// Gap pieces, in the order given: class, owner, controller, measures.
@@ -113,16 +103,8 @@ pub fn run_features(d: &Deviation) -> Vec<Feature> {
             p.insert("length_km".into(), round(run.to_km - run.from_km, 4).into());
             p.insert("max_offset_m".into(), round(run.max_offset_m, 1).into());
             p.insert("offset_m".into(), round(run.mean_offset_m, 1).into());
-            p.insert(
-                "nearest_settlement".into(),
-                run.nearest_settlement.clone().into(),
-            );
-            feature(
-                format!("r{}", i + 1),
-                i,
-                Geometry::LineString(run.geometry.clone()),
-                p,
-            )
+            p.insert("nearest_settlement".into(), run.nearest_settlement.clone().into());
+            feature(format!("r{}", i + 1), i, Geometry::LineString(run.geometry.clone()), p)
         })
         .collect()
 }
@@ -170,12 +152,7 @@ pub fn progress_features(p: &Progress) -> Vec<Feature> {
             m.insert("chainage_from_km".into(), round(s.from_km, 4).into());
             m.insert("chainage_to_km".into(), round(s.to_km, 4).into());
             m.insert("length_km".into(), round(s.to_km - s.from_km, 4).into());
-            feature(
-                format!("p{}", i + 1),
-                i,
-                Geometry::LineString(s.geometry.clone()),
-                m,
-            )
+            feature(format!("p{}", i + 1), i, Geometry::LineString(s.geometry.clone()), m)
         })
         .collect()
 }
@@ -197,12 +174,7 @@ impl RouteFeatures {
     /// `clearance`), as `corridor -o` writes them to a single layer.
     pub fn into_single_layer(self) -> Vec<Feature> {
         let mut out: Vec<Feature> = Vec::new();
-        for mut f in self
-            .pieces
-            .into_iter()
-            .chain(self.crossings)
-            .chain(self.clearances)
-        {
+        for mut f in self.pieces.into_iter().chain(self.crossings).chain(self.clearances) {
             f.index = out.len();
             f.id = format!("{}", out.len() + 1);
             out.push(f);
@@ -231,12 +203,7 @@ pub fn route_features(reports: &[RouteReport]) -> RouteFeatures {
             m.insert("owner".into(), p.owner.clone().into());
             m.insert("controller".into(), p.controller.clone().into());
             m.insert("length_km".into(), round(p.length_m / 1e3, 6).into());
-            push(
-                &mut out.pieces,
-                "piece",
-                Geometry::LineString(p.geometry.clone()),
-                m,
-            );
+            push(&mut out.pieces, "piece", Geometry::LineString(p.geometry.clone()), m);
         }
         for x in &r.crossings {
             let mut m = Map::new();
@@ -245,12 +212,7 @@ pub fn route_features(reports: &[RouteReport]) -> RouteFeatures {
             m.insert("from".into(), x.from.clone().into());
             m.insert("to".into(), x.to.clone().into());
             m.insert("checkpoint".into(), x.checkpoint.clone().into());
-            push(
-                &mut out.crossings,
-                "crossing",
-                Geometry::Point(Point::new(x.at[0], x.at[1])),
-                m,
-            );
+            push(&mut out.crossings, "crossing", Geometry::Point(Point::new(x.at[0], x.at[1])), m);
         }
         for c in &r.clearances {
             if let (Some(a), Some(b), Some(d)) = (c.at, c.to, c.min_m) {
@@ -260,12 +222,7 @@ pub fn route_features(reports: &[RouteReport]) -> RouteFeatures {
                 m.insert("boundary".into(), c.boundary.clone().into());
                 m.insert("distance_m".into(), round(d, 1).into());
                 let line = LineString::from(vec![(a[0], a[1]), (b[0], b[1])]);
-                push(
-                    &mut out.clearances,
-                    "clearance",
-                    Geometry::LineString(line),
-                    m,
-                );
+                push(&mut out.clearances, "clearance", Geometry::LineString(line), m);
             }
         }
     }
@@ -289,21 +246,13 @@ pub fn problem_features(r: &Report) -> Vec<Feature> {
         .map(|(i, (p, at))| {
             let mut m = Map::new();
             m.insert("code".into(), p.code.into());
-            m.insert(
-                "severity".into(),
-                serde_json::to_value(p.severity).unwrap_or(Value::Null),
-            );
+            m.insert("severity".into(), serde_json::to_value(p.severity).unwrap_or(Value::Null));
             m.insert("feature".into(), p.feature.clone().into());
             m.insert("other".into(), p.other.clone().into());
             m.insert("message".into(), p.message.clone().into());
             m.insert("area_km2".into(), p.area_km2.into());
             m.insert("width_m".into(), p.width_m.into());
-            feature(
-                format!("problem{}", i + 1),
-                i,
-                Geometry::Point(Point::new(at[0], at[1])),
-                m,
-            )
+            feature(format!("problem{}", i + 1), i, Geometry::Point(Point::new(at[0], at[1])), m)
         })
         .collect()
 }

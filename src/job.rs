@@ -11,8 +11,7 @@ use crate::corridor::{Constraints, Context, RouteReport};
 use crate::error::{Error, Result};
 use crate::layer::{Layer, Role};
 use crate::lines::{
-    Deviation, LinesOptions, PairLine, Progress, ProgressOptions, deviation, pair_lines_within,
-    progress,
+    Deviation, LinesOptions, PairLine, Progress, ProgressOptions, deviation, pair_lines_within, progress,
 };
 use crate::overlay::{GapsOptions, GapsResult, gaps};
 
@@ -114,21 +113,13 @@ pub fn run(inputs: &Inputs<'_>, opts: &Options) -> Result<FullRun> {
         Some(inputs.settlements),
         &opts.lines,
     );
-    let progress = inputs
-        .segments
-        .map(|s| progress(&legal_lines, s, inputs.admin1, &opts.progress));
+    let progress = inputs.segments.map(|s| progress(&legal_lines, s, inputs.admin1, &opts.progress));
     let routes = match inputs.routes {
         Some(r) => measure_routes(inputs, r, &legal_lines, opts)?,
         None => Vec::new(),
     };
     let check = |layer: &Layer, role: Role, field: &str| {
-        check_layer(
-            layer,
-            &CheckOptions {
-                key_field: Some(field.to_string()),
-                ..CheckOptions::for_role(role)
-            },
-        )
+        check_layer(layer, &CheckOptions { key_field: Some(field.to_string()), ..CheckOptions::for_role(role) })
     };
     Ok(FullRun {
         legal_check: check(inputs.legal, Role::Legal, &g.owner_field),
@@ -144,7 +135,12 @@ pub fn run(inputs: &Inputs<'_>, opts: &Options) -> Result<FullRun> {
 
 /// `legal_lines` are the run's own (deriving them again would double the
 /// slowest step of a full run on the sample).
-fn measure_routes(inputs: &Inputs<'_>, routes: &Layer, legal_lines: &[PairLine], opts: &Options) -> Result<Vec<RouteReport>> {
+fn measure_routes(
+    inputs: &Inputs<'_>,
+    routes: &Layer,
+    legal_lines: &[PairLine],
+    opts: &Options,
+) -> Result<Vec<RouteReport>> {
     let g = &opts.gaps;
     let boundaries = if opts.constraints.clearance.is_empty() { Vec::new() } else { legal_lines.to_vec() };
     let ctx = Context::new(

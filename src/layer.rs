@@ -31,8 +31,7 @@ pub enum Role {
 
 impl Role {
     /// Every role, in documentation order.
-    pub const ALL: [Role; 5] =
-        [Role::Legal, Role::Control, Role::Settlements, Role::Routes, Role::Segments];
+    pub const ALL: [Role; 5] = [Role::Legal, Role::Control, Role::Settlements, Role::Routes, Role::Segments];
 
     /// The lower-case name used on the command line.
     pub fn as_str(self) -> &'static str {
@@ -158,7 +157,8 @@ impl Provenance {
             None => format!("{} ({}); no transformation", self.source_crs, self.crs_from),
             Some(op) => {
                 let acc = op.accuracy_m.map_or("accuracy unknown".to_string(), |a| format!("accuracy {a} m"));
-                let warn = if op.ballpark { " — BALLPARK: the datum shift is ignored, expect errors of ~100 m" } else { "" };
+                let warn =
+                    if op.ballpark { " — BALLPARK: the datum shift is ignored, expect errors of ~100 m" } else { "" };
                 format!("{} ({}) → EPSG:4326 by `{}` ({acc}){warn}", self.source_crs, self.crs_from, op.name)
             }
         }

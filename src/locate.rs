@@ -73,11 +73,7 @@ impl Prepared {
         for [a, c] in &self.bands[b] {
             // Exactly on the edge: collinear and within its box.
             let cross = (c.x - a.x) * (p.y - a.y) - (c.y - a.y) * (p.x - a.x);
-            if cross == 0.0
-                && p.x >= a.x.min(c.x)
-                && p.x <= a.x.max(c.x)
-                && p.y >= a.y.min(c.y)
-                && p.y <= a.y.max(c.y)
+            if cross == 0.0 && p.x >= a.x.min(c.x) && p.x <= a.x.max(c.x) && p.y >= a.y.min(c.y) && p.y <= a.y.max(c.y)
             {
                 return Position::Boundary;
             }
@@ -146,8 +142,13 @@ impl PolygonIndex {
 
     /// Index the polygonal features of a layer for which `keep` holds.
     pub fn of_layer(layer: &crate::layer::Layer, keep: impl Fn(&crate::layer::Feature) -> bool) -> PolygonIndex {
-        let polys: Vec<(usize, std::borrow::Cow<'_, MultiPolygon<f64>>)> =
-            layer.features.iter().enumerate().filter(|(_, f)| keep(f)).filter_map(|(i, f)| Some((i, f.polygons()?))).collect();
+        let polys: Vec<(usize, std::borrow::Cow<'_, MultiPolygon<f64>>)> = layer
+            .features
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| keep(f))
+            .filter_map(|(i, f)| Some((i, f.polygons()?)))
+            .collect();
         PolygonIndex::new(polys.iter().map(|(i, m)| (*i, m.as_ref())))
     }
 
@@ -210,7 +211,11 @@ pub struct EdgeIndex {
 impl EdgeIndex {
     /// Index every polygon edge of a layer's features for which `keep`
     /// holds, keyed by `key_field` (empty when missing).
-    pub fn of_layer(layer: &crate::layer::Layer, key_field: &str, keep: impl Fn(&crate::layer::Feature) -> bool) -> EdgeIndex {
+    pub fn of_layer(
+        layer: &crate::layer::Layer,
+        key_field: &str,
+        keep: impl Fn(&crate::layer::Feature) -> bool,
+    ) -> EdgeIndex {
         let polys: Vec<(usize, String, std::borrow::Cow<'_, MultiPolygon<f64>>)> = layer
             .features
             .iter()
@@ -327,12 +332,17 @@ impl EdgeIndex {
     }
 
     fn lower_bound_by(&self, p: Point<f64>, keep: impl Fn(u32, usize) -> bool) -> Option<f64> {
-        let (_, d2) = self.tree.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]).find(|(e, _)| keep(e.data.0, e.data.1))?;
+        let (_, d2) =
+            self.tree.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]).find(|(e, _)| keep(e.data.0, e.data.1))?;
         Some(lower_bound_m(p.y(), d2.sqrt()))
     }
 
     /// Every edge whose box meets the box of a–b: (start, end, key, feature).
-    pub fn edges_near(&self, a: Coord<f64>, b: Coord<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f64>, &str, usize)> + '_ {
+    pub fn edges_near(
+        &self,
+        a: Coord<f64>,
+        b: Coord<f64>,
+    ) -> impl Iterator<Item = (Coord<f64>, Coord<f64>, &str, usize)> + '_ {
         let env = AABB::from_corners([a.x.min(b.x), a.y.min(b.y)], [a.x.max(b.x), a.y.max(b.y)]);
         self.tree.locate_in_envelope_intersecting(&env).map(move |e| {
             let (f, t) = (e.geom().from, e.geom().to);
@@ -372,7 +382,13 @@ impl EdgeIndex {
     /// assert!(idx.nearest_planar_within(p, None, None, 500.0).is_none());
     /// assert_eq!(idx.nearest_planar_within(p, None, None, 5_000.0), idx.nearest_planar(p, None, None));
     /// ```
-    pub fn nearest_planar_within(&self, p: Point<f64>, want: Option<&str>, not: Option<&str>, max_m: f64) -> Option<(&str, usize, f64)> {
+    pub fn nearest_planar_within(
+        &self,
+        p: Point<f64>,
+        want: Option<&str>,
+        not: Option<&str>,
+        max_m: f64,
+    ) -> Option<(&str, usize, f64)> {
         let want_k = match want {
             Some(w) => Some(self.keys.iter().position(|k| k == w)? as u32),
             None => None,
@@ -463,7 +479,9 @@ impl Places {
                     .collect()
             })
             .unwrap_or_default();
-        let tree = RTree::bulk_load(points.iter().enumerate().map(|(i, (p, _))| GeomWithData::new([p.x(), p.y()], i)).collect());
+        let tree = RTree::bulk_load(
+            points.iter().enumerate().map(|(i, (p, _))| GeomWithData::new([p.x(), p.y()], i)).collect(),
+        );
         Places { points, tree }
     }
 
@@ -490,7 +508,8 @@ impl Places {
             .nearest_neighbor_iter(&[p.x(), p.y()])
             .take(8)
             .min_by(|a, b| {
-                let (da, db) = (Geodesic.distance(p, self.points[a.data].0), Geodesic.distance(p, self.points[b.data].0));
+                let (da, db) =
+                    (Geodesic.distance(p, self.points[a.data].0), Geodesic.distance(p, self.points[b.data].0));
                 da.total_cmp(&db).then(a.data.cmp(&b.data))
             })
             .map(|g| self.points[g.data].1.as_str())
@@ -621,7 +640,8 @@ mod tests {
 
     #[test]
     fn nearest_on_segment_beats_vertices() {
-        let (q, d) = nearest_on_segment(Point::new(45.0, 40.01), Coord { x: 44.9, y: 40.0 }, Coord { x: 45.1, y: 40.0 });
+        let (q, d) =
+            nearest_on_segment(Point::new(45.0, 40.01), Coord { x: 44.9, y: 40.0 }, Coord { x: 45.1, y: 40.0 });
         // The foot is at 45.0 (by symmetry) and the distance is about 0.01° of latitude.
         assert!((q.x() - 45.0).abs() < 1e-6, "{q:?}");
         assert!((d - 1110.5).abs() < 2.0, "{d}");

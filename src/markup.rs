@@ -43,9 +43,6 @@ mod tests {
         let e = escape(hostile);
         assert!(!e.contains('<') && !e.contains('>') && !e.contains('"') && !e.contains('\''));
         // And nothing is double-escaped: every & starts an entity we wrote.
-        assert_eq!(
-            e.matches('&').count(),
-            hostile.chars().filter(|c| "<>\"'&".contains(*c)).count()
-        );
+        assert_eq!(e.matches('&').count(), hostile.chars().filter(|c| "<>\"'&".contains(*c)).count());
     }
 }

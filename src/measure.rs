@@ -23,8 +23,15 @@ fn band(phi: f64) -> f64 {
 /// counter-clockwise positive: −∮ band(φ) dλ, each edge integrated by
 /// 5-point Gauss–Legendre (edges over 1° are split first).
 fn ring_area_signed(ring: &geo::LineString<f64>) -> f64 {
-    const X: [f64; 5] = [-0.906_179_845_938_664, -0.538_469_310_105_683, 0.0, 0.538_469_310_105_683, 0.906_179_845_938_664];
-    const W: [f64; 5] = [0.236_926_885_056_189, 0.478_628_670_499_366, 0.568_888_888_888_889, 0.478_628_670_499_366, 0.236_926_885_056_189];
+    const X: [f64; 5] =
+        [-0.906_179_845_938_664, -0.538_469_310_105_683, 0.0, 0.538_469_310_105_683, 0.906_179_845_938_664];
+    const W: [f64; 5] = [
+        0.236_926_885_056_189,
+        0.478_628_670_499_366,
+        0.568_888_888_888_889,
+        0.478_628_670_499_366,
+        0.236_926_885_056_189,
+    ];
     let mut sum = 0.0;
     for l in ring.lines() {
         let (x0, y0, x1, y1) = (l.start.x, l.start.y, l.end.x, l.end.y);
@@ -37,12 +44,9 @@ fn ring_area_signed(ring: &geo::LineString<f64>) -> f64 {
             if dlon == 0.0 {
                 continue;
             }
-            let mean: f64 = X
-                .iter()
-                .zip(W)
-                .map(|(x, w)| w * band((ya + (yb - ya) * (x + 1.0) / 2.0).to_radians()))
-                .sum::<f64>()
-                / 2.0;
+            let mean: f64 =
+                X.iter().zip(W).map(|(x, w)| w * band((ya + (yb - ya) * (x + 1.0) / 2.0).to_radians())).sum::<f64>()
+                    / 2.0;
             sum += dlon * mean;
         }
     }

@@ -36,7 +36,12 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { left_field: "left".into(), right_field: "right".into(), snap_m: snap_for_scale(100_000.0), snap_from: "default: 1:100 000 source scale".into() }
+        Options {
+            left_field: "left".into(),
+            right_field: "right".into(),
+            snap_m: snap_for_scale(100_000.0),
+            snap_from: "default: 1:100 000 source scale".into(),
+        }
     }
 }
 
@@ -202,9 +207,14 @@ fn read_lines(layer: &Layer, opts: &Options) -> Result<Vec<Line>> {
 /// first endpoint (in input order), so the result does not depend on the
 /// order of the search.
 fn snap_endpoints(lines: &mut [Line], snap_m: f64, findings: &mut Vec<Finding>) -> Vec<usize> {
-    let ends: Vec<(usize, bool, Coord<f64>)> =
-        lines.iter().enumerate().flat_map(|(i, l)| [(i, false, l.pts[0]), (i, true, *l.pts.last().expect("≥ 2 points"))]).collect();
-    let tree = RTree::bulk_load(ends.iter().enumerate().map(|(k, e)| GeomWithData::new([e.2.x, e.2.y], k)).collect::<Vec<_>>());
+    let ends: Vec<(usize, bool, Coord<f64>)> = lines
+        .iter()
+        .enumerate()
+        .flat_map(|(i, l)| [(i, false, l.pts[0]), (i, true, *l.pts.last().expect("≥ 2 points"))])
+        .collect();
+    let tree = RTree::bulk_load(
+        ends.iter().enumerate().map(|(k, e)| GeomWithData::new([e.2.x, e.2.y], k)).collect::<Vec<_>>(),
+    );
     let mut group: Vec<usize> = (0..ends.len()).collect();
     // Degrees that surely hold snap_m at these latitudes (|lat| < 70°).
     let r_deg = snap_m / 111_320.0 / 70f64.to_radians().cos();
@@ -214,7 +224,8 @@ fn snap_endpoints(lines: &mut [Line], snap_m: f64, findings: &mut Vec<Finding>) 
         }
         let c = ends[k].2;
         let env = AABB::from_corners([c.x - r_deg, c.y - r_deg], [c.x + r_deg, c.y + r_deg]);
-        let mut near: Vec<usize> = tree.locate_in_envelope(&env).map(|g| g.data).filter(|&j| j > k && group[j] == j).collect();
+        let mut near: Vec<usize> =
+            tree.locate_in_envelope(&env).map(|g| g.data).filter(|&j| j > k && group[j] == j).collect();
         near.sort_unstable();
         for j in near {
             let d = metres(c, ends[j].2);
@@ -260,7 +271,13 @@ fn snap_to_frame(
     // Oriented, the region lies left of every edge: outward is to the right.
     let oriented = frame.orient(Direction::Default);
     let edges: Vec<(Coord<f64>, Coord<f64>)> = crate::boundary::edges(&oriented).collect();
-    let tree = RTree::bulk_load(edges.iter().enumerate().map(|(k, (a, b))| GeomWithData::new(RLine::new([a.x, a.y], [b.x, b.y]), k)).collect::<Vec<_>>());
+    let tree = RTree::bulk_load(
+        edges
+            .iter()
+            .enumerate()
+            .map(|(k, (a, b))| GeomWithData::new(RLine::new([a.x, a.y], [b.x, b.y]), k))
+            .collect::<Vec<_>>(),
+    );
     let r_deg = snap_m / 111_320.0 / 70f64.to_radians().cos() + 1e-9;
     for (k, &n) in shared.iter().enumerate() {
         if n != 1 {
@@ -274,7 +291,10 @@ fn snap_to_frame(
         let best = tree
             .locate_in_envelope_intersecting(&env)
             .map(|s| {
-                let (a, b) = (Coord { x: s.geom().from[0], y: s.geom().from[1] }, Coord { x: s.geom().to[0], y: s.geom().to[1] });
+                let (a, b) = (
+                    Coord { x: s.geom().from[0], y: s.geom().from[1] },
+                    Coord { x: s.geom().to[0], y: s.geom().to[1] },
+                );
                 let (t, d) = crate::locate::planar_m(Point(end), a, b);
                 (d, Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) }, a, b)
             })
@@ -365,7 +385,14 @@ fn nearest_where(tree: &RTree<Seg>, c: Coord<f64>, keep: impl Fn(usize) -> bool)
     let env = AABB::from_corners([c.x - r, c.y - r], [c.x + r, c.y + r]);
     tree.locate_in_envelope_intersecting(&env)
         .filter(|s| keep(s.data.0))
-        .map(|s| crate::locate::planar_m(Point(c), Coord { x: s.geom().from[0], y: s.geom().from[1] }, Coord { x: s.geom().to[0], y: s.geom().to[1] }).1)
+        .map(|s| {
+            crate::locate::planar_m(
+                Point(c),
+                Coord { x: s.geom().from[0], y: s.geom().from[1] },
+                Coord { x: s.geom().to[0], y: s.geom().to[1] },
+            )
+            .1
+        })
         .fold(f64::INFINITY, f64::min)
 }
 
@@ -374,7 +401,13 @@ fn nearest_where(tree: &RTree<Seg>, c: Coord<f64>, keep: impl Fn(usize) -> bool)
 /// An endpoint that meets nothing, and where its tail past the last
 /// crossing starts: (segment, counted from the loose end; the crossing).
 /// The tail bounds no face, so it must not vote for one.
-fn classify_loose_end(tree: &RTree<Seg>, lines: &[Line], i: usize, last: bool, snap_m: f64) -> (Option<Finding>, Option<(usize, Coord<f64>)>) {
+fn classify_loose_end(
+    tree: &RTree<Seg>,
+    lines: &[Line],
+    i: usize,
+    last: bool,
+    snap_m: f64,
+) -> (Option<Finding>, Option<(usize, Coord<f64>)>) {
     let l = &lines[i];
     let end = if last { *l.pts.last().expect("≥ 2") } else { l.pts[0] };
     if nearest_other(tree, end, i) < 0.01 {
@@ -389,7 +422,14 @@ fn classify_loose_end(tree: &RTree<Seg>, lines: &[Line], i: usize, last: bool, s
         let t = tree
             .locate_in_envelope_intersecting(&env)
             .filter(|s| s.data.0 != i)
-            .filter_map(|s| meet(p, q, Coord { x: s.geom().from[0], y: s.geom().from[1] }, Coord { x: s.geom().to[0], y: s.geom().to[1] }))
+            .filter_map(|s| {
+                meet(
+                    p,
+                    q,
+                    Coord { x: s.geom().from[0], y: s.geom().from[1] },
+                    Coord { x: s.geom().to[0], y: s.geom().to[1] },
+                )
+            })
             .fold(f64::INFINITY, f64::min);
         let at = Coord { x: p.x + t * (q.x - p.x), y: p.y + t * (q.y - p.y) };
         // Meeting something at its own other end is how a line connects,
@@ -406,13 +446,25 @@ fn classify_loose_end(tree: &RTree<Seg>, lines: &[Line], i: usize, last: bool, s
                 feature: l.feature.clone(),
                 at: [end.x, end.y],
                 distance_m: Some(len),
-                message: format!("runs {len:.1} m past the line it crosses at {:.6}, {:.6} (more than the {snap_m} m snap)", at.y, at.x),
+                message: format!(
+                    "runs {len:.1} m past the line it crosses at {:.6}, {:.6} (more than the {snap_m} m snap)",
+                    at.y, at.x
+                ),
             };
             return (Some(f), Some((j, at)));
         }
         walked += metres(p, q);
     }
-    (Some(Finding { code: "dangle", feature: l.feature.clone(), at: [end.x, end.y], distance_m: None, message: "ends without meeting another line or the frame".into() }), None)
+    (
+        Some(Finding {
+            code: "dangle",
+            feature: l.feature.clone(),
+            at: [end.x, end.y],
+            distance_m: None,
+            message: "ends without meeting another line or the frame".into(),
+        }),
+        None,
+    )
 }
 
 /// Build the faces of `frame` cut by the boundary lines of `lines`.
@@ -432,7 +484,12 @@ fn classify_loose_end(tree: &RTree<Seg>, lines: &[Line], i: usize, last: bool, s
 /// assert_eq!(owners, ["E", "W"]);
 /// assert!(r.findings.is_empty());
 /// ```
-pub fn polygonize(layer: &Layer, frame: &MultiPolygon<f64>, frame_parties: &[(String, MultiPolygon<f64>)], opts: &Options) -> Result<Polygonized> {
+pub fn polygonize(
+    layer: &Layer,
+    frame: &MultiPolygon<f64>,
+    frame_parties: &[(String, MultiPolygon<f64>)],
+    opts: &Options,
+) -> Result<Polygonized> {
     let mut findings = Vec::new();
     let mut lines = read_lines(layer, opts)?;
     let path = std::path::PathBuf::from(&layer.provenance.path);
@@ -447,7 +504,9 @@ pub fn polygonize(layer: &Layer, frame: &MultiPolygon<f64>, frame_parties: &[(St
     let tree = RTree::bulk_load(segments(&lines, frame));
     for l in &lines {
         for c in &l.pts {
-            if frame_idx.locate(*c).is_empty() && nearest_where(&tree, *c, |line| line == usize::MAX) > opts.snap_m.max(0.01) {
+            if frame_idx.locate(*c).is_empty()
+                && nearest_where(&tree, *c, |line| line == usize::MAX) > opts.snap_m.max(0.01)
+            {
                 return Err(Error::InvalidInput {
                     path,
                     message: format!("feature {}: the line leaves the frame at {:.6}, {:.6}", l.feature, c.y, c.x),
@@ -476,27 +535,44 @@ pub fn polygonize(layer: &Layer, frame: &MultiPolygon<f64>, frame_parties: &[(St
             if from >= to {
                 return Vec::new(); // crossed twice within one segment: nothing left between
             }
-            first.map(|(_, at)| at).into_iter().chain(l.pts[from..to].iter().copied()).chain(last.map(|(_, at)| at)).collect()
+            first
+                .map(|(_, at)| at)
+                .into_iter()
+                .chain(l.pts[from..to].iter().copied())
+                .chain(last.map(|(_, at)| at))
+                .collect()
         })
         .collect();
 
     // Cut the frame on the overlay grid.
     let mut rect_pts: Vec<Coord<f64>> = lines.iter().flat_map(|l| l.pts.iter().copied()).collect();
     rect_pts.extend(frame.0.iter().flat_map(|p| p.exterior().0.iter().copied()));
-    let rect = geo::BoundingRect::bounding_rect(&geo::MultiPoint::from(rect_pts.iter().map(|c| Point(*c)).collect::<Vec<_>>())).ok_or(Error::Empty { path: path.clone(), layer: layer.name.clone() })?;
+    let rect = geo::BoundingRect::bounding_rect(&geo::MultiPoint::from(
+        rect_pts.iter().map(|c| Point(*c)).collect::<Vec<_>>(),
+    ))
+    .ok_or(Error::Empty { path: path.clone(), layer: layer.name.clone() })?;
     let grid = Grid::for_rect(rect);
     let shapes = grid.shapes(frame);
-    let paths: Vec<Vec<i_overlay::i_float::int::point::IntPoint>> = lines.iter().map(|l| {
-        let mut p: Vec<_> = l.pts.iter().map(|c| grid.to_int(*c)).collect();
-        p.dedup();
-        p
-    }).filter(|p| p.len() >= 2).collect();
+    let paths: Vec<Vec<i_overlay::i_float::int::point::IntPoint>> = lines
+        .iter()
+        .map(|l| {
+            let mut p: Vec<_> = l.pts.iter().map(|c| grid.to_int(*c)).collect();
+            p.dedup();
+            p
+        })
+        .filter(|p| p.len() >= 2)
+        .collect();
     let cut = shapes.slice_by_paths(&paths, FillRule::NonZero);
     // Grid vertices go back to the coordinates they came from (the lines'
     // and the frame polygons'), so that the faces share their vertices
     // with the layers they will be overlaid with: no sub-millimetre slivers.
-    let mut originals: std::collections::HashMap<i_overlay::i_float::int::point::IntPoint, Coord<f64>> = Default::default();
-    let frame_vertices = frame_parties.iter().flat_map(|(_, m)| m.0.iter()).flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).flat_map(|r| r.0.iter());
+    let mut originals: std::collections::HashMap<i_overlay::i_float::int::point::IntPoint, Coord<f64>> =
+        Default::default();
+    let frame_vertices = frame_parties
+        .iter()
+        .flat_map(|(_, m)| m.0.iter())
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|r| r.0.iter());
     for c in lines.iter().flat_map(|l| l.pts.iter()).chain(frame_vertices) {
         originals.entry(grid.to_int(*c)).or_insert(*c);
     }
@@ -504,7 +580,9 @@ pub fn polygonize(layer: &Layer, frame: &MultiPolygon<f64>, frame_parties: &[(St
         .polygons(&cut)
         .into_iter()
         .map(|mut p| {
-            let restore = |r: &mut LineString<f64>| r.0.iter_mut().for_each(|c| *c = originals.get(&grid.to_int(*c)).copied().unwrap_or(*c));
+            let restore = |r: &mut LineString<f64>| {
+                r.0.iter_mut().for_each(|c| *c = originals.get(&grid.to_int(*c)).copied().unwrap_or(*c))
+            };
             p.exterior_mut(restore);
             p.interiors_mut(|rs| rs.iter_mut().for_each(restore));
             p
@@ -557,12 +635,20 @@ pub fn polygonize(layer: &Layer, frame: &MultiPolygon<f64>, frame_parties: &[(St
                 feature: String::new(),
                 at: [at.x, at.y],
                 distance_m: None,
-                message: format!("the lines bounding this face ({:.3} km²) name {} on its side; not labelled", area_m2 / 1e6, claimed_by.join(" and ")),
+                message: format!(
+                    "the lines bounding this face ({:.3} km²) name {} on its side; not labelled",
+                    area_m2 / 1e6,
+                    claimed_by.join(" and ")
+                ),
             });
         } else if claimed_by.is_empty() {
             // No line bounds it (an island, say): the frame polygon's party
             // when exactly one holds it, reported either way.
-            let holders: Vec<&String> = frame_parties.iter().filter(|(_, m)| geo::Intersects::intersects(m, &Point(inside))).map(|(o, _)| o).collect();
+            let holders: Vec<&String> = frame_parties
+                .iter()
+                .filter(|(_, m)| geo::Intersects::intersects(m, &Point(inside)))
+                .map(|(o, _)| o)
+                .collect();
             let mut distinct = holders.clone();
             distinct.sort();
             distinct.dedup();
@@ -581,7 +667,10 @@ pub fn polygonize(layer: &Layer, frame: &MultiPolygon<f64>, frame_parties: &[(St
                     feature: String::new(),
                     at: [inside.x, inside.y],
                     distance_m: None,
-                    message: format!("no boundary line bounds this face ({:.3} km²), and the frame names no single party for it", area_m2 / 1e6),
+                    message: format!(
+                        "no boundary line bounds this face ({:.3} km²), and the frame names no single party for it",
+                        area_m2 / 1e6
+                    ),
                 });
             }
         }
@@ -603,7 +692,13 @@ pub fn polygonize(layer: &Layer, frame: &MultiPolygon<f64>, frame_parties: &[(St
     for (fd, &k) in findings[first_face_finding..].iter_mut().zip(&face_of) {
         fd.feature = new_id[k].clone();
     }
-    findings.sort_by(|a, b| a.code.cmp(b.code).then(a.feature.cmp(&b.feature)).then(a.at[0].total_cmp(&b.at[0])).then(a.at[1].total_cmp(&b.at[1])));
+    findings.sort_by(|a, b| {
+        a.code
+            .cmp(b.code)
+            .then(a.feature.cmp(&b.feature))
+            .then(a.at[0].total_cmp(&b.at[0]))
+            .then(a.at[1].total_cmp(&b.at[1]))
+    });
     Ok(Polygonized { faces: sorted, findings, snap_m: opts.snap_m, snap_from: opts.snap_from.clone() })
 }
 
@@ -633,7 +728,13 @@ pub fn frame_of(polygons: &[&MultiPolygon<f64>]) -> MultiPolygon<f64> {
 
 /// A legal basis from boundary lines, refused while any face is a conflict
 /// or bounded by no line: such a face is never labelled silently.
-pub fn legal_from_lines(lines: &Layer, frame: &MultiPolygon<f64>, frame_parties: &[(String, MultiPolygon<f64>)], opts: &Options, owner_field: &str) -> Result<(Layer, Polygonized)> {
+pub fn legal_from_lines(
+    lines: &Layer,
+    frame: &MultiPolygon<f64>,
+    frame_parties: &[(String, MultiPolygon<f64>)],
+    opts: &Options,
+    owner_field: &str,
+) -> Result<(Layer, Polygonized)> {
     let r = polygonize(lines, frame, frame_parties, opts)?;
     let bad: Vec<String> = r
         .findings
@@ -657,13 +758,22 @@ mod tests {
     use super::*;
 
     fn line(feature: &str, pts: &[(f64, f64)]) -> Line {
-        Line { feature: feature.into(), left: "A".into(), right: "B".into(), pts: pts.iter().map(|&(x, y)| Coord { x, y }).collect() }
+        Line {
+            feature: feature.into(),
+            left: "A".into(),
+            right: "B".into(),
+            pts: pts.iter().map(|&(x, y)| Coord { x, y }).collect(),
+        }
     }
 
     #[test]
     fn endpoints_snap_to_the_first_of_their_group_whatever_the_order() {
         // Three ends within 25 m of each other at 40°N (1e-4° ≈ 8.5 m of longitude).
-        let mut lines = vec![line("a", &[(45.0, 40.0), (45.1, 40.0)]), line("b", &[(45.1001, 40.0), (45.2, 40.1)]), line("c", &[(45.1002, 40.0), (45.1, 40.2)])];
+        let mut lines = vec![
+            line("a", &[(45.0, 40.0), (45.1, 40.0)]),
+            line("b", &[(45.1001, 40.0), (45.2, 40.1)]),
+            line("c", &[(45.1002, 40.0), (45.1, 40.2)]),
+        ];
         let mut f = Vec::new();
         let shared = snap_endpoints(&mut lines, 25.0, &mut f);
         assert_eq!(lines[1].pts[0], Coord { x: 45.1, y: 40.0 });

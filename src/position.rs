@@ -91,8 +91,14 @@ impl FromStr for Position {
             (None, None) => (a.0, b.0),
             (Some(Axis::Lat), Some(Axis::Lon)) => (a.0, b.0),
             (Some(Axis::Lon), Some(Axis::Lat)) => (b.0, a.0),
-            (Some(_), Some(_)) => return Err(PositionError(format!("`{s}` names one axis twice (N/S is latitude, E/W longitude)"))),
-            _ => return Err(PositionError(format!("`{s}` has a hemisphere letter on one coordinate only; give both or neither"))),
+            (Some(_), Some(_)) => {
+                return Err(PositionError(format!("`{s}` names one axis twice (N/S is latitude, E/W longitude)")));
+            }
+            _ => {
+                return Err(PositionError(format!(
+                    "`{s}` has a hemisphere letter on one coordinate only; give both or neither"
+                )));
+            }
         };
         if !(-90.0..=90.0).contains(&lat) {
             return Err(PositionError(format!("latitude {lat} is out of range (±90); latitude comes first: LAT,LON")));
@@ -178,7 +184,9 @@ impl Position {
     /// The swapped position, when this one lies outside every extent and
     /// the swap inside one.
     pub fn swap_suspect(self, extents: &[Rect<f64>]) -> Option<Position> {
-        let inside = |p: Position| extents.iter().any(|r| r.min().x <= p.lon && p.lon <= r.max().x && r.min().y <= p.lat && p.lat <= r.max().y);
+        let inside = |p: Position| {
+            extents.iter().any(|r| r.min().x <= p.lon && p.lon <= r.max().x && r.min().y <= p.lat && p.lat <= r.max().y)
+        };
         self.swapped().filter(|&s| !inside(self) && inside(s))
     }
 }
@@ -218,7 +226,19 @@ mod tests {
 
     #[test]
     fn malformed_forms_are_refused() {
-        for s in ["", "40.6", "40.6,45.5,1", "40.6N,45.5N", "40.6N,45.5", "-40.6N,45.5E", "x,1", "NaN,1", "inf,1", "91,0", "0,181"] {
+        for s in [
+            "",
+            "40.6",
+            "40.6,45.5,1",
+            "40.6N,45.5N",
+            "40.6N,45.5",
+            "-40.6N,45.5E",
+            "x,1",
+            "NaN,1",
+            "inf,1",
+            "91,0",
+            "0,181",
+        ] {
             assert!(s.parse::<Position>().is_err(), "{s:?} was accepted");
         }
     }

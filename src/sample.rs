@@ -34,17 +34,57 @@ macro_rules! file {
 
 /// Every embedded file, in documentation order.
 pub const FILES: &[SampleFile] = &[
-    file!("legal.geojson", "legal basis: OSM 2017 line as an approximation of the 1976 line, exclaves cut", "ODbL-1.0 (© OpenStreetMap contributors)"),
-    file!("legal-lines.geojson", "the ARM–AZE legal line as LineStrings with left/right owners, split at 1:100k sheet edges (derived)", "ODbL-1.0 (© OpenStreetMap contributors)"),
+    file!(
+        "legal.geojson",
+        "legal basis: OSM 2017 line as an approximation of the 1976 line, exclaves cut",
+        "ODbL-1.0 (© OpenStreetMap contributors)"
+    ),
+    file!(
+        "legal-lines.geojson",
+        "the ARM–AZE legal line as LineStrings with left/right owners, split at 1:100k sheet edges (derived)",
+        "ODbL-1.0 (© OpenStreetMap contributors)"
+    ),
     file!("legal-ne.geojson", "coarser legal basis: Natural Earth 10m v5.1.1", "public domain"),
-    file!("control.geojson", "ILLUSTRATIVE control: legal layer with the documented exclave holdings", "ODbL-1.0 (© OpenStreetMap contributors)"),
-    file!("control-osm2024.geojson", "control: OSM country polygons 2024, clipped to land", "ODbL-1.0 (© OpenStreetMap contributors)"),
-    file!("admin1.geojson", "provinces and districts (Natural Earth admin-1), Lachin fixed, Nakhchivan AR added", "public domain"),
-    file!("settlements.geojson", "GeoNames cities500 for AM and AZ, plus 2 places with cited coordinates", "CC-BY-4.0 (GeoNames)"),
-    file!("segments.geojson", "APPROXIMATE 2024 Tavush–Gazakh delimited segment (Voskepar–Baghanis)", "ODbL-1.0 (© OpenStreetMap contributors)"),
-    file!("routes.geojson", "ILLUSTRATIVE corridor routes: straight lines between GeoNames settlements", "CC-BY-4.0 (GeoNames)"),
-    file!("corridor.toml", "ILLUSTRATIVE corridor constraints (one stated position, as a format example)", "written for delimit"),
-    file!("SOURCES.md", "where each file comes from, licences, attribution, every transformation", "travels with the data"),
+    file!(
+        "control.geojson",
+        "ILLUSTRATIVE control: legal layer with the documented exclave holdings",
+        "ODbL-1.0 (© OpenStreetMap contributors)"
+    ),
+    file!(
+        "control-osm2024.geojson",
+        "control: OSM country polygons 2024, clipped to land",
+        "ODbL-1.0 (© OpenStreetMap contributors)"
+    ),
+    file!(
+        "admin1.geojson",
+        "provinces and districts (Natural Earth admin-1), Lachin fixed, Nakhchivan AR added",
+        "public domain"
+    ),
+    file!(
+        "settlements.geojson",
+        "GeoNames cities500 for AM and AZ, plus 2 places with cited coordinates",
+        "CC-BY-4.0 (GeoNames)"
+    ),
+    file!(
+        "segments.geojson",
+        "APPROXIMATE 2024 Tavush–Gazakh delimited segment (Voskepar–Baghanis)",
+        "ODbL-1.0 (© OpenStreetMap contributors)"
+    ),
+    file!(
+        "routes.geojson",
+        "ILLUSTRATIVE corridor routes: straight lines between GeoNames settlements",
+        "CC-BY-4.0 (GeoNames)"
+    ),
+    file!(
+        "corridor.toml",
+        "ILLUSTRATIVE corridor constraints (one stated position, as a format example)",
+        "written for delimit"
+    ),
+    file!(
+        "SOURCES.md",
+        "where each file comes from, licences, attribution, every transformation",
+        "travels with the data"
+    ),
 ];
 
 /// Find an embedded file by name.

@@ -3,7 +3,9 @@
 use crate::util::{delimit, fixture, run};
 
 fn check_json(case: &str) -> (i32, serde_json::Value) {
-    let r = run(delimit().args(["check", "--role", "legal", "--json"]).arg(fixture(&format!("check/{case}/legal.geojson"))));
+    let r = run(delimit()
+        .args(["check", "--role", "legal", "--json"])
+        .arg(fixture(&format!("check/{case}/legal.geojson"))));
     assert!(r.stderr.is_empty(), "{}", r.stderr);
     (r.code, serde_json::from_str(&r.stdout).expect("json"))
 }
@@ -75,7 +77,8 @@ fn problems_are_written_as_points() {
 fn control_overlap_between_controllers_is_contested_not_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("control.geojson");
-    let src = std::fs::read_to_string(fixture("check/overlap/legal.geojson")).unwrap().replace("\"owner\"", "\"controller\"");
+    let src =
+        std::fs::read_to_string(fixture("check/overlap/legal.geojson")).unwrap().replace("\"owner\"", "\"controller\"");
     std::fs::write(&p, src).unwrap();
     let r = run(delimit().args(["check", "--role", "control", "--json"]).arg(&p));
     assert_eq!(r.code, 0, "{}", r.stdout);
@@ -95,7 +98,9 @@ fn a_narrow_overlap_is_a_sliver_warning_with_its_width() {
     let w = p["width_m"].as_f64().unwrap();
     assert!((w - 25.6).abs() < 1.0, "{w}");
     // A tolerance below its width makes it a real dual claim.
-    let r = run(delimit().args(["check", "--role", "legal", "--json", "--tolerance-m", "10"]).arg(fixture("check/sliver/legal.geojson")));
+    let r = run(delimit()
+        .args(["check", "--role", "legal", "--json", "--tolerance-m", "10"])
+        .arg(fixture("check/sliver/legal.geojson")));
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("\"code\": \"dual_claim\""), "{}", r.stdout);
 }

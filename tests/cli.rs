@@ -28,20 +28,36 @@ fn man_pages_render_with_man() {
     let dir = tempfile::tempdir().unwrap();
     let r = run(delimit().arg("man").arg(dir.path()));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let mut pages: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut pages: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     pages.sort();
     assert!(pages.contains(&"delimit.1".to_string()) && pages.contains(&"delimit-gaps.1".to_string()), "{pages:?}");
     for page in ["delimit.1", "delimit-gaps.1", "delimit-village.1"] {
-        let out = std::process::Command::new("man").arg("-l").arg(dir.path().join(page)).env("MANPAGER", "cat").env("MANWIDTH", "100").output().unwrap();
+        let out = std::process::Command::new("man")
+            .arg("-l")
+            .arg(dir.path().join(page))
+            .env("MANPAGER", "cat")
+            .env("MANWIDTH", "100")
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{page}: {}", String::from_utf8_lossy(&out.stderr));
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("NAME") && text.contains("OPTIONS"), "{page}: {text}");
     }
-    let village = std::process::Command::new("man").arg("-l").arg(dir.path().join("delimit-village.1")).env("MANPAGER", "cat").output().unwrap();
+    let village = std::process::Command::new("man")
+        .arg("-l")
+        .arg(dir.path().join("delimit-village.1"))
+        .env("MANPAGER", "cat")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&village.stdout).contains("--file"));
     // A second run without --force refuses to replace the pages.
     assert_eq!(run(delimit().arg("man").arg(dir.path())).code, 2);
     // Without a folder, the top page goes to stdout.
     let r = run(delimit().arg("man"));
-    assert!(r.stdout.starts_with(".ie") || r.stdout.contains(".TH delimit"), "{}", &r.stdout[..r.stdout.len().min(200)]);
+    assert!(
+        r.stdout.starts_with(".ie") || r.stdout.contains(".TH delimit"),
+        "{}",
+        &r.stdout[..r.stdout.len().min(200)]
+    );
 }

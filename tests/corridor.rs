@@ -101,7 +101,11 @@ fn an_unknown_constraint_key_names_the_key_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let c = dir.path().join("c.toml");
     std::fs::write(&c, "transit_state = \"AAA\"\n\n[[clearance]]\nboundry = \"AAA|BBB\"\nmin_m = 200\n").unwrap();
-    let r = run(delimit().args(["corridor", "measure", "--routes"]).arg(fixture("corridor/routes.geojson")).arg("--constraints").arg(&c));
+    let r = run(delimit()
+        .args(["corridor", "measure", "--routes"])
+        .arg(fixture("corridor/routes.geojson"))
+        .arg("--constraints")
+        .arg(&c));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("boundry") && r.stderr.contains("line 4"), "{}", r.stderr);
 }
@@ -162,7 +166,19 @@ fn a_2_percent_plane_reads_2_percent() {
 
 fn route_run(margin_km: &str, extra: &[&str]) -> (i32, Value) {
     let r = run(delimit()
-        .args(["corridor", "route", "--json", "--from", "40.0,45.05", "--to", "40.0,45.25", "--cell", "200", "--margin-km", margin_km])
+        .args([
+            "corridor",
+            "route",
+            "--json",
+            "--from",
+            "40.0,45.05",
+            "--to",
+            "40.0,45.25",
+            "--cell",
+            "200",
+            "--margin-km",
+            margin_km,
+        ])
         .arg("--constraints")
         .arg(fixture("corridor/barrier.toml"))
         .arg("--legal")
@@ -179,7 +195,8 @@ fn least_cost_routes_go_round_a_barrier_on_both_sides() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("routes.geojson");
     let cost = dir.path().join("cost.tif");
-    let (code, v) = route_run("12", &["--alternatives", "2", "-o", out.to_str().unwrap(), "--cost-out", cost.to_str().unwrap()]);
+    let (code, v) =
+        route_run("12", &["--alternatives", "2", "-o", out.to_str().unwrap(), "--cost-out", cost.to_str().unwrap()]);
     assert_eq!(code, 0);
     let opts = v["options"].as_array().unwrap();
     assert_eq!(opts.len(), 2);
@@ -248,8 +265,12 @@ fn without_routes_the_illustrative_sample_is_measured_under_the_sample_constrain
         let len = route["length_m"].as_f64().unwrap();
         assert!((by - len).abs() < 1e-5 * len, "{by} vs {len}");
         assert!(route["by_jurisdiction_m"]["ARM|ARM"].as_f64().unwrap() > 30_000.0);
-        let rules: Vec<&str> = route["verdicts"].as_array().unwrap().iter().map(|x| x["rule"].as_str().unwrap()).collect();
-        assert!(rules.iter().any(|r| r.contains("checkpoints")) && rules.iter().any(|r| r.contains("ARM|IRN")), "{rules:?}");
+        let rules: Vec<&str> =
+            route["verdicts"].as_array().unwrap().iter().map(|x| x["rule"].as_str().unwrap()).collect();
+        assert!(
+            rules.iter().any(|r| r.contains("checkpoints")) && rules.iter().any(|r| r.contains("ARM|IRN")),
+            "{rules:?}"
+        );
     }
 }
 
@@ -271,7 +292,19 @@ fn a_dem_adds_a_slope_cost_and_its_grade_limit_is_a_hard_rule() {
     };
     let run_with = |c: &std::path::Path, dem_args: &[&std::ffi::OsStr]| {
         let r = run(delimit()
-            .args(["corridor", "route", "--json", "--from", "40.0,45.05", "--to", "40.0,45.25", "--cell", "200", "--margin-km", "12"])
+            .args([
+                "corridor",
+                "route",
+                "--json",
+                "--from",
+                "40.0,45.05",
+                "--to",
+                "40.0,45.25",
+                "--cell",
+                "200",
+                "--margin-km",
+                "12",
+            ])
             .arg("--constraints")
             .arg(c)
             .arg("--legal")

@@ -15,12 +15,7 @@ const N: f64 = 4_374_500.0;
 
 fn cs2cs(args: &[&str], input: &str) -> Vec<f64> {
     require_tool("cs2cs");
-    let mut child = Command::new("cs2cs")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Command::new("cs2cs").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     String::from_utf8(out.stdout).unwrap().split_whitespace().filter_map(|t| t.parse().ok()).collect()
@@ -48,7 +43,16 @@ fn sk42_point_matches_cs2cs_to_a_centimetre_and_names_the_operation() {
     assert!(d < 0.01, "delimit {got:?} vs cs2cs {want:?}: {d} m apart");
 
     // The datum shift is real (about 104 m here): ignoring it is the classic error.
-    let r = cs2cs(&["-d", "12", "+proj=tmerc +lat_0=0 +lon_0=45 +k=1 +x_0=8500000 +y_0=0 +ellps=krass +units=m", "+to", "+proj=longlat +ellps=krass"], &format!("{E} {N}\n"));
+    let r = cs2cs(
+        &[
+            "-d",
+            "12",
+            "+proj=tmerc +lat_0=0 +lon_0=45 +k=1 +x_0=8500000 +y_0=0 +ellps=krass +units=m",
+            "+to",
+            "+proj=longlat +ellps=krass",
+        ],
+        &format!("{E} {N}\n"),
+    );
     let no_shift = Point::new(r[0], r[1]);
     let shift = Geodesic.distance(*got, no_shift);
     assert!((90.0..120.0).contains(&shift), "datum shift {shift} m");
@@ -64,7 +68,11 @@ fn sk42_point_matches_cs2cs_to_a_centimetre_and_names_the_operation() {
 fn src_crs_overrides_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("utm.geojson");
-    std::fs::write(&p, r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[500000,4400000]}}"#).unwrap();
+    std::fs::write(
+        &p,
+        r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[500000,4400000]}}"#,
+    )
+    .unwrap();
     let opts = ReadOptions { src_crs: Some("EPSG:32638".into()), ..Default::default() };
     let layer = read_layer(&p, &opts).unwrap();
     let Some(geo::Geometry::Point(pt)) = &layer.features[0].geometry else { panic!() };

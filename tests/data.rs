@@ -109,7 +109,11 @@ fn exclave_areas_fall_in_the_published_ranges() {
 
 #[test]
 fn both_spellings_resolve_to_the_same_geonames_id() {
-    let s = read_layer(&root().join("data/settlements.geojson"), &ReadOptions { role: Some(Role::Settlements), ..Default::default() }).unwrap();
+    let s = read_layer(
+        &root().join("data/settlements.geojson"),
+        &ReadOptions { role: Some(Role::Settlements), ..Default::default() },
+    )
+    .unwrap();
     let id_of = |spelling: &str| -> Vec<String> {
         s.features
             .iter()
@@ -143,14 +147,20 @@ fn illustrative_and_approximate_data_say_so_and_every_file_names_source_and_lice
             assert!(p["source"].is_string() || p["coord_source"].is_string(), "{} {}", f.name, feat["id"]);
         }
     }
-    let control: serde_json::Value = serde_json::from_slice(delimit::sample::file("control.geojson").unwrap().bytes).unwrap();
+    let control: serde_json::Value =
+        serde_json::from_slice(delimit::sample::file("control.geojson").unwrap().bytes).unwrap();
     assert!(control["features"].as_array().unwrap().iter().all(|f| f["properties"]["illustrative"] == true));
     let held: Vec<(String, String)> = control["features"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|f| f["properties"]["controller"] != f["properties"]["legal_owner"])
-        .map(|f| (f["properties"]["legal_unit"].as_str().unwrap().into(), f["properties"]["controller"].as_str().unwrap().into()))
+        .map(|f| {
+            (
+                f["properties"]["legal_unit"].as_str().unwrap().into(),
+                f["properties"]["controller"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(
         held,
@@ -160,13 +170,17 @@ fn illustrative_and_approximate_data_say_so_and_every_file_names_source_and_lice
             ("Barkhudarly exclave".to_string(), "ARM".to_string())
         ]
     );
-    let routes: serde_json::Value = serde_json::from_slice(delimit::sample::file("routes.geojson").unwrap().bytes).unwrap();
+    let routes: serde_json::Value =
+        serde_json::from_slice(delimit::sample::file("routes.geojson").unwrap().bytes).unwrap();
     assert_eq!(routes["metadata"]["illustrative"], true);
     assert!(routes["features"].as_array().unwrap().iter().all(|f| f["properties"]["illustrative"] == true));
-    let seg: serde_json::Value = serde_json::from_slice(delimit::sample::file("segments.geojson").unwrap().bytes).unwrap();
+    let seg: serde_json::Value =
+        serde_json::from_slice(delimit::sample::file("segments.geojson").unwrap().bytes).unwrap();
     assert!(seg["features"].as_array().unwrap().iter().all(|f| f["properties"]["approximate"] == true));
-    let settlements: serde_json::Value = serde_json::from_slice(delimit::sample::file("settlements.geojson").unwrap().bytes).unwrap();
-    for manual in settlements["features"].as_array().unwrap().iter().filter(|f| f["properties"]["geonameid"].is_null()) {
+    let settlements: serde_json::Value =
+        serde_json::from_slice(delimit::sample::file("settlements.geojson").unwrap().bytes).unwrap();
+    for manual in settlements["features"].as_array().unwrap().iter().filter(|f| f["properties"]["geonameid"].is_null())
+    {
         assert!(manual["properties"]["coord_source"].as_str().unwrap().contains("Wikipedia"), "{manual}");
     }
 }

@@ -26,7 +26,10 @@ fn four_runs(name: &str, args: &[&str], read: impl Fn(&Path) -> Vec<u8>) -> Vec<
 }
 
 fn same(name: &str, outs: &[Vec<u8>]) {
-    assert!(outs.len() == 4 && outs.windows(2).all(|w| w[0] == w[1]), "{name}: outputs differ between runs or thread counts");
+    assert!(
+        outs.len() == 4 && outs.windows(2).all(|w| w[0] == w[1]),
+        "{name}: outputs differ between runs or thread counts"
+    );
 }
 
 fn bytes(p: &Path) -> Vec<u8> {
@@ -45,11 +48,34 @@ fn gaps_lines_and_corridor_are_byte_identical() {
 /// do not depend on timing.
 #[test]
 fn least_cost_routes_are_byte_identical() {
-    let (c, l, k) = (fixture("corridor/barrier.toml"), fixture("corridor/barrier-legal.geojson"), fixture("corridor/barrier-control.geojson"));
+    let (c, l, k) = (
+        fixture("corridor/barrier.toml"),
+        fixture("corridor/barrier-legal.geojson"),
+        fixture("corridor/barrier-control.geojson"),
+    );
     let (c, l, k) = (c.to_str().unwrap(), l.to_str().unwrap(), k.to_str().unwrap());
     let args = [
-        "corridor", "route", "--json", "--from", "40.0,45.05", "--to", "40.0,45.25", "--cell", "100", "--margin-km", "12",
-        "--alternatives", "3", "--constraints", c, "--legal", l, "--control", k, "-o", "{out}",
+        "corridor",
+        "route",
+        "--json",
+        "--from",
+        "40.0,45.05",
+        "--to",
+        "40.0,45.25",
+        "--cell",
+        "100",
+        "--margin-km",
+        "12",
+        "--alternatives",
+        "3",
+        "--constraints",
+        c,
+        "--legal",
+        l,
+        "--control",
+        k,
+        "-o",
+        "{out}",
     ];
     same("corridor route", &four_runs("routes.geojson", &args, bytes));
 }
@@ -75,7 +101,11 @@ fn qgis_projects_and_packages_are_byte_identical() {
     // --json prints the output paths, which differ by run: compare the rest.
     let strip = |b: &Vec<u8>| {
         let s = String::from_utf8_lossy(b).into_owned();
-        s.lines().filter(|l| !l.contains("\"gpkg\"") && !l.contains("\"project\"")).collect::<Vec<_>>().join("\n").into_bytes()
+        s.lines()
+            .filter(|l| !l.contains("\"gpkg\"") && !l.contains("\"project\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into_bytes()
     };
     same("qgis", &outs.iter().map(strip).collect::<Vec<_>>());
 }

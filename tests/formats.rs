@@ -105,11 +105,23 @@ fn a_gpkg_layer_named_with_sql_quotes_is_just_a_name() {
     let dir = tempfile::tempdir().unwrap();
     let gpkg = dir.path().join("q.gpkg");
     let name = r#"legal'; DROP TABLE "gpkg_contents" --"#;
-    let st = Command::new("ogr2ogr").args(["-f", "GPKG"]).arg(&gpkg).arg(fixture("gaps/exclave/legal.geojson")).args(["-nln", name]).status().unwrap();
+    let st = Command::new("ogr2ogr")
+        .args(["-f", "GPKG"])
+        .arg(&gpkg)
+        .arg(fixture("gaps/exclave/legal.geojson"))
+        .args(["-nln", name])
+        .status()
+        .unwrap();
     assert!(st.success());
     let control = fixture("gaps/exclave/control.geojson");
     let json = |legal: &std::path::Path| -> serde_json::Value {
-        let r = crate::util::run(crate::util::delimit().args(["gaps", "--no-settlements", "--json", "--legal"]).arg(legal).arg("--control").arg(&control));
+        let r = crate::util::run(
+            crate::util::delimit()
+                .args(["gaps", "--no-settlements", "--json", "--legal"])
+                .arg(legal)
+                .arg("--control")
+                .arg(&control),
+        );
         assert_eq!(r.code, 0, "{}", r.stderr);
         serde_json::from_str(&r.stdout).unwrap()
     };

@@ -86,7 +86,8 @@ fn reference(case: &str) -> Value {
 }
 
 fn one<'a>(f: &'a [Value], class: &str, owner: &str, controller: &str) -> &'a Value {
-    let v: Vec<&Value> = f.iter().filter(|p| p["class"] == class && p["owner"] == owner && p["controller"] == controller).collect();
+    let v: Vec<&Value> =
+        f.iter().filter(|p| p["class"] == class && p["owner"] == owner && p["controller"] == controller).collect();
     assert_eq!(v.len(), 1, "{class} {owner}->{controller}: {f:#?}");
     v[0]
 }
@@ -107,7 +108,9 @@ fn fixtures_agree_with_independent_references() {
 
     let f = gaps_case("shift50", dir.path(), &[]);
     let g = one(&f, "held_by_other", "B", "A");
-    assert!(rel(g["area_km2"].as_f64().unwrap(), reference("shift50")["held_by_other_B_A_km2"].as_f64().unwrap()) < 1e-6);
+    assert!(
+        rel(g["area_km2"].as_f64().unwrap(), reference("shift50")["held_by_other_B_A_km2"].as_f64().unwrap()) < 1e-6
+    );
     assert!((g["width_m"].as_f64().unwrap() - 50.0).abs() < 0.5, "{g}");
     assert_eq!(g["sliver"], true, "a 50 m shift is a sliver at the default 100 m");
     // Every non-owner piece is a sliver: there is no real gap.
@@ -116,7 +119,10 @@ fn fixtures_agree_with_independent_references() {
     for case in ["penetrate2km", "sk42"] {
         let f = gaps_case(case, dir.path(), &[]);
         let g = one(&f, "held_by_other", "A", "B");
-        assert!(rel(g["area_km2"].as_f64().unwrap(), reference(case)["held_by_other_A_B_km2"].as_f64().unwrap()) < 1e-5, "{case} {g}");
+        assert!(
+            rel(g["area_km2"].as_f64().unwrap(), reference(case)["held_by_other_A_B_km2"].as_f64().unwrap()) < 1e-5,
+            "{case} {g}"
+        );
         let depth = g["depth_m"].as_f64().unwrap();
         assert!((depth - 2000.0).abs() <= 20.0, "{case}: depth {depth} not 2000 m ± 1%");
         assert_eq!(g["sliver"], false);
@@ -145,7 +151,11 @@ fn a_legal_dual_claim_is_refused_with_exit_2() {
         .arg("-o")
         .arg(&out));
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("the legal basis is not a partition") && r.stderr.contains("dual claim: A and B"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the legal basis is not a partition") && r.stderr.contains("dual claim: A and B"),
+        "{}",
+        r.stderr
+    );
     assert!(!out.exists());
 }
 
@@ -160,7 +170,13 @@ fn embedded_sample_every_exclave_is_held_by_the_other_party() {
     let real: Vec<&&Value> = f.iter().filter(|p| p["class"] == "held_by_other" && p["sliver"] == false).collect();
     let mut units: Vec<(String, String, String)> = real
         .iter()
-        .map(|p| (p["legal_unit"].as_str().unwrap().into(), p["owner"].as_str().unwrap().into(), p["controller"].as_str().unwrap().into()))
+        .map(|p| {
+            (
+                p["legal_unit"].as_str().unwrap().into(),
+                p["owner"].as_str().unwrap().into(),
+                p["controller"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     units.sort();
     assert_eq!(
@@ -172,7 +188,11 @@ fn embedded_sample_every_exclave_is_held_by_the_other_party() {
         ]
     );
     // Each at the exclave's own area (data/SOURCES.md: 39.421, 9.870, 32.379 km²).
-    for (unit, km2) in [("ARM-artsvashen-exclave", 39.421), ("AZE-barkhudarly-exclave", 9.870), ("AZE-yukhari-askipara-exclave", 32.379)] {
+    for (unit, km2) in [
+        ("ARM-artsvashen-exclave", 39.421),
+        ("AZE-barkhudarly-exclave", 9.870),
+        ("AZE-yukhari-askipara-exclave", 32.379),
+    ] {
         let a = real.iter().find(|p| p["legal_unit"] == unit).unwrap()["area_km2"].as_f64().unwrap();
         assert!((a - km2).abs() < 0.001, "{unit}: {a}");
     }
@@ -217,7 +237,8 @@ fn gpkg_and_flatgeobuf_outputs_carry_the_same_features() {
 /// fixtures/peers/gaps_sample.json by bench/peers/gaps_geopandas.py).
 #[test]
 fn class_totals_agree_with_geopandas() {
-    let peer: Value = serde_json::from_str(&std::fs::read_to_string(fixture("peers/gaps_sample.json")).unwrap()).unwrap();
+    let peer: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("peers/gaps_sample.json")).unwrap()).unwrap();
     for case in peer["cases"].as_array().unwrap() {
         let r = run(delimit()
             .args(["gaps", "--all", "--json", "--no-settlements", "--legal"])
@@ -228,7 +249,8 @@ fn class_totals_agree_with_geopandas() {
         let v: Value = serde_json::from_str(&r.stdout).unwrap();
         let mut ours = std::collections::BTreeMap::<String, f64>::new();
         for row in v["summary"]["rows"].as_array().unwrap() {
-            *ours.entry(row["class"].as_str().unwrap().into()).or_default() += row["km2"].as_f64().unwrap() + row["sliver_km2"].as_f64().unwrap();
+            *ours.entry(row["class"].as_str().unwrap().into()).or_default() +=
+                row["km2"].as_f64().unwrap() + row["sliver_km2"].as_f64().unwrap();
         }
         for (class, want) in case["totals_km2"].as_object().unwrap() {
             let want = want.as_f64().unwrap();
@@ -248,7 +270,10 @@ fn gaps_json(args: &[&str]) -> Value {
 /// Sum of km² (pieces and slivers) over summary rows that pass `keep`.
 fn total(v: &Value, keep: impl Fn(&Value) -> bool) -> (u64, f64) {
     v["summary"]["rows"].as_array().unwrap().iter().filter(|r| keep(r)).fold((0, 0.0), |(n, a), r| {
-        (n + r["features"].as_u64().unwrap() + r["sliver_features"].as_u64().unwrap(), a + r["km2"].as_f64().unwrap() + r["sliver_km2"].as_f64().unwrap())
+        (
+            n + r["features"].as_u64().unwrap() + r["sliver_features"].as_u64().unwrap(),
+            a + r["km2"].as_f64().unwrap() + r["sliver_km2"].as_f64().unwrap(),
+        )
     })
 }
 
@@ -259,14 +284,20 @@ fn every_filter_keeps_what_the_unfiltered_run_says_and_counts_the_rest() {
     let (n_all, km2_all) = total(&all, |_| true);
     let s = |r: &Value, k: &str| r[k].as_str().unwrap_or_default().to_string();
     let cases: Vec<(Vec<&str>, Box<dyn Fn(&Value) -> bool>)> = vec![
-        (vec!["--pair", "AZE,ARM"], Box::new(move |r: &Value| {
-            let (o, c) = (s(r, "owner"), s(r, "controller"));
-            let cs: Vec<&str> = c.split('|').collect();
-            (o == "ARM" && cs.contains(&"AZE")) || (o == "AZE" && cs.contains(&"ARM"))
-        })),
+        (
+            vec!["--pair", "AZE,ARM"],
+            Box::new(move |r: &Value| {
+                let (o, c) = (s(r, "owner"), s(r, "controller"));
+                let cs: Vec<&str> = c.split('|').collect();
+                (o == "ARM" && cs.contains(&"AZE")) || (o == "AZE" && cs.contains(&"ARM"))
+            }),
+        ),
         (vec!["--owner", "AZE"], Box::new(move |r: &Value| s(r, "owner") == "AZE")),
         (vec!["--controller", "ARM"], Box::new(move |r: &Value| s(r, "controller").split('|').any(|c| c == "ARM"))),
-        (vec!["--class", "held_by_other", "--class", "unassigned"], Box::new(move |r: &Value| ["held_by_other", "unassigned"].contains(&s(r, "class").as_str()))),
+        (
+            vec!["--class", "held_by_other", "--class", "unassigned"],
+            Box::new(move |r: &Value| ["held_by_other", "unassigned"].contains(&s(r, "class").as_str())),
+        ),
     ];
     for (flags, keep) in cases {
         let mut args = vec!["--control", control.as_str()];
@@ -284,13 +315,17 @@ fn every_filter_keeps_what_the_unfiltered_run_says_and_counts_the_rest() {
     // Slivers and small pieces: checked on the written features.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("f.geojson");
-    let r = run(delimit().args(["gaps", "--all", "--no-slivers", "--min-area-km2", "1", "--control", &control, "-o"]).arg(&out));
+    let r = run(delimit()
+        .args(["gaps", "--all", "--no-slivers", "--min-area-km2", "1", "--control", &control, "-o"])
+        .arg(&out));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("filter: --min-area-km2 1 --no-slivers; left out"), "{}", r.stdout);
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let f = v["features"].as_array().unwrap();
     assert!(!f.is_empty());
-    assert!(f.iter().all(|x| x["properties"]["sliver"] == false && x["properties"]["area_km2"].as_f64().unwrap() >= 1.0));
+    assert!(
+        f.iter().all(|x| x["properties"]["sliver"] == false && x["properties"]["area_km2"].as_f64().unwrap() >= 1.0)
+    );
     // A bad filter fails before any work, naming the flag.
     let r = run(delimit().args(["gaps", "--class", "gap"]));
     assert_eq!(r.code, 2);
@@ -363,7 +398,8 @@ fn gpkg_output_is_byte_identical_from_run_to_run() {
 fn the_summary_table_is_aligned_and_sorted_by_class_then_area() {
     let r = run(delimit().args(["gaps", "--control"]).arg(root().join("data/control-osm2024.geojson")));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let lines: Vec<&str> = r.stdout.lines().skip_while(|l| !l.starts_with("class")).take_while(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> =
+        r.stdout.lines().skip_while(|l| !l.starts_with("class")).take_while(|l| !l.is_empty()).collect();
     assert!(lines.len() > 3, "{}", r.stdout);
     // Right-aligned numbers: every row ends at the header's last column.
     let width = lines[0].chars().count();
@@ -377,7 +413,8 @@ fn the_summary_table_is_aligned_and_sorted_by_class_then_area() {
         .collect();
     let order = ["held_by_other", "contested_control", "held_by_owner", "unassigned", "outside_basis"];
     for w in rows.windows(2) {
-        let (ca, cb) = (order.iter().position(|c| *c == w[0].0).unwrap(), order.iter().position(|c| *c == w[1].0).unwrap());
+        let (ca, cb) =
+            (order.iter().position(|c| *c == w[0].0).unwrap(), order.iter().position(|c| *c == w[1].0).unwrap());
         assert!(ca < cb || (ca == cb && w[0].1 >= w[1].1), "out of order: {:?}", w);
     }
     assert!(r.stdout.contains(','), "thousands separators on large areas");

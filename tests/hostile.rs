@@ -21,7 +21,9 @@ fn square_feature(props: &str, x: f64, y: f64, d: f64) -> String {
 }
 
 fn rect_feature(props: &str, [x0, y0, x1, y1]: [f64; 4]) -> String {
-    format!(r#"{{"type":"Feature","properties":{props},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#)
+    format!(
+        r#"{{"type":"Feature","properties":{props},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#
+    )
 }
 
 fn write(dir: &Path, name: &str, body: impl AsRef<[u8]>) -> PathBuf {
@@ -40,32 +42,114 @@ struct Refused {
 }
 
 fn refused_cases() -> Vec<Refused> {
-    let huge = fc(&[square_feature(r#"{"owner":"AAA","controller":"AAA"}"#, 45.0, 40.0, 0.1).replacen("[[[45,", "[[[1e308,", 1)]).into_bytes();
-    let beyond = fc(&[square_feature(r#"{"owner":"AAA"}"#, 45.0, 40.0, 0.1).replacen("[[[45,", "[[[1e309,", 1)]).into_bytes();
+    let huge = fc(&[square_feature(r#"{"owner":"AAA","controller":"AAA"}"#, 45.0, 40.0, 0.1).replacen(
+        "[[[45,",
+        "[[[1e308,",
+        1,
+    )])
+    .into_bytes();
+    let beyond =
+        fc(&[square_feature(r#"{"owner":"AAA"}"#, 45.0, 40.0, 0.1).replacen("[[[45,", "[[[1e309,", 1)]).into_bytes();
     let route_huge = br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"r","kind":"road"},"geometry":{"type":"LineString","coordinates":[[45,40],[1e308,40.1]]}}]}"#.to_vec();
     let nest = |depth: usize| {
         let inner = r#"{"type":"Polygon","coordinates":[[[45,40],[45.1,40],[45.1,40.1],[45,40]]]}"#;
-        let g = format!("{}{inner}{}", r#"{"type":"GeometryCollection","geometries":["#.repeat(depth), "]}".repeat(depth));
+        let g =
+            format!("{}{inner}{}", r#"{"type":"GeometryCollection","geometries":["#.repeat(depth), "]}".repeat(depth));
         format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"owner":"AAA"}},"geometry":{g}}}]}}"#).into_bytes()
     };
     let sample_legal = std::fs::read(crate::util::root().join("data/legal.geojson")).unwrap();
     let lines_as_polygons = sample_legal.clone();
     vec![
-        Refused { name: "1e308 in a legal layer (gaps)", files: vec![("legal.geojson", huge.clone())], args: &["gaps", "--legal", "{dir}/legal.geojson", "-o", "{dir}/gaps.geojson"], expect: &["feature 1", "position (1e308, 40) is not a lon/lat position", "--src-crs"] },
-        Refused { name: "1e308 in a legal layer (village)", files: vec![("legal.geojson", huge.clone())], args: &["village", "Voskepar", "--legal", "{dir}/legal.geojson", "--geojson", "{dir}/v.geojson"], expect: &["position (1e308, 40)"] },
-        Refused { name: "1e308 in a control layer (lines)", files: vec![("control.geojson", huge.clone())], args: &["lines", "--control", "{dir}/control.geojson", "-o", "{dir}/runs.geojson"], expect: &["control.geojson", "position (1e308, 40)"] },
-        Refused { name: "1e308 in a route (corridor measure)", files: vec![("routes.geojson", route_huge)], args: &["corridor", "measure", "--routes", "{dir}/routes.geojson", "-o", "{dir}/pieces.geojson"], expect: &["routes.geojson", "position (1e308, 40.1)"] },
-        Refused { name: "1e309, beyond f64 (check)", files: vec![("legal.geojson", beyond)], args: &["check", "--role", "legal", "{dir}/legal.geojson", "-o", "{dir}/p.geojson"], expect: &["number out of range", "64-bit float"] },
-        Refused { name: "GeometryCollections nested 100,000 deep (gaps)", files: vec![("legal.geojson", nest(100_000))], args: &["gaps", "--legal", "{dir}/legal.geojson", "-o", "{dir}/gaps.geojson"], expect: &["recursion limit exceeded", "128 levels"] },
-        Refused { name: "GeometryCollections nested 20 deep (check)", files: vec![("legal.geojson", nest(20))], args: &["check", "--role", "legal", "{dir}/legal.geojson", "-o", "{dir}/p.geojson"], expect: &["is a GeometryCollection, which a legal layer cannot use"] },
-        Refused { name: "--at outside the globe (village)", files: vec![], args: &["village", "--at", "91,45", "--geojson", "{dir}/v.geojson"], expect: &["latitude 91 is out of range", "latitude first"] },
-        Refused { name: "--at not a position (village)", files: vec![], args: &["village", "--at", "abc", "--geojson", "{dir}/v.geojson"], expect: &["`abc` is not two coordinates (LAT,LON)"] },
-        Refused { name: "--step 0 (lines)", files: vec![], args: &["lines", "--step", "0", "-o", "{dir}/runs.geojson"], expect: &["--step", "0 is not a positive length"] },
-        Refused { name: "constraints that are not TOML (corridor measure)", files: vec![("c.toml", b"transit_state = \"ARM\"\n[[checkpoint]\nname = 1\n".to_vec())], args: &["corridor", "measure", "--constraints", "{dir}/c.toml", "-o", "{dir}/pieces.geojson"], expect: &["c.toml", "line 2"] },
-        Refused { name: "--format pdf (report)", files: vec![], args: &["report", "--format", "pdf", "-o", "{dir}/r.pdf"], expect: &["invalid value 'pdf'"] },
-        Refused { name: "polygons given as boundary lines (polygonize)", files: vec![("lines.geojson", lines_as_polygons)], args: &["polygonize", "--legal-lines", "{dir}/lines.geojson", "-o", "{dir}/faces.geojson"], expect: &["lines.geojson", "feature", "field `left`", "--left-field"] },
-        Refused { name: "a report sent to a database (report)", files: vec![], args: &["report", "-o", "PG:host=127.0.0.1 dbname=delimit"], expect: &["is a database; this output is a file"] },
-        Refused { name: "an archive member that is not there (check)", files: vec![], args: &["check", "--role", "legal", "/vsizip/{dir}/none.zip/legal.geojson", "-o", "{dir}/p.geojson"], expect: &["none.zip"] },
+        Refused {
+            name: "1e308 in a legal layer (gaps)",
+            files: vec![("legal.geojson", huge.clone())],
+            args: &["gaps", "--legal", "{dir}/legal.geojson", "-o", "{dir}/gaps.geojson"],
+            expect: &["feature 1", "position (1e308, 40) is not a lon/lat position", "--src-crs"],
+        },
+        Refused {
+            name: "1e308 in a legal layer (village)",
+            files: vec![("legal.geojson", huge.clone())],
+            args: &["village", "Voskepar", "--legal", "{dir}/legal.geojson", "--geojson", "{dir}/v.geojson"],
+            expect: &["position (1e308, 40)"],
+        },
+        Refused {
+            name: "1e308 in a control layer (lines)",
+            files: vec![("control.geojson", huge.clone())],
+            args: &["lines", "--control", "{dir}/control.geojson", "-o", "{dir}/runs.geojson"],
+            expect: &["control.geojson", "position (1e308, 40)"],
+        },
+        Refused {
+            name: "1e308 in a route (corridor measure)",
+            files: vec![("routes.geojson", route_huge)],
+            args: &["corridor", "measure", "--routes", "{dir}/routes.geojson", "-o", "{dir}/pieces.geojson"],
+            expect: &["routes.geojson", "position (1e308, 40.1)"],
+        },
+        Refused {
+            name: "1e309, beyond f64 (check)",
+            files: vec![("legal.geojson", beyond)],
+            args: &["check", "--role", "legal", "{dir}/legal.geojson", "-o", "{dir}/p.geojson"],
+            expect: &["number out of range", "64-bit float"],
+        },
+        Refused {
+            name: "GeometryCollections nested 100,000 deep (gaps)",
+            files: vec![("legal.geojson", nest(100_000))],
+            args: &["gaps", "--legal", "{dir}/legal.geojson", "-o", "{dir}/gaps.geojson"],
+            expect: &["recursion limit exceeded", "128 levels"],
+        },
+        Refused {
+            name: "GeometryCollections nested 20 deep (check)",
+            files: vec![("legal.geojson", nest(20))],
+            args: &["check", "--role", "legal", "{dir}/legal.geojson", "-o", "{dir}/p.geojson"],
+            expect: &["is a GeometryCollection, which a legal layer cannot use"],
+        },
+        Refused {
+            name: "--at outside the globe (village)",
+            files: vec![],
+            args: &["village", "--at", "91,45", "--geojson", "{dir}/v.geojson"],
+            expect: &["latitude 91 is out of range", "latitude first"],
+        },
+        Refused {
+            name: "--at not a position (village)",
+            files: vec![],
+            args: &["village", "--at", "abc", "--geojson", "{dir}/v.geojson"],
+            expect: &["`abc` is not two coordinates (LAT,LON)"],
+        },
+        Refused {
+            name: "--step 0 (lines)",
+            files: vec![],
+            args: &["lines", "--step", "0", "-o", "{dir}/runs.geojson"],
+            expect: &["--step", "0 is not a positive length"],
+        },
+        Refused {
+            name: "constraints that are not TOML (corridor measure)",
+            files: vec![("c.toml", b"transit_state = \"ARM\"\n[[checkpoint]\nname = 1\n".to_vec())],
+            args: &["corridor", "measure", "--constraints", "{dir}/c.toml", "-o", "{dir}/pieces.geojson"],
+            expect: &["c.toml", "line 2"],
+        },
+        Refused {
+            name: "--format pdf (report)",
+            files: vec![],
+            args: &["report", "--format", "pdf", "-o", "{dir}/r.pdf"],
+            expect: &["invalid value 'pdf'"],
+        },
+        Refused {
+            name: "polygons given as boundary lines (polygonize)",
+            files: vec![("lines.geojson", lines_as_polygons)],
+            args: &["polygonize", "--legal-lines", "{dir}/lines.geojson", "-o", "{dir}/faces.geojson"],
+            expect: &["lines.geojson", "feature", "field `left`", "--left-field"],
+        },
+        Refused {
+            name: "a report sent to a database (report)",
+            files: vec![],
+            args: &["report", "-o", "PG:host=127.0.0.1 dbname=delimit"],
+            expect: &["is a database; this output is a file"],
+        },
+        Refused {
+            name: "an archive member that is not there (check)",
+            files: vec![],
+            args: &["check", "--role", "legal", "/vsizip/{dir}/none.zip/legal.geojson", "-o", "{dir}/p.geojson"],
+            expect: &["none.zip"],
+        },
     ]
 }
 
@@ -155,13 +239,20 @@ fn a_polygon_of_a_million_vertices_is_split_exactly() {
         coords.push_str(&format!("[{x},{y}],"));
     }
     coords.pop();
-    let legal = format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"owner":"AAA"}},"geometry":{{"type":"Polygon","coordinates":[[{coords}]]}}}}]}}"#);
+    let legal = format!(
+        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"owner":"AAA"}},"geometry":{{"type":"Polygon","coordinates":[[{coords}]]}}}}]}}"#
+    );
     write(dir.path(), "legal.geojson", legal);
-    let control = fc(&[rect_feature(r#"{"controller":"BBB"}"#, [44.0, 39.0, 45.0, 41.0]), rect_feature(r#"{"controller":"AAA"}"#, [45.0, 39.0, 46.0, 41.0])]);
+    let control = fc(&[
+        rect_feature(r#"{"controller":"BBB"}"#, [44.0, 39.0, 45.0, 41.0]),
+        rect_feature(r#"{"controller":"AAA"}"#, [45.0, 39.0, 46.0, 41.0]),
+    ]);
     write(dir.path(), "control.geojson", control);
     let v = gaps_json(&["--legal", "legal.geojson", "--control", "control.geojson"], dir.path());
     let (west, east) = (km2(row(&v, "held_by_other", "AAA", "BBB")), km2(row(&v, "held_by_owner", "AAA", "AAA")));
-    let whole = Polygon::new(ring.into_iter().map(geo::Coord::from).collect::<Vec<_>>().into(), vec![]).geodesic_area_unsigned() / 1e6;
+    let whole = Polygon::new(ring.into_iter().map(geo::Coord::from).collect::<Vec<_>>().into(), vec![])
+        .geodesic_area_unsigned()
+        / 1e6;
     assert!((west - east).abs() < 1e-5, "halves {west} and {east} km²");
     assert!((west + east - whole).abs() < 1e-5, "halves add to {} km², the circle is {whole}", west + east);
 }
@@ -182,7 +273,8 @@ fn a_hundred_thousand_tiny_features_are_each_counted() {
             let owner = if (i + j) % 2 == 1 { "AAA" } else { "BBB" };
             feats.push(square_feature(&format!(r#"{{"owner":"{owner}"}}"#), x, y, d));
             if owner == "BBB" {
-                bbb_m2 += Polygon::new(vec![(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)].into(), vec![]).geodesic_area_unsigned();
+                bbb_m2 += Polygon::new(vec![(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)].into(), vec![])
+                    .geodesic_area_unsigned();
             }
         }
     }
@@ -215,7 +307,8 @@ fn a_gigabyte_of_geojson_is_streamed_within_256_mib_of_heap() {
                 f.write_all(b",").unwrap();
             }
             let props = format!(r#"{{"owner":"AAA","note":"{note}"}}"#);
-            f.write_all(square_feature(&props, 44.0 + i as f64 * 0.02, 39.0 + j as f64 * 0.02, 0.01).as_bytes()).unwrap();
+            f.write_all(square_feature(&props, 44.0 + i as f64 * 0.02, 39.0 + j as f64 * 0.02, 0.01).as_bytes())
+                .unwrap();
             n += 1;
         }
     }
@@ -223,7 +316,11 @@ fn a_gigabyte_of_geojson_is_streamed_within_256_mib_of_heap() {
     f.into_inner().unwrap().sync_all().unwrap();
     assert!(std::fs::metadata(&path).unwrap().len() > 1 << 30);
     // Control over the first column of squares only.
-    write(dir.path(), "control.geojson", fc(&[rect_feature(r#"{"controller":"BBB"}"#, [43.995, 38.995, 44.015, 41.2])]));
+    write(
+        dir.path(),
+        "control.geojson",
+        fc(&[rect_feature(r#"{"controller":"BBB"}"#, [43.995, 38.995, 44.015, 41.2])]),
+    );
     // assert_cmd runs the binary directly; the limit needs a shell.
     let bin = assert_cmd::cargo::cargo_bin("delimit");
     let out = std::process::Command::new("sh")
@@ -249,7 +346,13 @@ fn zip_with_padding(zip: &Path, member: &str, body: &[u8], padding_mib: usize) {
         "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n    with z.open({member:?}, 'w', force_zip64=True) as f:\n        f.write(bytes.fromhex(sys.argv[2]))\n        chunk = b' ' * (1 << 20)\n        for _ in range({padding_mib}):\n            f.write(chunk)\n        f.write(bytes.fromhex(sys.argv[3]))\n"
     );
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    let out = std::process::Command::new("python3").args(["-c", &script]).arg(zip).arg(hex(head)).arg(hex(tail)).output().expect("python3 runs");
+    let out = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .arg(zip)
+        .arg(hex(head))
+        .arg(hex(tail))
+        .output()
+        .expect("python3 runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -262,9 +365,18 @@ fn a_zip_bomb_behind_vsizip_is_refused_before_it_inflates() {
     assert!(std::fs::metadata(&zip).unwrap().len() < 2 << 20, "the bomb should be small");
     let member = format!("/vsizip/{}/legal.geojson", zip.display());
     let started = std::time::Instant::now();
-    let r = run(delimit().current_dir(dir.path()).args(["gaps", "--legal", &member, "-o"]).arg(dir.path().join("gaps.geojson")));
+    let r = run(delimit()
+        .current_dir(dir.path())
+        .args(["gaps", "--legal", &member, "-o"])
+        .arg(dir.path().join("gaps.geojson")));
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("inflates to 512 MiB") && r.stderr.contains("probable zip bomb") && r.stderr.contains("hint: if the data is genuine, unpack"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("inflates to 512 MiB")
+            && r.stderr.contains("probable zip bomb")
+            && r.stderr.contains("hint: if the data is genuine, unpack"),
+        "{}",
+        r.stderr
+    );
     assert!(started.elapsed().as_secs() < 20, "refused only after {:?}", started.elapsed());
     assert_eq!(listing(dir.path()), ["bomb.zip"]);
 
@@ -287,7 +399,8 @@ fn a_script_breaking_name_stays_text_in_report_and_project() {
     let evil = "</script><script>alert(1)</script>";
     let swap = |rel: &str| {
         let text = std::fs::read_to_string(fixture(rel)).unwrap();
-        text.replace(r#"<script>alert('B')</script>&\"B\""#, evil).replace(r#"<script>alert(\"x\")</script> & <b>Q</b>"#, evil)
+        text.replace(r#"<script>alert('B')</script>&\"B\""#, evil)
+            .replace(r#"<script>alert(\"x\")</script> & <b>Q</b>"#, evil)
     };
     let inputs: Vec<PathBuf> = ["legal", "control", "settlements"]
         .iter()
@@ -297,13 +410,24 @@ fn a_script_breaking_name_stays_text_in_report_and_project() {
         assert!(std::fs::read_to_string(p).unwrap().contains(evil), "{} lacks the name", p.display());
     }
     for (args, written) in [(["report", "-o", "r.html"], "r.html"), (["qgis", "-o", "q"], "q/delimit.qgs")] {
-        let r = run(delimit()
-            .current_dir(dir.path())
-            .args(args)
-            .args(["--legal", "legal.geojson", "--control", "control.geojson", "--settlements", "settlements.geojson", "--no-routes"]));
+        let r = run(delimit().current_dir(dir.path()).args(args).args([
+            "--legal",
+            "legal.geojson",
+            "--control",
+            "control.geojson",
+            "--settlements",
+            "settlements.geojson",
+            "--no-routes",
+        ]));
         assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
         let text = std::fs::read_to_string(dir.path().join(written)).unwrap();
-        assert!(!text.to_lowercase().contains("<script") && !text.to_lowercase().contains("</script"), "markup leaked into {written}");
-        assert!(text.contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"), "the name is missing from {written}");
+        assert!(
+            !text.to_lowercase().contains("<script") && !text.to_lowercase().contains("</script"),
+            "markup leaked into {written}"
+        );
+        assert!(
+            text.contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "the name is missing from {written}"
+        );
     }
 }

@@ -79,7 +79,8 @@ fn a_crossing_line_changes_sign_at_the_crossing() {
     }
     // The last positive and the first negative station straddle the crossing.
     let last_pos = st.iter().filter(|s| f(&s["offset_m"]) > 0.0).map(|s| f(&s["chainage_km"])).fold(0.0, f64::max);
-    let first_neg = st.iter().filter(|s| f(&s["offset_m"]) < 0.0).map(|s| f(&s["chainage_km"])).fold(f64::INFINITY, f64::min);
+    let first_neg =
+        st.iter().filter(|s| f(&s["offset_m"]) < 0.0).map(|s| f(&s["chainage_km"])).fold(f64::INFINITY, f64::min);
     assert!(last_pos < cross_km && first_neg > cross_km, "{last_pos} {first_neg} {cross_km}");
     assert!(first_neg - last_pos <= 0.2 + 1e-9);
 }

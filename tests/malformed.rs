@@ -162,7 +162,11 @@ fn three_d_positions_are_accepted_with_a_warning() {
     // RFC 7946 allows an altitude; delimit works in 2D and says it dropped Z.
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("legal.geojson");
-    std::fs::write(&input, fc(&feature(r#"{"owner":"AAA"}"#, &poly("[[[45,40,900],[45.1,40,910],[45.1,40.1,905],[45,40,900]]]")))).unwrap();
+    std::fs::write(
+        &input,
+        fc(&feature(r#"{"owner":"AAA"}"#, &poly("[[[45,40,900],[45.1,40,910],[45.1,40.1,905],[45,40,900]]]"))),
+    )
+    .unwrap();
     let r = run(delimit().args(["check", "--role", "legal"]).arg(&input));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("warning: z_dropped"), "{}", r.stdout);

@@ -13,7 +13,9 @@ fn fx(name: &str) -> String {
 
 /// `polygonize --json` on a fixture against the fixture frame.
 fn polygonize(lines: &str, extra: &[&str]) -> (i32, Value) {
-    let r = run(delimit().args(["polygonize", "--legal-lines", &fx(lines), "--frame", &fx("frame.geojson"), "--json"]).args(extra));
+    let r = run(delimit()
+        .args(["polygonize", "--legal-lines", &fx(lines), "--frame", &fx("frame.geojson"), "--json"])
+        .args(extra));
     assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
     (r.code, serde_json::from_str(&r.stdout).unwrap())
 }
@@ -23,16 +25,28 @@ fn findings<'a>(v: &'a Value, code: &str) -> Vec<&'a Value> {
 }
 
 fn owners(v: &Value) -> Vec<(String, f64)> {
-    v["faces"].as_array().unwrap().iter().map(|f| (f["owner"].as_str().unwrap_or("-").to_string(), f["area_km2"].as_f64().unwrap())).collect()
+    v["faces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["owner"].as_str().unwrap_or("-").to_string(), f["area_km2"].as_f64().unwrap()))
+        .collect()
 }
 
 #[test]
 fn sample_lines_give_back_the_bundled_polygons() {
-    let r = run(delimit().args(["polygonize", "--legal-lines"]).arg(crate::util::root().join("data/legal-lines.geojson")).arg("--json"));
+    let r = run(delimit()
+        .args(["polygonize", "--legal-lines"])
+        .arg(crate::util::root().join("data/legal-lines.geojson"))
+        .arg("--json"));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
-    let got: BTreeMap<String, f64> =
-        v["by_owner"].as_array().unwrap().iter().map(|o| (o["owner"].as_str().unwrap().to_string(), o["km2"].as_f64().unwrap())).collect();
+    let got: BTreeMap<String, f64> = v["by_owner"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["owner"].as_str().unwrap().to_string(), o["km2"].as_f64().unwrap()))
+        .collect();
     let legal = delimit::sample::load("legal.geojson", &Default::default()).unwrap();
     let mut want: BTreeMap<String, f64> = BTreeMap::new();
     for f in &legal.features {
@@ -41,14 +55,22 @@ fn sample_lines_give_back_the_bundled_polygons() {
             *want.entry(owner).or_default() += delimit::measure::multipolygon_area_m2(&f.polygons().unwrap()) / 1e6;
         }
     }
-    assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "faces of other owners, or unresolved ones");
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "faces of other owners, or unresolved ones"
+    );
     for (owner, km2) in &want {
         let rel = (got[owner] - km2).abs() / km2;
         assert!(rel < 1e-4, "{owner}: {} km² from the lines, {km2} km² bundled ({rel:e})", got[owner]);
     }
     // The exclaves are faces of their own.
     assert_eq!(v["faces"].as_array().unwrap().iter().filter(|f| f["owner"] == "ARM").count(), 2);
-    assert!(findings(&v, "conflict").is_empty() && findings(&v, "unlabelled").is_empty() && findings(&v, "dangle").is_empty());
+    assert!(
+        findings(&v, "conflict").is_empty()
+            && findings(&v, "unlabelled").is_empty()
+            && findings(&v, "dangle").is_empty()
+    );
 }
 
 /// Real (non-sliver) rows of `gaps --json` for the ARM–AZE classes.
@@ -145,7 +167,10 @@ fn conflicting_labels_are_reported_with_their_location_and_refused_as_a_basis() 
     let c = findings(&v, "conflict");
     assert_eq!(c.len(), 2, "both faces: {v}");
     for f in &c {
-        assert!((f["at"][0].as_f64().unwrap() - 45.295).abs() < 1e-9 && (f["at"][1].as_f64().unwrap() - 40.25).abs() < 1e-9, "{f}");
+        assert!(
+            (f["at"][0].as_f64().unwrap() - 45.295).abs() < 1e-9 && (f["at"][1].as_f64().unwrap() - 40.25).abs() < 1e-9,
+            "{f}"
+        );
     }
     let r = run(delimit().args(["gaps", "--legal-lines", &fx("conflict.geojson"), "--frame", &fx("frame.geojson")]));
     assert_eq!(r.code, 2, "{}", r.stderr);
@@ -159,7 +184,16 @@ fn lines_in_sk42_give_the_same_faces_to_a_centimetre() {
     let out = |n: &str| dir.path().join(format!("{n}.geojson"));
     for name in ["base", "base-28408"] {
         let r = run(delimit()
-            .args(["polygonize", "--legal-lines", &fx(&format!("{name}.geojson")), "--frame", &fx("frame.geojson"), "--precision", "10", "-o"])
+            .args([
+                "polygonize",
+                "--legal-lines",
+                &fx(&format!("{name}.geojson")),
+                "--frame",
+                &fx("frame.geojson"),
+                "--precision",
+                "10",
+                "-o",
+            ])
             .arg(out(name)));
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
@@ -171,7 +205,13 @@ fn lines_in_sk42_give_the_same_faces_to_a_centimetre() {
     assert_eq!(a.len(), 2);
     assert_eq!(a.len(), b.len());
     let pts = |f: &Value| -> Vec<(f64, f64)> {
-        f["geometry"]["coordinates"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter()).map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap())).collect()
+        f["geometry"]["coordinates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r.as_array().unwrap().iter())
+            .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+            .collect()
     };
     for (fa, fb) in a.iter().zip(&b) {
         assert_eq!(fa["properties"]["owner"], fb["properties"]["owner"]);
@@ -181,7 +221,10 @@ fn lines_in_sk42_give_the_same_faces_to_a_centimetre() {
         let (pa, pb) = (pts(fa), pts(fb));
         for (xs, ys) in [(&pa, &pb), (&pb, &pa)] {
             for p in xs {
-                let d = ys.iter().map(|q| ((p.0 - q.0) * 111_320.0 * p.1.to_radians().cos()).hypot((p.1 - q.1) * 110_950.0)).fold(f64::INFINITY, f64::min);
+                let d = ys
+                    .iter()
+                    .map(|q| ((p.0 - q.0) * 111_320.0 * p.1.to_radians().cos()).hypot((p.1 - q.1) * 110_950.0))
+                    .fold(f64::INFINITY, f64::min);
                 assert!(d < 0.01, "vertex {p:?} is {d} m from the other faces' vertices");
             }
         }
@@ -192,12 +235,23 @@ fn lines_in_sk42_give_the_same_faces_to_a_centimetre() {
 
 #[test]
 fn lines_without_sides_and_a_short_frame_are_clear_errors() {
-    let r = run(delimit().args(["polygonize", "--legal-lines", &fx("nosides.geojson"), "--frame", &fx("frame.geojson")]));
+    let r =
+        run(delimit().args(["polygonize", "--legal-lines", &fx("nosides.geojson"), "--frame", &fx("frame.geojson")]));
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("nosides.geojson") && r.stderr.contains("feature x1") && r.stderr.contains("`left`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("nosides.geojson") && r.stderr.contains("feature x1") && r.stderr.contains("`left`"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("--left-field"), "{}", r.stderr);
 
-    let r = run(delimit().args(["polygonize", "--legal-lines", &fx("base.geojson"), "--frame", &fx("small-frame.geojson")]));
+    let r = run(delimit().args([
+        "polygonize",
+        "--legal-lines",
+        &fx("base.geojson"),
+        "--frame",
+        &fx("small-frame.geojson"),
+    ]));
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("leaves the frame") && r.stderr.contains("feature n1"), "{}", r.stderr);
     assert!(r.stderr.contains("hint: give a --frame"), "{}", r.stderr);
@@ -211,7 +265,9 @@ fn lines_without_sides_and_a_short_frame_are_clear_errors() {
 fn polygonize_writes_the_faces_for_qgis() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("faces.gpkg");
-    let r = run(delimit().args(["polygonize", "--legal-lines", &fx("conflict.geojson"), "--frame", &fx("frame.geojson"), "-o"]).arg(&out));
+    let r = run(delimit()
+        .args(["polygonize", "--legal-lines", &fx("conflict.geojson"), "--frame", &fx("frame.geojson"), "-o"])
+        .arg(&out));
     assert_eq!(r.code, 1, "a conflict exits 1: {}", r.stderr);
     let layer = delimit::io::read_layer(&out, &Default::default()).unwrap();
     assert_eq!(layer.features.len(), 2);

@@ -22,7 +22,11 @@ impl Cluster {
         require_tool("psql");
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("pg");
-        let out = std::process::Command::new(root().join("tests/postgis/cluster.sh")).arg("start").arg(&dir).output().unwrap();
+        let out = std::process::Command::new(root().join("tests/postgis/cluster.sh"))
+            .arg("start")
+            .arg(&dir)
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "could not start PostgreSQL + PostGIS (`make test-deps` installs postgresql and postgresql-15-postgis-3): {}{}",
@@ -40,7 +44,21 @@ impl Cluster {
     /// Rows of a query, fields split on `|`.
     fn query(&self, sql: &str) -> Vec<Vec<String>> {
         let out = std::process::Command::new("psql")
-            .args(["-h", "127.0.0.1", "-p", &self.port, "-U", "postgres", "-d", "delimit", "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port,
+                "-U",
+                "postgres",
+                "-d",
+                "delimit",
+                "-qAt",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ])
             .output()
             .unwrap();
         assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
@@ -63,7 +81,8 @@ fn geodesic_km2_by_id(path: &Path) -> BTreeMap<String, f64> {
         .unwrap()
         .iter()
         .map(|f| {
-            let g: geo::Geometry<f64> = serde_json::from_value::<geojson::Geometry>(f["geometry"].clone()).unwrap().try_into().unwrap();
+            let g: geo::Geometry<f64> =
+                serde_json::from_value::<geojson::Geometry>(f["geometry"].clone()).unwrap().try_into().unwrap();
             let area = match g {
                 geo::Geometry::MultiPolygon(m) => m.geodesic_area_unsigned(),
                 geo::Geometry::Polygon(p) => p.geodesic_area_unsigned(),
@@ -102,7 +121,10 @@ fn gaps_go_into_postgis_and_its_areas_agree() {
         let geodesic = ours[id];
         // The same geometry measured the same way by two libraries: to
         // 1e-8 relative, plus 0.01 m² for the cancellation in slivers.
-        assert!((geography - geodesic).abs() <= 1e-8 * geodesic + 1e-8, "{id}: PostGIS {geography} km², geo {geodesic} km²");
+        assert!(
+            (geography - geodesic).abs() <= 1e-8 * geodesic + 1e-8,
+            "{id}: PostGIS {geography} km², geo {geodesic} km²"
+        );
         // delimit's reported figure, printed to 1e-6 km²: compared where
         // that rounding is below 1e-6 relative.
         if area_km2 >= 1.0 {

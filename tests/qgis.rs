@@ -15,16 +15,8 @@ fn has_pyqgis() -> bool {
 
 /// Write a project, then open it with tests/qgis/check_project.py.
 fn check_in_qgis(dir: &Path, extra: &[&str]) -> String {
-    assert!(
-        has_pyqgis(),
-        "PyQGIS is needed by this test: `make test` installs Debian's python3-qgis (see README)"
-    );
-    let r = run(delimit()
-        .arg("qgis")
-        .arg("-o")
-        .arg(dir)
-        .arg("--json")
-        .args(extra));
+    assert!(has_pyqgis(), "PyQGIS is needed by this test: `make test` installs Debian's python3-qgis (see README)");
+    let r = run(delimit().arg("qgis").arg("-o").arg(dir).arg("--json").args(extra));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let expected = dir.join("expected.json");
     std::fs::write(&expected, &r.stdout).unwrap();
@@ -38,11 +30,7 @@ fn check_in_qgis(dir: &Path, extra: &[&str]) -> String {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "QGIS check failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "QGIS check failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     stdout
 }
 
@@ -51,10 +39,7 @@ fn sample_project_opens_in_qgis_with_styles_crs_and_counts() {
     let dir = artefacts("qgis-sample");
     let log = check_in_qgis(&dir, &[]);
     assert!(log.contains("project CRS EPSG:32638"), "{log}");
-    assert!(
-        log.contains("default styles picked up from layer_styles"),
-        "{log}"
-    );
+    assert!(log.contains("default styles picked up from layer_styles"), "{log}");
     assert!(dir.join("map.png").exists());
 }
 
@@ -63,10 +48,7 @@ fn hostile_names_round_trip_through_the_project() {
     let dir = artefacts("qgis-hostile");
     let hostile = crate::util::hostile_inputs();
     let hostile: Vec<&str> = hostile.iter().map(String::as_str).collect();
-    let log = check_in_qgis(
-        &dir,
-        &hostile,
-    );
+    let log = check_in_qgis(&dir, &hostile);
     // check_project.py compared the categories with the owner values; here,
     // that the hostile one was among them.
     assert!(
@@ -84,17 +66,10 @@ fn styles_table_is_registered_and_filled_with_bound_values() {
     let r = run(delimit().arg("qgis").arg("-o").arg(dir.path()));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let q = |sql: &str| {
-        let o = std::process::Command::new("sqlite3")
-            .arg(dir.path().join("delimit.gpkg"))
-            .arg(sql)
-            .output()
-            .unwrap();
+        let o = std::process::Command::new("sqlite3").arg(dir.path().join("delimit.gpkg")).arg(sql).output().unwrap();
         String::from_utf8_lossy(&o.stdout).trim().to_string()
     };
-    assert_eq!(
-        q("SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'"),
-        "attributes"
-    );
+    assert_eq!(q("SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'"), "attributes");
     // One default style per layer, each naming a layer that exists.
     let styled = q(
         "SELECT group_concat(f_table_name, ',') FROM (SELECT f_table_name FROM layer_styles WHERE useAsDefault = 1 ORDER BY f_table_name)",
@@ -103,10 +78,7 @@ fn styles_table_is_registered_and_filled_with_bound_values() {
         "SELECT group_concat(table_name, ',') FROM (SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name)",
     );
     assert_eq!(styled, layers);
-    assert!(
-        q("SELECT styleQML FROM layer_styles WHERE f_table_name = 'gaps'")
-            .contains(r#"type="categorizedSymbol""#)
-    );
+    assert!(q("SELECT styleQML FROM layer_styles WHERE f_table_name = 'gaps'").contains(r#"type="categorizedSymbol""#));
 }
 
 #[test]
@@ -114,19 +86,12 @@ fn same_inputs_give_identical_project_and_package_whatever_the_threads() {
     require_tool("ogrinfo");
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for (dir, threads) in [(&a, "1"), (&b, "2")] {
-        let r = run(delimit()
-            .env("RAYON_NUM_THREADS", threads)
-            .arg("qgis")
-            .arg("-o")
-            .arg(dir.path()));
+        let r = run(delimit().env("RAYON_NUM_THREADS", threads).arg("qgis").arg("-o").arg(dir.path()));
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
     let read = |d: &tempfile::TempDir| std::fs::read(d.path().join("delimit.qgs")).unwrap();
     assert!(read(&a) == read(&b), "the projects differ");
-    let (la, lb) = (
-        ogrinfo_listing(&a.path().join("delimit.gpkg")),
-        ogrinfo_listing(&b.path().join("delimit.gpkg")),
-    );
+    let (la, lb) = (ogrinfo_listing(&a.path().join("delimit.gpkg")), ogrinfo_listing(&b.path().join("delimit.gpkg")));
     assert!(la.len() > 10_000, "listing too short to mean anything");
     assert!(la == lb, "ogrinfo -al listings differ");
 }
@@ -138,14 +103,8 @@ fn refuses_existing_outputs_and_wrong_extensions() {
     let r = run(delimit().arg("qgis").arg("-o").arg(dir.path()));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--force"), "{}", r.stderr);
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("delimit.qgs")).unwrap(),
-        "keep"
-    );
-    assert!(
-        !dir.path().join("delimit.gpkg").exists(),
-        "a partial output was left"
-    );
+    assert_eq!(std::fs::read_to_string(dir.path().join("delimit.qgs")).unwrap(), "keep");
+    assert!(!dir.path().join("delimit.gpkg").exists(), "a partial output was left");
 
     let r = run(delimit()
         .arg("qgis")

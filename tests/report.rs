@@ -64,26 +64,15 @@ fn browser_renders_the_report_with_map_and_gap_table() {
     // Self-contained: no scripts, no fetched resources.
     assert!(!text.contains("<script"), "a script in the report");
     for fetch in ["src=", "href=\"http", "@import", "url(http", "<link"] {
-        assert!(
-            !text.contains(fetch),
-            "the report fetches something: {fetch}"
-        );
+        assert!(!text.contains(fetch), "the report fetches something: {fetch}");
     }
     let profile = tempfile::tempdir().unwrap();
     let png = dir.join("report.png");
     let out = chromium(
         profile.path(),
-        &[
-            "--window-size=1100,2400",
-            &format!("--screenshot={}", png.display()),
-            &format!("file://{}", html.display()),
-        ],
+        &["--window-size=1100,2400", &format!("--screenshot={}", png.display()), &format!("file://{}", html.display())],
     );
-    assert!(
-        png.exists(),
-        "no screenshot: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(png.exists(), "no screenshot: {}", String::from_utf8_lossy(&out.stderr));
     let (share, colours) = painted(&png);
     assert!(
         share > 0.10 && colours > 50,
@@ -91,19 +80,10 @@ fn browser_renders_the_report_with_map_and_gap_table() {
         png.display()
     );
 
-    let dom = chromium(
-        profile.path(),
-        &["--dump-dom", &format!("file://{}", html.display())],
-    );
+    let dom = chromium(profile.path(), &["--dump-dom", &format!("file://{}", html.display())]);
     let dom = String::from_utf8_lossy(&dom.stdout);
-    assert!(
-        dom.contains(r#"<h2 id="gaps">"#),
-        "no gap section in the rendered DOM"
-    );
-    assert!(
-        dom.contains("<th>owner</th><th>controller</th><th>class</th>"),
-        "no gap table in the rendered DOM"
-    );
+    assert!(dom.contains(r#"<h2 id="gaps">"#), "no gap section in the rendered DOM");
+    assert!(dom.contains("<th>owner</th><th>controller</th><th>class</th>"), "no gap table in the rendered DOM");
     assert!(dom.contains("held_by_other"), "the gap table has no gaps");
     assert!(dom.contains("<svg"), "no map");
 }
@@ -113,11 +93,7 @@ fn hostile_names_show_as_text() {
     let dir = artefacts("report-hostile");
     let hostile = crate::util::hostile_inputs();
     let hostile: Vec<&str> = hostile.iter().map(String::as_str).collect();
-    let html = report(
-        &dir,
-        "report.html",
-        &hostile,
-    );
+    let html = report(&dir, "report.html", &hostile);
     let text = std::fs::read_to_string(&html).unwrap();
     assert!(!text.contains("<script"), "a hostile name became markup");
     assert!(
@@ -125,19 +101,10 @@ fn hostile_names_show_as_text() {
         "the hostile owner is missing or mangled"
     );
     let profile = tempfile::tempdir().unwrap();
-    let dom = chromium(
-        profile.path(),
-        &["--dump-dom", &format!("file://{}", html.display())],
-    );
+    let dom = chromium(profile.path(), &["--dump-dom", &format!("file://{}", html.display())]);
     let dom = String::from_utf8_lossy(&dom.stdout);
-    assert!(
-        !dom.contains("<script"),
-        "the browser built a script element"
-    );
-    assert!(
-        dom.contains("&lt;script&gt;alert('B')&lt;/script&gt;"),
-        "the browser does not show the name as text"
-    );
+    assert!(!dom.contains("<script"), "the browser built a script element");
+    assert!(dom.contains("&lt;script&gt;alert('B')&lt;/script&gt;"), "the browser does not show the name as text");
 }
 
 #[test]
@@ -148,34 +115,19 @@ fn same_inputs_give_identical_reports_whatever_the_threads() {
         let mut outs = Vec::new();
         for threads in ["1", "2"] {
             let out = dir.path().join(format!("r{threads}.{fmt}"));
-            let r = run(delimit()
-                .env("RAYON_NUM_THREADS", threads)
-                .args(["report", "--format", fmt, "-o"])
-                .arg(&out));
+            let r = run(delimit().env("RAYON_NUM_THREADS", threads).args(["report", "--format", fmt, "-o"]).arg(&out));
             assert_eq!(r.code, 0, "{}", r.stderr);
             outs.push(read(out));
         }
-        assert!(
-            outs[0] == outs[1],
-            "{fmt} reports differ between thread counts"
-        );
+        assert!(outs[0] == outs[1], "{fmt} reports differ between thread counts");
     }
     let md = String::from_utf8(read(dir.path().join("r1.md"))).unwrap();
-    assert!(
-        md.contains("| owner | controller | class | gaps | km² | slivers | sliver km² |"),
-        "{md}"
-    );
+    assert!(md.contains("| owner | controller | class | gaps | km² | slivers | sliver km² |"), "{md}");
     assert!(!md.contains("| date |"), "a date without --date");
     let dated = dir.path().join("dated.md");
-    let r = run(delimit()
-        .args(["report", "--format", "md", "--date", "2026-11-28", "-o"])
-        .arg(&dated));
+    let r = run(delimit().args(["report", "--format", "md", "--date", "2026-11-28", "-o"]).arg(&dated));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        std::fs::read_to_string(&dated)
-            .unwrap()
-            .contains("| date | 2026-11-28 |")
-    );
+    assert!(std::fs::read_to_string(&dated).unwrap().contains("| date | 2026-11-28 |"));
 }
 
 #[test]
@@ -186,12 +138,7 @@ fn report_figures_are_the_gaps_figures() {
     let md = std::fs::read_to_string(md).unwrap();
     let g = run(delimit().args(["gaps", "--json"]));
     let v: serde_json::Value = serde_json::from_str(&g.stdout).unwrap();
-    for row in v["summary"]["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["class"] != "held_by_owner")
-    {
+    for row in v["summary"]["rows"].as_array().unwrap().iter().filter(|r| r["class"] != "held_by_owner") {
         let line = format!(
             "| {} | {} | {} | {} | {:.3} |",
             row["owner"].as_str().unwrap(),
@@ -208,9 +155,7 @@ fn report_figures_are_the_gaps_figures() {
 #[test]
 fn bad_date_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
-    let r = run(delimit()
-        .args(["report", "--date", "28/11/2026", "-o"])
-        .arg(dir.path().join("r.html")));
+    let r = run(delimit().args(["report", "--date", "28/11/2026", "-o"]).arg(dir.path().join("r.html")));
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--date"), "{}", r.stderr);
     assert!(!dir.path().join("r.html").exists());

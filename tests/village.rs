@@ -144,7 +144,11 @@ fn batch_keeps_order_and_a_bad_row_stops_nothing() {
     let gj: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let places = gj["features"].as_array().unwrap().iter().filter(|f| f["properties"]["kind"] == "place").count();
     assert_eq!(places, 3);
-    assert!(r.stderr.contains(&format!("wrote {} features to {}", gj["features"].as_array().unwrap().len(), out.display())), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("wrote {} features to {}", gj["features"].as_array().unwrap().len(), out.display())),
+        "{}",
+        r.stderr
+    );
 
     // A malformed row is answered `invalid` with its line; the rows after it are still answered.
     let bad = dir.path().join("bad.csv");
@@ -166,15 +170,26 @@ fn a_20_row_batch_answers_every_row_with_its_status() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("places.csv");
     let rows = [
-        "Voskepar,,,", "Meghri,,,", "Artsvashen,,,", "Tovuz,,,", "Kapan,,,", "Goris,,,", "Ijevan,,,", "Sisian,,,",
-        "Qazax,,,", "Dilijan,,,", "Berd,,,", "Jermuk,,,", "Vernashen,,,",
-        "Nowhereville,,,",      // 15: no_match
-        "Bashkend,,,",          // 16: ambiguous
-        "bad,41.0,east,",       // 17: invalid
-        "far,10,10,",           // 18: outside_data
-        "swapped,45.0,41.07,",  // 19: invalid (swapped)
+        "Voskepar,,,",
+        "Meghri,,,",
+        "Artsvashen,,,",
+        "Tovuz,,,",
+        "Kapan,,,",
+        "Goris,,,",
+        "Ijevan,,,",
+        "Sisian,,,",
+        "Qazax,,,",
+        "Dilijan,,,",
+        "Berd,,,",
+        "Jermuk,,,",
+        "Vernashen,,,",
+        "Nowhereville,,,",        // 15: no_match
+        "Bashkend,,,",            // 16: ambiguous
+        "bad,41.0,east,",         // 17: invalid
+        "far,10,10,",             // 18: outside_data
+        "swapped,45.0,41.07,",    // 19: invalid (swapped)
         "Bashkend,,,Vayots Dzor", // 20: the row's own province resolves it
-        "Voskepar,,,Syunik",    // 21: no_match under the row's filter
+        "Voskepar,,,Syunik",      // 21: no_match under the row's filter
     ];
     std::fs::write(&f, format!("name,lat,lon,province\n{}\n", rows.join("\n"))).unwrap();
     let csv = dir.path().join("answers.csv");
@@ -183,7 +198,8 @@ fn a_20_row_batch_answers_every_row_with_its_status() {
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let a = v["answers"].as_array().unwrap();
     assert_eq!(a.len(), 20);
-    let status = |line: u64| a.iter().find(|x| x["line"] == line).map(|x| x["status"].as_str().unwrap().to_string()).unwrap();
+    let status =
+        |line: u64| a.iter().find(|x| x["line"] == line).map(|x| x["status"].as_str().unwrap().to_string()).unwrap();
     for line in 2..=14 {
         assert_eq!(status(line), "ok", "line {line}");
     }
@@ -199,9 +215,16 @@ fn a_20_row_batch_answers_every_row_with_its_status() {
     assert_eq!(status(21), "no_match");
     assert!(a[19]["candidates"][0].as_str().unwrap().contains("Tavush"));
     let counts = &v["counts"];
-    assert_eq!((counts["ok"].as_u64(), counts["no_match"].as_u64(), counts["ambiguous"].as_u64()), (Some(14), Some(2), Some(1)));
+    assert_eq!(
+        (counts["ok"].as_u64(), counts["no_match"].as_u64(), counts["ambiguous"].as_u64()),
+        (Some(14), Some(2), Some(1))
+    );
     assert_eq!((counts["invalid"].as_u64(), counts["outside_data"].as_u64()), (Some(2), Some(1)));
-    assert!(r.stderr.contains("answered 20 rows: 14 ok, 2 no_match, 1 ambiguous, 2 invalid, 1 outside_data"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("answered 20 rows: 14 ok, 2 no_match, 1 ambiguous, 2 invalid, 1 outside_data"),
+        "{}",
+        r.stderr
+    );
 
     // The flat table reads back through GDAL with one row per question.
     crate::util::require_tool("ogrinfo");
@@ -265,7 +288,10 @@ fn file_dash_streams_one_json_line_per_answer() {
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
     let v: Value = serde_json::from_str(&first).unwrap();
-    assert_eq!((v["status"].as_str(), v["place"]["name"].as_str(), v["line"].as_u64()), (Some("ok"), Some("Voskepar"), Some(1)));
+    assert_eq!(
+        (v["status"].as_str(), v["place"]["name"].as_str(), v["line"].as_u64()),
+        (Some("ok"), Some("Voskepar"), Some(1))
+    );
     // Still open: a second question gets a second line.
     writeln!(stdin, "41.07N 45.00E").unwrap();
     writeln!(stdin, "Vozkiparo").unwrap();
@@ -279,8 +305,10 @@ fn file_dash_streams_one_json_line_per_answer() {
 
 #[test]
 fn output_is_deterministic() {
-    let a = run(delimit().args(["village", "Voskepar", "Meghri", "Artsvashen", "--json"]).env("RAYON_NUM_THREADS", "1"));
-    let b = run(delimit().args(["village", "Voskepar", "Meghri", "Artsvashen", "--json"]).env("RAYON_NUM_THREADS", "2"));
+    let a =
+        run(delimit().args(["village", "Voskepar", "Meghri", "Artsvashen", "--json"]).env("RAYON_NUM_THREADS", "1"));
+    let b =
+        run(delimit().args(["village", "Voskepar", "Meghri", "Artsvashen", "--json"]).env("RAYON_NUM_THREADS", "2"));
     assert_eq!(a.code, 0);
     assert_eq!(a.stdout, b.stdout);
 }

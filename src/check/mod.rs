@@ -176,13 +176,11 @@ pub fn check_layer(layer: &Layer, opts: &CheckOptions) -> Report {
         _ => {}
     }
     problems.sort_by(|a, b| {
-        (a.severity, a.code, &a.feature, &a.other)
-            .cmp(&(b.severity, b.code, &b.feature, &b.other))
-            .then_with(|| {
-                let la = a.location.unwrap_or([f64::NAN; 2]);
-                let lb = b.location.unwrap_or([f64::NAN; 2]);
-                la[0].total_cmp(&lb[0]).then(la[1].total_cmp(&lb[1]))
-            })
+        (a.severity, a.code, &a.feature, &a.other).cmp(&(b.severity, b.code, &b.feature, &b.other)).then_with(|| {
+            let la = a.location.unwrap_or([f64::NAN; 2]);
+            let lb = b.location.unwrap_or([f64::NAN; 2]);
+            la[0].total_cmp(&lb[0]).then(la[1].total_cmp(&lb[1]))
+        })
     });
     Report { role: opts.role, features: layer.features.len(), problems }
 }

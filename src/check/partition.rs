@@ -32,9 +32,8 @@ pub(super) fn check(layer: &Layer, opts: &CheckOptions, out: &mut Vec<Problem>) 
         .iter()
         .enumerate()
         .filter_map(|(u, (_, m))| {
-            m.bounding_rect().map(|r| {
-                GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), u)
-            })
+            m.bounding_rect()
+                .map(|r| GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), u))
         })
         .collect();
     let tree = RTree::bulk_load(boxes.clone());
@@ -67,15 +66,17 @@ pub(super) fn check(layer: &Layer, opts: &CheckOptions, out: &mut Vec<Problem>) 
                 Role::Legal if ka != kb && sliver => {
                     ("dual_claim_sliver", Severity::Warning, format!("sliver: {ka} and {kb} both hold"))
                 }
-                Role::Legal if ka != kb => ("dual_claim", Severity::Error, format!("dual claim: {ka} and {kb} both hold")),
-                Role::Legal if sliver => ("overlap_sliver", Severity::Warning, format!("sliver: two {ka} units overlap on")),
+                Role::Legal if ka != kb => {
+                    ("dual_claim", Severity::Error, format!("dual claim: {ka} and {kb} both hold"))
+                }
+                Role::Legal if sliver => {
+                    ("overlap_sliver", Severity::Warning, format!("sliver: two {ka} units overlap on"))
+                }
                 Role::Legal => ("overlap", Severity::Error, format!("two {ka} units overlap on")),
                 // Overlapping controllers are a finding, not a defect: never an error, never hidden.
-                _ if ka != kb => (
-                    "contested_control",
-                    Severity::Warning,
-                    format!("contested control: {ka} and {kb} both hold"),
-                ),
+                _ if ka != kb => {
+                    ("contested_control", Severity::Warning, format!("contested control: {ka} and {kb} both hold"))
+                }
                 _ => ("overlap", Severity::Warning, format!("two {ka} control areas overlap on")),
             };
             Some(Problem {

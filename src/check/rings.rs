@@ -2,8 +2,8 @@
 
 use geo::line_intersection::{LineIntersection, line_intersection};
 use geo::{
-    BooleanOps, BoundingRect, Coord, CoordsIter, Geometry, InteriorPoint, Intersects, Line,
-    LineString, Polygon, coordinate_position::CoordPos, coordinate_position::CoordinatePosition,
+    BooleanOps, BoundingRect, Coord, CoordsIter, Geometry, InteriorPoint, Intersects, Line, LineString, Polygon,
+    coordinate_position::CoordPos, coordinate_position::CoordinatePosition,
 };
 use rstar::{RTree, RTreeObject, primitives::GeomWithData, primitives::Rectangle};
 
@@ -51,20 +51,28 @@ pub(super) fn check_geometry(id: &str, g: &Geometry<f64>, min_area_m2: f64, out:
         return;
     }
     if bad > 0 {
-        out.push(problem(
-            "non_finite",
-            Severity::Error,
-            id,
-            format!("{bad} coordinate(s) are NaN or infinite"),
-            None,
-        ));
+        out.push(problem("non_finite", Severity::Error, id, format!("{bad} coordinate(s) are NaN or infinite"), None));
         return;
     }
     if let Some(c) = out_of_range {
         let (code, msg) = if swapped > 0 {
-            ("swapped_axes", format!("({}, {}) is out of lon/lat range but fits as (lat, lon): are the axes swapped?", crate::io::short_number(c.x), crate::io::short_number(c.y)))
+            (
+                "swapped_axes",
+                format!(
+                    "({}, {}) is out of lon/lat range but fits as (lat, lon): are the axes swapped?",
+                    crate::io::short_number(c.x),
+                    crate::io::short_number(c.y)
+                ),
+            )
         } else {
-            ("out_of_range", format!("({}, {}) is outside lon ±180 / lat ±90: is this projected data without a CRS? pass --src-crs", crate::io::short_number(c.x), crate::io::short_number(c.y)))
+            (
+                "out_of_range",
+                format!(
+                    "({}, {}) is outside lon ±180 / lat ±90: is this projected data without a CRS? pass --src-crs",
+                    crate::io::short_number(c.x),
+                    crate::io::short_number(c.y)
+                ),
+            )
         };
         // Report the raw coordinate: there is no valid lon/lat location to give.
         out.push(problem(code, Severity::Error, id, msg, None));
@@ -153,10 +161,7 @@ fn intersections(id: &str, rings: &[&LineString<f64>], poly: usize, out: &mut Ve
         // Zero-length segments are reported as duplicates; skip them here.
         let ls: Vec<Line<f64>> = ring.lines().filter(|l| l.start != l.end).collect();
         for (s, l) in ls.iter().enumerate() {
-            segs.push(Seg::new(
-                Rectangle::from_corners([l.start.x, l.start.y], [l.end.x, l.end.y]),
-                (r, s),
-            ));
+            segs.push(Seg::new(Rectangle::from_corners([l.start.x, l.start.y], [l.end.x, l.end.y]), (r, s)));
         }
         lines.push(ls);
     }
@@ -226,7 +231,8 @@ fn polygon(id: &str, p: &Polygon<f64>, index: usize, out: &mut Vec<Problem>) {
     let mut rings: Vec<&LineString<f64>> = vec![p.exterior()];
     rings.extend(p.interiors());
     for (r, ring) in rings.iter().enumerate() {
-        let label = if r == 0 { format!("the exterior of polygon {index}") } else { format!("hole {r} of polygon {index}") };
+        let label =
+            if r == 0 { format!("the exterior of polygon {index}") } else { format!("hole {r} of polygon {index}") };
         duplicates(id, &ring.0, &label, out);
         spikes(id, ring, &label, out);
     }
@@ -316,7 +322,11 @@ mod tests {
     #[test]
     fn hole_touching_shell_at_a_point_is_fine() {
         let p = geo::wkt!(POLYGON((0. 0., 4. 0., 4. 4., 0. 4., 0. 0.),(0. 2., 1. 1., 1. 3., 0. 2.)));
-        assert!(codes(p.into()).is_empty(), "{:?}", run(geo::wkt!(POLYGON((0. 0., 4. 0., 4. 4., 0. 4., 0. 0.),(0. 2., 1. 1., 1. 3., 0. 2.))).into()));
+        assert!(
+            codes(p.into()).is_empty(),
+            "{:?}",
+            run(geo::wkt!(POLYGON((0. 0., 4. 0., 4. 4., 0. 4., 0. 0.),(0. 2., 1. 1., 1. 3., 0. 2.))).into())
+        );
     }
 
     #[test]

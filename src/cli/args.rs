@@ -155,7 +155,11 @@ impl FilterArgs {
             pair: self.pair.as_deref().map(delimit::overlay::parse_pair).transpose()?,
             owners: self.owners.clone(),
             controllers: self.controllers.clone(),
-            classes: self.classes.iter().map(|c| delimit::overlay::Class::from_name(c)).collect::<delimit::Result<_>>()?,
+            classes: self
+                .classes
+                .iter()
+                .map(|c| delimit::overlay::Class::from_name(c))
+                .collect::<delimit::Result<_>>()?,
             min_area_km2: self.min_area_km2,
             no_slivers: self.no_slivers,
         };
@@ -248,7 +252,11 @@ pub(crate) struct LegalLinesArgs {
 impl LegalLinesArgs {
     pub fn options(&self) -> delimit::Result<delimit::polygonize::Options> {
         if !(self.scale > 0.0 && self.scale.is_finite()) {
-            return Err(delimit::Error::Usage { option: "--scale".into(), message: format!("{} is not a scale denominator", self.scale), hint: Some("e.g. --scale 100000 for 1:100 000".into()) });
+            return Err(delimit::Error::Usage {
+                option: "--scale".into(),
+                message: format!("{} is not a scale denominator", self.scale),
+                hint: Some("e.g. --scale 100000 for 1:100 000".into()),
+            });
         }
         let (snap_m, snap_from) = match self.snap_m {
             Some(s) => {
@@ -257,18 +265,33 @@ impl LegalLinesArgs {
             }
             None => (delimit::polygonize::snap_for_scale(self.scale), format!("0.25 mm at 1:{}", self.scale)),
         };
-        Ok(delimit::polygonize::Options { left_field: self.left_field.clone(), right_field: self.right_field.clone(), snap_m, snap_from })
+        Ok(delimit::polygonize::Options {
+            left_field: self.left_field.clone(),
+            right_field: self.right_field.clone(),
+            snap_m,
+            snap_from,
+        })
     }
 
     /// The lines layer, its frame, and the frame's polygons by party (for
     /// faces no line bounds).
-    pub fn lines_and_frame(&self, lines_path: &std::path::Path, input: &InputArgs, control: Option<&delimit::Layer>) -> delimit::Result<Frame> {
+    pub fn lines_and_frame(
+        &self,
+        lines_path: &std::path::Path,
+        input: &InputArgs,
+        control: Option<&delimit::Layer>,
+    ) -> delimit::Result<Frame> {
         let lines = delimit::io::read_layer(lines_path, &input.read_options(None)?)?;
         self.frame_for(lines, input, control)
     }
 
     /// The frame for lines already read.
-    fn frame_for(&self, lines: delimit::Layer, input: &InputArgs, control: Option<&delimit::Layer>) -> delimit::Result<Frame> {
+    fn frame_for(
+        &self,
+        lines: delimit::Layer,
+        input: &InputArgs,
+        control: Option<&delimit::Layer>,
+    ) -> delimit::Result<Frame> {
         let opts = self.options()?;
         // The frame is found from the parties the lines name: lines that
         // name none (polygons, or no side fields) are refused for that first.
@@ -278,24 +301,39 @@ impl LegalLinesArgs {
                 let f = delimit::io::read_layer(p, &input.read_options(None)?)?;
                 let polys: Vec<_> = f.features.iter().filter_map(|x| x.polygons()).collect();
                 if polys.is_empty() {
-                    return Err(delimit::Error::InvalidInput { path: p.clone(), message: "has no polygons".into(), hint: "--frame takes polygons whose union closes the line network".into() });
+                    return Err(delimit::Error::InvalidInput {
+                        path: p.clone(),
+                        message: "has no polygons".into(),
+                        hint: "--frame takes polygons whose union closes the line network".into(),
+                    });
                 }
                 // A frame feature with an owner (or controller) names the party of faces no line bounds.
                 let parties = f
                     .features
                     .iter()
-                    .filter_map(|x| Some((x.text(&input.owner_field).or_else(|| x.text(&input.controller_field))?, x.polygons()?.into_owned())))
+                    .filter_map(|x| {
+                        Some((
+                            x.text(&input.owner_field).or_else(|| x.text(&input.controller_field))?,
+                            x.polygons()?.into_owned(),
+                        ))
+                    })
                     .collect();
                 (delimit::polygonize::frame_of(&polys.iter().map(|c| c.as_ref()).collect::<Vec<_>>()), parties)
             }
             None => {
-                let parties: std::collections::BTreeSet<String> =
-                    lines.features.iter().flat_map(|f| [f.text(&opts.left_field), f.text(&opts.right_field)]).flatten().collect();
+                let parties: std::collections::BTreeSet<String> = lines
+                    .features
+                    .iter()
+                    .flat_map(|f| [f.text(&opts.left_field), f.text(&opts.right_field)])
+                    .flatten()
+                    .collect();
                 let pick = |layer: &delimit::Layer, field: &str| -> Vec<(String, geo::MultiPolygon<f64>)> {
                     layer
                         .features
                         .iter()
-                        .filter_map(|f| Some((f.text(field).filter(|k| parties.contains(k))?, f.polygons()?.into_owned())))
+                        .filter_map(|f| {
+                            Some((f.text(field).filter(|k| parties.contains(k))?, f.polygons()?.into_owned()))
+                        })
                         .collect()
                 };
                 let mut polys = control.map(|c| pick(c, &input.controller_field)).unwrap_or_default();
@@ -306,7 +344,10 @@ impl LegalLinesArgs {
                 if polys.is_empty() {
                     return Err(delimit::Error::Usage {
                         option: "--frame".into(),
-                        message: format!("no control or bundled polygon belongs to {}", parties.into_iter().collect::<Vec<_>>().join(", ")),
+                        message: format!(
+                            "no control or bundled polygon belongs to {}",
+                            parties.into_iter().collect::<Vec<_>>().join(", ")
+                        ),
                         hint: Some("give --frame FILE: polygons whose union closes the line network".into()),
                     });
                 }
@@ -318,19 +359,30 @@ impl LegalLinesArgs {
 
     /// The legal basis: from --legal-lines when given (refusing --legal
     /// with it), else --legal or the embedded sample.
-    pub fn legal(&self, legal: Option<&std::path::Path>, input: &InputArgs, keep: Option<Vec<String>>, control: Option<&delimit::Layer>) -> delimit::Result<delimit::Layer> {
+    pub fn legal(
+        &self,
+        legal: Option<&std::path::Path>,
+        input: &InputArgs,
+        keep: Option<Vec<String>>,
+        control: Option<&delimit::Layer>,
+    ) -> delimit::Result<delimit::Layer> {
         let Some(lines_path) = &self.legal_lines else {
             return load_or_sample(legal, "legal.geojson", delimit::layer::Role::Legal, input, keep);
         };
         if legal.is_some() {
-            return Err(delimit::Error::Usage { option: "--legal-lines".into(), message: "give --legal or --legal-lines, not both".into(), hint: None });
+            return Err(delimit::Error::Usage {
+                option: "--legal-lines".into(),
+                message: "give --legal or --legal-lines, not both".into(),
+                hint: None,
+            });
         }
         let f = self.lines_and_frame(lines_path, input, control)?;
         self.polygonize(f, input)
     }
 
     fn polygonize(&self, f: Frame, input: &InputArgs) -> delimit::Result<delimit::Layer> {
-        Ok(delimit::polygonize::legal_from_lines(&f.lines, &f.frame, &f.parties, &self.options()?, &input.owner_field)?.0)
+        Ok(delimit::polygonize::legal_from_lines(&f.lines, &f.frame, &f.parties, &self.options()?, &input.owner_field)?
+            .0)
     }
 
     /// For `lines` and `progress`: the legal basis and its pair lines. The
@@ -357,7 +409,11 @@ impl LegalLinesArgs {
             return Ok((load_or_sample(legal, "legal.geojson", delimit::layer::Role::Legal, input, None)?, pairs));
         }
         if legal.is_some() {
-            return Err(delimit::Error::Usage { option: "--legal-lines".into(), message: "give --legal or --legal-lines, not both".into(), hint: None });
+            return Err(delimit::Error::Usage {
+                option: "--legal-lines".into(),
+                message: "give --legal or --legal-lines, not both".into(),
+                hint: None,
+            });
         }
         let l = self.polygonize(self.frame_for(lines, input, control)?, input)?;
         let pairs = delimit::lines::pair_lines_within(&l, &input.owner_field, match_m);

@@ -75,7 +75,13 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 })
             })
             .collect::<serde_json::Result<_>>()?;
-        super::wrote(&delimit::io::write_layer(path, "problems", &points, &[&args.file], &args.output.write_options())?);
+        super::wrote(&delimit::io::write_layer(
+            path,
+            "problems",
+            &points,
+            &[&args.file],
+            &args.output.write_options(),
+        )?);
     }
 
     let mut out = args.output.summary_sink();

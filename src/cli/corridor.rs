@@ -142,19 +142,32 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     use gdal::spatial_ref::{CoordTransform, SpatialRef};
     non_negative("--margin-km", args.margin_km)?;
     if !(args.cell > 0.0 && args.cell.is_finite()) {
-        return Err(delimit::Error::Usage { option: "--cell".into(), message: format!("{} is not a positive size", args.cell), hint: None }.into());
+        return Err(delimit::Error::Usage {
+            option: "--cell".into(),
+            message: format!("{} is not a positive size", args.cell),
+            hint: None,
+        }
+        .into());
     }
     let (from_p, to_p) = (Position::parse_flag("--from", &args.from)?, Position::parse_flag("--to", &args.to)?);
     let (from, to) = (from_p.coord(), to_p.coord());
     if let Some(raster) = &args.cost_in {
         return route_on_raster(raster, from, to, &args);
     }
-    let Some(constraints_path) = args.constraints.clone() else { anyhow::bail!("--constraints is required without --cost-in") };
-    let inputs: Vec<&Path> = [Some(&constraints_path), args.legal.as_ref(), args.control.as_ref(), args.cost_out.as_ref(), args.dem.as_ref()]
-        .into_iter()
-        .flatten()
-        .map(PathBuf::as_path)
-        .collect();
+    let Some(constraints_path) = args.constraints.clone() else {
+        anyhow::bail!("--constraints is required without --cost-in")
+    };
+    let inputs: Vec<&Path> = [
+        Some(&constraints_path),
+        args.legal.as_ref(),
+        args.control.as_ref(),
+        args.cost_out.as_ref(),
+        args.dem.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(PathBuf::as_path)
+    .collect();
     args.output.preflight(&inputs)?;
     if let Some(c) = &args.cost_out {
         delimit::io::Output::prepare(c, args.output.force, &inputs)?;
@@ -166,12 +179,20 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     from_p.check_not_swapped("--from", &extents)?;
     to_p.check_not_swapped("--to", &extents)?;
 
-    let crs_err = |e: gdal::errors::GdalError| delimit::Error::Crs { definition: args.crs.clone(), context: None, message: e.to_string() };
+    let crs_err = |e: gdal::errors::GdalError| delimit::Error::Crs {
+        definition: args.crs.clone(),
+        context: None,
+        message: e.to_string(),
+    };
     let mut grid_srs = SpatialRef::from_definition(&args.crs).map_err(crs_err)?;
     let (fwd, inv) = delimit::corridor::lonlat_transforms(&mut grid_srs).map_err(crs_err)?;
     let crs_name = args.crs.clone();
     let run_tf = |t: &CoordTransform, x: &mut [f64], y: &mut [f64]| -> delimit::Result<()> {
-        t.transform_coords(x, y, &mut []).map_err(|e| delimit::Error::Crs { definition: crs_name.clone(), context: None, message: e.to_string() })
+        t.transform_coords(x, y, &mut []).map_err(|e| delimit::Error::Crs {
+            definition: crs_name.clone(),
+            context: None,
+            message: e.to_string(),
+        })
     };
     let to_grid = |x: &mut [f64], y: &mut [f64]| run_tf(&fwd, x, y);
     let to_lonlat = |x: &mut [f64], y: &mut [f64]| run_tf(&inv, x, y);
@@ -190,7 +211,10 @@ fn route(args: RouteArgs) -> Result<Outcome> {
         .filter_map(|cl| {
             let (a, b) = cl.boundary.split_once('|')?;
             let pl = boundaries.iter().find(|p| (p.a == a && p.b == b) || (p.a == b && p.b == a))?;
-            Some((delimit::locate::EdgeIndex::from_rings(pl.line.0.iter().enumerate().map(|(i, l)| (i, "b", l))), cl.min_m))
+            Some((
+                delimit::locate::EdgeIndex::from_rings(pl.line.0.iter().enumerate().map(|(i, l)| (i, "b", l))),
+                cl.min_m,
+            ))
         })
         .collect();
     let protected = read_protected(&constraints, Some(&constraints_path), &args.input)?;
@@ -217,7 +241,15 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     let start = grid.cell_of(geo::Coord { x: ex[0], y: ey[0] });
     let end = grid.cell_of(geo::Coord { x: ex[1], y: ey[1] });
     let (Some(start), Some(end)) = (start, end) else { anyhow::bail!("the ends fall outside the grid") };
-    let ctx = Context::new(&legal, &control, &args.input.owner_field, &args.input.controller_field, boundaries, None, &args.input.name_field);
+    let ctx = Context::new(
+        &legal,
+        &control,
+        &args.input.owner_field,
+        &args.input.controller_field,
+        boundaries,
+        None,
+        &args.input.name_field,
+    );
     let mut found: Vec<(RouteReport, f64)> = Vec::new();
     let mut reason = None;
     for k in 0..args.alternatives.max(1) {
@@ -225,7 +257,14 @@ fn route(args: RouteArgs) -> Result<Outcome> {
             let why = "outside the transit state's legal territory or control, where the constraints allow 0 km, or steeper than the grade limit";
             let steep = slope
                 .filter(|s| s.too_steep > 0)
-                .map(|s| format!("; {} cells are steeper than the {} limit of {}%", s.too_steep, args.kind, s.limit_pct.unwrap_or_default()))
+                .map(|s| {
+                    format!(
+                        "; {} cells are steeper than the {} limit of {}%",
+                        s.too_steep,
+                        args.kind,
+                        s.limit_pct.unwrap_or_default()
+                    )
+                })
                 .unwrap_or_default();
             reason = Some(if !grid.cost[start.1 * grid.width + start.0].is_finite() {
                 format!("the start lies in an impassable cell ({why}){steep}")
@@ -249,7 +288,9 @@ fn route(args: RouteArgs) -> Result<Outcome> {
         let line = LineString::new(pts);
         let name = format!("option {}", k + 1);
         let report = match &dem {
-            Some(d) => ctx.measure_with_dem(&name, Some(&args.kind), &line, &constraints, protected.as_deref(), 0.0, d)?,
+            Some(d) => {
+                ctx.measure_with_dem(&name, Some(&args.kind), &line, &constraints, protected.as_deref(), 0.0, d)?
+            }
             None => ctx.measure(&name, Some("generated"), &line, &constraints, protected.as_deref(), 0.0),
         };
         found.push((report, cost));
@@ -280,12 +321,21 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     if let Some(path) = &args.output.output {
         let mut w = args.output.write_options();
         w.geojson.metadata = Some(provenance.clone());
-        super::wrote(&delimit::io::write_layer(path, "corridor", &delimit::export::route_features(&reports).into_single_layer(), &inputs, &w)?);
+        super::wrote(&delimit::io::write_layer(
+            path,
+            "corridor",
+            &delimit::export::route_features(&reports).into_single_layer(),
+            &inputs,
+            &w,
+        )?);
     }
     let mut out = args.output.summary_sink();
     if args.json {
         let routes: Vec<serde_json::Value> = found.iter().map(|(r, c)| json!({ "route": r, "cost": c })).collect();
-        serde_json::to_writer_pretty(&mut out, &json!({ "options": routes, "no_route": reason, "provenance": provenance }))?;
+        serde_json::to_writer_pretty(
+            &mut out,
+            &json!({ "options": routes, "no_route": reason, "provenance": provenance }),
+        )?;
         writeln!(out)?;
     } else {
         writeln!(out, "grid: {}×{} cells of {} m in {}", grid.width, grid.height, args.cell, args.crs)?;
@@ -318,13 +368,16 @@ fn route_on_raster(raster: &Path, from: geo::Coord<f64>, to: geo::Coord<f64>, ar
     let band = ds.rasterband(1).map_err(err("GDALGetRasterBand"))?;
     let nodata = band.no_data_value();
     let ((width, height), data) = band.read_band_as::<f64>().map_err(err("GDALRasterIO"))?.into_shape_and_vec();
-    let cost: Vec<f64> = data.into_iter().map(|v| if v.is_nan() || v < 0.0 || Some(v) == nodata { f64::INFINITY } else { v }).collect();
+    let cost: Vec<f64> =
+        data.into_iter().map(|v| if v.is_nan() || v < 0.0 || Some(v) == nodata { f64::INFINITY } else { v }).collect();
     let grid = delimit::corridor::CostGrid { width, height, x0: gt[0], y0: gt[3], cell: gt[1], cost };
     let mut srs = ds.spatial_ref().map_err(err("GDALGetSpatialRef"))?;
     let (fwd, inv) = delimit::corridor::lonlat_transforms(&mut srs).map_err(err("OCTNewCoordinateTransformation"))?;
     let (mut xs, mut ys) = (vec![from.x, to.x], vec![from.y, to.y]);
     fwd.transform_coords(&mut xs, &mut ys, &mut []).map_err(err("OCTTransform"))?;
-    let (Some(a), Some(b)) = (grid.cell_of(geo::Coord { x: xs[0], y: ys[0] }), grid.cell_of(geo::Coord { x: xs[1], y: ys[1] })) else {
+    let (Some(a), Some(b)) =
+        (grid.cell_of(geo::Coord { x: xs[0], y: ys[0] }), grid.cell_of(geo::Coord { x: xs[1], y: ys[1] }))
+    else {
         anyhow::bail!("--from or --to lies outside the cost raster");
     };
     let t = std::time::Instant::now();
@@ -355,12 +408,23 @@ fn route_on_raster(raster: &Path, from: geo::Coord<f64>, to: geo::Coord<f64>, ar
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{width}×{height} cells of {} m: cost {cost:.3} ({:.3} in cell units), {} cells, {:.3} km, search {seconds:.3} s", grid.cell, cost / grid.cell, cells.len(), length_m / 1e3)?;
+        writeln!(
+            out,
+            "{width}×{height} cells of {} m: cost {cost:.3} ({:.3} in cell units), {} cells, {:.3} km, search {seconds:.3} s",
+            grid.cell,
+            cost / grid.cell,
+            cells.len(),
+            length_m / 1e3
+        )?;
     }
     Ok(Outcome::Ok)
 }
 
-fn write_cost(path: &Path, g: &delimit::corridor::CostGrid, srs: &gdal::spatial_ref::SpatialRef) -> delimit::Result<()> {
+fn write_cost(
+    path: &Path,
+    g: &delimit::corridor::CostGrid,
+    srs: &gdal::spatial_ref::SpatialRef,
+) -> delimit::Result<()> {
     let err = |call: &'static str| move |source| delimit::Error::Gdal { path: path.to_path_buf(), call, source };
     // Written beside the target and renamed: no partial raster is left behind.
     let tmp = path.with_extension("tif.partial");
@@ -381,18 +445,28 @@ fn write_cost(path: &Path, g: &delimit::corridor::CostGrid, srs: &gdal::spatial_
 fn measure(args: MeasureArgs) -> Result<Outcome> {
     non_negative("--buffer", args.buffer)?;
     non_negative("--match-m", args.match_m)?;
-    let inputs: Vec<&Path> = [args.routes.as_ref(), args.constraints.as_ref(), args.legal.as_ref(), args.control.as_ref(), args.settlements.as_ref(), args.dem.as_ref()]
-        .into_iter()
-        .flatten()
-        .map(PathBuf::as_path)
-        .collect();
+    let inputs: Vec<&Path> = [
+        args.routes.as_ref(),
+        args.constraints.as_ref(),
+        args.legal.as_ref(),
+        args.control.as_ref(),
+        args.settlements.as_ref(),
+        args.dem.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(PathBuf::as_path)
+    .collect();
     args.output.preflight(&inputs)?;
     let constraints = match (&args.constraints, &args.routes) {
         (Some(p), _) => Constraints::read(p)?,
         // The sample routes come with the sample constraints.
         (None, None) => {
             let f = delimit::sample::file("corridor.toml").expect("embedded");
-            Constraints::parse(Path::new("embedded:data/corridor.toml"), std::str::from_utf8(f.bytes).unwrap_or_default())?
+            Constraints::parse(
+                Path::new("embedded:data/corridor.toml"),
+                std::str::from_utf8(f.bytes).unwrap_or_default(),
+            )?
         }
         (None, Some(_)) => Constraints::default(),
     };
@@ -417,7 +491,8 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
     let protected = read_protected(&constraints, args.constraints.as_deref(), &args.input)?;
     let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?;
     let legal = args.legal_lines.legal(args.legal.as_deref(), &args.input, None, Some(&control))?;
-    let settlements = load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?;
+    let settlements =
+        load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?;
     let boundaries = clearance_boundaries(&constraints, &legal, &args.input.owner_field, args.match_m);
     let ctx = Context::new(
         &legal,
@@ -447,7 +522,13 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
     if let Some(path) = &args.output.output {
         let mut w = args.output.write_options();
         w.geojson.metadata = Some(provenance.clone());
-        super::wrote(&delimit::io::write_layer(path, "corridor", &delimit::export::route_features(&reports).into_single_layer(), &inputs, &w)?);
+        super::wrote(&delimit::io::write_layer(
+            path,
+            "corridor",
+            &delimit::export::route_features(&reports).into_single_layer(),
+            &inputs,
+            &w,
+        )?);
     }
     let mut out = args.output.summary_sink();
     if args.json {
@@ -462,12 +543,21 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
 
 /// The legal pair lines, when a clearance rule needs them (deriving them
 /// costs a pass over every edge of the layer).
-fn clearance_boundaries(c: &Constraints, legal: &delimit::Layer, owner_field: &str, match_m: f64) -> Vec<delimit::lines::PairLine> {
+fn clearance_boundaries(
+    c: &Constraints,
+    legal: &delimit::Layer,
+    owner_field: &str,
+    match_m: f64,
+) -> Vec<delimit::lines::PairLine> {
     if c.clearance.is_empty() { Vec::new() } else { pair_lines_within(legal, owner_field, match_m) }
 }
 
 /// The protected lines named by the constraints, relative to their file.
-pub(crate) fn read_protected(c: &Constraints, constraints_path: Option<&Path>, input: &InputArgs) -> delimit::Result<Option<Vec<(String, LineString<f64>)>>> {
+pub(crate) fn read_protected(
+    c: &Constraints,
+    constraints_path: Option<&Path>,
+    input: &InputArgs,
+) -> delimit::Result<Option<Vec<(String, LineString<f64>)>>> {
     let Some(p) = &c.protected else { return Ok(None) };
     let base = constraints_path.and_then(Path::parent).unwrap_or(Path::new("."));
     let layer = delimit::io::read_layer(&base.join(&p.file), &input.read_options(Some(Role::Routes))?)?;
@@ -522,12 +612,24 @@ fn print_report(out: &mut dyn Write, r: &RouteReport) -> std::io::Result<()> {
             p.descent_m,
             p.max_grade_pct.map_or("-".to_string(), |g| format!("{g:.2}%")),
             p.window_m,
-            if p.missing > 0 { format!(" ({} of {} samples off the DEM)", p.missing, p.samples.len()) } else { String::new() }
+            if p.missing > 0 {
+                format!(" ({} of {} samples off the DEM)", p.missing, p.samples.len())
+            } else {
+                String::new()
+            }
         )?;
     }
     for v in &r.verdicts {
         let num = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
-        writeln!(out, "  {:<4} {} (measured {}, limit {}) {}", v.status, v.rule, num(v.measured), num(v.limit), v.detail)?;
+        writeln!(
+            out,
+            "  {:<4} {} (measured {}, limit {}) {}",
+            v.status,
+            v.rule,
+            num(v.measured),
+            num(v.limit),
+            v.detail
+        )?;
     }
     Ok(())
 }

@@ -57,9 +57,19 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 writeln!(out)?;
             } else {
                 for r in &rows {
-                    writeln!(out, "{:<26} {:>9} B  {}  {}", r["name"].as_str().unwrap_or_default(), r["bytes"], r["licence"].as_str().unwrap_or_default(), r["what"].as_str().unwrap_or_default())?;
+                    writeln!(
+                        out,
+                        "{:<26} {:>9} B  {}  {}",
+                        r["name"].as_str().unwrap_or_default(),
+                        r["bytes"],
+                        r["licence"].as_str().unwrap_or_default(),
+                        r["what"].as_str().unwrap_or_default()
+                    )?;
                 }
-                writeln!(out, "sources and every transformation: data/SOURCES.md (also `delimit data export` then read it)")?;
+                writeln!(
+                    out,
+                    "sources and every transformation: data/SOURCES.md (also `delimit data export` then read it)"
+                )?;
             }
         }
         Action::Export { dir, force } => {
@@ -73,7 +83,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 .collect::<delimit::Result<Vec<_>>>()?;
             for (f, o) in outputs {
                 o.commit(|tmp| {
-                    std::fs::write(tmp, f.bytes).map_err(|source| delimit::Error::Write { path: tmp.to_path_buf(), source })
+                    std::fs::write(tmp, f.bytes)
+                        .map_err(|source| delimit::Error::Write { path: tmp.to_path_buf(), source })
                 })?;
                 writeln!(out, "{}", dir.join(f.name).display())?;
             }

@@ -124,19 +124,11 @@ impl FullArgs {
     }
 
     pub fn paths(&self) -> Vec<&Path> {
-        [
-            &self.legal,
-            &self.control,
-            &self.settlements,
-            &self.segments,
-            &self.admin1,
-            &self.routes,
-            &self.constraints,
-        ]
-        .into_iter()
-        .flatten()
-        .map(PathBuf::as_path)
-        .collect()
+        [&self.legal, &self.control, &self.settlements, &self.segments, &self.admin1, &self.routes, &self.constraints]
+            .into_iter()
+            .flatten()
+            .map(PathBuf::as_path)
+            .collect()
     }
 
     /// Refuse bad values before anything is read.
@@ -154,13 +146,7 @@ impl FullArgs {
         }
         if let Some(d) = &self.date {
             let ok = d.len() == 10
-                && d.chars().enumerate().all(|(i, c)| {
-                    if i == 4 || i == 7 {
-                        c == '-'
-                    } else {
-                        c.is_ascii_digit()
-                    }
-                });
+                && d.chars().enumerate().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
             if !ok {
                 return Err(delimit::Error::Usage {
                     option: "--date".into(),
@@ -184,52 +170,18 @@ impl FullArgs {
         let input = self.input();
         let i = &input;
         let legal = load_or_sample(self.legal.as_deref(), "legal.geojson", Role::Legal, i, None)?;
-        let control = load_or_sample(
-            self.control.as_deref(),
-            "control.geojson",
-            Role::Control,
-            i,
-            None,
-        )?;
-        let settlements = load_or_sample(
-            self.settlements.as_deref(),
-            "settlements.geojson",
-            Role::Settlements,
-            i,
-            None,
-        )?;
-        let segments = load_or_sample(
-            self.segments.as_deref(),
-            "segments.geojson",
-            Role::Segments,
-            i,
-            None,
-        )?;
-        let admin_input = InputArgs {
-            owner_field: "country".into(),
-            ..i.clone()
-        };
-        let admin1 = load_or_sample(
-            self.admin1.as_deref(),
-            "admin1.geojson",
-            Role::Legal,
-            &admin_input,
-            None,
-        )?;
+        let control = load_or_sample(self.control.as_deref(), "control.geojson", Role::Control, i, None)?;
+        let settlements =
+            load_or_sample(self.settlements.as_deref(), "settlements.geojson", Role::Settlements, i, None)?;
+        let segments = load_or_sample(self.segments.as_deref(), "segments.geojson", Role::Segments, i, None)?;
+        let admin_input = InputArgs { owner_field: "country".into(), ..i.clone() };
+        let admin1 = load_or_sample(self.admin1.as_deref(), "admin1.geojson", Role::Legal, &admin_input, None)?;
         // The sample routes only make sense against the sample basis.
-        let sample_routes = !self.no_routes && self.routes.is_none() && self.legal.is_none() && self.legal_lines.legal_lines.is_none();
+        let sample_routes =
+            !self.no_routes && self.routes.is_none() && self.legal.is_none() && self.legal_lines.legal_lines.is_none();
         let routes = match (&self.routes, sample_routes) {
-            (Some(p), _) => Some(delimit::io::read_layer(
-                p,
-                &i.read_options(Some(Role::Routes))?,
-            )?),
-            (None, true) => Some(load_or_sample(
-                None,
-                "routes.geojson",
-                Role::Routes,
-                i,
-                None,
-            )?),
+            (Some(p), _) => Some(delimit::io::read_layer(p, &i.read_options(Some(Role::Routes))?)?),
+            (None, true) => Some(load_or_sample(None, "routes.geojson", Role::Routes, i, None)?),
             (None, false) => None,
         };
         let constraints = match (&self.constraints, sample_routes) {
@@ -243,8 +195,7 @@ impl FullArgs {
             }
             (None, false) => Constraints::default(),
         };
-        let protected =
-            super::corridor::read_protected(&constraints, self.constraints.as_deref(), i)?;
+        let protected = super::corridor::read_protected(&constraints, self.constraints.as_deref(), i)?;
         let options = Options {
             gaps: GapsOptions {
                 owner_field: i.owner_field.clone(),
@@ -263,15 +214,7 @@ impl FullArgs {
             protected,
             ..Options::default()
         };
-        Ok(Loaded {
-            legal,
-            control,
-            settlements,
-            segments,
-            admin1,
-            routes,
-            options,
-        })
+        Ok(Loaded { legal, control, settlements, segments, admin1, routes, options })
     }
 }
 

@@ -67,7 +67,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     // gaps reads only these properties of the polygon layers; the rest are
     // not kept (a Natural Earth admin-1 feature carries 121).
     let f = args.input.fields();
-    let keep = Some(vec![f.owner, f.controller, f.as_of, f.source, f.name, "id".into(), "positional_accuracy_m".into()]);
+    let keep =
+        Some(vec![f.owner, f.controller, f.as_of, f.source, f.name, "id".into(), "positional_accuracy_m".into()]);
     let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, keep.clone())?;
     let legal = args.legal_lines.legal(args.legal.as_deref(), &args.input, keep, Some(&control))?;
     let settlements = if args.no_settlements {
@@ -99,7 +100,10 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     }
 
     let inputs_prov: Vec<&delimit::layer::Provenance> =
-        [Some(&legal.provenance), Some(&control.provenance), settlements.as_ref().map(|s| &s.provenance)].into_iter().flatten().collect();
+        [Some(&legal.provenance), Some(&control.provenance), settlements.as_ref().map(|s| &s.provenance)]
+            .into_iter()
+            .flatten()
+            .collect();
     let provenance = json!({
         "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
         "inputs": inputs_prov,
@@ -139,13 +143,21 @@ fn round(x: f64, places: i32) -> f64 {
 /// Per owner → controller and class: count and km², gaps and slivers apart.
 fn summary(r: &GapsResult) -> Value {
     let worst = |layer: &str| {
-        r.conservation.iter().filter(|c| c.layer == layer).fold((0.0f64, 0.0f64), |(p, g), c| (p.max(c.planar_rel), g.max(c.geodesic_rel)))
+        r.conservation
+            .iter()
+            .filter(|c| c.layer == layer)
+            .fold((0.0f64, 0.0f64), |(p, g), c| (p.max(c.planar_rel), g.max(c.geodesic_rel)))
     };
     let (lp, lg) = worst("legal");
     let (cp, cg) = worst("control");
     let mut rows = r.summary();
     // By class, then largest first: the rows a reader wants first.
-    rows.sort_by(|a, b| a.class.cmp(&b.class).then(b.km2.total_cmp(&a.km2)).then_with(|| (&a.owner, &a.controller).cmp(&(&b.owner, &b.controller))));
+    rows.sort_by(|a, b| {
+        a.class
+            .cmp(&b.class)
+            .then(b.km2.total_cmp(&a.km2))
+            .then_with(|| (&a.owner, &a.controller).cmp(&(&b.owner, &b.controller)))
+    });
     json!({
         "rows": rows.iter().map(|x| json!({
             "class": x.class.as_str(), "owner": x.owner, "controller": x.controller,
@@ -163,9 +175,27 @@ fn summary(r: &GapsResult) -> Value {
     })
 }
 
-fn print_table(out: &mut impl Write, s: &Value, r: &GapsResult, legal: &delimit::Layer, control: &delimit::Layer) -> std::io::Result<()> {
-    writeln!(out, "legal:   {}  ({} units, sha256 {})", legal.provenance.path, legal.features.len(), &legal.provenance.sha256[..12])?;
-    writeln!(out, "control: {}  ({} polygons, sha256 {})", control.provenance.path, control.features.len(), &control.provenance.sha256[..12])?;
+fn print_table(
+    out: &mut impl Write,
+    s: &Value,
+    r: &GapsResult,
+    legal: &delimit::Layer,
+    control: &delimit::Layer,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "legal:   {}  ({} units, sha256 {})",
+        legal.provenance.path,
+        legal.features.len(),
+        &legal.provenance.sha256[..12]
+    )?;
+    writeln!(
+        out,
+        "control: {}  ({} polygons, sha256 {})",
+        control.provenance.path,
+        control.features.len(),
+        &control.provenance.sha256[..12]
+    )?;
     writeln!(out, "sliver tolerance: {} m ({})", r.tolerance_m, r.tolerance_from)?;
     writeln!(out)?;
     let rows: Vec<Vec<String>> = s["rows"]
@@ -176,7 +206,15 @@ fn print_table(out: &mut impl Write, s: &Value, r: &GapsResult, legal: &delimit:
             let text = |k: &str| row[k].as_str().unwrap_or_default().to_string();
             let count = |k: &str| super::table::thousands(row[k].as_f64().unwrap_or_default(), 0);
             let km2 = |k: &str| super::table::area_km2(row[k].as_f64().unwrap_or_default());
-            vec![text("class"), text("owner"), text("controller"), count("features"), km2("km2"), count("sliver_features"), km2("sliver_km2")]
+            vec![
+                text("class"),
+                text("owner"),
+                text("controller"),
+                count("features"),
+                km2("km2"),
+                count("sliver_features"),
+                km2("sliver_km2"),
+            ]
         })
         .collect();
     let header = ["class", "owner", "controller", "pieces", "area km²", "slivers", "sliver area km²"];
@@ -195,12 +233,19 @@ fn print_table(out: &mut impl Write, s: &Value, r: &GapsResult, legal: &delimit:
     writeln!(
         out,
         "conservation: {} legal units and {} control polygons add up; worst deviation {:.1e} planar (limit {:e}), {:.1e} geodesic (limit {:e})",
-        c["legal_units"], c["control_polygons"],
-        c["max_planar_rel"].as_f64().unwrap_or_default(), delimit::overlay::PLANAR_TOLERANCE,
-        c["max_geodesic_rel"].as_f64().unwrap_or_default(), delimit::overlay::GEODESIC_TOLERANCE
+        c["legal_units"],
+        c["control_polygons"],
+        c["max_planar_rel"].as_f64().unwrap_or_default(),
+        delimit::overlay::PLANAR_TOLERANCE,
+        c["max_geodesic_rel"].as_f64().unwrap_or_default(),
+        delimit::overlay::GEODESIC_TOLERANCE
     )?;
     if !r.legal_slivers.is_empty() {
-        writeln!(out, "note: {} sliver overlap(s) in the legal basis are counted in both units (see `delimit check --role legal`)", r.legal_slivers.len())?;
+        writeln!(
+            out,
+            "note: {} sliver overlap(s) in the legal basis are counted in both units (see `delimit check --role legal`)",
+            r.legal_slivers.len()
+        )?;
     }
     Ok(())
 }

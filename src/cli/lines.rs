@@ -132,7 +132,12 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     non_negative("--tolerance-m", args.tolerance_m)?;
     non_negative("--match-m", args.match_m)?;
     if !(args.step > 0.0 && args.step.is_finite()) {
-        return Err(delimit::Error::Usage { option: "--step".into(), message: format!("{} is not a positive length", args.step), hint: None }.into());
+        return Err(delimit::Error::Usage {
+            option: "--step".into(),
+            message: format!("{} is not a positive length", args.step),
+            hint: None,
+        }
+        .into());
     }
     let mut inputs: Vec<&Path> = [&args.legal, &args.control, &args.control_lines, &args.settlements]
         .into_iter()
@@ -147,15 +152,18 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         (Some(_), None) => None,
         _ => Some(load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?),
     };
-    let (legal, legal_lines) = args.ll.legal_and_pair_lines(args.legal.as_deref(), &args.input, control.as_ref(), args.match_m)?;
+    let (legal, legal_lines) =
+        args.ll.legal_and_pair_lines(args.legal.as_deref(), &args.input, control.as_ref(), args.match_m)?;
     let legal_lines = filter_pair(legal_lines, args.pair.as_deref())?;
     let control_lines = match (&args.control_lines, &control) {
         (Some(p), _) => read_pair_lines(p, &args.input)?,
         (None, Some(c)) => pair_lines_within(c, &args.input.controller_field, args.match_m),
         (None, None) => Vec::new(),
     };
-    let settlements = load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?;
-    let opts = LinesOptions { step_m: args.step, tolerance_m: args.tolerance_m, name_field: args.input.name_field.clone() };
+    let settlements =
+        load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?;
+    let opts =
+        LinesOptions { step_m: args.step, tolerance_m: args.tolerance_m, name_field: args.input.name_field.clone() };
     let d = deviation(
         &legal_lines,
         &control_lines,

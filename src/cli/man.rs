@@ -53,7 +53,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         .collect::<delimit::Result<Vec<_>>>()?;
     for (out, (_, text)) in outs.into_iter().zip(&pages) {
         let path = out.path().to_path_buf();
-        out.commit(|tmp| std::fs::write(tmp, text).map_err(|source| delimit::Error::Write { path: path.clone(), source }))?;
+        out.commit(|tmp| {
+            std::fs::write(tmp, text).map_err(|source| delimit::Error::Write { path: path.clone(), source })
+        })?;
     }
     eprintln!("wrote {} man pages to {}", pages.len(), dir.display());
     Ok(Outcome::Ok)

@@ -39,7 +39,12 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     let Some(lines_path) = args.lines.legal_lines.clone() else {
-        return Err(delimit::Error::Usage { option: "--legal-lines".into(), message: "polygonize needs the lines".into(), hint: Some("delimit polygonize --legal-lines lines.geojson -o legal.gpkg".into()) }.into());
+        return Err(delimit::Error::Usage {
+            option: "--legal-lines".into(),
+            message: "polygonize needs the lines".into(),
+            hint: Some("delimit polygonize --legal-lines lines.geojson -o legal.gpkg".into()),
+        }
+        .into());
     };
     let mut inputs: Vec<&Path> = args.lines.paths();
     inputs.extend(args.control.as_deref());
@@ -71,8 +76,21 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 p.insert(args.input.owner_field.clone(), f.owner.clone().into());
                 p.insert("claimed_by".into(), f.claimed_by.join(", ").into());
                 p.insert("area_km2".into(), ((f.area_m2 / 1e6 * 1e6).round() / 1e6).into());
-                p.insert("status".into(), match f.claimed_by.len() { 1 => "labelled", 0 => "unlabelled", _ => "conflict" }.into());
-                Feature { id: f.id.clone(), index: i, geometry: Some(Geometry::Polygon(f.polygon.clone())), properties: p }
+                p.insert(
+                    "status".into(),
+                    match f.claimed_by.len() {
+                        1 => "labelled",
+                        0 => "unlabelled",
+                        _ => "conflict",
+                    }
+                    .into(),
+                );
+                Feature {
+                    id: f.id.clone(),
+                    index: i,
+                    geometry: Some(Geometry::Polygon(f.polygon.clone())),
+                    properties: p,
+                }
             })
             .collect();
         // GeoJSON takes mixed geometry types, so the findings ride along as
@@ -85,7 +103,12 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 p.insert("feature".into(), x.feature.clone().into());
                 p.insert("distance_m".into(), x.distance_m.into());
                 p.insert("message".into(), x.message.clone().into());
-                Feature { id: format!("finding-{}", i + 1), index: n + i, geometry: Some(Geometry::Point(Point::new(x.at[0], x.at[1]))), properties: p }
+                Feature {
+                    id: format!("finding-{}", i + 1),
+                    index: n + i,
+                    geometry: Some(Geometry::Point(Point::new(x.at[0], x.at[1]))),
+                    properties: p,
+                }
             }));
         }
         let mut w = args.output.write_options();
@@ -108,7 +131,13 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "lines: {} ({} features, sha256 {})", lines.provenance.path, lines.features.len(), &lines.provenance.sha256[..12])?;
+        writeln!(
+            out,
+            "lines: {} ({} features, sha256 {})",
+            lines.provenance.path,
+            lines.features.len(),
+            &lines.provenance.sha256[..12]
+        )?;
         writeln!(out, "snap: {} m ({})", r.snap_m, r.snap_from)?;
         for (k, (n, a)) in &by_owner {
             writeln!(out, "  {k:<12} {n:>4} faces {a:>14.3} km²")?;

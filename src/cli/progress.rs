@@ -56,7 +56,8 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     non_negative("--max-distance-m", args.max_distance_m)?;
     non_negative("--match-m", args.match_m)?;
-    let mut inputs: Vec<&Path> = [&args.segments, &args.legal, &args.admin1].into_iter().flatten().map(PathBuf::as_path).collect();
+    let mut inputs: Vec<&Path> =
+        [&args.segments, &args.legal, &args.admin1].into_iter().flatten().map(PathBuf::as_path).collect();
     inputs.extend(args.ll.paths());
     args.output.preflight(&inputs)?;
     // Lines with sides are closed by the bundled legal layer's outline of
@@ -85,7 +86,13 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &json!({ "progress": p, "provenance": provenance }))?;
         writeln!(out)?;
     } else {
-        writeln!(out, "segments: {} ({} matched, {} problems)", segments.provenance.path, p.matched.len(), p.problems.len())?;
+        writeln!(
+            out,
+            "segments: {} ({} matched, {} problems)",
+            segments.provenance.path,
+            p.matched.len(),
+            p.problems.len()
+        )?;
         for m in &p.matched {
             writeln!(
                 out,
@@ -103,7 +110,11 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             )?;
         }
         writeln!(out)?;
-        writeln!(out, "{:<10} {:<40} {:>11} {:>11} {:>11} {:>8}", "pair", "sector", "length km", "delimited", "remaining", "%")?;
+        writeln!(
+            out,
+            "{:<10} {:<40} {:>11} {:>11} {:>11} {:>8}",
+            "pair", "sector", "length km", "delimited", "remaining", "%"
+        )?;
         for s in p.sectors.iter().filter(|s| s.delimited_km > 0.0 || s.sector == "all") {
             writeln!(
                 out,

@@ -43,37 +43,16 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     args.full.validate()?;
     let targets = match (&args.dir, &args.gpkg, &args.project) {
         (Some(d), _, _) => {
-            std::fs::create_dir_all(d).map_err(|source| delimit::Error::Write {
-                path: d.clone(),
-                source,
-            })?;
-            Targets {
-                gpkg: d.join("delimit.gpkg"),
-                project: d.join("delimit.qgs"),
-                force: args.force,
-            }
+            std::fs::create_dir_all(d).map_err(|source| delimit::Error::Write { path: d.clone(), source })?;
+            Targets { gpkg: d.join("delimit.gpkg"), project: d.join("delimit.qgs"), force: args.force }
         }
-        (None, Some(g), Some(p)) => Targets {
-            gpkg: g.clone(),
-            project: p.clone(),
-            force: args.force,
-        },
+        (None, Some(g), Some(p)) => Targets { gpkg: g.clone(), project: p.clone(), force: args.force },
         _ => unreachable!("clap requires -o or --gpkg with --project"),
     };
     for (path, ext) in [(&targets.gpkg, "gpkg"), (&targets.project, "qgs")] {
-        if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-            != Some(ext)
-        {
+        if path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() != Some(ext) {
             return Err(delimit::Error::Usage {
-                option: if ext == "gpkg" {
-                    "--gpkg".into()
-                } else {
-                    "--project".into()
-                },
+                option: if ext == "gpkg" { "--gpkg".into() } else { "--project".into() },
                 message: format!("`{}` does not end in .{ext}", path.display()),
                 hint: None,
             }
@@ -87,13 +66,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let loaded = args.full.load()?;
     let run = super::full::run(&loaded)?;
     let i = args.full.input();
-    let layers = delimit::qgis::layers(
-        &loaded.inputs(),
-        &run,
-        &i.owner_field,
-        &i.controller_field,
-        &i.name_field,
-    );
+    let layers = delimit::qgis::layers(&loaded.inputs(), &run, &i.owner_field, &i.controller_field, &i.name_field);
     let provenance = Provenance {
         inputs: loaded.provenance(),
         parameters: args.full.parameters(),
@@ -115,21 +88,10 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
-        writeln!(
-            out,
-            "wrote {} and {}",
-            targets.gpkg.display(),
-            targets.project.display()
-        )?;
+        writeln!(out, "wrote {} and {}", targets.gpkg.display(), targets.project.display())?;
         for g in delimit::qgis::GROUPS {
             for l in layers.iter().filter(|l| l.group == g) {
-                writeln!(
-                    out,
-                    "  {:<9} {:<20} {:>7} features",
-                    l.group,
-                    l.name,
-                    l.features.len()
-                )?;
+                writeln!(out, "  {:<9} {:<20} {:>7} features", l.group, l.name, l.features.len())?;
             }
         }
         writeln!(out, "open it: qgis {}", targets.project.display())?;

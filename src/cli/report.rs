@@ -37,29 +37,19 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let loaded = args.full.load()?;
     let run = super::full::run(&loaded)?;
     let i = args.full.input();
-    let fields = Fields {
-        owner: i.owner_field.clone(),
-        controller: i.controller_field.clone(),
-        name: i.name_field.clone(),
-    };
+    let fields =
+        Fields { owner: i.owner_field.clone(), controller: i.controller_field.clone(), name: i.name_field.clone() };
     let provenance = Provenance {
         inputs: loaded.provenance(),
         parameters: args.full.parameters(),
         tool: format!("delimit {}", env!("CARGO_PKG_VERSION")),
         date: args.full.date.clone(),
     };
-    let fmt = if args.format == "md" {
-        Format::Markdown
-    } else {
-        Format::Html
-    };
+    let fmt = if args.format == "md" { Format::Markdown } else { Format::Html };
     let text = delimit::report::render(&loaded.inputs(), &run, &provenance, &fields, fmt)?;
     let target = args.output.clone();
     out.commit(|tmp| {
-        std::fs::write(tmp, text.as_bytes()).map_err(|source| delimit::Error::Write {
-            path: target.clone(),
-            source,
-        })
+        std::fs::write(tmp, text.as_bytes()).map_err(|source| delimit::Error::Write { path: target.clone(), source })
     })?;
     println!("wrote {} ({} bytes)", args.output.display(), text.len());
     Ok(Outcome::Ok)

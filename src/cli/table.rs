@@ -64,7 +64,11 @@ mod tests {
 
     #[test]
     fn numbers_line_up_on_the_right() {
-        let t = render(&["name", "km²"], &[false, true], &[vec!["a".into(), "1.000".into()], vec!["bb".into(), "12,345.000".into()]]);
+        let t = render(
+            &["name", "km²"],
+            &[false, true],
+            &[vec!["a".into(), "1.000".into()], vec!["bb".into(), "12,345.000".into()]],
+        );
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines.len(), 3);
         // Every row ends at the same column: right-aligned.

@@ -134,7 +134,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             let legal = args.legal_lines.legal(args.legal.as_deref(), &args.input, None, Some(&control))?;
             return Ok((control, legal));
         }
-        let (control, legal) = rayon::join(load_control, || args.legal_lines.legal(args.legal.as_deref(), &args.input, None, None));
+        let (control, legal) =
+            rayon::join(load_control, || args.legal_lines.legal(args.legal.as_deref(), &args.input, None, None));
         Ok((control?, legal?))
     };
     let ((control, legal), (places, admin1)) = match rayon::join(control_and_legal, || {
@@ -221,7 +222,11 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             let q = r.query_text().to_string();
             return Err(match r.status {
                 Status::Ambiguous => delimit::Error::Ambiguous { query: q, candidates: r.candidates.clone() },
-                _ if !r.candidates.is_empty() => delimit::Error::NoMatchWithin { query: q, within: within.join(" and "), candidates: r.candidates.clone() },
+                _ if !r.candidates.is_empty() => delimit::Error::NoMatchWithin {
+                    query: q,
+                    within: within.join(" and "),
+                    candidates: r.candidates.clone(),
+                },
                 _ => delimit::Error::NoMatch { query: q, suggestions: r.suggestions.clone() },
             }
             .into());
@@ -229,7 +234,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     }
     let mut out = std::io::stdout().lock();
     if args.json && !stdin_batch {
-        let c: serde_json::Map<String, serde_json::Value> = counts.iter().map(|(s, n)| (s.as_str().to_string(), (*n).into())).collect();
+        let c: serde_json::Map<String, serde_json::Value> =
+            counts.iter().map(|(s, n)| (s.as_str().to_string(), (*n).into())).collect();
         serde_json::to_writer_pretty(&mut out, &json!({ "answers": replies, "counts": c, "provenance": provenance }))?;
         writeln!(out)?;
     } else if !stdin_batch {
@@ -306,7 +312,12 @@ fn table(replies: &[Reply]) -> Vec<Feature> {
             p.insert("control_line_m".into(), m(a.and_then(|a| a.control_line.as_ref())).into());
             p.insert("candidates".into(), r.candidates.join("; ").into());
             p.insert("reason".into(), r.reason.clone().into());
-            Feature { id: format!("{}", i + 1), index: i, geometry: a.map(|a| Geometry::Point(Point::new(a.lon, a.lat))), properties: p }
+            Feature {
+                id: format!("{}", i + 1),
+                index: i,
+                geometry: a.map(|a| Geometry::Point(Point::new(a.lon, a.lat))),
+                properties: p,
+            }
         })
         .collect()
 }
@@ -343,7 +354,11 @@ fn print_answer(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
     };
     writeln!(out, "  legal:        {}", side(&a.legal))?;
     if let Some(p) = &a.province {
-        writeln!(out, "  province:     {p}{}", a.province_iso.as_deref().map(|i| format!(" ({i})")).unwrap_or_default())?;
+        writeln!(
+            out,
+            "  province:     {p}{}",
+            a.province_iso.as_deref().map(|i| format!(" ({i})")).unwrap_or_default()
+        )?;
     }
     writeln!(out, "  control:      {}", side(&a.control))?;
     if a.control.source.is_some() || a.control.as_of.is_some() {
@@ -400,7 +415,11 @@ fn print_answer(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
                     "{} ({}{}, {})",
                     x.name,
                     x.owner.as_deref().unwrap_or("no owner"),
-                    x.controller.as_deref().filter(|c| Some(*c) != x.owner.as_deref()).map(|c| format!(", held by {c}")).unwrap_or_default(),
+                    x.controller
+                        .as_deref()
+                        .filter(|c| Some(*c) != x.owner.as_deref())
+                        .map(|c| format!(", held by {c}"))
+                        .unwrap_or_default(),
                     km(x.distance_m)
                 )
             })

@@ -109,11 +109,7 @@ impl Constraints {
             let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             Error::InvalidInput {
                 path: path.to_path_buf(),
-                message: format!(
-                    "{}{}",
-                    line.map(|l| format!("line {l}: ")).unwrap_or_default(),
-                    e.message()
-                ),
+                message: format!("{}{}", line.map(|l| format!("line {l}: ")).unwrap_or_default(), e.message()),
                 hint: "see docs/corridor.md for the keys".into(),
             }
         })

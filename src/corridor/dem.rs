@@ -69,7 +69,8 @@ impl Dem {
         let ((width, height), data) = buf.into_shape_and_vec();
         let (to_raster, crs) = match ds.spatial_ref() {
             Ok(mut srs) => {
-                let (fwd, _) = super::lonlat_transforms(&mut srs).map_err(gdal_err(path, "OCTNewCoordinateTransformation"))?;
+                let (fwd, _) =
+                    super::lonlat_transforms(&mut srs).map_err(gdal_err(path, "OCTNewCoordinateTransformation"))?;
                 let name = srs
                     .auth_name()
                     .zip(srs.auth_code().ok())

@@ -131,7 +131,8 @@ pub const PROFILE_STEP_M: f64 = 10.0;
 /// lon/lat (x = longitude) axis order; `srs` is set to that order too.
 pub fn lonlat_transforms(
     srs: &mut gdal::spatial_ref::SpatialRef,
-) -> std::result::Result<(gdal::spatial_ref::CoordTransform, gdal::spatial_ref::CoordTransform), gdal::errors::GdalError> {
+) -> std::result::Result<(gdal::spatial_ref::CoordTransform, gdal::spatial_ref::CoordTransform), gdal::errors::GdalError>
+{
     use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
     srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     let mut wgs = SpatialRef::from_epsg(4326)?;
@@ -185,7 +186,9 @@ impl<'a> Context<'a> {
         // One tree for both layers' edges: a route is split wherever it
         // crosses either.
         let edges = EdgeIndex::new(
-            lm.iter().map(|(i, m)| (*i, "legal", m.as_ref())).chain(cm.iter().map(|(i, m)| (*i, "control", m.as_ref()))),
+            lm.iter()
+                .map(|(i, m)| (*i, "legal", m.as_ref()))
+                .chain(cm.iter().map(|(i, m)| (*i, "control", m.as_ref()))),
         );
         Context {
             legal,
@@ -243,7 +246,13 @@ impl<'a> Context<'a> {
                         last.length_m += len;
                         last.geometry.0.push(q);
                     }
-                    _ => out.push(Piece { owner, controller, length_m: len, from_m: chain, geometry: LineString::new(vec![p, q]) }),
+                    _ => out.push(Piece {
+                        owner,
+                        controller,
+                        length_m: len,
+                        from_m: chain,
+                        geometry: LineString::new(vec![p, q]),
+                    }),
                 }
                 chain += len;
             }
@@ -300,12 +309,19 @@ impl<'a> Context<'a> {
                         .iter()
                         .find(|k| Geodesic.distance(Point::new(k.lon, k.lat), Point(at)) <= k.radius_m)
                         .map(|k| k.name.clone());
-                    crossings.push(Crossing { at: [at.x, at.y], chainage_m: p.from_m, from: q.owner.clone(), to: p.owner.clone(), checkpoint });
+                    crossings.push(Crossing {
+                        at: [at.x, at.y],
+                        chainage_m: p.from_m,
+                        from: q.owner.clone(),
+                        to: p.owner.clone(),
+                        checkpoint,
+                    });
                 }
             }
             prev = Some(p);
         }
-        let clearances: Vec<ClearanceResult> = c.clearance.iter().map(|cl| self.clearance(route, &cl.boundary)).collect();
+        let clearances: Vec<ClearanceResult> =
+            c.clearance.iter().map(|cl| self.clearance(route, &cl.boundary)).collect();
         let mut protected_crossings = Vec::new();
         for (pname, line) in protected.unwrap_or(&[]) {
             for w in route.0.windows(2) {
@@ -330,7 +346,8 @@ impl<'a> Context<'a> {
 
         let t = &c.transit_state;
         // `+ 0.0`: an empty f64 sum is -0.0.
-        let outside = |f: &dyn Fn(&Piece) -> bool| pieces.iter().filter(|p| f(p)).map(|p| p.length_m).sum::<f64>() + 0.0;
+        let outside =
+            |f: &dyn Fn(&Piece) -> bool| pieces.iter().filter(|p| f(p)).map(|p| p.length_m).sum::<f64>() + 0.0;
         let mut verdicts = Vec::new();
         let limit_verdict = |rule: &str, measured: f64, limit: Option<f64>, detail: String| Verdict {
             rule: rule.into(),
@@ -343,15 +360,23 @@ impl<'a> Context<'a> {
             limit,
             detail,
         };
-        let out_legal = outside(&|p: &Piece| p.owner.as_deref() != Some(t.as_str()) && p.owner.as_deref() != Some("boundary"));
+        let out_legal =
+            outside(&|p: &Piece| p.owner.as_deref() != Some(t.as_str()) && p.owner.as_deref() != Some("boundary"));
         verdicts.push(limit_verdict(
             "km outside the transit state's legal territory",
             out_legal / 1e3,
             c.max_km_outside_legal,
             format!("{} crossing(s) of its legal border", crossings.len()),
         ));
-        let out_control = outside(&|p: &Piece| p.controller.as_deref() != Some(t.as_str()) && p.controller.as_deref() != Some("boundary"));
-        verdicts.push(limit_verdict("km outside the transit state's control", out_control / 1e3, c.max_km_outside_control, String::new()));
+        let out_control = outside(&|p: &Piece| {
+            p.controller.as_deref() != Some(t.as_str()) && p.controller.as_deref() != Some("boundary")
+        });
+        verdicts.push(limit_verdict(
+            "km outside the transit state's control",
+            out_control / 1e3,
+            c.max_km_outside_control,
+            String::new(),
+        ));
         let unallowed: Vec<&Crossing> = crossings.iter().filter(|x| x.checkpoint.is_none()).collect();
         verdicts.push(Verdict {
             rule: "border crossings only at allowed checkpoints".into(),
@@ -368,7 +393,13 @@ impl<'a> Context<'a> {
         });
         for (cl, r) in c.clearance.iter().zip(&clearances) {
             verdicts.push(match r.min_m {
-                None => Verdict { rule: format!("clearance from {}", cl.boundary), status: "N/A", measured: None, limit: Some(cl.min_m), detail: "no such boundary".into() },
+                None => Verdict {
+                    rule: format!("clearance from {}", cl.boundary),
+                    status: "N/A",
+                    measured: None,
+                    limit: Some(cl.min_m),
+                    detail: "no such boundary".into(),
+                },
                 Some(m) => Verdict {
                     rule: format!("clearance from {}", cl.boundary),
                     status: if m >= cl.min_m { "PASS" } else { "FAIL" },
@@ -384,13 +415,22 @@ impl<'a> Context<'a> {
                 status: if protected_crossings.is_empty() { "PASS" } else { "FAIL" },
                 measured: Some(protected_crossings.len() as f64),
                 limit: Some(0.0),
-                detail: protected_crossings.iter().map(|x| format!("{} at {:.5},{:.5}", x.name, x.at[1], x.at[0])).collect::<Vec<_>>().join("; "),
+                detail: protected_crossings
+                    .iter()
+                    .map(|x| format!("{} at {:.5},{:.5}", x.name, x.at[1], x.at[0]))
+                    .collect::<Vec<_>>()
+                    .join("; "),
             });
         }
         if let Some(r) = &c.reciprocal {
             if r.route == name {
                 let foreign = outside(&|p: &Piece| p.owner.as_deref() != Some(t.as_str()));
-                verdicts.push(limit_verdict("reciprocal route: km under foreign jurisdiction", foreign / 1e3, Some(r.max_km_foreign), String::new()));
+                verdicts.push(limit_verdict(
+                    "reciprocal route: km under foreign jurisdiction",
+                    foreign / 1e3,
+                    Some(r.max_km_foreign),
+                    String::new(),
+                ));
             }
         }
         RouteReport {
@@ -456,7 +496,12 @@ impl<'a> Context<'a> {
             for (c, d, _, _) in bidx.edges_near(w[0], w[1]) {
                 if let Some(t) = intersect(w[0], w[1], c, d) {
                     let at = Coord { x: w[0].x + t * (w[1].x - w[0].x), y: w[0].y + t * (w[1].y - w[0].y) };
-                    return ClearanceResult { boundary: boundary.into(), min_m: Some(0.0), at: Some([at.x, at.y]), to: Some([at.x, at.y]) };
+                    return ClearanceResult {
+                        boundary: boundary.into(),
+                        min_m: Some(0.0),
+                        at: Some([at.x, at.y]),
+                        to: Some([at.x, at.y]),
+                    };
                 }
             }
         }
@@ -565,8 +610,21 @@ mod tests {
 
     #[test]
     fn segments_cross_where_they_should() {
-        let t = intersect(Coord { x: 0.0, y: 0.0 }, Coord { x: 2.0, y: 0.0 }, Coord { x: 0.5, y: -1.0 }, Coord { x: 0.5, y: 1.0 });
+        let t = intersect(
+            Coord { x: 0.0, y: 0.0 },
+            Coord { x: 2.0, y: 0.0 },
+            Coord { x: 0.5, y: -1.0 },
+            Coord { x: 0.5, y: 1.0 },
+        );
         assert_eq!(t, Some(0.25));
-        assert_eq!(intersect(Coord { x: 0.0, y: 0.0 }, Coord { x: 1.0, y: 0.0 }, Coord { x: 2.0, y: -1.0 }, Coord { x: 2.0, y: 1.0 }), None);
+        assert_eq!(
+            intersect(
+                Coord { x: 0.0, y: 0.0 },
+                Coord { x: 1.0, y: 0.0 },
+                Coord { x: 2.0, y: -1.0 },
+                Coord { x: 2.0, y: 1.0 }
+            ),
+            None
+        );
     }
 }

@@ -54,7 +54,8 @@ impl CostGrid {
     pub fn cell_of(&self, p: Coord<f64>) -> Option<(usize, usize)> {
         let c = ((p.x - self.x0) / self.cell).floor();
         let r = ((self.y0 - p.y) / self.cell).floor();
-        (c >= 0.0 && r >= 0.0 && (c as usize) < self.width && (r as usize) < self.height).then(|| (c as usize, r as usize))
+        (c >= 0.0 && r >= 0.0 && (c as usize) < self.width && (r as usize) < self.height)
+            .then(|| (c as usize, r as usize))
     }
 
     /// The least-cost path between two cells (16 neighbours), as cell
@@ -75,9 +76,19 @@ impl CostGrid {
     }
 
     /// Bidirectional A* in lock-step rounds; see [`ROUND`].
-    fn least_cost_rounds(&self, from: (usize, usize), to: (usize, usize), round: usize) -> Option<(Vec<Coord<f64>>, f64)> {
+    fn least_cost_rounds(
+        &self,
+        from: (usize, usize),
+        to: (usize, usize),
+        round: usize,
+    ) -> Option<(Vec<Coord<f64>>, f64)> {
         let n = self.width * self.height;
-        if n > u32::MAX as usize || from.0 >= self.width || to.0 >= self.width || from.1 >= self.height || to.1 >= self.height {
+        if n > u32::MAX as usize
+            || from.0 >= self.width
+            || to.0 >= self.width
+            || from.1 >= self.height
+            || to.1 >= self.height
+        {
             return None;
         }
         let (start, goal) = (from.1 * self.width + from.0, to.1 * self.width + to.0);
@@ -166,7 +177,8 @@ impl CostGrid {
                             // condition for the stopping rule below).
                             for &c in &settled {
                                 let c = c as usize;
-                                let sum = f64::from_bits(mine[c].load(Relaxed)) + f64::from_bits(other[c].load(Relaxed));
+                                let sum =
+                                    f64::from_bits(mine[c].load(Relaxed)) + f64::from_bits(other[c].load(Relaxed));
                                 if (sum, c) < best {
                                     best = (sum, c);
                                 }
@@ -178,7 +190,8 @@ impl CostGrid {
                             barrier.wait();
                             let mu = meeting(found);
                             best = mu;
-                            let sum_tops = f64::from_bits(tops[0].load(Relaxed)) + f64::from_bits(tops[1].load(Relaxed));
+                            let sum_tops =
+                                f64::from_bits(tops[0].load(Relaxed)) + f64::from_bits(tops[1].load(Relaxed));
                             // No path cheaper than μ is left once the two
                             // smallest keys add up to μ (in key terms,
                             // μ + 2·lift); an exhausted side has key ∞.
@@ -217,8 +230,22 @@ impl CostGrid {
     /// The 16 moves with their index offsets and lengths.
     fn moves(&self) -> Vec<Move> {
         const MOVES: [(isize, isize); 16] = [
-            (1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1),
-            (2, 1), (2, -1), (-2, 1), (-2, -1), (1, 2), (1, -2), (-1, 2), (-1, -2),
+            (1, 0),
+            (-1, 0),
+            (0, 1),
+            (0, -1),
+            (1, 1),
+            (1, -1),
+            (-1, 1),
+            (-1, -1),
+            (2, 1),
+            (2, -1),
+            (-2, 1),
+            (-2, -1),
+            (1, 2),
+            (1, -2),
+            (-1, 2),
+            (-1, -2),
         ];
         let w = self.width as isize;
         MOVES
@@ -278,7 +305,9 @@ impl CostGrid {
                 }
                 None => {
                     if let Some((a, b)) = m.squeeze {
-                        if !cost[(cell as isize + a) as usize].is_finite() && !cost[(cell as isize + b) as usize].is_finite() {
+                        if !cost[(cell as isize + a) as usize].is_finite()
+                            && !cost[(cell as isize + b) as usize].is_finite()
+                        {
                             continue;
                         }
                     }
@@ -386,9 +415,13 @@ pub fn build_grid(
     let is_t = |idx: &PolygonIndex, layer: &crate::layer::Layer, field: &str, p: Coord<f64>| {
         idx.first_inside(p).and_then(|k| layer.features[k].text(field)).as_deref() == Some(t.as_str())
     };
-    let corner_legal: Vec<bool> = (0..cw * ch).map(|i| is_t(legal.0, legal.1, legal.2, Coord { x: kx[i], y: ky[i] })).collect();
-    let corner_control: Vec<bool> = (0..cw * ch).map(|i| is_t(control.0, control.1, control.2, Coord { x: kx[i], y: ky[i] })).collect();
-    let corners_ok = |v: &[bool], col: usize, r: usize| v[r * cw + col] && v[r * cw + col + 1] && v[(r + 1) * cw + col] && v[(r + 1) * cw + col + 1];
+    let corner_legal: Vec<bool> =
+        (0..cw * ch).map(|i| is_t(legal.0, legal.1, legal.2, Coord { x: kx[i], y: ky[i] })).collect();
+    let corner_control: Vec<bool> =
+        (0..cw * ch).map(|i| is_t(control.0, control.1, control.2, Coord { x: kx[i], y: ky[i] })).collect();
+    let corners_ok = |v: &[bool], col: usize, r: usize| {
+        v[r * cw + col] && v[r * cw + col + 1] && v[(r + 1) * cw + col] && v[(r + 1) * cw + col + 1]
+    };
     let hard_legal = c.max_km_outside_legal == Some(0.0);
     let hard_control = c.max_km_outside_control == Some(0.0);
     let mut stats = GridStats::default();
@@ -491,7 +524,8 @@ fn grade_pct(z: &[Option<f64>], width: usize, height: usize, cell: f64, i: usize
 pub fn apply_slope_with(grid: &mut CostGrid, z: &[Option<f64>], limit_pct: Option<f64>) -> SlopeStats {
     let reference_pct = limit_pct.unwrap_or(10.0);
     let mut stats = SlopeStats { limit_pct, reference_pct, ..SlopeStats::default() };
-    let grades: Vec<Option<f64>> = (0..grid.cost.len()).map(|i| grade_pct(z, grid.width, grid.height, grid.cell, i)).collect();
+    let grades: Vec<Option<f64>> =
+        (0..grid.cost.len()).map(|i| grade_pct(z, grid.width, grid.height, grid.cell, i)).collect();
     for (c, g) in grid.cost.iter_mut().zip(grades) {
         if !c.is_finite() {
             continue;
@@ -544,7 +578,10 @@ mod tests {
         let mut done = vec![false; g.cost.len()];
         dist[from.1 * g.width + from.0] = 0.0;
         loop {
-            let Some(u) = (0..dist.len()).filter(|&i| !done[i] && dist[i].is_finite()).min_by(|&a, &b| dist[a].total_cmp(&dist[b])) else {
+            let Some(u) = (0..dist.len())
+                .filter(|&i| !done[i] && dist[i].is_finite())
+                .min_by(|&a, &b| dist[a].total_cmp(&dist[b]))
+            else {
                 break;
             };
             done[u] = true;
@@ -608,18 +645,26 @@ mod tests {
                     (Some((path, x)), Some(y)) => {
                         assert!((x - y).abs() < 1e-9 * y, "case {case} round {round}: {x} vs {y}");
                         // The path walks real moves and costs what is reported.
-                        let cells: Vec<usize> = path.iter().map(|p| g.cell_of(*p).map(|(c, r)| r * w + c).unwrap()).collect();
+                        let cells: Vec<usize> =
+                            path.iter().map(|p| g.cell_of(*p).map(|(c, r)| r * w + c).unwrap()).collect();
                         assert_eq!((cells[0], *cells.last().unwrap()), (0, w * h - 1));
                         let moves = g.moves();
                         let walked: f64 = cells
                             .windows(2)
                             .map(|pair| {
                                 let mut step = None;
-                                g.relax(pair[0], &moves, |next, c| if next == pair[1] { step = Some(c) });
+                                g.relax(pair[0], &moves, |next, c| {
+                                    if next == pair[1] {
+                                        step = Some(c)
+                                    }
+                                });
                                 step.unwrap_or_else(|| panic!("case {case}: {} -> {} is not a move", pair[0], pair[1]))
                             })
                             .sum();
-                        assert!((walked - y).abs() < 1e-9 * y, "case {case} round {round}: path walks {walked}, optimum {y}");
+                        assert!(
+                            (walked - y).abs() < 1e-9 * y,
+                            "case {case} round {round}: path walks {walked}, optimum {y}"
+                        );
                     }
                     (None, None) => {}
                     other => panic!("case {case} round {round}: {other:?}"),

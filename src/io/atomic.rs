@@ -77,18 +77,13 @@ impl Output {
         F: FnOnce(&Path) -> Result<()>,
     {
         let write_err = |source| Error::Write { path: self.target.clone(), source };
-        let tmp = tempfile::Builder::new()
-            .prefix(".delimit-tmp-")
-            .tempdir_in(&self.folder)
-            .map_err(write_err)?;
+        let tmp = tempfile::Builder::new().prefix(".delimit-tmp-").tempdir_in(&self.folder).map_err(write_err)?;
         let name = self.target.file_name().expect("checked in prepare");
         let tmp_target = tmp.path().join(name);
         write(&tmp_target)?;
         // Sorted so that a failure part-way is reproducible.
-        let mut produced: Vec<PathBuf> = std::fs::read_dir(tmp.path())
-            .map_err(write_err)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
+        let mut produced: Vec<PathBuf> =
+            std::fs::read_dir(tmp.path()).map_err(write_err)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
         produced.sort();
         for p in produced {
             let dest = self.folder.join(p.file_name().expect("read_dir entries have names"));

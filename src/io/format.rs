@@ -47,11 +47,7 @@ impl Format {
         if is_database(path) {
             return Ok(Format::Ogr("PostgreSQL".into()));
         }
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase())
-            .unwrap_or_default();
+        let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
         if ext == "geojson" || ext == "json" {
             return Ok(Format::GeoJson);
         }
@@ -83,7 +79,9 @@ impl Format {
             Err(_) => Err(Error::Usage {
                 option: "--format".into(),
                 message: format!("`{name}` is neither a known alias nor a GDAL driver"),
-                hint: Some("aliases: geojson, gpkg, shp, fgb, kml, gml, csv; `ogrinfo --formats` lists GDAL drivers".into()),
+                hint: Some(
+                    "aliases: geojson, gpkg, shp, fgb, kml, gml, csv; `ogrinfo --formats` lists GDAL drivers".into(),
+                ),
             }),
         }
     }

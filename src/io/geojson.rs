@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::Path;
 
 use geo::{
-    Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon,
-    Orient, Point, Polygon, orient::Direction,
+    Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon, Orient, Point, Polygon,
+    orient::Direction,
 };
 use geojson::{GeometryValue, Position};
 use serde_json::{Map, Value};
@@ -27,12 +27,16 @@ pub(crate) fn parse(path: &Path, bytes: &[u8], layer_name: &str, keep: Option<&[
     // Stream the `features` array: each feature becomes a RawFeature as soon
     // as it is read, so a 50 MB file never exists as one serde_json tree
     // (that tree cost ~15x the file size in RAM at world scale).
-    let mut raw = RawLayer {
-        name: layer_name.to_string(),
-        driver: "GeoJSON (native)".into(),
-        ..RawLayer::default()
+    let mut raw = RawLayer { name: layer_name.to_string(), driver: "GeoJSON (native)".into(), ..RawLayer::default() };
+    let mut sink = FeatureSink {
+        path,
+        raw: &mut raw,
+        seen_fields: Vec::new(),
+        failure: None,
+        saw_features: false,
+        features_kind: None,
+        keep,
     };
-    let mut sink = FeatureSink { path, raw: &mut raw, seen_fields: Vec::new(), failure: None, saw_features: false, features_kind: None, keep };
     let mut de = serde_json::Deserializer::from_str(text);
     let streamed = serde::de::DeserializeSeed::deserialize(TopLevel { sink: &mut sink }, &mut de)
         .and_then(|top| de.end().map(|()| top));
@@ -98,7 +102,9 @@ pub(crate) fn parse(path: &Path, bytes: &[u8], layer_name: &str, keep: Option<&[
         other => {
             return Err(gj(
                 format!("unknown top-level type `{other}`"),
-                Some("GeoJSON types are FeatureCollection, Feature, Point, LineString, Polygon and their Multi- forms; type names are case-sensitive"),
+                Some(
+                    "GeoJSON types are FeatureCollection, Feature, Point, LineString, Polygon and their Multi- forms; type names are case-sensitive",
+                ),
             ));
         }
     };
@@ -334,20 +340,20 @@ fn precheck_geometry(g: &Value, depth: usize) -> Result<(), GeomError> {
     let Value::Object(o) = g else {
         return Err((format!("`geometry` is {}, not an object or null", kind_of(g)), None));
     };
-    let ty = o.get("type").and_then(Value::as_str).ok_or((
-        "the geometry has no `type`".to_string(),
-        Some("e.g. \"type\": \"Polygon\""),
-    ))?;
+    let ty = o
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or(("the geometry has no `type`".to_string(), Some("e.g. \"type\": \"Polygon\"")))?;
     let want = match ty {
         "Point" => 1,
         "LineString" | "MultiPoint" => 2,
         "Polygon" | "MultiLineString" => 3,
         "MultiPolygon" => 4,
         "GeometryCollection" => {
-            let parts = o.get("geometries").and_then(Value::as_array).ok_or((
-                "GeometryCollection without a `geometries` array".to_string(),
-                None,
-            ))?;
+            let parts = o
+                .get("geometries")
+                .and_then(Value::as_array)
+                .ok_or(("GeometryCollection without a `geometries` array".to_string(), None))?;
             for p in parts {
                 precheck_geometry(p, depth + 1)?;
             }
@@ -458,15 +464,11 @@ impl Converter<'_> {
             )),
             GeometryValue::Polygon { coordinates } => Geometry::Polygon(self.polygon(coordinates, 0)?),
             GeometryValue::MultiPolygon { coordinates } => Geometry::MultiPolygon(MultiPolygon(
-                coordinates
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| self.polygon(p, i))
-                    .collect::<Result<_, _>>()?,
+                coordinates.iter().enumerate().map(|(i, p)| self.polygon(p, i)).collect::<Result<_, _>>()?,
             )),
-            GeometryValue::GeometryCollection { geometries } => Geometry::GeometryCollection(
-                GeometryCollection(geometries.iter().map(|g| self.geometry(&g.value)).collect::<Result<_, _>>()?),
-            ),
+            GeometryValue::GeometryCollection { geometries } => Geometry::GeometryCollection(GeometryCollection(
+                geometries.iter().map(|g| self.geometry(&g.value)).collect::<Result<_, _>>()?,
+            )),
         })
     }
 }
@@ -602,7 +604,11 @@ pub fn write_features<W: Write + ?Sized>(
 /// Features as a GeoJSON Text Sequence (RFC 8142): each feature is one
 /// record, an RS character, the JSON text, a line feed. The metadata, if
 /// any, goes nowhere: a sequence has no collection to carry it.
-pub fn write_sequence<W: Write + ?Sized>(w: &mut W, features: &[crate::layer::Feature], opts: &GeoJsonOptions) -> std::io::Result<()> {
+pub fn write_sequence<W: Write + ?Sized>(
+    w: &mut W,
+    features: &[crate::layer::Feature],
+    opts: &GeoJsonOptions,
+) -> std::io::Result<()> {
     let scale = 10f64.powi(opts.precision as i32);
     for f in features {
         w.write_all(b"\x1e")?;
@@ -653,9 +659,11 @@ mod tests {
 
     #[test]
     fn nesting_one_level_short_is_named() {
-        let e = parse_str(r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},
-            "geometry":{"type":"Polygon","coordinates":[[0,0],[1,0],[1,1],[0,0]]}}]}"#)
-            .unwrap_err();
+        let e = parse_str(
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},
+            "geometry":{"type":"Polygon","coordinates":[[0,0],[1,0],[1,1],[0,0]]}}]}"#,
+        )
+        .unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("feature #1") && msg.contains("nested 2 deep"), "{msg}");
         assert!(e.hint().unwrap().contains("missing"));
@@ -669,7 +677,10 @@ mod tests {
 
     #[test]
     fn unclosed_ring_is_closed_and_noted() {
-        let raw = parse_str(r#"{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1]]]}}"#).unwrap();
+        let raw = parse_str(
+            r#"{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1]]]}}"#,
+        )
+        .unwrap();
         assert_eq!(raw.notes.len(), 1);
         assert_eq!(raw.notes[0].code, "ring_not_closed");
         let Some(Geometry::Polygon(p)) = &raw.features[0].geometry else { panic!() };
@@ -678,17 +689,21 @@ mod tests {
 
     #[test]
     fn ids_come_from_id_member_then_property_then_position() {
-        let raw = parse_str(r#"{"type":"FeatureCollection","features":[
+        let raw = parse_str(
+            r#"{"type":"FeatureCollection","features":[
             {"type":"Feature","id":7,"properties":{"id":"x"},"geometry":null},
             {"type":"Feature","properties":{"id":"x"},"geometry":null},
-            {"type":"Feature","properties":{},"geometry":null}]}"#).unwrap();
+            {"type":"Feature","properties":{},"geometry":null}]}"#,
+        )
+        .unwrap();
         let ids: Vec<_> = raw.features.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["7", "x", "3"]);
     }
 
     #[test]
     fn nan_token_gets_a_hint() {
-        let e = parse_str(r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[NaN,1]}}"#).unwrap_err();
+        let e = parse_str(r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[NaN,1]}}"#)
+            .unwrap_err();
         assert!(e.hint().unwrap().contains("allow_nan"), "{e:?}");
     }
 }

@@ -18,8 +18,8 @@ use sha2::{Digest, Sha256};
 
 pub use atomic::Output;
 pub use format::{Format, is_database};
-pub use vsi::is_vsi;
 use raw::RawLayer;
+pub use vsi::is_vsi;
 
 use crate::crs::{self, Transformer};
 use crate::error::{Error, Result};
@@ -210,9 +210,7 @@ fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Res
         (None, None) => (crs::WGS84.to_string(), "assumed (no CRS in file)"),
     };
     let info = crs::describe(&source_crs).map_err(|e| match e {
-        Error::Crs { definition, message, .. } => {
-            Error::Crs { definition, context: Some(path.to_path_buf()), message }
-        }
+        Error::Crs { definition, message, .. } => Error::Crs { definition, context: Some(path.to_path_buf()), message },
         other => other,
     })?;
     let mut features: Vec<Feature> = raw
@@ -232,7 +230,8 @@ fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Res
                         "the CRS is projected (metres) but every coordinate lies within ±180/±90, like degrees (bbox {:.4}, {:.4}, {:.4}, {:.4})",
                         b[0], b[1], b[2], b[3]
                     ),
-                    hint: "if the coordinates are lon/lat, pass --src-crs EPSG:4326 (or remove the file's crs member)".into(),
+                    hint: "if the coordinates are lon/lat, pass --src-crs EPSG:4326 (or remove the file's crs member)"
+                        .into(),
                 });
             }
             if let Some(t) = Transformer::to_wgs84(&source_crs, b)? {
@@ -313,7 +312,11 @@ fn refuse_out_of_range(path: &Path, features: &[Feature], crs: &str) -> Result<(
             return Err(Error::Geometry {
                 path: path.to_path_buf(),
                 feature: f.id.clone(),
-                message: format!("position ({}, {}) is not a lon/lat position (read as {crs})", short_number(c.x), short_number(c.y)),
+                message: format!(
+                    "position ({}, {}) is not a lon/lat position (read as {crs})",
+                    short_number(c.x),
+                    short_number(c.y)
+                ),
                 hint: Some(if swapped {
                     "it fits as (lat, lon): are the axes swapped?".into()
                 } else {
@@ -333,11 +336,7 @@ fn refuse_out_of_range(path: &Path, features: &[Feature], crs: &str) -> Result<(
 /// assert_eq!(delimit::io::short_number(f64::NAN), "NaN");
 /// ```
 pub fn short_number(v: f64) -> String {
-    if v.is_finite() && v != 0.0 && (v.abs() >= 1e7 || v.abs() < 1e-6) {
-        format!("{v:e}")
-    } else {
-        format!("{v}")
-    }
+    if v.is_finite() && v != 0.0 && (v.abs() >= 1e7 || v.abs() < 1e-6) { format!("{v:e}") } else { format!("{v}") }
 }
 
 fn native_bbox(features: &[Feature]) -> Option<[f64; 4]> {

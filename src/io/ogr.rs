@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use gdal::vector::{
-    Feature as OgrFeature, FieldValue, Geometry as OgrGeometry, LayerAccess, LayerOptions,
-    OGRFieldType, OGRwkbGeometryType as W, ToGdal, field_type_to_name, geometry_type_flatten,
+    Feature as OgrFeature, FieldValue, Geometry as OgrGeometry, LayerAccess, LayerOptions, OGRFieldType,
+    OGRwkbGeometryType as W, ToGdal, field_type_to_name, geometry_type_flatten,
 };
 use gdal::{Dataset, DatasetOptions, DriverManager, GdalOpenFlags};
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
@@ -68,17 +68,12 @@ pub(crate) fn read(path: &Path, driver: &str, layer: Option<&str>) -> Result<Raw
         }
         None => return Err(Error::AmbiguousLayer { path: path.to_path_buf(), layers: names }),
     };
-    let declared_crs = lyr.spatial_ref().map(|srs| {
-        match (srs.auth_name(), srs.auth_code()) {
-            (Some(a), Ok(c)) => format!("{a}:{c}"),
-            _ => srs.to_projjson().or_else(|_| srs.to_wkt()).unwrap_or_default(),
-        }
+    let declared_crs = lyr.spatial_ref().map(|srs| match (srs.auth_name(), srs.auth_code()) {
+        (Some(a), Ok(c)) => format!("{a}:{c}"),
+        _ => srs.to_projjson().or_else(|_| srs.to_wkt()).unwrap_or_default(),
     });
-    let fields: Vec<FieldInfo> = lyr
-        .defn()
-        .fields()
-        .map(|f| FieldInfo { name: f.name(), kind: field_type_to_name(f.field_type()) })
-        .collect();
+    let fields: Vec<FieldInfo> =
+        lyr.defn().fields().map(|f| FieldInfo { name: f.name(), kind: field_type_to_name(f.field_type()) }).collect();
     let name = lyr.name();
     let mut notes = Vec::new();
     let mut features = Vec::new();
@@ -155,16 +150,27 @@ fn to_geo(g: &OgrGeometry, id: &str, notes: &mut Vec<ReadNote>) -> std::result::
         W::wkbLineString => Geometry::LineString(LineString::new(points(g))),
         W::wkbPolygon => Geometry::Polygon(polygon(g, id, 0, notes)),
         W::wkbMultiPoint => Geometry::MultiPoint(MultiPoint(
-            (0..g.geometry_count()).map(|i| g.get_geometry(i)).filter_map(|p| points(&p).first().copied().map(Point)).collect(),
+            (0..g.geometry_count())
+                .map(|i| g.get_geometry(i))
+                .filter_map(|p| points(&p).first().copied().map(Point))
+                .collect(),
         )),
-        W::wkbMultiLineString => {
-            Geometry::MultiLineString(MultiLineString((0..g.geometry_count()).map(|i| g.get_geometry(i)).map(|p| LineString::new(points(&p))).collect()))
-        }
+        W::wkbMultiLineString => Geometry::MultiLineString(MultiLineString(
+            (0..g.geometry_count()).map(|i| g.get_geometry(i)).map(|p| LineString::new(points(&p))).collect(),
+        )),
         W::wkbMultiPolygon => Geometry::MultiPolygon(MultiPolygon(
-            (0..g.geometry_count()).map(|i| g.get_geometry(i)).enumerate().map(|(i, p)| polygon(&p, id, i, notes)).collect(),
+            (0..g.geometry_count())
+                .map(|i| g.get_geometry(i))
+                .enumerate()
+                .map(|(i, p)| polygon(&p, id, i, notes))
+                .collect(),
         )),
         W::wkbGeometryCollection => Geometry::GeometryCollection(
-            (0..g.geometry_count()).map(|i| g.get_geometry(i)).map(|p| to_geo(&p, id, notes)).collect::<std::result::Result<Vec<_>, _>>()?.into(),
+            (0..g.geometry_count())
+                .map(|i| g.get_geometry(i))
+                .map(|p| to_geo(&p, id, notes))
+                .collect::<std::result::Result<Vec<_>, _>>()?
+                .into(),
         ),
         other => return Err(format!("geometry type {} is not supported", gdal::vector::geometry_type_to_name(other))),
     })
@@ -251,7 +257,12 @@ fn promote(g: &Geometry<f64>, layer_ty: W::Type) -> Geometry<f64> {
 
 /// Write features to `path` with a GDAL driver, in EPSG:4326 lon/lat.
 /// Returns the fields the driver renamed (asked, written).
-pub(crate) fn write(path: &Path, driver: &str, layer_name: &str, features: &[Feature]) -> Result<Vec<(String, String)>> {
+pub(crate) fn write(
+    path: &Path,
+    driver: &str,
+    layer_name: &str,
+    features: &[Feature],
+) -> Result<Vec<(String, String)>> {
     write_layers(path, driver, &[(layer_name, features, None)], None)
 }
 
@@ -278,12 +289,18 @@ pub enum Kind {
 /// Several layers in one dataset (GeoPackage), each with its declared
 /// geometry kind when given (an empty layer still needs one), and the
 /// dataset's `delimit` metadata item.
-pub(crate) fn write_layers(path: &Path, driver: &str, layers: &[(&str, &[Feature], Option<Kind>)], metadata: Option<&str>) -> Result<Vec<(String, String)>> {
+pub(crate) fn write_layers(
+    path: &Path,
+    driver: &str,
+    layers: &[(&str, &[Feature], Option<Kind>)],
+    metadata: Option<&str>,
+) -> Result<Vec<(String, String)>> {
     quiet();
     // GDAL stamps gpkg_contents with the current time unless told: pin it
     // (a caller with a date of its own, as `qgis` has, has set it already).
     if driver == "GPKG" && gdal::config::get_config_option("OGR_CURRENT_DATE", "").unwrap_or_default().is_empty() {
-        gdal::config::set_config_option("OGR_CURRENT_DATE", FIXED_GPKG_TIME).map_err(gdal_err(path, "CPLSetConfigOption"))?;
+        gdal::config::set_config_option("OGR_CURRENT_DATE", FIXED_GPKG_TIME)
+            .map_err(gdal_err(path, "CPLSetConfigOption"))?;
     }
     let mut renamed = Vec::new();
     let drv = DriverManager::get_driver_by_name(driver).map_err(gdal_err(path, "GDALGetDriverByName"))?;
@@ -311,7 +328,13 @@ pub(crate) fn write_layers(path: &Path, driver: &str, layers: &[(&str, &[Feature
 /// driver), in one transaction: a failure part-way leaves no table behind.
 /// An existing table is replaced only with `force`, inside the same
 /// transaction.
-pub(crate) fn write_table(target: &Path, driver: &str, layer_name: &str, features: &[Feature], force: bool) -> Result<Vec<(String, String)>> {
+pub(crate) fn write_table(
+    target: &Path,
+    driver: &str,
+    layer_name: &str,
+    features: &[Feature],
+    force: bool,
+) -> Result<Vec<(String, String)>> {
     quiet();
     let opts = gdal::DatasetOptions {
         open_flags: gdal::GdalOpenFlags::GDAL_OF_UPDATE | gdal::GdalOpenFlags::GDAL_OF_VECTOR,
@@ -333,7 +356,13 @@ pub(crate) fn write_table(target: &Path, driver: &str, layer_name: &str, feature
     Ok(renamed)
 }
 
-fn fill(ds: &mut Dataset, path: &Path, layer_name: &str, features: &[Feature], kind: Option<Kind>) -> Result<Vec<(String, String)>> {
+fn fill(
+    ds: &mut Dataset,
+    path: &Path,
+    layer_name: &str,
+    features: &[Feature],
+    kind: Option<Kind>,
+) -> Result<Vec<(String, String)>> {
     let mut srs = gdal::spatial_ref::SpatialRef::from_epsg(4326).map_err(gdal_err(path, "OSRImportFromEPSG"))?;
     srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
     // Ids travel as a field: GIS tools renumber FIDs, and a lost id is a
@@ -399,7 +428,9 @@ fn fill(ds: &mut Dataset, path: &Path, layer_name: &str, features: &[Feature], k
             let r = match (v, *t) {
                 (Value::Null, _) => of.set_field_null(i),
                 (Value::Bool(b), OGRFieldType::OFTInteger) => of.set_field_integer(i, *b as i32),
-                (Value::Number(n), OGRFieldType::OFTInteger64) => of.set_field_integer64(i, n.as_i64().unwrap_or_default()),
+                (Value::Number(n), OGRFieldType::OFTInteger64) => {
+                    of.set_field_integer64(i, n.as_i64().unwrap_or_default())
+                }
                 (Value::Number(n), OGRFieldType::OFTReal) => of.set_field_double(i, n.as_f64().unwrap_or(f64::NAN)),
                 (Value::String(s), _) => of.set_field_string(i, s),
                 (other, _) => of.set_field_string(i, &other.to_string()),

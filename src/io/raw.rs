@@ -40,7 +40,9 @@ pub(crate) fn note_ring(pts: &[Coord<f64>], feature: &str, poly: usize, ring: us
     if distinct < 3 {
         notes.push(ReadNote {
             feature: feature.to_string(),
-            message: format!("ring {ring} of polygon {poly} has {distinct} distinct position(s); a ring needs at least 3"),
+            message: format!(
+                "ring {ring} of polygon {poly} has {distinct} distinct position(s); a ring needs at least 3"
+            ),
             location: pts.first().map(|c| [c.x, c.y]),
             code: "ring_too_short",
         });

@@ -81,7 +81,8 @@ fn vsi_size(path: &Path) -> Option<u64> {
     // all-zero value is valid and GDAL only writes into it. The path
     // outlives the call.
     let mut buf: libc::stat64 = unsafe { std::mem::zeroed() };
-    let rc = unsafe { gdal_sys::VSIStatExL(c.as_ptr(), (&mut buf as *mut libc::stat64).cast(), STAT_EXISTS | STAT_SIZE) };
+    let rc =
+        unsafe { gdal_sys::VSIStatExL(c.as_ptr(), (&mut buf as *mut libc::stat64).cast(), STAT_EXISTS | STAT_SIZE) };
     (rc == 0).then_some(buf.st_size as u64)
 }
 

@@ -113,10 +113,11 @@ pub fn pair_lines_within(layer: &Layer, key_field: &str, match_m: f64) -> Vec<Pa
                 // The party nearest the middle; both ends within reach of it
                 // too (an end at a tripoint is equally near a third party).
                 let mid = Coord { x: (s.x + e.x) / 2.0, y: (s.y + e.y) / 2.0 };
-                let Some((other, _, d)) = index.nearest_planar_within(Point(mid), None, Some(a), match_m) else { continue };
-                let ends_near = [s, e]
-                    .iter()
-                    .all(|&c| index.nearest_planar_within(Point(c), Some(other), None, match_m).is_some());
+                let Some((other, _, d)) = index.nearest_planar_within(Point(mid), None, Some(a), match_m) else {
+                    continue;
+                };
+                let ends_near =
+                    [s, e].iter().all(|&c| index.nearest_planar_within(Point(c), Some(other), None, match_m).is_some());
                 if d <= match_m && ends_near {
                     if let Some(j) = keys.iter().position(|k| k.as_str() == other) {
                         if i < j {
@@ -486,7 +487,8 @@ pub fn deviation(
     let places = crate::locate::Places::new(settlements, &opts.name_field);
     let nearest_place = |p: Point<f64>| places.nearest(p).map(str::to_string);
 
-    let mut out = Deviation { stations: Vec::new(), band_runs: Vec::new(), deviating_runs: Vec::new(), pairs: Vec::new() };
+    let mut out =
+        Deviation { stations: Vec::new(), band_runs: Vec::new(), deviating_runs: Vec::new(), pairs: Vec::new() };
     for pl in legal_lines {
         let pair = pl.pair();
         let control = control_lines.iter().find(|c| c.a == pl.a && c.b == pl.b);
@@ -599,7 +601,12 @@ pub fn deviation(
             summary.hausdorff_m = Some(directed_max.max(back));
         }
         let mut longest = pair_runs.clone();
-        longest.sort_by(|a, b| (b.to_km - b.from_km).total_cmp(&(a.to_km - a.from_km)).then(a.part.cmp(&b.part)).then(a.from_km.total_cmp(&b.from_km)));
+        longest.sort_by(|a, b| {
+            (b.to_km - b.from_km)
+                .total_cmp(&(a.to_km - a.from_km))
+                .then(a.part.cmp(&b.part))
+                .then(a.from_km.total_cmp(&b.from_km))
+        });
         longest.truncate(10);
         summary.longest_runs = longest;
         out.deviating_runs.extend(pair_runs);

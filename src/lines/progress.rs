@@ -118,13 +118,12 @@ fn lines_of(g: Option<&Geometry<f64>>) -> Vec<LineString<f64>> {
 /// edge (by the local planar metric, exact enough to pick the edge) and
 /// the geodesic distance along it.
 fn chainage_of(walk: &Walk<'_>, l: &LineString<f64>, p: Point<f64>) -> f64 {
-    let i = l
-        .0
-        .windows(2)
-        .map(|w| crate::locate::planar_m(p, w[0], w[1]).1)
-        .enumerate()
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map_or(0, |(i, _)| i);
+    let i =
+        l.0.windows(2)
+            .map(|w| crate::locate::planar_m(p, w[0], w[1]).1)
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(0, |(i, _)| i);
     let (q, _) = crate::locate::nearest_on_segment(p, l.0[i], l.0[i + 1]);
     walk.chainage_at_vertex(i) + Geodesic.distance(Point(l.0[i]), q)
 }
@@ -149,9 +148,11 @@ pub fn progress(lines: &[PairLine], segments: &Layer, admin1: Option<&Layer>, op
     // Every part of every pair in one index; the key is the pair's position.
     let keys: Vec<String> = (0..lines.len()).map(|i| i.to_string()).collect();
     let index = EdgeIndex::from_rings(
-        lines.iter().enumerate().flat_map(|(i, pl)| pl.line.0.iter().enumerate().map(move |(j, l)| (j, i, l))).map(
-            |(j, i, l)| (j, keys[i].as_str(), l),
-        ),
+        lines
+            .iter()
+            .enumerate()
+            .flat_map(|(i, pl)| pl.line.0.iter().enumerate().map(move |(j, l)| (j, i, l)))
+            .map(|(j, i, l)| (j, keys[i].as_str(), l)),
     );
     let mut delimited: BTreeMap<(usize, usize), Vec<(f64, f64)>> = BTreeMap::new();
     let mut matched = Vec::new();
@@ -169,7 +170,11 @@ pub fn progress(lines: &[PairLine], segments: &Layer, admin1: Option<&Layer>, op
         for n in &near {
             *votes.entry((n.key.clone(), n.feature)).or_default() += 1;
         }
-        let ((key, part), _) = votes.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(k, v)| (k.clone(), *v)).unwrap_or_default();
+        let ((key, part), _) = votes
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(k, v)| (k.clone(), *v))
+            .unwrap_or_default();
         let li: usize = key.parse().unwrap_or(0);
         let mut d: Vec<f64> = near.iter().map(|n| n.distance_m).collect();
         d.sort_by(f64::total_cmp);
@@ -205,7 +210,8 @@ pub fn progress(lines: &[PairLine], segments: &Layer, admin1: Option<&Layer>, op
     let edges: Option<EdgeIndex> = admin1.map(|a| EdgeIndex::of_layer(a, "country", tiling));
     let unit_of = |c: Coord<f64>, country: &str| -> String {
         let (Some((idx, layer)), Some(e)) = (&admin, &edges) else { return "?".into() };
-        let inside = idx.locate(c).into_iter().find(|&(i, _)| layer.features[i].text("country").as_deref() == Some(country));
+        let inside =
+            idx.locate(c).into_iter().find(|&(i, _)| layer.features[i].text("country").as_deref() == Some(country));
         let i = match inside {
             Some((i, _)) => Some(i),
             None => e.nearest_planar(Point(c), Some(country), None).map(|(_, f, _)| f),
@@ -239,7 +245,8 @@ pub fn progress(lines: &[PairLine], segments: &Layer, admin1: Option<&Layer>, op
                 let mid_m = (a + b) / 2.0;
                 let mid = walk.point_at(mid_m);
                 let sector = format!("{} | {}", unit_of(mid, &pl.a), unit_of(mid, &pl.b));
-                let status = if ivals.iter().any(|(x, y)| mid_m >= *x && mid_m <= *y) { "delimited" } else { "pending" };
+                let status =
+                    if ivals.iter().any(|(x, y)| mid_m >= *x && mid_m <= *y) { "delimited" } else { "pending" };
                 for key in [(pair.clone(), "all".to_string()), (pair.clone(), sector.clone())] {
                     let e = totals.entry(key).or_default();
                     e.0 += b - a;
@@ -251,14 +258,30 @@ pub fn progress(lines: &[PairLine], segments: &Layer, admin1: Option<&Layer>, op
                     Some((s, st_, _, to)) if *s == sector && *st_ == status => *to = b,
                     _ => {
                         if let Some((s, st_, from, to)) = cur.take() {
-                            parts_out.push(SplitPart { pair: pair.clone(), part, sector: s, status: st_, from_km: from / 1e3, to_km: to / 1e3, geometry: walk.substring(from, to) });
+                            parts_out.push(SplitPart {
+                                pair: pair.clone(),
+                                part,
+                                sector: s,
+                                status: st_,
+                                from_km: from / 1e3,
+                                to_km: to / 1e3,
+                                geometry: walk.substring(from, to),
+                            });
                         }
                         cur = Some((sector, status, a, b));
                     }
                 }
             }
             if let Some((s, st_, from, to)) = cur.take() {
-                parts_out.push(SplitPart { pair: pair.clone(), part, sector: s, status: st_, from_km: from / 1e3, to_km: to / 1e3, geometry: walk.substring(from, to) });
+                parts_out.push(SplitPart {
+                    pair: pair.clone(),
+                    part,
+                    sector: s,
+                    status: st_,
+                    from_km: from / 1e3,
+                    to_km: to / 1e3,
+                    geometry: walk.substring(from, to),
+                });
             }
         }
     }

@@ -22,9 +22,15 @@ pub(crate) fn widen(r: Rect<f64>) -> Rect<f64> {
 }
 
 /// `m` clipped to `r`; borrowed when it already lies inside.
-pub(crate) fn to_rect<'a>(m: &'a MultiPolygon<f64>, bbox: Option<Rect<f64>>, r: Rect<f64>) -> Cow<'a, MultiPolygon<f64>> {
+pub(crate) fn to_rect<'a>(
+    m: &'a MultiPolygon<f64>,
+    bbox: Option<Rect<f64>>,
+    r: Rect<f64>,
+) -> Cow<'a, MultiPolygon<f64>> {
     match bbox {
-        Some(b) if b.min().x >= r.min().x && b.min().y >= r.min().y && b.max().x <= r.max().x && b.max().y <= r.max().y => {
+        Some(b)
+            if b.min().x >= r.min().x && b.min().y >= r.min().y && b.max().x <= r.max().x && b.max().y <= r.max().y =>
+        {
             Cow::Borrowed(m)
         }
         _ => Cow::Owned(MultiPolygon(

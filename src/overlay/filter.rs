@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 
 impl Class {
     /// Every class, in summary order.
-    pub const ALL: [Class; 5] = [Class::HeldByOther, Class::ContestedControl, Class::HeldByOwner, Class::Unassigned, Class::OutsideBasis];
+    pub const ALL: [Class; 5] =
+        [Class::HeldByOther, Class::ContestedControl, Class::HeldByOwner, Class::Unassigned, Class::OutsideBasis];
 
     /// A class by its output name.
     ///
@@ -58,7 +59,11 @@ pub struct Filtered {
 /// assert!(delimit::overlay::parse_pair("ARM").is_err());
 /// ```
 pub fn parse_pair(text: &str) -> Result<(String, String)> {
-    let bad = |m: String| Error::Usage { option: "--pair".into(), message: m, hint: Some("give two party codes: --pair ARM,AZE".into()) };
+    let bad = |m: String| Error::Usage {
+        option: "--pair".into(),
+        message: m,
+        hint: Some("give two party codes: --pair ARM,AZE".into()),
+    };
     let parts: Vec<&str> = text.split([',', '|']).map(str::trim).collect();
     match parts[..] {
         [a, b] if !a.is_empty() && !b.is_empty() && a != b => Ok((a.to_string(), b.to_string())),
@@ -75,9 +80,11 @@ impl GapFilter {
     /// Refuse a negative or non-finite minimum area.
     pub fn validate(&self) -> Result<()> {
         match self.min_area_km2 {
-            Some(a) if !(a >= 0.0 && a.is_finite()) => {
-                Err(Error::Usage { option: "--min-area-km2".into(), message: format!("{a} is not a non-negative area"), hint: None })
-            }
+            Some(a) if !(a >= 0.0 && a.is_finite()) => Err(Error::Usage {
+                option: "--min-area-km2".into(),
+                message: format!("{a} is not a non-negative area"),
+                hint: None,
+            }),
             _ => Ok(()),
         }
     }
@@ -87,7 +94,8 @@ impl GapFilter {
         let owner = g.owner.as_deref();
         let controllers: Vec<&str> = g.controller.as_deref().map(|c| c.split('|').collect()).unwrap_or_default();
         let pair_ok = self.pair.as_ref().is_none_or(|(a, b)| {
-            (owner == Some(a.as_str()) && controllers.contains(&b.as_str())) || (owner == Some(b.as_str()) && controllers.contains(&a.as_str()))
+            (owner == Some(a.as_str()) && controllers.contains(&b.as_str()))
+                || (owner == Some(b.as_str()) && controllers.contains(&a.as_str()))
         });
         pair_ok
             && (self.owners.is_empty() || owner.is_some_and(|o| self.owners.iter().any(|x| x == o)))
@@ -162,9 +170,18 @@ mod tests {
         let pair = GapFilter { pair: Some(parse_pair("AZE,ARM").unwrap()), ..Default::default() };
         assert_eq!(kept(&pair), ["ARM-AZE-5", "AZE-ARM-2", "ARM-ARM|AZE-0.5"]);
         assert_eq!(kept(&GapFilter { owners: vec!["AZE".into()], ..Default::default() }), ["AZE-ARM-2", "AZE-IRN-1"]);
-        assert_eq!(kept(&GapFilter { controllers: vec!["AZE".into()], ..Default::default() }), ["ARM-AZE-5", "ARM-ARM|AZE-0.5"]);
-        assert_eq!(kept(&GapFilter { classes: vec![Class::ContestedControl], ..Default::default() }), ["ARM-ARM|AZE-0.5"]);
-        assert_eq!(kept(&GapFilter { min_area_km2: Some(2.0), ..Default::default() }), ["ARM-AZE-5", "AZE-ARM-2", "ARM-ARM-100"]);
+        assert_eq!(
+            kept(&GapFilter { controllers: vec!["AZE".into()], ..Default::default() }),
+            ["ARM-AZE-5", "ARM-ARM|AZE-0.5"]
+        );
+        assert_eq!(
+            kept(&GapFilter { classes: vec![Class::ContestedControl], ..Default::default() }),
+            ["ARM-ARM|AZE-0.5"]
+        );
+        assert_eq!(
+            kept(&GapFilter { min_area_km2: Some(2.0), ..Default::default() }),
+            ["ARM-AZE-5", "AZE-ARM-2", "ARM-ARM-100"]
+        );
         assert_eq!(kept(&GapFilter { no_slivers: true, ..Default::default() }).len(), 4);
         assert_eq!(kept(&GapFilter::default()).len(), 5);
     }

@@ -15,19 +15,22 @@ const MAX_DEPTH: u32 = 10;
 /// Cells covering a polygon.
 pub(crate) fn cover(m: &MultiPolygon<f64>) -> Vec<Rect<f64>> {
     let Some(bb) = m.bounding_rect() else { return Vec::new() };
-    let edges: Vec<Line<f64>> = m
-        .0
-        .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .flat_map(|r| r.lines())
-        .collect();
+    let edges: Vec<Line<f64>> =
+        m.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).flat_map(|r| r.lines()).collect();
     let all: Vec<usize> = (0..edges.len()).collect();
     let mut out = Vec::new();
     split(m, &edges, bb, &all, 0, &mut out);
     out
 }
 
-fn split(m: &MultiPolygon<f64>, edges: &[Line<f64>], cell: Rect<f64>, inside: &[usize], depth: u32, out: &mut Vec<Rect<f64>>) {
+fn split(
+    m: &MultiPolygon<f64>,
+    edges: &[Line<f64>],
+    cell: Rect<f64>,
+    inside: &[usize],
+    depth: u32,
+    out: &mut Vec<Rect<f64>>,
+) {
     if inside.is_empty() {
         // No boundary here: the cell is wholly in or wholly out.
         if m.contains(&Point(cell.center())) {
@@ -67,7 +70,9 @@ impl Index {
             .iter()
             .enumerate()
             .flat_map(|(i, rects)| {
-                rects.iter().map(move |r| Cell::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
+                rects
+                    .iter()
+                    .map(move |r| Cell::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
             })
             .collect();
         Index { tree: RTree::bulk_load(cells) }

@@ -167,7 +167,15 @@ pub struct Conservation {
 impl Conservation {
     /// A unit without geometry: nothing to conserve.
     fn empty(layer: &'static str, unit: &str) -> Conservation {
-        Conservation { layer, unit: unit.to_string(), area_m2: 0.0, planar_rel: 0.0, geodesic_rel: 0.0, cut_effect_m2: 0.0, snap_m2: 0.0 }
+        Conservation {
+            layer,
+            unit: unit.to_string(),
+            area_m2: 0.0,
+            planar_rel: 0.0,
+            geodesic_rel: 0.0,
+            cut_effect_m2: 0.0,
+            snap_m2: 0.0,
+        }
     }
 }
 
@@ -220,7 +228,8 @@ impl GapsResult {
     pub fn summary(&self) -> Vec<SummaryRow> {
         let mut rows: std::collections::BTreeMap<(Class, String, String), SummaryRow> = Default::default();
         for g in &self.gaps {
-            let (owner, controller) = (g.owner.clone().unwrap_or_else(|| "-".into()), g.controller.clone().unwrap_or_else(|| "-".into()));
+            let (owner, controller) =
+                (g.owner.clone().unwrap_or_else(|| "-".into()), g.controller.clone().unwrap_or_else(|| "-".into()));
             let row = rows.entry((g.class, owner.clone(), controller.clone())).or_insert(SummaryRow {
                 class: g.class,
                 owner,
@@ -303,7 +312,8 @@ fn validate(layer: &Layer, role: Role, opts: &GapsOptions, tolerance_m: f64) -> 
 /// different amounts and open micro-gaps between every pair of neighbours.
 /// Repair the invalid features only; the layer is copied only when one is.
 fn repair(layer: &mut Cow<'_, Layer>, key: &str) -> Result<()> {
-    let copts = CheckOptions { role: Role::Routes, key_field: Some(key.to_string()), min_area_m2: 1.0, tolerance_m: 0.0 };
+    let copts =
+        CheckOptions { role: Role::Routes, key_field: Some(key.to_string()), min_area_m2: 1.0, tolerance_m: 0.0 };
     let broken: std::collections::BTreeSet<String> = check_layer(layer, &copts)
         .problems
         .into_iter()
@@ -341,7 +351,9 @@ fn tolerance(legal: &Layer, control: &Layer, given: Option<f64>) -> (f64, String
             .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))))
     };
     match (stated(legal), stated(control)) {
-        (Some(a), Some(b)) => ((a * a + b * b).sqrt(), format!("inputs' positional_accuracy_m ({a} m and {b} m, combined)")),
+        (Some(a), Some(b)) => {
+            ((a * a + b * b).sqrt(), format!("inputs' positional_accuracy_m ({a} m and {b} m, combined)"))
+        }
         (Some(a), None) | (None, Some(a)) => (a, "one input's positional_accuracy_m".into()),
         (None, None) => (crate::check::DEFAULT_TOLERANCE_M, "default (1:100k map accuracy)".into()),
     }
@@ -438,9 +450,8 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
         raw.extend(pieces);
         conservation.push(c);
     }
-    if let Some(bad) = conservation
-        .iter()
-        .find(|c| c.planar_rel > PLANAR_TOLERANCE || c.geodesic_rel > GEODESIC_TOLERANCE)
+    if let Some(bad) =
+        conservation.iter().find(|c| c.planar_rel > PLANAR_TOLERANCE || c.geodesic_rel > GEODESIC_TOLERANCE)
     {
         return Err(Error::Conservation {
             unit: format!("{} unit {}", bad.layer, bad.unit),
@@ -568,14 +579,19 @@ impl<'a> UnitOverlay<'a> {
             let whole = g.shapes(&unit);
             let mut by_key: BTreeMap<&str, IntShapes> = BTreeMap::new();
             for &k in &cands {
-                by_key.entry(self.cu[k].key.as_str()).or_default().extend(g.shapes(&clip::to_rect(&self.cu[k].geom, self.cu[k].bbox, clip_to)));
+                by_key.entry(self.cu[k].key.as_str()).or_default().extend(g.shapes(&clip::to_rect(
+                    &self.cu[k].geom,
+                    self.cu[k].bbox,
+                    clip_to,
+                )));
             }
             // As `cut_legal` carves it: a held_by_other piece is where one
             // party other than the owner, and no other party, holds the unit
             // (where two overlap, the piece is contested_control).
             by_key.iter().filter(|(key, _)| **key != u.key).any(|(key, shapes)| {
                 let held = split::intersect(&whole, shapes);
-                let others: IntShapes = by_key.iter().filter(|(k, _)| k != &key).flat_map(|(_, s)| s.iter().cloned()).collect();
+                let others: IntShapes =
+                    by_key.iter().filter(|(k, _)| k != &key).flat_map(|(_, s)| s.iter().cloned()).collect();
                 split::twice_area(&split::split(&held, &others).outside) > 0
             })
         })
@@ -661,12 +677,19 @@ fn cut_legal(i: usize, u: &Unit, cands: &[usize], cu: &[Unit]) -> (Vec<RawPiece>
     let mut rest = whole.clone();
     let mut cut_twice: i128 = 0;
     let mut noding: i128 = 0;
-    let mut emit = |class: Class, controller: Option<String>, controls: Vec<usize>, shapes: &IntShapes, cut: &mut i128| {
-        *cut += split::twice_area(shapes);
-        for polygon in g.polygons(shapes) {
-            pieces.push(RawPiece { class, unit: Some(i), controller: controller.clone(), controls: controls.clone(), polygon });
-        }
-    };
+    let mut emit =
+        |class: Class, controller: Option<String>, controls: Vec<usize>, shapes: &IntShapes, cut: &mut i128| {
+            *cut += split::twice_area(shapes);
+            for polygon in g.polygons(shapes) {
+                pieces.push(RawPiece {
+                    class,
+                    unit: Some(i),
+                    controller: controller.clone(),
+                    controls: controls.clone(),
+                    polygon,
+                });
+            }
+        };
     // Contested first: wherever two controllers' areas overlap, pair by
     // pair (where three overlap, the first pair in key order takes it).
     let keys: Vec<&str> = groups.keys().copied().collect();
@@ -704,14 +727,22 @@ fn cut_legal(i: usize, u: &Unit, cands: &[usize], cu: &[Unit]) -> (Vec<RawPiece>
 /// `contested_control` between two controllers, or as its own
 /// `outside_basis` when both have the same one), and the higher-indexed one
 /// gives it away.
-fn cut_control(j: usize, u: &Unit, cands: &[usize], lu: &[Unit], others: &[usize], cu: &[Unit]) -> (Vec<RawPiece>, Conservation) {
+fn cut_control(
+    j: usize,
+    u: &Unit,
+    cands: &[usize],
+    lu: &[Unit],
+    others: &[usize],
+    cu: &[Unit],
+) -> (Vec<RawPiece>, Conservation) {
     let mut pieces = Vec::new();
     let area = measure::multipolygon_area_m2(&u.geom);
     let Some(ub) = u.bbox else {
         return (pieces, Conservation::empty("control", &u.id));
     };
     let clip_to = clip::widen(ub);
-    let legal_geoms: Vec<Cow<'_, MultiPolygon<f64>>> = cands.iter().map(|&k| clip::to_rect(&lu[k].geom, lu[k].bbox, clip_to)).collect();
+    let legal_geoms: Vec<Cow<'_, MultiPolygon<f64>>> =
+        cands.iter().map(|&k| clip::to_rect(&lu[k].geom, lu[k].bbox, clip_to)).collect();
     let other_geoms: Vec<(usize, Cow<'_, MultiPolygon<f64>>)> =
         others.iter().map(|&k| (k, clip::to_rect(&cu[k].geom, cu[k].bbox, clip_to))).collect();
     let rect = legal_geoms
@@ -751,13 +782,25 @@ fn cut_control(j: usize, u: &Unit, cands: &[usize], lu: &[Unit], others: &[usize
         let k = *k;
         let (a, b) = if u.key <= cu[k].key { (&u.key, &cu[k].key) } else { (&cu[k].key, &u.key) };
         for polygon in take(&mut rest, &g.shapes(geom), &mut noding) {
-            pieces.push(RawPiece { class: Class::ContestedControl, unit: None, controller: Some(format!("{a}|{b}")), controls: vec![j, k], polygon });
+            pieces.push(RawPiece {
+                class: Class::ContestedControl,
+                unit: None,
+                controller: Some(format!("{a}|{b}")),
+                controls: vec![j, k],
+                polygon,
+            });
         }
     }
     cut_twice += split::twice_area(&rest);
     for polygon in g.polygons(&rest) {
         geodesic_sum += measure::polygon_area_m2(&polygon);
-        pieces.push(RawPiece { class: Class::OutsideBasis, unit: None, controller: Some(u.key.clone()), controls: vec![j], polygon });
+        pieces.push(RawPiece {
+            class: Class::OutsideBasis,
+            unit: None,
+            controller: Some(u.key.clone()),
+            controls: vec![j],
+            polygon,
+        });
     }
     let snapped: f64 = g.polygons(&whole).iter().map(measure::polygon_area_m2).sum();
     let c = conservation("control", &u.id, area, snapped, geodesic_sum, split::twice_area(&whole), cut_twice, noding);

@@ -53,46 +53,22 @@ pub(super) fn write(path: &Path, layers: &[LayerSpec], provenance: &Provenance) 
     // GDAL stamps gpkg_contents with the current time unless told otherwise.
     gdal::config::set_config_option("OGR_CURRENT_DATE", &time)
         .map_err(crate::io::gdal_err(path, "CPLSetConfigOption"))?;
-    let specs: Vec<(&str, &[crate::layer::Feature], Option<crate::io::Kind>)> = layers
-        .iter()
-        .map(|l| (l.name.as_str(), l.features.as_slice(), Some(l.kind)))
-        .collect();
-    let written = crate::io::write_layers(
-        path,
-        "GPKG",
-        &specs,
-        Some(&provenance.to_json().to_string()),
-    );
+    let specs: Vec<(&str, &[crate::layer::Feature], Option<crate::io::Kind>)> =
+        layers.iter().map(|l| (l.name.as_str(), l.features.as_slice(), Some(l.kind))).collect();
+    let written = crate::io::write_layers(path, "GPKG", &specs, Some(&provenance.to_json().to_string()));
     let _ = gdal::config::clear_config_option("OGR_CURRENT_DATE");
     written?;
 
-    let err = |e: rusqlite::Error| Error::Sqlite {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
+    let err = |e: rusqlite::Error| Error::Sqlite { path: path.to_path_buf(), message: e.to_string() };
     let mut db = Connection::open(path).map_err(err)?;
     let tx = db.transaction().map_err(err)?;
     tx.execute(CREATE_LAYER_STYLES, []).map_err(err)?;
-    tx.execute(
-        REGISTER,
-        params![
-            "QGIS layer styles: the default style of each layer, written by delimit",
-            time
-        ],
-    )
-    .map_err(err)?;
+    tx.execute(REGISTER, params!["QGIS layer styles: the default style of each layer, written by delimit", time])
+        .map_err(err)?;
     {
         let mut insert = tx.prepare(INSERT_STYLE).map_err(err)?;
         for l in layers {
-            insert
-                .execute(params![
-                    l.name,
-                    "delimit default",
-                    l.style.qml(),
-                    l.description,
-                    time
-                ])
-                .map_err(err)?;
+            insert.execute(params![l.name, "delimit default", l.style.qml(), l.description, time]).map_err(err)?;
         }
     }
     tx.commit().map_err(err)?;

@@ -21,10 +21,7 @@ use crate::io::Kind;
 use crate::job::{FullRun, Inputs};
 use crate::layer::{Feature, Layer};
 use crate::overlay::Class;
-use style::{
-    GREY, Label, Part, RAMP, Renderer, Rgba, Style, Symbol, okabe_ito as oi, party_colours,
-    party_fill,
-};
+use style::{GREY, Label, Part, RAMP, Renderer, Rgba, Style, Symbol, okabe_ito as oi, party_colours, party_fill};
 
 pub use project::{project_xml, relative_source};
 
@@ -86,10 +83,7 @@ impl Provenance {
             .iter()
             .map(|p| {
                 let op = p.crs_line();
-                format!(
-                    "input {} layer {}: sha256 {}; CRS {}",
-                    p.path, p.layer, p.sha256, op
-                )
+                format!("input {} layer {}: sha256 {}; CRS {}", p.path, p.layer, p.sha256, op)
             })
             .collect();
         v.push(format!("written by {}", self.tool));
@@ -102,66 +96,32 @@ impl Provenance {
 }
 
 fn line(colour: Rgba, width_mm: f64, dashed: bool) -> Symbol {
-    Symbol {
-        kind: Kind::Line,
-        parts: vec![Part::Line {
-            colour,
-            width_mm,
-            dashed,
-        }],
-    }
+    Symbol { kind: Kind::Line, parts: vec![Part::Line { colour, width_mm, dashed }] }
 }
 
 fn marker(fill: Rgba, size_mm: f64, shape: &'static str) -> Symbol {
-    Symbol {
-        kind: Kind::Point,
-        parts: vec![Part::Marker {
-            fill,
-            outline: Rgba(35, 35, 35, 255),
-            size_mm,
-            shape,
-        }],
-    }
+    Symbol { kind: Kind::Point, parts: vec![Part::Marker { fill, outline: Rgba(35, 35, 35, 255), size_mm, shape }] }
 }
 
 /// The gap classes in drawing order with their symbols; slivers are a
 /// category of their own (a faint hatch) whatever their class.
 pub fn gap_categories() -> Vec<(String, String, Symbol)> {
-    let fill = |c: Rgba, a: u8, outline: Rgba| Part::Fill {
-        fill: Some(c.alpha(a)),
-        outline,
-        outline_mm: 0.3,
-        dashed: false,
-    };
-    let hatch = |c: Rgba| Part::Hatch {
-        colour: c,
-        angle: 45.0,
-        spacing_mm: 1.6,
-        width_mm: 0.35,
-    };
-    let poly = |parts| Symbol {
-        kind: Kind::Polygon,
-        parts,
-    };
+    let fill =
+        |c: Rgba, a: u8, outline: Rgba| Part::Fill { fill: Some(c.alpha(a)), outline, outline_mm: 0.3, dashed: false };
+    let hatch = |c: Rgba| Part::Hatch { colour: c, angle: 45.0, spacing_mm: 1.6, width_mm: 0.35 };
+    let poly = |parts| Symbol { kind: Kind::Polygon, parts };
     vec![
         (
             Class::HeldByOther.as_str().into(),
             "held by another party".into(),
-            poly(vec![
-                fill(oi::VERMILLION, 150, oi::VERMILLION),
-                hatch(Rgba(80, 30, 0, 255)),
-            ]),
+            poly(vec![fill(oi::VERMILLION, 150, oi::VERMILLION), hatch(Rgba(80, 30, 0, 255))]),
         ),
         (
             Class::ContestedControl.as_str().into(),
             "contested control".into(),
             poly(vec![fill(oi::REDDISH_PURPLE, 170, oi::REDDISH_PURPLE)]),
         ),
-        (
-            Class::Unassigned.as_str().into(),
-            "in the basis, held by no one".into(),
-            poly(vec![fill(GREY, 140, GREY)]),
-        ),
+        (Class::Unassigned.as_str().into(), "in the basis, held by no one".into(), poly(vec![fill(GREY, 140, GREY)])),
         (
             Class::OutsideBasis.as_str().into(),
             "held, outside the basis".into(),
@@ -170,18 +130,9 @@ pub fn gap_categories() -> Vec<(String, String, Symbol)> {
         (
             Class::HeldByOwner.as_str().into(),
             "held by the owner".into(),
-            poly(vec![Part::Fill {
-                fill: None,
-                outline: Rgba(120, 120, 120, 160),
-                outline_mm: 0.2,
-                dashed: false,
-            }]),
+            poly(vec![Part::Fill { fill: None, outline: Rgba(120, 120, 120, 160), outline_mm: 0.2, dashed: false }]),
         ),
-        (
-            "sliver".into(),
-            "digitising sliver (any class)".into(),
-            poly(vec![hatch(oi::VERMILLION.alpha(90))]),
-        ),
+        ("sliver".into(), "digitising sliver (any class)".into(), poly(vec![hatch(oi::VERMILLION.alpha(90))])),
     ]
 }
 
@@ -210,17 +161,10 @@ fn deviation_ranges(kind: Kind) -> Vec<(f64, f64, String, Symbol)> {
         .collect()
 }
 
-fn party_renderer(
-    attr: &str,
-    colours: &[(String, Rgba)],
-    symbol: impl Fn(Rgba) -> Symbol,
-) -> Renderer {
+fn party_renderer(attr: &str, colours: &[(String, Rgba)], symbol: impl Fn(Rgba) -> Symbol) -> Renderer {
     Renderer::Categorised {
         attr: attr.to_string(),
-        categories: colours
-            .iter()
-            .map(|(c, rgba)| (c.clone(), c.clone(), symbol(*rgba)))
-            .collect(),
+        categories: colours.iter().map(|(c, rgba)| (c.clone(), c.clone(), symbol(*rgba))).collect(),
     }
 }
 
@@ -229,16 +173,8 @@ fn problems_style() -> Style {
         renderer: Renderer::Categorised {
             attr: "severity".into(),
             categories: vec![
-                (
-                    "error".into(),
-                    "error".into(),
-                    marker(oi::VERMILLION, 3.0, "triangle"),
-                ),
-                (
-                    "warning".into(),
-                    "warning".into(),
-                    marker(oi::YELLOW, 2.4, "diamond"),
-                ),
+                ("error".into(), "error".into(), marker(oi::VERMILLION, 3.0, "triangle")),
+                ("warning".into(), "warning".into(), marker(oi::YELLOW, 2.4, "diamond")),
             ],
         },
         label: None,
@@ -271,13 +207,7 @@ pub fn layers(
         .features
         .iter()
         .filter_map(|f| f.text(owner_field))
-        .chain(
-            inputs
-                .control
-                .features
-                .iter()
-                .filter_map(|f| f.text(controller_field)),
-        )
+        .chain(inputs.control.features.iter().filter_map(|f| f.text(controller_field)))
         .collect();
     let colours = party_colours(parties);
     let mut out = Vec::new();
@@ -311,10 +241,7 @@ pub fn layers(
         "Legal basis polygons, by owner, as read (reprojected to EPSG:4326).",
         Kind::Polygon,
         copy(inputs.legal),
-        Style {
-            renderer: party_renderer(owner_field, &colours, party_fill),
-            label: None,
-        },
+        Style { renderer: party_renderer(owner_field, &colours, party_fill), label: None },
     );
     push(
         "legal_problems",
@@ -335,12 +262,7 @@ pub fn layers(
         Style {
             renderer: party_renderer(controller_field, &colours, |c| Symbol {
                 kind: Kind::Polygon,
-                parts: vec![Part::Fill {
-                    fill: None,
-                    outline: c,
-                    outline_mm: 0.6,
-                    dashed: true,
-                }],
+                parts: vec![Part::Fill { fill: None, outline: c, outline_mm: 0.6, dashed: true }],
             }),
             label: None,
         },
@@ -378,10 +300,7 @@ pub fn layers(
         "The boundary each pair of owners shares in the legal basis.",
         Kind::Line,
         crate::export::pair_line_features(&run.legal_lines),
-        Style {
-            renderer: Renderer::Single(line(oi::BLACK, 0.4, false)),
-            label: None,
-        },
+        Style { renderer: Renderer::Single(line(oi::BLACK, 0.4, false)), label: None },
     );
     push(
         "control_lines",
@@ -390,10 +309,7 @@ pub fn layers(
         "The boundary each pair of controllers shares in the control layer.",
         Kind::Line,
         crate::export::pair_line_features(&run.control_lines),
-        Style {
-            renderer: Renderer::Single(line(oi::VERMILLION, 0.6, true)),
-            label: None,
-        },
+        Style { renderer: Renderer::Single(line(oi::VERMILLION, 0.6, true)), label: None },
     );
     push(
         "deviation_runs",
@@ -403,10 +319,7 @@ pub fn layers(
         Kind::Line,
         crate::export::run_features(&run.deviation),
         Style {
-            renderer: Renderer::Graduated {
-                attr: "max_offset_m".into(),
-                ranges: deviation_ranges(Kind::Line),
-            },
+            renderer: Renderer::Graduated { attr: "max_offset_m".into(), ranges: deviation_ranges(Kind::Line) },
             label: None,
         },
     );
@@ -418,10 +331,7 @@ pub fn layers(
         Kind::Point,
         crate::export::station_features(&run.deviation),
         Style {
-            renderer: Renderer::Graduated {
-                attr: "abs_offset_m".into(),
-                ranges: deviation_ranges(Kind::Point),
-            },
+            renderer: Renderer::Graduated { attr: "abs_offset_m".into(), ranges: deviation_ranges(Kind::Point) },
             label: None,
         },
     );
@@ -437,11 +347,7 @@ pub fn layers(
                 renderer: Renderer::Categorised {
                     attr: "status".into(),
                     categories: vec![
-                        (
-                            "delimited".into(),
-                            "delimited".into(),
-                            line(oi::BLUE, 1.6, false),
-                        ),
+                        ("delimited".into(), "delimited".into(), line(oi::BLUE, 1.6, false)),
                         ("pending".into(), "pending".into(), line(GREY, 0.8, true)),
                     ],
                 },
@@ -458,10 +364,7 @@ pub fn layers(
             "Each route split where it passes from one legal owner or controller to another.",
             Kind::Line,
             f.pieces,
-            Style {
-                renderer: party_renderer("owner", &colours, |c| line(c, 1.4, false)),
-                label: None,
-            },
+            Style { renderer: party_renderer("owner", &colours, |c| line(c, 1.4, false)), label: None },
         );
         push(
             "route_crossings",
@@ -470,10 +373,7 @@ pub fn layers(
             "Where a route passes from one legal owner to another.",
             Kind::Point,
             f.crossings,
-            Style {
-                renderer: Renderer::Single(marker(oi::BLACK, 2.6, "cross2")),
-                label: None,
-            },
+            Style { renderer: Renderer::Single(marker(oi::BLACK, 2.6, "cross2")), label: None },
         );
         push(
             "route_clearances",
@@ -482,10 +382,7 @@ pub fn layers(
             "From each route to the nearest point of each boundary a clearance rule names.",
             Kind::Line,
             f.clearances,
-            Style {
-                renderer: Renderer::Single(line(Rgba(90, 90, 90, 255), 0.3, true)),
-                label: None,
-            },
+            Style { renderer: Renderer::Single(line(Rgba(90, 90, 90, 255), 0.3, true)), label: None },
         );
     }
     push(
@@ -497,22 +394,12 @@ pub fn layers(
         copy(inputs.settlements),
         Style {
             renderer: Renderer::Single(marker(Rgba(60, 60, 60, 255), 1.2, "circle")),
-            label: Some(Label {
-                text: name_field.to_string(),
-                is_expression: false,
-                size_pt: 7.0,
-            }),
+            label: Some(Label { text: name_field.to_string(), is_expression: false, size_pt: 7.0 }),
         },
     );
     // Within a group the first layer is drawn on top: what is thin and
     // exact goes over what is wide and graded.
-    const ORDER: [&str; 5] = [
-        "progress",
-        "control_lines",
-        "legal_lines",
-        "deviation_runs",
-        "deviation_stations",
-    ];
+    const ORDER: [&str; 5] = ["progress", "control_lines", "legal_lines", "deviation_runs", "deviation_stations"];
     out.sort_by_key(|l| ORDER.iter().position(|n| *n == l.name).unwrap_or(0));
     out
 }
@@ -527,12 +414,7 @@ pub fn extent(layers: &[LayerSpec]) -> Option<[f64; 4]> {
         let (lo, hi) = (r.min(), r.max());
         e = Some(match e {
             None => [lo.x, lo.y, hi.x, hi.y],
-            Some(x) => [
-                x[0].min(lo.x),
-                x[1].min(lo.y),
-                x[2].max(hi.x),
-                x[3].max(hi.y),
-            ],
+            Some(x) => [x[0].min(lo.x), x[1].min(lo.y), x[2].max(hi.x), x[3].max(hi.y)],
         });
     }
     e
@@ -556,21 +438,14 @@ pub const PROJECT_CRS: &str = "EPSG:32638";
 
 /// Write the GeoPackage (layers, styles, provenance) and the project, each
 /// atomically. `inputs` are never overwritten.
-pub fn write(
-    targets: &Targets,
-    layers: &[LayerSpec],
-    provenance: &Provenance,
-    inputs: &[&Path],
-) -> Result<()> {
+pub fn write(targets: &Targets, layers: &[LayerSpec], provenance: &Provenance, inputs: &[&Path]) -> Result<()> {
     let gpkg_out = crate::io::Output::prepare(&targets.gpkg, targets.force, inputs)?;
     let project_out = crate::io::Output::prepare(&targets.project, targets.force, inputs)?;
     let relative = project::relative_source(&targets.gpkg, &targets.project);
     let xml = project_xml(layers, provenance, &relative, PROJECT_CRS)?;
     gpkg_out.commit(|tmp| gpkg::write(tmp, layers, provenance))?;
     project_out.commit(|tmp| {
-        std::fs::write(tmp, xml.as_bytes()).map_err(|source| crate::Error::Write {
-            path: targets.project.clone(),
-            source,
-        })
+        std::fs::write(tmp, xml.as_bytes())
+            .map_err(|source| crate::Error::Write { path: targets.project.clone(), source })
     })
 }

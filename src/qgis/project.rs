@@ -22,11 +22,7 @@ use crate::markup::escape;
 /// ```
 pub fn relative_source(gpkg: &Path, project: &Path) -> String {
     let abs = |p: &Path| -> PathBuf {
-        let p = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            std::env::current_dir().unwrap_or_default().join(p)
-        };
+        let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
         // Lexical normalisation: the files may not exist yet.
         let mut out = PathBuf::new();
         for c in p.components() {
@@ -41,19 +37,12 @@ pub fn relative_source(gpkg: &Path, project: &Path) -> String {
         out
     };
     let g = abs(gpkg);
-    let folder = abs(project)
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let folder = abs(project).parent().map(Path::to_path_buf).unwrap_or_default();
     let (gc, fc): (Vec<_>, Vec<_>) = (g.components().collect(), folder.components().collect());
     let common = gc.iter().zip(&fc).take_while(|(a, b)| a == b).count();
     let mut rel: Vec<String> = vec![".".into()];
     rel.extend(std::iter::repeat_n("..".to_string(), fc.len() - common));
-    rel.extend(
-        gc[common..]
-            .iter()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
-    );
+    rel.extend(gc[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
     rel.join("/")
 }
 
@@ -69,11 +58,8 @@ fn srs(def: &str) -> Result<SpatialRef> {
 
 fn spatialrefsys(out: &mut String, indent: &str, def: &str) -> Result<()> {
     let s = srs(def)?;
-    let crs_err = |e: gdal::errors::GdalError| Error::Crs {
-        definition: def.into(),
-        context: None,
-        message: e.to_string(),
-    };
+    let crs_err =
+        |e: gdal::errors::GdalError| Error::Crs { definition: def.into(), context: None, message: e.to_string() };
     let wkt = s.to_wkt().map_err(crs_err)?;
     let proj4 = s.to_proj4().map_err(crs_err)?;
     let name = s.name().unwrap_or_default();
@@ -82,15 +68,8 @@ fn spatialrefsys(out: &mut String, indent: &str, def: &str) -> Result<()> {
     let _ = writeln!(out, "{indent}  <wkt>{}</wkt>", escape(&wkt));
     let _ = writeln!(out, "{indent}  <proj4>{}</proj4>", escape(proj4.trim()));
     let _ = writeln!(out, "{indent}  <authid>{}</authid>", escape(def));
-    let _ = writeln!(
-        out,
-        "{indent}  <description>{}</description>",
-        escape(&name)
-    );
-    let _ = writeln!(
-        out,
-        "{indent}  <geographicflag>{geographic}</geographicflag>"
-    );
+    let _ = writeln!(out, "{indent}  <description>{}</description>", escape(&name));
+    let _ = writeln!(out, "{indent}  <geographicflag>{geographic}</geographicflag>");
     let _ = writeln!(out, "{indent}</spatialrefsys>");
     Ok(())
 }
@@ -99,35 +78,21 @@ fn spatialrefsys(out: &mut String, indent: &str, def: &str) -> Result<()> {
 /// (a projected box is not the box of the projected corners).
 fn project_extent(lonlat: [f64; 4], crs: &str) -> Result<[f64; 4]> {
     let (from, to) = (srs("EPSG:4326")?, srs(crs)?);
-    let crs_err = |e: gdal::errors::GdalError| Error::Crs {
-        definition: crs.into(),
-        context: None,
-        message: e.to_string(),
-    };
+    let crs_err =
+        |e: gdal::errors::GdalError| Error::Crs { definition: crs.into(), context: None, message: e.to_string() };
     let t = CoordTransform::new(&from, &to).map_err(crs_err)?;
     let (mut xs, mut ys) = (Vec::new(), Vec::new());
     for i in 0..=20 {
         let f = f64::from(i) / 20.0;
         let x = lonlat[0] + f * (lonlat[2] - lonlat[0]);
         let y = lonlat[1] + f * (lonlat[3] - lonlat[1]);
-        for (px, py) in [
-            (x, lonlat[1]),
-            (x, lonlat[3]),
-            (lonlat[0], y),
-            (lonlat[2], y),
-        ] {
+        for (px, py) in [(x, lonlat[1]), (x, lonlat[3]), (lonlat[0], y), (lonlat[2], y)] {
             xs.push(px);
             ys.push(py);
         }
     }
-    t.transform_coords(&mut xs, &mut ys, &mut [])
-        .map_err(crs_err)?;
-    let fold = |v: &[f64]| {
-        v.iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
-                (lo.min(x), hi.max(x))
-            })
-    };
+    t.transform_coords(&mut xs, &mut ys, &mut []).map_err(crs_err)?;
+    let fold = |v: &[f64]| v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
     let ((x0, x1), (y0, y1)) = (fold(&xs), fold(&ys));
     // 3% margin, so that the outermost features do not touch the frame.
     let (mx, my) = ((x1 - x0) * 0.03, (y1 - y0) * 0.03);
@@ -160,18 +125,10 @@ fn geometry_names(k: Kind) -> (&'static str, &'static str) {
 /// assert!(xml.contains("<authid>EPSG:32638</authid>"));
 /// assert!(xml.contains(r#"<Absolute type="bool">false</Absolute>"#));
 /// ```
-pub fn project_xml(
-    layers: &[LayerSpec],
-    provenance: &Provenance,
-    source: &str,
-    crs: &str,
-) -> Result<String> {
+pub fn project_xml(layers: &[LayerSpec], provenance: &Provenance, source: &str, crs: &str) -> Result<String> {
     let mut out = String::from("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n");
     out.push_str("<qgis projectname=\"delimit\" version=\"3.22.0\">\n");
-    let _ = writeln!(
-        out,
-        "  <homePath path=\"\"/>\n  <title>delimit: legal basis and de facto control</title>"
-    );
+    let _ = writeln!(out, "  <homePath path=\"\"/>\n  <title>delimit: legal basis and de facto control</title>");
     out.push_str("  <projectCrs>\n");
     spatialrefsys(&mut out, "    ", crs)?;
     out.push_str("  </projectCrs>\n");
@@ -196,11 +153,7 @@ pub fn project_xml(
                 escape(&l.title),
                 escape(source),
                 escape(&l.name),
-                if l.visible {
-                    "Qt::Checked"
-                } else {
-                    "Qt::Unchecked"
-                }
+                if l.visible { "Qt::Checked" } else { "Qt::Unchecked" }
             );
         }
         out.push_str("    </layer-tree-group>\n");
@@ -209,9 +162,7 @@ pub fn project_xml(
 
     let lonlat = super::extent(layers).unwrap_or([43.0, 38.0, 51.0, 42.0]);
     let projected = project_extent(lonlat, crs)?;
-    out.push_str(
-        "  <mapcanvas annotationsVisible=\"1\" name=\"theMapCanvas\">\n    <units>meters</units>\n",
-    );
+    out.push_str("  <mapcanvas annotationsVisible=\"1\" name=\"theMapCanvas\">\n    <units>meters</units>\n");
     extent_xml(&mut out, "    ", "extent", projected);
     out.push_str("    <rotation>0</rotation>\n    <destinationsrs>\n");
     spatialrefsys(&mut out, "      ", crs)?;
@@ -238,29 +189,16 @@ pub fn project_xml(
             extent_xml(&mut out, "      ", "extent", e);
         }
         let _ = writeln!(out, "      <id>{}</id>", escape(&l.id()));
-        let _ = writeln!(
-            out,
-            "      <datasource>{}|layername={}</datasource>",
-            escape(source),
-            escape(&l.name)
-        );
+        let _ = writeln!(out, "      <datasource>{}|layername={}</datasource>", escape(source), escape(&l.name));
         let _ = writeln!(out, "      <layername>{}</layername>", escape(&l.title));
         out.push_str("      <srs>\n");
         spatialrefsys(&mut out, "        ", "EPSG:4326")?;
         out.push_str("      </srs>\n");
         out.push_str("      <resourceMetadata>\n");
-        let _ = writeln!(
-            out,
-            "        <identifier>delimit:{}</identifier>",
-            escape(&l.name)
-        );
+        let _ = writeln!(out, "        <identifier>delimit:{}</identifier>", escape(&l.name));
         out.push_str("        <parentidentifier></parentidentifier>\n        <language></language>\n        <type>dataset</type>\n");
         let _ = writeln!(out, "        <title>{}</title>", escape(&l.title));
-        let _ = writeln!(
-            out,
-            "        <abstract>{}</abstract>",
-            escape(&l.description)
-        );
+        let _ = writeln!(out, "        <abstract>{}</abstract>", escape(&l.description));
         out.push_str("        <keywords vocabulary=\"delimit\">\n");
         let _ = writeln!(out, "          <keyword>{}</keyword>", escape(l.group));
         out.push_str("        </keywords>\n        <links/>\n");
@@ -277,9 +215,7 @@ pub fn project_xml(
         for line in l.style.elements().lines() {
             let _ = writeln!(out, "     {line}");
         }
-        out.push_str(
-            "      <blendMode>0</blendMode>\n      <featureBlendMode>0</featureBlendMode>\n",
-        );
+        out.push_str("      <blendMode>0</blendMode>\n      <featureBlendMode>0</featureBlendMode>\n");
         out.push_str("    </maplayer>\n");
     }
     out.push_str("  </projectlayers>\n");

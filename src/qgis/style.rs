@@ -23,10 +23,7 @@ impl Rgba {
 
     /// `#rrggbb` and an opacity, for SVG.
     pub fn css(self) -> (String, f64) {
-        (
-            format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2),
-            f64::from(self.3) / 255.0,
-        )
+        (format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2), f64::from(self.3) / 255.0)
     }
 }
 
@@ -80,32 +77,13 @@ pub const RAMP: [Rgba; 5] = [
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
     /// A solid fill with an outline (`None` fill: outline only).
-    Fill {
-        fill: Option<Rgba>,
-        outline: Rgba,
-        outline_mm: f64,
-        dashed: bool,
-    },
+    Fill { fill: Option<Rgba>, outline: Rgba, outline_mm: f64, dashed: bool },
     /// Parallel lines across a polygon.
-    Hatch {
-        colour: Rgba,
-        angle: f64,
-        spacing_mm: f64,
-        width_mm: f64,
-    },
+    Hatch { colour: Rgba, angle: f64, spacing_mm: f64, width_mm: f64 },
     /// A line.
-    Line {
-        colour: Rgba,
-        width_mm: f64,
-        dashed: bool,
-    },
+    Line { colour: Rgba, width_mm: f64, dashed: bool },
     /// A marker.
-    Marker {
-        fill: Rgba,
-        outline: Rgba,
-        size_mm: f64,
-        shape: &'static str,
-    },
+    Marker { fill: Rgba, outline: Rgba, size_mm: f64, shape: &'static str },
 }
 
 /// A symbol: parts drawn in order, bottom first.
@@ -123,15 +101,9 @@ pub enum Renderer {
     /// One symbol for every feature.
     Single(Symbol),
     /// A symbol per value of a field or expression: (value, label, symbol).
-    Categorised {
-        attr: String,
-        categories: Vec<(String, String, Symbol)>,
-    },
+    Categorised { attr: String, categories: Vec<(String, String, Symbol)> },
     /// A symbol per range of a numeric field: (lower, upper, label, symbol).
-    Graduated {
-        attr: String,
-        ranges: Vec<(f64, f64, String, Symbol)>,
-    },
+    Graduated { attr: String, ranges: Vec<(f64, f64, String, Symbol)> },
 }
 
 /// A label: a field, or a QGIS expression.
@@ -171,12 +143,7 @@ pub struct Style {
 }
 
 fn option(out: &mut String, name: &str, value: &str) {
-    let _ = writeln!(
-        out,
-        r#"      <Option name="{}" value="{}" type="QString"/>"#,
-        escape(name),
-        escape(value)
-    );
+    let _ = writeln!(out, r#"      <Option name="{}" value="{}" type="QString"/>"#, escape(name), escape(value));
 }
 
 fn mm(x: f64) -> String {
@@ -189,11 +156,8 @@ fn symbol_xml(out: &mut String, name: &str, s: &Symbol) {
         Kind::Line => "line",
         Kind::Polygon => "fill",
     };
-    let _ = writeln!(
-        out,
-        r#"   <symbol name="{}" type="{ty}" alpha="1" clip_to_extent="1" force_rhr="0">"#,
-        escape(name)
-    );
+    let _ =
+        writeln!(out, r#"   <symbol name="{}" type="{ty}" alpha="1" clip_to_extent="1" force_rhr="0">"#, escape(name));
     for (i, p) in s.parts.iter().enumerate() {
         let class = match p {
             Part::Fill { .. } => "SimpleFill",
@@ -201,18 +165,10 @@ fn symbol_xml(out: &mut String, name: &str, s: &Symbol) {
             Part::Line { .. } => "SimpleLine",
             Part::Marker { .. } => "SimpleMarker",
         };
-        let _ = writeln!(
-            out,
-            r#"    <layer class="{class}" enabled="1" locked="0" pass="0">"#
-        );
+        let _ = writeln!(out, r#"    <layer class="{class}" enabled="1" locked="0" pass="0">"#);
         out.push_str("     <Option type=\"Map\">\n");
         match *p {
-            Part::Fill {
-                fill,
-                outline,
-                outline_mm,
-                dashed,
-            } => {
+            Part::Fill { fill, outline, outline_mm, dashed } => {
                 option(out, "color", &fill.unwrap_or(Rgba(0, 0, 0, 0)).qgis());
                 option(out, "style", if fill.is_some() { "solid" } else { "no" });
                 option(out, "outline_color", &outline.qgis());
@@ -220,23 +176,14 @@ fn symbol_xml(out: &mut String, name: &str, s: &Symbol) {
                 option(out, "outline_width", &mm(outline_mm));
                 option(out, "outline_width_unit", "MM");
             }
-            Part::Hatch {
-                colour,
-                angle,
-                spacing_mm,
-                width_mm,
-            } => {
+            Part::Hatch { colour, angle, spacing_mm, width_mm } => {
                 option(out, "angle", &format!("{angle}"));
                 option(out, "distance", &mm(spacing_mm));
                 option(out, "distance_unit", "MM");
                 option(out, "color", &colour.qgis());
                 option(out, "line_width", &mm(width_mm));
             }
-            Part::Line {
-                colour,
-                width_mm,
-                dashed,
-            } => {
+            Part::Line { colour, width_mm, dashed } => {
                 option(out, "line_color", &colour.qgis());
                 option(out, "line_width", &mm(width_mm));
                 option(out, "line_width_unit", "MM");
@@ -244,12 +191,7 @@ fn symbol_xml(out: &mut String, name: &str, s: &Symbol) {
                 option(out, "capstyle", "round");
                 option(out, "joinstyle", "round");
             }
-            Part::Marker {
-                fill,
-                outline,
-                size_mm,
-                shape,
-            } => {
+            Part::Marker { fill, outline, size_mm, shape } => {
                 option(out, "name", shape);
                 option(out, "color", &fill.qgis());
                 option(out, "outline_color", &outline.qgis());
@@ -260,18 +202,8 @@ fn symbol_xml(out: &mut String, name: &str, s: &Symbol) {
         }
         out.push_str("     </Option>\n");
         // A hatch draws its lines with a sub-symbol, which carries the colour.
-        if let Part::Hatch {
-            colour, width_mm, ..
-        } = *p
-        {
-            let sub = Symbol {
-                kind: Kind::Line,
-                parts: vec![Part::Line {
-                    colour,
-                    width_mm,
-                    dashed: false,
-                }],
-            };
+        if let Part::Hatch { colour, width_mm, .. } = *p {
+            let sub = Symbol { kind: Kind::Line, parts: vec![Part::Line { colour, width_mm, dashed: false }] };
             symbol_xml(out, &format!("@{name}@{i}"), &sub);
         }
         out.push_str("    </layer>\n");
@@ -286,7 +218,9 @@ impl Style {
         let mut symbols: Vec<&Symbol> = Vec::new();
         match &self.renderer {
             Renderer::Single(s) => {
-                out.push_str(r#" <renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">"#);
+                out.push_str(
+                    r#" <renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">"#,
+                );
                 out.push('\n');
                 symbols.push(s);
             }
@@ -343,9 +277,7 @@ impl Style {
             );
             out.push_str("    <text-buffer bufferDraw=\"1\" bufferSize=\"0.8\" bufferSizeUnits=\"MM\" bufferColor=\"255,255,255,255\" bufferOpacity=\"0.85\"/>\n");
             out.push_str("   </text-style>\n");
-            out.push_str(
-                "   <placement placement=\"1\" dist=\"1\" distUnits=\"MM\" priority=\"5\"/>\n",
-            );
+            out.push_str("   <placement placement=\"1\" dist=\"1\" distUnits=\"MM\" priority=\"5\"/>\n");
             out.push_str("   <rendering obstacle=\"1\" scaleVisibility=\"0\" displayAll=\"0\" labelPerPart=\"0\"/>\n");
             out.push_str("  </settings>\n </labeling>\n");
         }
@@ -357,10 +289,8 @@ impl Style {
     pub fn qml(&self) -> String {
         let mut out = String::from("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n");
         let labels = u8::from(self.label.is_some());
-        let _ = writeln!(
-            out,
-            r#"<qgis version="3.22.0" styleCategories="Symbology|Labeling" labelsEnabled="{labels}">"#
-        );
+        let _ =
+            writeln!(out, r#"<qgis version="3.22.0" styleCategories="Symbology|Labeling" labelsEnabled="{labels}">"#);
         out.push_str(&self.elements());
         out.push_str("</qgis>\n");
         out
@@ -371,12 +301,7 @@ impl Style {
 pub fn party_fill(c: Rgba) -> Symbol {
     Symbol {
         kind: Kind::Polygon,
-        parts: vec![Part::Fill {
-            fill: Some(c.alpha(110)),
-            outline: c,
-            outline_mm: 0.4,
-            dashed: false,
-        }],
+        parts: vec![Part::Fill { fill: Some(c.alpha(110)), outline: c, outline_mm: 0.4, dashed: false }],
     }
 }
 
@@ -392,10 +317,7 @@ pub fn party_colours(codes: impl IntoIterator<Item = String>) -> Vec<(String, Rg
     let mut v: Vec<String> = codes.into_iter().collect();
     v.sort();
     v.dedup();
-    v.into_iter()
-        .enumerate()
-        .map(|(i, c)| (c, PARTY_COLOURS[i % PARTY_COLOURS.len()]))
-        .collect()
+    v.into_iter().enumerate().map(|(i, c)| (c, PARTY_COLOURS[i % PARTY_COLOURS.len()])).collect()
 }
 
 #[cfg(test)]
@@ -405,21 +327,13 @@ mod tests {
     fn sym() -> Symbol {
         Symbol {
             kind: Kind::Polygon,
-            parts: vec![Part::Hatch {
-                colour: GREY,
-                angle: 45.0,
-                spacing_mm: 2.0,
-                width_mm: 0.3,
-            }],
+            parts: vec![Part::Hatch { colour: GREY, angle: 45.0, spacing_mm: 2.0, width_mm: 0.3 }],
         }
     }
 
     #[test]
     fn hatch_carries_a_line_sub_symbol() {
-        let s = Style {
-            renderer: Renderer::Single(sym()),
-            label: None,
-        };
+        let s = Style { renderer: Renderer::Single(sym()), label: None };
         let q = s.qml();
         assert!(q.contains(r#"class="LinePatternFill""#));
         assert!(q.contains(r#"<symbol name="@0@0" type="line""#), "{q}");
@@ -433,41 +347,19 @@ mod tests {
                 attr: r#"CASE WHEN "a" < 1 THEN 'x' END"#.into(),
                 categories: vec![("<x>".into(), "&".into(), sym())],
             },
-            label: Some(Label {
-                text: r#""name" || '<b>'"#.into(),
-                is_expression: true,
-                size_pt: 8.0,
-            }),
+            label: Some(Label { text: r#""name" || '<b>'"#.into(), is_expression: true, size_pt: 8.0 }),
         };
         let q = s.qml();
         assert!(q.contains(r#"attr="CASE WHEN &quot;a&quot; &lt; 1 THEN &apos;x&apos; END""#));
         assert!(q.contains(r#"value="&lt;x&gt;" label="&amp;""#));
-        assert!(
-            q.contains(r#"fieldName="&quot;name&quot; || &apos;&lt;b&gt;&apos;" isExpression="1""#)
-        );
+        assert!(q.contains(r#"fieldName="&quot;name&quot; || &apos;&lt;b&gt;&apos;" isExpression="1""#));
     }
 
     #[test]
     fn graduated_ranges_are_in_order_with_one_symbol_each() {
-        let line = Symbol {
-            kind: Kind::Line,
-            parts: vec![Part::Line {
-                colour: GREY,
-                width_mm: 1.0,
-                dashed: false,
-            }],
-        };
-        let ranges = (0..3)
-            .map(|i| (i as f64, i as f64 + 1.0, format!("{i}"), line.clone()))
-            .collect();
-        let q = Style {
-            renderer: Renderer::Graduated {
-                attr: "x".into(),
-                ranges,
-            },
-            label: None,
-        }
-        .qml();
+        let line = Symbol { kind: Kind::Line, parts: vec![Part::Line { colour: GREY, width_mm: 1.0, dashed: false }] };
+        let ranges = (0..3).map(|i| (i as f64, i as f64 + 1.0, format!("{i}"), line.clone())).collect();
+        let q = Style { renderer: Renderer::Graduated { attr: "x".into(), ranges }, label: None }.qml();
         assert_eq!(q.matches("<range ").count(), 3);
         assert!(q.find(r#"lower="0""#) < q.find(r#"lower="2""#));
         assert_eq!(q.matches(r#"<symbol name=""#).count(), 3);

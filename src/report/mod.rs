@@ -37,11 +37,7 @@ pub struct Fields {
 
 impl Default for Fields {
     fn default() -> Self {
-        Fields {
-            owner: "owner".into(),
-            controller: "controller".into(),
-            name: "name".into(),
-        }
+        Fields { owner: "owner".into(), controller: "controller".into(), name: "name".into() }
     }
 }
 
@@ -79,10 +75,7 @@ pub fn exclaves(legal: &Layer, run: &FullRun, fields: &Fields) -> Vec<Exclave> {
         let (Some(owner), Some(m)) = (f.text(&fields.owner), f.polygons()) else {
             continue;
         };
-        by_owner
-            .entry(owner)
-            .or_default()
-            .push((i, crate::measure::multipolygon_area_m2(&m)));
+        by_owner.entry(owner).or_default().push((i, crate::measure::multipolygon_area_m2(&m)));
     }
     let mut out = Vec::new();
     for (owner, units) in by_owner {
@@ -92,15 +85,8 @@ pub fn exclaves(legal: &Layer, run: &FullRun, fields: &Fields) -> Vec<Exclave> {
         for &(i, area) in units.iter().filter(|(i, _)| *i != main) {
             let f = &legal.features[i];
             let mut held_by: BTreeMap<String, f64> = BTreeMap::new();
-            for g in run
-                .gaps
-                .gaps
-                .iter()
-                .filter(|g| g.legal_unit.as_deref() == Some(f.id.as_str()))
-            {
-                *held_by
-                    .entry(g.controller.clone().unwrap_or_else(|| "-".into()))
-                    .or_default() += g.area_m2 / 1e6;
+            for g in run.gaps.gaps.iter().filter(|g| g.legal_unit.as_deref() == Some(f.id.as_str())) {
+                *held_by.entry(g.controller.clone().unwrap_or_else(|| "-".into())).or_default() += g.area_m2 / 1e6;
             }
             out.push(Exclave {
                 unit: f.id.clone(),
@@ -145,23 +131,13 @@ fn table(out: &mut String, fmt: Format, head: &[&str], rows: &[Vec<String>]) {
         Format::Html => {
             out.push_str("<table><thead><tr>");
             for (h, n) in names.iter().zip(&numeric) {
-                let _ = write!(
-                    out,
-                    "<th{}>{}</th>",
-                    if *n { " class=\"n\"" } else { "" },
-                    escape(h)
-                );
+                let _ = write!(out, "<th{}>{}</th>", if *n { " class=\"n\"" } else { "" }, escape(h));
             }
             out.push_str("</tr></thead><tbody>\n");
             for r in rows {
                 out.push_str("<tr>");
                 for (c, n) in r.iter().zip(&numeric) {
-                    let _ = write!(
-                        out,
-                        "<td{}>{}</td>",
-                        if *n { " class=\"n\"" } else { "" },
-                        escape(c)
-                    );
+                    let _ = write!(out, "<td{}>{}</td>", if *n { " class=\"n\"" } else { "" }, escape(c));
                 }
                 out.push_str("</tr>\n");
             }
@@ -169,30 +145,14 @@ fn table(out: &mut String, fmt: Format, head: &[&str], rows: &[Vec<String>]) {
         }
         Format::Markdown => {
             let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
-            let _ = writeln!(
-                out,
-                "| {} |",
-                names
-                    .iter()
-                    .map(|h| cell(h))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            );
+            let _ = writeln!(out, "| {} |", names.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "));
             let _ = writeln!(
                 out,
                 "|{}|",
-                numeric
-                    .iter()
-                    .map(|n| if *n { "---:" } else { "---" })
-                    .collect::<Vec<_>>()
-                    .join("|")
+                numeric.iter().map(|n| if *n { "---:" } else { "---" }).collect::<Vec<_>>().join("|")
             );
             for r in rows {
-                let _ = writeln!(
-                    out,
-                    "| {} |",
-                    r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
-                );
+                let _ = writeln!(out, "| {} |", r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
             }
             out.push('\n');
         }
@@ -224,47 +184,21 @@ fn para(out: &mut String, fmt: Format, text: &str) {
 /// The real (non-sliver) held_by_other pieces, largest first, numbered
 /// as on the map.
 fn numbered_gaps(run: &FullRun) -> Vec<&crate::overlay::Gap> {
-    let mut v: Vec<&crate::overlay::Gap> = run
-        .gaps
-        .gaps
-        .iter()
-        .filter(|g| g.class == Class::HeldByOther && !g.sliver)
-        .collect();
-    v.sort_by(|a, b| {
-        b.area_m2
-            .total_cmp(&a.area_m2)
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    let mut v: Vec<&crate::overlay::Gap> =
+        run.gaps.gaps.iter().filter(|g| g.class == Class::HeldByOther && !g.sliver).collect();
+    v.sort_by(|a, b| b.area_m2.total_cmp(&a.area_m2).then_with(|| a.id.cmp(&b.id)));
     v
 }
 
-fn map(
-    inputs: &Inputs<'_>,
-    run: &FullRun,
-    fields: &Fields,
-    exclaves: &[Exclave],
-) -> Result<String> {
+fn map(inputs: &Inputs<'_>, run: &FullRun, fields: &Fields, exclaves: &[Exclave]) -> Result<String> {
     use svg::{fill, stroke};
-    let bbox = inputs
-        .legal
-        .bbox()
-        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
-        .unwrap_or([43.0, 38.0, 51.0, 42.0]);
+    let bbox =
+        inputs.legal.bbox().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]).unwrap_or([43.0, 38.0, 51.0, 42.0]);
     let frame = svg::Frame::new(bbox, MAP_CRS)?;
     let tol = 0.6;
-    let parties: Vec<String> = inputs
-        .legal
-        .features
-        .iter()
-        .filter_map(|f| f.text(&fields.owner))
-        .collect();
+    let parties: Vec<String> = inputs.legal.features.iter().filter_map(|f| f.text(&fields.owner)).collect();
     let colours = party_colours(parties);
-    let colour_of = |k: &str| {
-        colours
-            .iter()
-            .find(|(c, _)| c == k)
-            .map_or(GREY, |(_, c)| *c)
-    };
+    let colour_of = |k: &str| colours.iter().find(|(c, _)| c == k).map_or(GREY, |(_, c)| *c);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -325,12 +259,7 @@ fn map(
     }
     // Gaps: drawn unsimplified, and ringed so that a piece a few hundred
     // metres across still shows at the scale of the region.
-    for g in run
-        .gaps
-        .gaps
-        .iter()
-        .filter(|g| g.class == Class::HeldByOther || g.class == Class::ContestedControl)
-    {
+    for g in run.gaps.gaps.iter().filter(|g| g.class == Class::HeldByOther || g.class == Class::ContestedControl) {
         let m = geo::MultiPolygon(vec![g.geometry.clone()]);
         let style = if g.class == Class::ContestedControl {
             fill(oi::REDDISH_PURPLE.alpha(200))
@@ -366,10 +295,7 @@ fn map(
         let Some(r) = f.polygons().and_then(|m| m.bounding_rect()) else {
             continue;
         };
-        let p = frame.point(Coord {
-            x: (r.min().x + r.max().x) / 2.0,
-            y: r.max().y,
-        })?;
+        let p = frame.point(Coord { x: (r.min().x + r.max().x) / 2.0, y: r.max().y })?;
         let label = e.name.clone().unwrap_or_else(|| e.unit.clone());
         let _ = writeln!(
             out,
@@ -383,11 +309,7 @@ fn map(
         .iter()
         .map(|(k, c)| {
             (
-                format!(
-                    r#"<rect width="22" height="12" {} {}/>"#,
-                    fill(c.alpha(90)),
-                    stroke(*c)
-                ),
+                format!(r#"<rect width="22" height="12" {} {}/>"#, fill(c.alpha(90)), stroke(*c)),
                 format!("legal basis: {k}"),
             )
         })
@@ -403,28 +325,22 @@ fn map(
         ),
         "line of control".into(),
     ));
+    rows.push((r#"<rect width="22" height="12" fill="url(#hatch)"/>"#.into(), "held by another party (gap)".into()));
     rows.push((
-        r#"<rect width="22" height="12" fill="url(#hatch)"/>"#.into(),
-        "held by another party (gap)".into(),
-    ));
-    rows.push((
-        format!(
-            r#"<rect width="22" height="12" {}/>"#,
-            fill(oi::REDDISH_PURPLE.alpha(200))
-        ),
+        format!(r#"<rect width="22" height="12" {}/>"#, fill(oi::REDDISH_PURPLE.alpha(200))),
         "contested control".into(),
     ));
     if run.progress.is_some() {
         rows.push((
-            format!(
-                r#"<line x1="0" y1="6" x2="22" y2="6" {} stroke-width="4"/>"#,
-                stroke(oi::BLUE)
-            ),
+            format!(r#"<line x1="0" y1="6" x2="22" y2="6" {} stroke-width="4"/>"#, stroke(oi::BLUE)),
             "delimited segment".into(),
         ));
     }
     if !run.routes.is_empty() {
-        rows.push((format!(r#"<line x1="0" y1="6" x2="22" y2="6" {} stroke-width="3"/>"#, stroke(GREY)), "route option, coloured by legal owner".into()));
+        rows.push((
+            format!(r#"<line x1="0" y1="6" x2="22" y2="6" {} stroke-width="3"/>"#, stroke(GREY)),
+            "route option, coloured by legal owner".into(),
+        ));
     }
     svg::legend(&mut out, &frame, &rows);
     svg::furniture(&mut out, &frame);
@@ -488,12 +404,7 @@ pub fn render(
         );
     }
 
-    heading(
-        &mut out,
-        fmt,
-        "gaps",
-        "Gaps: legally of one party, held by another",
-    );
+    heading(&mut out, fmt, "gaps", "Gaps: legally of one party, held by another");
     para(
         &mut out,
         fmt,
@@ -519,20 +430,7 @@ pub fn render(
             ]
         })
         .collect();
-    table(
-        &mut out,
-        fmt,
-        &[
-            "owner",
-            "controller",
-            "class",
-            "gaps#",
-            "km²#",
-            "slivers#",
-            "sliver km²#",
-        ],
-        &rows,
-    );
+    table(&mut out, fmt, &["owner", "controller", "class", "gaps#", "km²#", "slivers#", "sliver km²#"], &rows);
     let rows: Vec<Vec<String>> = numbered_gaps(run)
         .iter()
         .enumerate()
@@ -551,26 +449,12 @@ pub fn render(
         })
         .collect();
     if rows.is_empty() {
-        para(
-            &mut out,
-            fmt,
-            "No piece wider than the tolerance is held by another party.",
-        );
+        para(&mut out, fmt, "No piece wider than the tolerance is held by another party.");
     } else {
         table(
             &mut out,
             fmt,
-            &[
-                "no.#",
-                "legal unit",
-                "owner",
-                "held by",
-                "km²#",
-                "depth m#",
-                "width m#",
-                "settlements",
-                "as of",
-            ],
+            &["no.#", "legal unit", "owner", "held by", "km²#", "depth m#", "width m#", "settlements", "as of"],
             &rows,
         );
     }
@@ -582,11 +466,7 @@ pub fn render(
         let rows: Vec<Vec<String>> = ex
             .iter()
             .map(|e| {
-                let held: Vec<String> = e
-                    .held_by
-                    .iter()
-                    .map(|(c, a)| format!("{c} {a:.3} km²"))
-                    .collect();
+                let held: Vec<String> = e.held_by.iter().map(|(c, a)| format!("{c} {a:.3} km²")).collect();
                 vec![
                     e.name.clone().unwrap_or_else(|| e.unit.clone()),
                     e.unit.clone(),
@@ -596,17 +476,8 @@ pub fn render(
                 ]
             })
             .collect();
-        para(
-            &mut out,
-            fmt,
-            "Legal units apart from the largest unit of their owner, with who holds them by area.",
-        );
-        table(
-            &mut out,
-            fmt,
-            &["name", "unit", "owner", "km²#", "held by"],
-            &rows,
-        );
+        para(&mut out, fmt, "Legal units apart from the largest unit of their owner, with who holds them by area.");
+        table(&mut out, fmt, &["name", "unit", "owner", "km²#", "held by"], &rows);
     }
 
     heading(&mut out, fmt, "progress", "Delimitation progress");
@@ -628,19 +499,7 @@ pub fn render(
                     ]
                 })
                 .collect();
-            table(
-                &mut out,
-                fmt,
-                &[
-                    "pair",
-                    "sector",
-                    "length km#",
-                    "delimited km#",
-                    "remaining km#",
-                    "%#",
-                ],
-                &rows,
-            );
+            table(&mut out, fmt, &["pair", "sector", "length km#", "delimited km#", "remaining km#", "%#"], &rows);
             if !p.problems.is_empty() {
                 let rows: Vec<Vec<String>> = p
                     .problems
@@ -653,17 +512,8 @@ pub fn render(
                         ]
                     })
                     .collect();
-                para(
-                    &mut out,
-                    fmt,
-                    "Segments far from every legal line (not counted):",
-                );
-                table(
-                    &mut out,
-                    fmt,
-                    &["segment", "distance m#", "nearest pair"],
-                    &rows,
-                );
+                para(&mut out, fmt, "Segments far from every legal line (not counted):");
+                table(&mut out, fmt, &["segment", "distance m#", "nearest pair"], &rows);
             }
         }
     }
@@ -673,11 +523,7 @@ pub fn render(
         para(&mut out, fmt, "No routes were given.");
     }
     for r in &run.routes {
-        let by: Vec<String> = r
-            .by_jurisdiction_m
-            .iter()
-            .map(|(k, m)| format!("{k} {:.3} km", m / 1e3))
-            .collect();
+        let by: Vec<String> = r.by_jurisdiction_m.iter().map(|(k, m)| format!("{k} {:.3} km", m / 1e3)).collect();
         para(
             &mut out,
             fmt,
@@ -703,12 +549,7 @@ pub fn render(
             })
             .collect();
         if !rows.is_empty() {
-            table(
-                &mut out,
-                fmt,
-                &["rule", "verdict", "measured#", "limit#", "detail"],
-                &rows,
-            );
+            table(&mut out, fmt, &["rule", "verdict", "measured#", "limit#", "detail"], &rows);
         }
     }
 
@@ -721,12 +562,7 @@ pub fn render(
             vec![p.path.clone(), p.layer.clone(), p.sha256.clone(), op]
         })
         .collect();
-    table(
-        &mut out,
-        fmt,
-        &["input", "layer", "sha256", "CRS operation"],
-        &rows,
-    );
+    table(&mut out, fmt, &["input", "layer", "sha256", "CRS operation"], &rows);
     let mut meta = vec![
         vec!["tool".to_string(), provenance.tool.clone()],
         vec!["parameters".into(), provenance.parameters.to_string()],

@@ -26,11 +26,7 @@ pub struct Frame {
 }
 
 fn crs_err(def: &str) -> impl Fn(gdal::errors::GdalError) -> Error + '_ {
-    move |e| Error::Crs {
-        definition: def.to_string(),
-        context: None,
-        message: e.to_string(),
-    }
+    move |e| Error::Crs { definition: def.to_string(), context: None, message: e.to_string() }
 }
 
 impl Frame {
@@ -41,33 +37,16 @@ impl Frame {
         let mut to = SpatialRef::from_definition(crs).map_err(crs_err(crs))?;
         to.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
         let to_map = CoordTransform::new(&from, &to).map_err(crs_err(crs))?;
-        let mut f = Frame {
-            to_map,
-            crs: crs.to_string(),
-            x0: 0.0,
-            y1: 0.0,
-            scale: 1.0,
-            height: 1.0,
-        };
+        let mut f = Frame { to_map, crs: crs.to_string(), x0: 0.0, y1: 0.0, scale: 1.0, height: 1.0 };
         let (mut xs, mut ys) = (Vec::new(), Vec::new());
         for i in 0..=16 {
             let t = f64::from(i) / 16.0;
-            let (x, y) = (
-                lonlat[0] + t * (lonlat[2] - lonlat[0]),
-                lonlat[1] + t * (lonlat[3] - lonlat[1]),
-            );
+            let (x, y) = (lonlat[0] + t * (lonlat[2] - lonlat[0]), lonlat[1] + t * (lonlat[3] - lonlat[1]));
             xs.extend([x, x, lonlat[0], lonlat[2]]);
             ys.extend([lonlat[1], lonlat[3], y, y]);
         }
-        f.to_map
-            .transform_coords(&mut xs, &mut ys, &mut [])
-            .map_err(crs_err(crs))?;
-        let fold = |v: &[f64]| {
-            v.iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-                    (a.min(x), b.max(x))
-                })
-        };
+        f.to_map.transform_coords(&mut xs, &mut ys, &mut []).map_err(crs_err(crs))?;
+        let fold = |v: &[f64]| v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
         let ((x0, x1), (y0, y1)) = (fold(&xs), fold(&ys));
         let (mx, my) = ((x1 - x0) * 0.02, (y1 - y0) * 0.02);
         f.x0 = x0 - mx;
@@ -89,16 +68,11 @@ impl Frame {
 
     fn project(&self, pts: &[Coord<f64>]) -> Result<Vec<Coord<f64>>> {
         let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = pts.iter().map(|c| (c.x, c.y)).unzip();
-        self.to_map
-            .transform_coords(&mut xs, &mut ys, &mut [])
-            .map_err(crs_err(&self.crs))?;
+        self.to_map.transform_coords(&mut xs, &mut ys, &mut []).map_err(crs_err(&self.crs))?;
         Ok(xs
             .into_iter()
             .zip(ys)
-            .map(|(x, y)| Coord {
-                x: (x - self.x0) * self.scale,
-                y: (self.y1 - y) * self.scale,
-            })
+            .map(|(x, y)| Coord { x: (x - self.x0) * self.scale, y: (self.y1 - y) * self.scale })
             .collect())
     }
 
@@ -133,12 +107,7 @@ impl Frame {
 
     /// An SVG path for polygons (even-odd fill keeps holes open).
     pub fn polygons(&self, m: &MultiPolygon<f64>, tol: f64) -> Result<String> {
-        self.path(
-            m.0.iter()
-                .flat_map(|p: &Polygon<f64>| std::iter::once(p.exterior()).chain(p.interiors())),
-            true,
-            tol,
-        )
+        self.path(m.0.iter().flat_map(|p: &Polygon<f64>| std::iter::once(p.exterior()).chain(p.interiors())), true, tol)
     }
 }
 
@@ -159,12 +128,7 @@ pub fn stroke(c: Rgba) -> String {
 pub fn furniture(out: &mut String, frame: &Frame) {
     let target_m = frame.metres_per_unit() * WIDTH / 5.0;
     let pow = 10f64.powf(target_m.log10().floor());
-    let km = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|k| k * pow)
-        .rfind(|&m| m <= target_m)
-        .unwrap_or(pow)
-        / 1000.0;
+    let km = [1.0, 2.0, 5.0, 10.0].iter().map(|k| k * pow).rfind(|&m| m <= target_m).unwrap_or(pow) / 1000.0;
     let len = km * 1000.0 / frame.metres_per_unit();
     let (x, y) = (20.0, frame.height() - 24.0);
     let _ = writeln!(

@@ -122,7 +122,15 @@ pub struct Reply {
 
 impl Reply {
     fn unanswered(q: &Query, status: Status, reason: String) -> Reply {
-        Reply { status, line: q.line, query: Some(q.text.clone()), candidates: Vec::new(), suggestions: Vec::new(), reason: Some(reason), answer: None }
+        Reply {
+            status,
+            line: q.line,
+            query: Some(q.text.clone()),
+            candidates: Vec::new(),
+            suggestions: Vec::new(),
+            reason: Some(reason),
+            answer: None,
+        }
     }
 
     /// The query this reply answers.
@@ -142,7 +150,10 @@ impl Context<'_> {
             Ask::Invalid(why) => return Ok(Reply::unanswered(q, Status::Invalid, why.clone())),
             Ask::At(p, label) => {
                 if let Some(s) = p.swap_suspect(extents) {
-                    let reason = format!("{p} lies outside every input layer, but {s} lies inside: latitude and longitude look swapped (did you mean {}?)", s.flag_text());
+                    let reason = format!(
+                        "{p} lies outside every input layer, but {s} lies inside: latitude and longitude look swapped (did you mean {}?)",
+                        s.flag_text()
+                    );
                     return Ok(Reply::unanswered(q, Status::Invalid, reason));
                 }
                 self.ask_point(p.point(), label)?
@@ -160,7 +171,11 @@ impl Context<'_> {
                     return Ok(r);
                 }
                 Err(Unresolved::NotWithin(c)) => {
-                    let mut r = Reply::unanswered(q, Status::NoMatch, format!("`{n}` matches {} place(s), none in {}", c.len(), filters.join(" and ")));
+                    let mut r = Reply::unanswered(
+                        q,
+                        Status::NoMatch,
+                        format!("`{n}` matches {} place(s), none in {}", c.len(), filters.join(" and ")),
+                    );
                     r.candidates = c;
                     return Ok(r);
                 }
@@ -173,7 +188,8 @@ impl Context<'_> {
             query: None,
             candidates: Vec::new(),
             suggestions: Vec::new(),
-            reason: outside.then(|| "the position lies outside every polygon of the legal and control layers".to_string()),
+            reason: outside
+                .then(|| "the position lies outside every polygon of the legal and control layers".to_string()),
             answer: Some(answer),
         })
     }
@@ -214,13 +230,22 @@ fn read_points(path: &Path, name_field: &str, opts: &ReadOptions) -> Result<Vec<
 }
 
 fn read_csv(path: &Path) -> Result<Vec<Query>> {
-    let bad = |line: usize, message: String, hint: Option<String>| Error::BadRow { path: path.to_path_buf(), line, message, hint };
+    let bad = |line: usize, message: String, hint: Option<String>| Error::BadRow {
+        path: path.to_path_buf(),
+        line,
+        message,
+        hint,
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .from_path(path)
         .map_err(|e| bad(1, format!("not valid CSV: {e}"), None))?;
-    let headers: Vec<String> =
-        rdr.headers().map_err(|e| bad(1, format!("not valid CSV: {e}"), None))?.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase()).collect();
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| bad(1, format!("not valid CSV: {e}"), None))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
+        .collect();
     let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
     let (name, lat, lon) = (col(&["name"]), col(&["lat", "latitude", "y"]), col(&["lon", "lng", "longitude", "x"]));
     if name.is_none() && (lat.is_none() || lon.is_none()) {
@@ -238,7 +263,12 @@ fn read_csv(path: &Path) -> Result<Vec<Query>> {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(line, |p| p.line() as usize);
-                out.push(Query { line: Some(line), text: String::new(), ask: Ask::Invalid(format!("not valid CSV: {e}")), within: Vec::new() });
+                out.push(Query {
+                    line: Some(line),
+                    text: String::new(),
+                    ask: Ask::Invalid(format!("not valid CSV: {e}")),
+                    within: Vec::new(),
+                });
                 continue;
             }
         };
@@ -273,7 +303,11 @@ mod tests {
     fn a_bad_row_is_invalid_and_the_rest_are_read() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("b.csv");
-        std::fs::write(&p, "name,lat,lon,province\nMeghri,,,Syunik\nsomewhere,41.07,east,\n,,,\nfar,95,1,\nVoskepar,,,\n").unwrap();
+        std::fs::write(
+            &p,
+            "name,lat,lon,province\nMeghri,,,Syunik\nsomewhere,41.07,east,\n,,,\nfar,95,1,\nVoskepar,,,\n",
+        )
+        .unwrap();
         let q = read_file(&p, "name", &ReadOptions::default()).unwrap();
         assert_eq!(q.len(), 5);
         assert_eq!(q[0].ask, Ask::Name("Meghri".into()));

@@ -229,7 +229,8 @@ fn window(p: Point<f64>, r: f64) -> geo::Rect<f64> {
 /// assert_eq!(delimit::village::compass(202.5), "SSW");
 /// ```
 pub fn compass(bearing_deg: f64) -> &'static str {
-    const P: [&str; 16] = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"];
+    const P: [&str; 16] =
+        ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"];
     P[((bearing_deg.rem_euclid(360.0) / 22.5 + 0.5) as usize) % 16]
 }
 
@@ -303,7 +304,12 @@ impl<'a> Context<'a> {
             },
             || {
                 rayon::join(
-                    || rayon::join(|| PolygonIndex::of_layer(legal, |_| true), || PolygonIndex::of_layer(control, |_| true)),
+                    || {
+                        rayon::join(
+                            || PolygonIndex::of_layer(legal, |_| true),
+                            || PolygonIndex::of_layer(control, |_| true),
+                        )
+                    },
                     || UnitOverlay::new(legal, control, g),
                 )
             },
@@ -337,9 +343,8 @@ impl<'a> Context<'a> {
         if let Some(p) = self.pieces.lock().map_err(|_| poisoned())?.get(&unit) {
             return Ok(p.clone());
         }
-        let gaps: Vec<Gap> = self
-            .overlay
-            .pieces_of(unit, |c| matches!(c, Class::HeldByOther | Class::ContestedControl))?;
+        let gaps: Vec<Gap> =
+            self.overlay.pieces_of(unit, |c| matches!(c, Class::HeldByOther | Class::ContestedControl))?;
         let mps: Vec<MultiPolygon<f64>> = gaps.iter().map(|g| MultiPolygon(vec![g.geometry.clone()])).collect();
         let up = Arc::new(UnitPieces {
             index: PolygonIndex::new(mps.iter().enumerate()),
@@ -363,7 +368,11 @@ impl<'a> Context<'a> {
         match self.names.lookup(query) {
             Lookup::Found(kind, all) => {
                 let filters: Vec<String> = within.iter().map(|w| names::fold(w)).filter(|w| !w.is_empty()).collect();
-                let hits: Vec<usize> = all.iter().copied().filter(|&i| filters.iter().all(|w| self.place_keys(i).iter().any(|k| names::fold(k) == *w))).collect();
+                let hits: Vec<usize> = all
+                    .iter()
+                    .copied()
+                    .filter(|&i| filters.iter().all(|w| self.place_keys(i).iter().any(|k| names::fold(k) == *w)))
+                    .collect();
                 match hits.as_slice() {
                     [one] => Ok((*one, kind)),
                     [] => Err(Unresolved::NotWithin(all.iter().map(|&i| self.describe(i)).collect())),
@@ -415,7 +424,11 @@ impl<'a> Context<'a> {
     }
 
     /// Answer for a name, restricted as in [`Context::resolve`].
-    pub fn ask_name_within(&self, query: &str, within: Option<&str>) -> Result<std::result::Result<Answer, Unresolved>> {
+    pub fn ask_name_within(
+        &self,
+        query: &str,
+        within: Option<&str>,
+    ) -> Result<std::result::Result<Answer, Unresolved>> {
         self.ask_name_among(query, within.as_slice())
     }
 
@@ -576,7 +589,8 @@ impl<'a> Context<'a> {
             }
         }
         let nearest_gap = self
-            .nearest_gap(p, &legal_hits, &control_hits, gap.as_ref().map(|g| g.id.as_str()))?.map(|(g, n)| gap_ref(&g, n.distance_m, n.bearing_deg));
+            .nearest_gap(p, &legal_hits, &control_hits, gap.as_ref().map(|g| g.id.as_str()))?
+            .map(|(g, n)| gap_ref(&g, n.distance_m, n.bearing_deg));
         let across = self.across(p, owner.as_deref());
         Ok(Answer {
             query: query.to_string(),
@@ -630,10 +644,14 @@ impl<'a> Context<'a> {
                 self.legal_edges.lower_bound_where(p, |f| f == u).unwrap_or(f64::INFINITY)
             };
             let d_other = *d_other_of.entry(owner.clone()).or_insert_with(|| {
-                let held_by_other_here = control_here
-                    .iter()
-                    .any(|&(k, _)| self.control.features[k].text(&self.opts.gaps.controller_field).as_deref() != Some(owner.as_str()));
-                if held_by_other_here { 0.0 } else { self.control_edges.lower_bound_not(p, &owner).unwrap_or(f64::INFINITY) }
+                let held_by_other_here = control_here.iter().any(|&(k, _)| {
+                    self.control.features[k].text(&self.opts.gaps.controller_field).as_deref() != Some(owner.as_str())
+                });
+                if held_by_other_here {
+                    0.0
+                } else {
+                    self.control_edges.lower_bound_not(p, &owner).unwrap_or(f64::INFINITY)
+                }
             });
             let bound = d_unit.max(d_other);
             if bound <= NEAREST_GAP_SEARCH_M {
@@ -662,11 +680,15 @@ impl<'a> Context<'a> {
             };
             let inside = up.index.locate(p.0).into_iter().find(|&(k, _)| keep(k));
             let found = match inside {
-                Some((k, _)) => Some((k, Nearest { distance_m: 0.0, bearing_deg: 0.0, point: p, key: "gap".into(), feature: k })),
+                Some((k, _)) => {
+                    Some((k, Nearest { distance_m: 0.0, bearing_deg: 0.0, point: p, key: "gap".into(), feature: k }))
+                }
                 None => up.edges.nearest_where(p, keep).map(|n| (n.feature, n)),
             };
             if let Some((k, n)) = found {
-                let better = best.as_ref().is_none_or(|(g, b)| n.distance_m < b.distance_m || (n.distance_m == b.distance_m && up.gaps[k].id < g.id));
+                let better = best.as_ref().is_none_or(|(g, b)| {
+                    n.distance_m < b.distance_m || (n.distance_m == b.distance_m && up.gaps[k].id < g.id)
+                });
                 if n.distance_m <= NEAREST_GAP_SEARCH_M && better {
                     best = Some((up.gaps[k].clone(), n));
                 }
@@ -697,9 +719,10 @@ impl<'a> Context<'a> {
                     id: f.id.clone(),
                     name: f.text(&self.opts.gaps.name_field).unwrap_or_default(),
                     owner: theirs,
-                    controller: self.control_idx.first_inside(q.0).and_then(|k| {
-                        self.control.features[k].text(&self.opts.gaps.controller_field)
-                    }),
+                    controller: self
+                        .control_idx
+                        .first_inside(q.0)
+                        .and_then(|k| self.control.features[k].text(&self.opts.gaps.controller_field)),
                     distance_m: d,
                 })
             })
@@ -739,8 +762,12 @@ mod tests {
     /// points over the sample and at random points near each gap.
     #[test]
     fn the_window_prefilter_never_changes_an_answer() {
-        let (legal, control, places, admin) =
-            (sample("legal.geojson"), sample("control.geojson"), sample("settlements.geojson"), sample("admin1.geojson"));
+        let (legal, control, places, admin) = (
+            sample("legal.geojson"),
+            sample("control.geojson"),
+            sample("settlements.geojson"),
+            sample("admin1.geojson"),
+        );
         let fast = Context::new(&legal, &control, &places, Some(&admin), VillageOptions::default()).unwrap();
         let mut full = Context::new(&legal, &control, &places, Some(&admin), VillageOptions::default()).unwrap();
         full.window_prefilter = false;
@@ -778,7 +805,9 @@ mod tests {
                     } else {
                         up.edges.nearest_where(p, |f| f == k).unwrap().distance_m
                     };
-                    if d <= NEAREST_GAP_SEARCH_M && best.as_ref().is_none_or(|(bd, bid)| d < *bd || (d == *bd && g.id < *bid)) {
+                    if d <= NEAREST_GAP_SEARCH_M
+                        && best.as_ref().is_none_or(|(bd, bid)| d < *bd || (d == *bd && g.id < *bid))
+                    {
                         best = Some((d, g.id.clone()));
                     }
                 }

@@ -93,11 +93,16 @@ fn fold_lower(lower: &str, digraphs: bool) -> String {
             other => pre.push(other),
         }
     }
-    let ascii: std::borrow::Cow<'_, str> =
-        if pre.is_ascii() { std::borrow::Cow::Borrowed(pre.as_str()) } else { std::borrow::Cow::Owned(deunicode::deunicode(&pre)) };
+    let ascii: std::borrow::Cow<'_, str> = if pre.is_ascii() {
+        std::borrow::Cow::Borrowed(pre.as_str())
+    } else {
+        std::borrow::Cow::Owned(deunicode::deunicode(&pre))
+    };
     let mut s: String =
         ascii.bytes().filter(u8::is_ascii_alphanumeric).map(|b| char::from(b.to_ascii_lowercase())).collect();
-    for (from, to) in [("dzh", "j"), ("dj", "j"), ("kh", "x"), ("gh", "g"), ("q", "g"), ("tz", "ts"), ("w", "v"), ("e", "a")] {
+    for (from, to) in
+        [("dzh", "j"), ("dj", "j"), ("kh", "x"), ("gh", "g"), ("q", "g"), ("tz", "ts"), ("w", "v"), ("e", "a")]
+    {
         if s.contains(from) {
             s = s.replace(from, to);
         }
@@ -328,8 +333,11 @@ mod tests {
             };
             pre.push_str(&rep);
         }
-        let mut s: String = deunicode::deunicode(&pre).to_ascii_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
-        for (from, to) in [("dzh", "j"), ("dj", "j"), ("kh", "x"), ("gh", "g"), ("q", "g"), ("tz", "ts"), ("w", "v"), ("e", "a")] {
+        let mut s: String =
+            deunicode::deunicode(&pre).to_ascii_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
+        for (from, to) in
+            [("dzh", "j"), ("dj", "j"), ("kh", "x"), ("gh", "g"), ("q", "g"), ("tz", "ts"), ("w", "v"), ("e", "a")]
+        {
             s = s.replace(from, to);
         }
         let mut out = String::new();
