@@ -5,7 +5,7 @@ CARGO    ?= cargo
 # Root installs directly; anyone else goes through sudo.
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps test-deps build run test bench clean
+.PHONY: deps test-deps build run test lint bench clean
 
 # What the tests compare against or open the outputs with: a real QGIS
 # (PyQGIS, headless) for the project, a real browser for the report, and
@@ -42,7 +42,12 @@ build: deps
 run: build
 	./target/release/delimit gaps
 
-test: deps test-deps
+# Formatting and lints first: they fail in seconds, the suite in minutes.
+lint: deps
+	$(CARGO) fmt --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+test: deps test-deps lint
 	$(CARGO) test --locked --all-targets
 	$(CARGO) test --locked --doc
 

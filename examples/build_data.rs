@@ -278,10 +278,10 @@ fn props(pairs: &[(&str, Value)]) -> Map<String, Value> {
 fn countries(layer: &delimit::Layer, field: &str) -> BTreeMap<String, MultiPolygon<f64>> {
     let mut out = BTreeMap::new();
     for f in &layer.features {
-        if let (Some(code), Some(g)) = (f.text(field), &f.geometry) {
-            if code == "ARM" || code == "AZE" || CONTEXT.contains(&code.as_str()) {
-                out.insert(code, as_multipolygon(g));
-            }
+        if let (Some(code), Some(g)) = (f.text(field), &f.geometry)
+            && (code == "ARM" || code == "AZE" || CONTEXT.contains(&code.as_str()))
+        {
+            out.insert(code, as_multipolygon(g));
         }
     }
     out
@@ -334,7 +334,10 @@ fn context_units(c: &BTreeMap<String, MultiPolygon<f64>>) -> Vec<Unit> {
         .collect()
 }
 
-fn build_legal_osm(src: &Path) -> Result<(Vec<Unit>, BTreeMap<String, MultiPolygon<f64>>)> {
+/// Country polygons by ISO code.
+type Countries = BTreeMap<String, MultiPolygon<f64>>;
+
+fn build_legal_osm(src: &Path) -> Result<(Vec<Unit>, Countries)> {
     let layer = read(&src.join("geo-maps-countries-coastline-1m-0.6.0/package/map.geo.json"))?;
     let c = countries(&layer, "A3");
     let mut units = arm_azerbaijan_units(&c, true)?;
@@ -625,10 +628,10 @@ fn admin1_of(admin1: &[Feature], p: Point<f64>) -> (Value, Value) {
         if f.properties.get("level").and_then(Value::as_str) != Some("admin1") {
             continue;
         }
-        if let Some(Geometry::MultiPolygon(m)) = &f.geometry {
-            if m.contains(&p) {
-                return (f.properties["name_en"].clone(), f.properties["iso_3166_2"].clone());
-            }
+        if let Some(Geometry::MultiPolygon(m)) = &f.geometry
+            && m.contains(&p)
+        {
+            return (f.properties["name_en"].clone(), f.properties["iso_3166_2"].clone());
         }
     }
     (Value::Null, Value::Null)

@@ -202,9 +202,12 @@ pub struct Nearest {
 }
 
 /// Polygon edges with a key, for nearest-boundary queries.
+/// One edge in the index, with (key number, ring number).
+type EdgeEntry = GeomWithData<Line<[f64; 2]>, (u32, usize)>;
+
 #[derive(Debug, Clone)]
 pub struct EdgeIndex {
-    tree: RTree<GeomWithData<Line<[f64; 2]>, (u32, usize)>>,
+    tree: RTree<EdgeEntry>,
     keys: Vec<String>,
 }
 
@@ -417,10 +420,10 @@ impl EdgeIndex {
         let mut best: Option<Nearest> = None;
         for (e, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {
             let d_deg = d2.sqrt();
-            if let Some(b) = &best {
-                if lower_bound_m(p.y(), d_deg) > b.distance_m {
-                    break;
-                }
+            if let Some(b) = &best
+                && lower_bound_m(p.y(), d_deg) > b.distance_m
+            {
+                break;
             }
             let (k, fi) = e.data;
             if !keep(k, fi) {
@@ -431,10 +434,10 @@ impl EdgeIndex {
             // A local planar estimate first: within a few hundred km it is
             // within 1% of the geodesic distance, so an edge it puts well
             // beyond the best so far is skipped without the geodesic search.
-            if let Some(b) = &best {
-                if planar_m(p, a, c).1 > b.distance_m * 1.02 + 1.0 {
-                    continue;
-                }
+            if let Some(b) = &best
+                && planar_m(p, a, c).1 > b.distance_m * 1.02 + 1.0
+            {
+                continue;
             }
             let (q, dist) = nearest_on_segment(p, a, c);
             if best.as_ref().is_none_or(|b| dist < b.distance_m) {

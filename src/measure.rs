@@ -356,7 +356,7 @@ impl LocalFrame {
         let rad = std::f64::consts::PI / 180.0;
         LocalFrame { lon0, lat0, kx: n * lat0.to_radians().cos() * rad, ky: m * rad }
     }
-    fn to_m(&self, c: geo::Coord<f64>) -> [f64; 2] {
+    fn to_m(self, c: geo::Coord<f64>) -> [f64; 2] {
         [(c.x - self.lon0) * self.kx, (c.y - self.lat0) * self.ky]
     }
 }

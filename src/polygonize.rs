@@ -21,6 +21,9 @@ use crate::error::{Error, Result};
 use crate::layer::{Feature, Layer};
 use crate::overlay::grid::Grid;
 
+/// Where a line is cut short: the segment index and the cut point.
+type Cut = (usize, Coord<f64>);
+
 /// Options for [`polygonize`].
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -517,7 +520,7 @@ pub fn polygonize(
     }
     let ends: Vec<(usize, bool)> = (0..lines.len()).flat_map(|i| [(i, false), (i, true)]).collect();
     // What each line votes with: the line less any overshooting tail.
-    let mut cuts: Vec<[Option<(usize, Coord<f64>)>; 2]> = vec![[None, None]; lines.len()];
+    let mut cuts: Vec<[Option<Cut>; 2]> = vec![[None, None]; lines.len()];
     for (k, &(i, last)) in ends.iter().enumerate() {
         if shared[k] == 1 {
             let (finding, cut) = classify_loose_end(&tree, &lines, i, last, opts.snap_m);

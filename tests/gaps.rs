@@ -283,7 +283,8 @@ fn every_filter_keeps_what_the_unfiltered_run_says_and_counts_the_rest() {
     let all = gaps_json(&["--control", &control]);
     let (n_all, km2_all) = total(&all, |_| true);
     let s = |r: &Value, k: &str| r[k].as_str().unwrap_or_default().to_string();
-    let cases: Vec<(Vec<&str>, Box<dyn Fn(&Value) -> bool>)> = vec![
+    type Keep = Box<dyn Fn(&Value) -> bool>;
+    let cases: Vec<(Vec<&str>, Keep)> = vec![
         (
             vec!["--pair", "AZE,ARM"],
             Box::new(move |r: &Value| {

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::util::{delimit, fixture, listing, run};
+use crate::util::{delimit, fixture, run};
 
 fn ask(args: &[&str]) -> Value {
     let r = run(delimit().arg("village").args(args).arg("--json"));

@@ -552,12 +552,15 @@ fn clearance_boundaries(
     if c.clearance.is_empty() { Vec::new() } else { pair_lines_within(legal, owner_field, match_m) }
 }
 
+/// A protected line, by name.
+type Protected = (String, LineString<f64>);
+
 /// The protected lines named by the constraints, relative to their file.
 pub(crate) fn read_protected(
     c: &Constraints,
     constraints_path: Option<&Path>,
     input: &InputArgs,
-) -> delimit::Result<Option<Vec<(String, LineString<f64>)>>> {
+) -> delimit::Result<Option<Vec<Protected>>> {
     let Some(p) = &c.protected else { return Ok(None) };
     let base = constraints_path.and_then(Path::parent).unwrap_or(Path::new("."));
     let layer = delimit::io::read_layer(&base.join(&p.file), &input.read_options(Some(Role::Routes))?)?;

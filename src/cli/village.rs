@@ -217,20 +217,20 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let all_ok = replies.iter().all(|r| r.status == Status::Ok);
     // One question asked by name, not answered: the error it always was,
     // with its hint (text mode only; --json answers on stdout).
-    if let ([r], false, false) = (replies.as_slice(), args.json, stdin_batch) {
-        if r.answer.is_none() {
-            let q = r.query_text().to_string();
-            return Err(match r.status {
-                Status::Ambiguous => delimit::Error::Ambiguous { query: q, candidates: r.candidates.clone() },
-                _ if !r.candidates.is_empty() => delimit::Error::NoMatchWithin {
-                    query: q,
-                    within: within.join(" and "),
-                    candidates: r.candidates.clone(),
-                },
-                _ => delimit::Error::NoMatch { query: q, suggestions: r.suggestions.clone() },
-            }
-            .into());
+    if let ([r], false, false) = (replies.as_slice(), args.json, stdin_batch)
+        && r.answer.is_none()
+    {
+        let q = r.query_text().to_string();
+        return Err(match r.status {
+            Status::Ambiguous => delimit::Error::Ambiguous { query: q, candidates: r.candidates.clone() },
+            _ if !r.candidates.is_empty() => delimit::Error::NoMatchWithin {
+                query: q,
+                within: within.join(" and "),
+                candidates: r.candidates.clone(),
+            },
+            _ => delimit::Error::NoMatch { query: q, suggestions: r.suggestions.clone() },
         }
+        .into());
     }
     let mut out = std::io::stdout().lock();
     if args.json && !stdin_batch {

@@ -301,22 +301,22 @@ impl<'a> Context<'a> {
         let mut crossings = Vec::new();
         let mut prev: Option<&Piece> = None;
         for p in pieces.iter().filter(|p| p.owner.as_deref() != Some("boundary")) {
-            if let Some(q) = prev {
-                if q.owner != p.owner {
-                    let at = p.geometry.0[0];
-                    let checkpoint = c
-                        .checkpoint
-                        .iter()
-                        .find(|k| Geodesic.distance(Point::new(k.lon, k.lat), Point(at)) <= k.radius_m)
-                        .map(|k| k.name.clone());
-                    crossings.push(Crossing {
-                        at: [at.x, at.y],
-                        chainage_m: p.from_m,
-                        from: q.owner.clone(),
-                        to: p.owner.clone(),
-                        checkpoint,
-                    });
-                }
+            if let Some(q) = prev
+                && q.owner != p.owner
+            {
+                let at = p.geometry.0[0];
+                let checkpoint = c
+                    .checkpoint
+                    .iter()
+                    .find(|k| Geodesic.distance(Point::new(k.lon, k.lat), Point(at)) <= k.radius_m)
+                    .map(|k| k.name.clone());
+                crossings.push(Crossing {
+                    at: [at.x, at.y],
+                    chainage_m: p.from_m,
+                    from: q.owner.clone(),
+                    to: p.owner.clone(),
+                    checkpoint,
+                });
             }
             prev = Some(p);
         }
@@ -422,16 +422,16 @@ impl<'a> Context<'a> {
                     .join("; "),
             });
         }
-        if let Some(r) = &c.reciprocal {
-            if r.route == name {
-                let foreign = outside(&|p: &Piece| p.owner.as_deref() != Some(t.as_str()));
-                verdicts.push(limit_verdict(
-                    "reciprocal route: km under foreign jurisdiction",
-                    foreign / 1e3,
-                    Some(r.max_km_foreign),
-                    String::new(),
-                ));
-            }
+        if let Some(r) = &c.reciprocal
+            && r.route == name
+        {
+            let foreign = outside(&|p: &Piece| p.owner.as_deref() != Some(t.as_str()));
+            verdicts.push(limit_verdict(
+                "reciprocal route: km under foreign jurisdiction",
+                foreign / 1e3,
+                Some(r.max_km_foreign),
+                String::new(),
+            ));
         }
         RouteReport {
             name: name.to_string(),
@@ -539,11 +539,11 @@ impl<'a> Context<'a> {
                 Probe::Station(p) => bidx.nearest(p, None, None).map(|n| (n.distance_m, p.0, n.point.0)),
                 Probe::Vertex(c) => ridx.nearest(Point(c), None, None).map(|n| (n.distance_m, n.point.0, c)),
             };
-            if let Some(f) = found {
-                if best.is_none_or(|b| f.0 < b.0 || (f.0 == b.0 && seq < best_seq)) {
-                    best = Some(f);
-                    best_seq = seq;
-                }
+            if let Some(f) = found
+                && best.is_none_or(|b| f.0 < b.0 || (f.0 == b.0 && seq < best_seq))
+            {
+                best = Some(f);
+                best_seq = seq;
             }
         }
         ClearanceResult {

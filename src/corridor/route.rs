@@ -24,6 +24,9 @@ use super::Constraints;
 use crate::error::{Error, Result};
 use crate::locate::{EdgeIndex, PolygonIndex};
 
+/// Coordinates transformed in place, x and y apart: grid ↔ lon/lat.
+pub type Transform<'a> = dyn Fn(&mut [f64], &mut [f64]) -> Result<()> + 'a;
+
 /// Penalty factor on cells within a clearance band or on a protected line.
 pub const PENALTY: f64 = 10.0;
 
@@ -55,7 +58,7 @@ impl CostGrid {
         let c = ((p.x - self.x0) / self.cell).floor();
         let r = ((self.y0 - p.y) / self.cell).floor();
         (c >= 0.0 && r >= 0.0 && (c as usize) < self.width && (r as usize) < self.height)
-            .then(|| (c as usize, r as usize))
+            .then_some((c as usize, r as usize))
     }
 
     /// The least-cost path between two cells (16 neighbours), as cell
@@ -304,12 +307,11 @@ impl CostGrid {
                     (lo + hi + sa + sb) / 4.0
                 }
                 None => {
-                    if let Some((a, b)) = m.squeeze {
-                        if !cost[(cell as isize + a) as usize].is_finite()
-                            && !cost[(cell as isize + b) as usize].is_finite()
-                        {
-                            continue;
-                        }
+                    if let Some((a, b)) = m.squeeze
+                        && !cost[(cell as isize + a) as usize].is_finite()
+                        && !cost[(cell as isize + b) as usize].is_finite()
+                    {
+                        continue;
                     }
                     (here + step) / 2.0
                 }
@@ -368,8 +370,8 @@ pub struct GridStats {
 pub fn build_grid(
     bounds: (Coord<f64>, Coord<f64>),
     cell: f64,
-    to_lonlat: &dyn Fn(&mut [f64], &mut [f64]) -> Result<()>,
-    to_grid: &dyn Fn(&mut [f64], &mut [f64]) -> Result<()>,
+    to_lonlat: &Transform<'_>,
+    to_grid: &Transform<'_>,
     legal: (&PolygonIndex, &crate::layer::Layer, &str),
     control: (&PolygonIndex, &crate::layer::Layer, &str),
     c: &Constraints,
@@ -547,7 +549,7 @@ pub fn apply_slope_with(grid: &mut CostGrid, z: &[Option<f64>], limit_pct: Optio
 /// [`apply_slope_with`] with elevations sampled from `dem` at the cell centres.
 pub fn apply_slope(
     grid: &mut CostGrid,
-    to_lonlat: &dyn Fn(&mut [f64], &mut [f64]) -> Result<()>,
+    to_lonlat: &Transform<'_>,
     dem: &super::Dem,
     limit_pct: Option<f64>,
 ) -> Result<SlopeStats> {
@@ -577,13 +579,9 @@ mod tests {
         let mut dist = vec![f64::INFINITY; g.cost.len()];
         let mut done = vec![false; g.cost.len()];
         dist[from.1 * g.width + from.0] = 0.0;
-        loop {
-            let Some(u) = (0..dist.len())
-                .filter(|&i| !done[i] && dist[i].is_finite())
-                .min_by(|&a, &b| dist[a].total_cmp(&dist[b]))
-            else {
-                break;
-            };
+        while let Some(u) =
+            (0..dist.len()).filter(|&i| !done[i] && dist[i].is_finite()).min_by(|&a, &b| dist[a].total_cmp(&dist[b]))
+        {
             done[u] = true;
             let (c, r) = ((u % g.width) as isize, (u / g.width) as isize);
             for dc in -2isize..=2 {

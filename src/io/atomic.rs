@@ -52,10 +52,10 @@ impl Output {
                 hint: None,
             });
         }
-        if let Ok(t) = target.canonicalize() {
-            if inputs.iter().any(|i| i.canonicalize().is_ok_and(|i| i == t)) {
-                return Err(Error::OutputIsInput { path: target.to_path_buf() });
-            }
+        if let Ok(t) = target.canonicalize()
+            && inputs.iter().any(|i| i.canonicalize().is_ok_and(|i| i == t))
+        {
+            return Err(Error::OutputIsInput { path: target.to_path_buf() });
         }
         if target.exists() && !force {
             return Err(Error::OutputExists { path: target.to_path_buf() });

@@ -304,10 +304,10 @@ fn parse_feature(path: &Path, index: usize, value: Value, notes: &mut Vec<ReadNo
     // Validate the geometry's shape ourselves first: serde's message for a
     // Polygon nested one level short ("invalid type: floating point") does
     // not tell the user what to fix.
-    if let Some(g) = obj.get("geometry") {
-        if !g.is_null() {
-            precheck_geometry(g, 0).map_err(|(m, h)| geom_err(&label, m, h))?;
-        }
+    if let Some(g) = obj.get("geometry")
+        && !g.is_null()
+    {
+        precheck_geometry(g, 0).map_err(|(m, h)| geom_err(&label, m, h))?;
     }
     let feature: geojson::Feature = serde_json::from_value(value)
         .map_err(|e| geom_err(&label, format!("is not a valid GeoJSON Feature: {e}"), None))?;

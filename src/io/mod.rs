@@ -220,33 +220,33 @@ fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Res
         .collect();
 
     let mut operation = None;
-    if !info.is_wgs84 {
-        if let Some(b) = native_bbox(&features) {
-            if info.projected && b[0] >= -180.0 && b[2] <= 180.0 && b[1] >= -90.0 && b[3] <= 90.0 {
-                return Err(Error::CrsMismatch {
-                    path: path.to_path_buf(),
-                    crs: info.label,
-                    message: format!(
-                        "the CRS is projected (metres) but every coordinate lies within ±180/±90, like degrees (bbox {:.4}, {:.4}, {:.4}, {:.4})",
-                        b[0], b[1], b[2], b[3]
-                    ),
-                    hint: "if the coordinates are lon/lat, pass --src-crs EPSG:4326 (or remove the file's crs member)"
-                        .into(),
-                });
-            }
-            if let Some(t) = Transformer::to_wgs84(&source_crs, b)? {
-                for f in &mut features {
-                    if let Some(g) = &mut f.geometry {
-                        t.apply(g).map_err(|e| Error::Geometry {
-                            path: path.to_path_buf(),
-                            feature: f.id.clone(),
-                            message: e.to_string(),
-                            hint: Some(format!("is {} the right CRS? override it with --src-crs", info.label)),
-                        })?;
-                    }
+    if !info.is_wgs84
+        && let Some(b) = native_bbox(&features)
+    {
+        if info.projected && b[0] >= -180.0 && b[2] <= 180.0 && b[1] >= -90.0 && b[3] <= 90.0 {
+            return Err(Error::CrsMismatch {
+                path: path.to_path_buf(),
+                crs: info.label,
+                message: format!(
+                    "the CRS is projected (metres) but every coordinate lies within ±180/±90, like degrees (bbox {:.4}, {:.4}, {:.4}, {:.4})",
+                    b[0], b[1], b[2], b[3]
+                ),
+                hint: "if the coordinates are lon/lat, pass --src-crs EPSG:4326 (or remove the file's crs member)"
+                    .into(),
+            });
+        }
+        if let Some(t) = Transformer::to_wgs84(&source_crs, b)? {
+            for f in &mut features {
+                if let Some(g) = &mut f.geometry {
+                    t.apply(g).map_err(|e| Error::Geometry {
+                        path: path.to_path_buf(),
+                        feature: f.id.clone(),
+                        message: e.to_string(),
+                        hint: Some(format!("is {} the right CRS? override it with --src-crs", info.label)),
+                    })?;
                 }
-                operation = Some(t.operation().clone());
             }
+            operation = Some(t.operation().clone());
         }
     }
 
@@ -371,16 +371,16 @@ fn check_role(path: &Path, layer: &Layer, role: Role, names: &FieldNames) -> Res
         return Err(Error::Empty { path: path.to_path_buf(), layer: layer.name.clone() });
     }
     let key = names.key_for(role);
-    if let Some((field, flag)) = key {
-        if !layer.fields.iter().any(|f| f.name == field) {
-            return Err(Error::MissingField {
-                path: path.to_path_buf(),
-                field: field.to_string(),
-                purpose: format!("{role} key"),
-                flag: flag.to_string(),
-                available: layer.fields.iter().map(|f| f.name.clone()).collect(),
-            });
-        }
+    if let Some((field, flag)) = key
+        && !layer.fields.iter().any(|f| f.name == field)
+    {
+        return Err(Error::MissingField {
+            path: path.to_path_buf(),
+            field: field.to_string(),
+            purpose: format!("{role} key"),
+            flag: flag.to_string(),
+            available: layer.fields.iter().map(|f| f.name.clone()).collect(),
+        });
     }
     for f in &layer.features {
         let Some(g) = &f.geometry else {

@@ -29,6 +29,9 @@ use crate::boundary::shared_edges;
 use crate::layer::Layer;
 use crate::locate::{EdgeIndex, PolygonIndex, Position};
 
+/// A straight edge, lon/lat.
+type Segment = (Coord<f64>, Coord<f64>);
+
 /// Grid to which vertices are snapped before shared edges are matched, degrees.
 pub const SNAP_DEG: f64 = 1e-7;
 /// Chains whose ends are closer than this are joined, metres.
@@ -105,7 +108,7 @@ pub fn pair_lines_within(layer: &Layer, key_field: &str, match_m: f64) -> Vec<Pa
     let keys: Vec<&String> = by_key.keys().collect();
     // Near matches: for each edge of each party, the nearest other party
     // within match_m (all three points), decided once.
-    let mut near: BTreeMap<(usize, usize), Vec<(Coord<f64>, Coord<f64>)>> = BTreeMap::new();
+    let mut near: BTreeMap<(usize, usize), Vec<Segment>> = BTreeMap::new();
     if match_m > 0.0 {
         let index = EdgeIndex::new(by_key.iter().enumerate().map(|(i, (k, m))| (i, k.as_str(), m)));
         for (i, a) in keys.iter().enumerate() {
@@ -118,12 +121,12 @@ pub fn pair_lines_within(layer: &Layer, key_field: &str, match_m: f64) -> Vec<Pa
                 };
                 let ends_near =
                     [s, e].iter().all(|&c| index.nearest_planar_within(Point(c), Some(other), None, match_m).is_some());
-                if d <= match_m && ends_near {
-                    if let Some(j) = keys.iter().position(|k| k.as_str() == other) {
-                        if i < j {
-                            near.entry((i, j)).or_default().push((s, e));
-                        }
-                    }
+                if d <= match_m
+                    && ends_near
+                    && let Some(j) = keys.iter().position(|k| k.as_str() == other)
+                    && i < j
+                {
+                    near.entry((i, j)).or_default().push((s, e));
                 }
             }
         }

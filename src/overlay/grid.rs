@@ -27,11 +27,11 @@ impl Grid {
         Grid { cx, cy, scale: 2f64.powi(e) }
     }
 
-    pub(crate) fn to_int(&self, c: Coord<f64>) -> IntPoint {
+    pub(crate) fn to_int(self, c: Coord<f64>) -> IntPoint {
         IntPoint::new(((c.x - self.cx) * self.scale).round() as i32, ((c.y - self.cy) * self.scale).round() as i32)
     }
 
-    fn to_float(&self, p: IntPoint) -> Coord<f64> {
+    fn to_float(self, p: IntPoint) -> Coord<f64> {
         Coord { x: p.x as f64 / self.scale + self.cx, y: p.y as f64 / self.scale + self.cy }
     }
 
@@ -75,7 +75,7 @@ impl Grid {
         shapes
             .iter()
             .filter(|s| !s.is_empty())
-            .flat_map(ogc)
+            .flat_map(|s| ogc(s))
             .map(|s| Polygon::new(ring(&s[0]), s[1..].iter().map(ring).collect()))
             .collect()
     }
@@ -146,7 +146,7 @@ fn contains(ring: &[IntPoint], p: IntPoint) -> bool {
 /// it. Areas are unchanged. (Roles come from the shape's structure, not
 /// from a winding convention: i_overlay's OGC mode returns holes
 /// counter-clockwise.)
-pub(crate) fn ogc(shape: &Vec<Vec<IntPoint>>) -> Vec<Vec<Vec<IntPoint>>> {
+pub(crate) fn ogc(shape: &[Vec<IntPoint>]) -> Vec<Vec<Vec<IntPoint>>> {
     let mut shells: Vec<Vec<IntPoint>> = Vec::new();
     let mut holes: Vec<Vec<IntPoint>> = Vec::new();
     for (j, ring) in shape.iter().enumerate() {
@@ -216,7 +216,7 @@ mod tests {
     fn a_pinched_hole_becomes_a_hole() {
         // A square whose ring dips in to trace a hole touching at (10, 5).
         let ring = vec![p(0, 0), p(10, 0), p(10, 5), p(6, 4), p(6, 6), p(10, 5), p(10, 10), p(0, 10)];
-        let out = ogc(&vec![ring.clone()]);
+        let out = ogc(std::slice::from_ref(&ring));
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].len(), 2, "{out:?}");
         let total: i128 = out.iter().flatten().map(|c| twice_signed_area(c)).sum();
@@ -227,7 +227,7 @@ mod tests {
     fn a_counter_clockwise_hole_is_still_a_hole() {
         let shell = vec![p(0, 0), p(10, 0), p(10, 10), p(0, 10)];
         let hole = vec![p(2, 2), p(4, 2), p(4, 4), p(2, 4)]; // wound like the shell
-        let out = ogc(&vec![shell, hole]);
+        let out = ogc(&[shell, hole]);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].len(), 2);
     }
@@ -235,7 +235,7 @@ mod tests {
     #[test]
     fn two_lobes_joined_at_a_point_become_two_polygons() {
         let ring = vec![p(0, 0), p(5, 0), p(5, 5), p(10, 5), p(10, 10), p(5, 10), p(5, 5), p(0, 5)];
-        let out = ogc(&vec![ring.clone()]);
+        let out = ogc(std::slice::from_ref(&ring));
         assert_eq!(out.len(), 2, "{out:?}");
         let total: i128 = out.iter().flatten().map(|c| twice_signed_area(c)).sum();
         assert_eq!(total, twice_signed_area(&ring));

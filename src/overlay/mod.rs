@@ -256,6 +256,11 @@ pub const PLANAR_TOLERANCE: f64 = 1e-9;
 /// On the ellipsoid, against the unit as given.
 pub const GEODESIC_TOLERANCE: f64 = 1e-6;
 
+/// `r` grown to cover every box given.
+fn grow(r: Rect<f64>, boxes: impl Iterator<Item = Option<Rect<f64>>>) -> Rect<f64> {
+    boxes.fold(r, |acc, b| union_rect(Some(acc), b).unwrap_or(acc))
+}
+
 fn union_rect(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> Option<Rect<f64>> {
     match (a, b) {
         (Some(a), Some(b)) => Some(Rect::new(
@@ -412,11 +417,11 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
         repair(&mut control, &opts.controller_field)?;
     }
     let (legal, control) = (legal.as_ref(), control.as_ref());
-    let legal_slivers = validate(&legal, Role::Legal, opts, tolerance_m)?;
-    validate(&control, Role::Control, opts, tolerance_m)?;
+    let legal_slivers = validate(legal, Role::Legal, opts, tolerance_m)?;
+    validate(control, Role::Control, opts, tolerance_m)?;
 
-    let lu = units(&legal, &opts.owner_field);
-    let cu = units(&control, &opts.controller_field);
+    let lu = units(legal, &opts.owner_field);
+    let cu = units(control, &opts.controller_field);
     let (l_cover, c_cover): (Vec<_>, Vec<_>) = rayon::join(
         || lu.par_iter().map(|u| index::cover(&u.geom)).collect(),
         || cu.par_iter().map(|u| index::cover(&u.geom)).collect(),
@@ -663,10 +668,7 @@ fn cut_legal(i: usize, u: &Unit, cands: &[usize], cu: &[Unit]) -> (Vec<RawPiece>
     let clip_to = clip::widen(ub);
     let geoms: Vec<(usize, Cow<'_, MultiPolygon<f64>>)> =
         cands.iter().map(|&k| (k, clip::to_rect(&cu[k].geom, cu[k].bbox, clip_to))).collect();
-    let rect = geoms.iter().fold(Some(ub), |acc, (_, m)| union_rect(acc, m.bounding_rect()));
-    let Some(g) = rect.map(Grid::for_rect) else {
-        return (pieces, Conservation::empty("legal", &u.id));
-    };
+    let g = Grid::for_rect(grow(ub, geoms.iter().map(|(_, m)| m.bounding_rect())));
     let mut groups: BTreeMap<&str, (IntShapes, Vec<usize>)> = BTreeMap::new();
     for (k, geom) in &geoms {
         let e = groups.entry(cu[*k].key.as_str()).or_default();
@@ -745,13 +747,10 @@ fn cut_control(
         cands.iter().map(|&k| clip::to_rect(&lu[k].geom, lu[k].bbox, clip_to)).collect();
     let other_geoms: Vec<(usize, Cow<'_, MultiPolygon<f64>>)> =
         others.iter().map(|&k| (k, clip::to_rect(&cu[k].geom, cu[k].bbox, clip_to))).collect();
-    let rect = legal_geoms
-        .iter()
-        .chain(other_geoms.iter().map(|(_, m)| m))
-        .fold(Some(ub), |acc, m| union_rect(acc, m.bounding_rect()));
-    let Some(g) = rect.map(Grid::for_rect) else {
-        return (pieces, Conservation::empty("control", &u.id));
-    };
+    let g = Grid::for_rect(grow(
+        ub,
+        legal_geoms.iter().chain(other_geoms.iter().map(|(_, m)| m)).map(|m| m.bounding_rect()),
+    ));
     let whole = g.shapes(&u.geom);
     let mut rest = whole.clone();
     let (mut cut_twice, mut noding, mut geodesic_sum) = (0i128, 0i128, 0.0);
@@ -862,6 +861,9 @@ struct Attrs<'a> {
 }
 
 impl<'a> Attrs<'a> {
+    // Each argument is one of the run's layers or its parts; bundling them
+    // in a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     fn new(
         legal: &'a Layer,
         lu: &'a [Unit<'a>],
@@ -904,10 +906,10 @@ impl<'a> Attrs<'a> {
     fn distinct(&self, controls: &[usize], field: &str) -> Option<String> {
         let mut v: Vec<String> = Vec::new();
         for &k in controls {
-            if let Some(s) = self.control.features[k].text(field) {
-                if !v.contains(&s) {
-                    v.push(s);
-                }
+            if let Some(s) = self.control.features[k].text(field)
+                && !v.contains(&s)
+            {
+                v.push(s);
             }
         }
         (!v.is_empty()).then(|| v.join("; "))

@@ -559,10 +559,10 @@ impl<'a> Context<'a> {
                 }
             }
             for k in others {
-                if let Some(n) = self.legal_edges.nearest(p, Some(&k), None) {
-                    if n.distance_m <= r {
-                        legal_lines.push(Self::distance(n));
-                    }
+                if let Some(n) = self.legal_edges.nearest(p, Some(&k), None)
+                    && n.distance_m <= r
+                {
+                    legal_lines.push(Self::distance(n));
                 }
             }
             legal_lines.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then_with(|| a.other.cmp(&b.other)));
@@ -580,12 +580,14 @@ impl<'a> Context<'a> {
         // The place is in a piece only where control differs from the legal
         // owner (or is contested): only then is its unit overlaid.
         let mut gap = None;
-        if legal.status == "inside" && control.key.is_some() && (control.key != owner || control.features.len() > 1) {
-            if let Some(&(u, _)) = legal_hits.first() {
-                let up = self.unit_pieces(u)?;
-                if let Some(&(k, _)) = up.index.locate(c).first() {
-                    gap = Some(gap_ref(&up.gaps[k], 0.0, 0.0));
-                }
+        if legal.status == "inside"
+            && control.key.is_some()
+            && (control.key != owner || control.features.len() > 1)
+            && let Some(&(u, _)) = legal_hits.first()
+        {
+            let up = self.unit_pieces(u)?;
+            if let Some(&(k, _)) = up.index.locate(c).first() {
+                gap = Some(gap_ref(&up.gaps[k], 0.0, 0.0));
             }
         }
         let nearest_gap = self
