@@ -160,3 +160,18 @@ fn bad_date_is_a_usage_error() {
     assert!(r.stderr.contains("--date"), "{}", r.stderr);
     assert!(!dir.path().join("r.html").exists());
 }
+
+/// `report` (and `qgis`, through the same full-run flags) reads
+/// --legal-lines: a path that does not exist is an error, not a silent
+/// fallback to the embedded legal basis.
+#[test]
+fn report_reads_legal_lines_and_refuses_a_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.html");
+    let r = crate::util::run(
+        crate::util::delimit().args(["report", "-o"]).arg(&out).args(["--legal-lines", "/nonexistent/lines.geojson"]),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("/nonexistent/lines.geojson"), "{}", r.stderr);
+    assert!(!out.exists());
+}

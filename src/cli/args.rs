@@ -18,6 +18,13 @@ pub(crate) struct InputArgs {
     /// Layer to read from a multi-layer file (GeoPackage).
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
+    #[command(flatten)]
+    pub names: FieldArgs,
+}
+
+/// Which fields hold the owner, the controller and a name.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct FieldArgs {
     /// Field holding the legal owner.
     #[arg(long, value_name = "FIELD", default_value = "owner")]
     pub owner_field: String,
@@ -29,7 +36,23 @@ pub(crate) struct InputArgs {
     pub name_field: String,
 }
 
+/// The field names are read as `input.owner_field`, wherever they came from.
+impl std::ops::Deref for InputArgs {
+    type Target = FieldArgs;
+    fn deref(&self) -> &FieldArgs {
+        &self.names
+    }
+}
+
 impl InputArgs {
+    /// The same options with another owner field (admin-1 layers name
+    /// their country in `country`).
+    pub fn with_owner_field(&self, field: &str) -> InputArgs {
+        let mut i = self.clone();
+        i.names.owner_field = field.into();
+        i
+    }
+
     pub fn fields(&self) -> FieldNames {
         FieldNames {
             owner: self.owner_field.clone(),
@@ -50,6 +73,18 @@ impl InputArgs {
             lenient_coordinates: false,
         })
     }
+}
+
+/// Reading, writing and `--json`: the flags every analysis shares.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct IoArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Machine-readable results on stdout (with `-o -`, on stderr).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Where and how to write an output file.
@@ -80,6 +115,24 @@ impl OutputArgs {
             format: self.output_format.as_deref().and_then(|f| Format::from_name(f).ok()),
             geojson: delimit::io::geojson::GeoJsonOptions { precision: self.precision, metadata: None },
         }
+    }
+
+    /// Write `features` to `-o`, if given, with the run's provenance (the
+    /// GeoJSON `metadata` member), and say what was written. Returns the
+    /// number of features written: 0 without `-o`.
+    pub fn write(
+        &self,
+        layer: &str,
+        features: impl FnOnce() -> Vec<delimit::Feature>,
+        inputs: &[&std::path::Path],
+        provenance: &serde_json::Value,
+    ) -> delimit::Result<usize> {
+        let Some(path) = &self.output else { return Ok(0) };
+        let mut w = self.write_options();
+        w.geojson.metadata = Some(provenance.clone());
+        let done = delimit::io::write_layer(path, layer, &features(), inputs, &w)?;
+        super::wrote(&done);
+        Ok(done.features)
     }
 
     /// Whether the output goes to stdout (`-o -`): then stdout carries
@@ -183,6 +236,71 @@ impl FilterArgs {
             v.push("--no-slivers".into());
         }
         v.join(" ")
+    }
+}
+
+/// The legal basis and the control layer: the flags every command that
+/// reads both shares, each defaulting to the embedded sample.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct LayerArgs {
+    /// Legal basis (polygons with an owner field). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    pub legal: Option<PathBuf>,
+    #[command(flatten)]
+    pub legal_lines: LegalLinesArgs,
+    /// De facto control (polygons with a controller field). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    pub control: Option<PathBuf>,
+}
+
+impl LayerArgs {
+    /// Every file these flags name, for the output check.
+    pub fn paths(&self) -> Vec<&std::path::Path> {
+        let mut v: Vec<&std::path::Path> =
+            [&self.legal, &self.control].into_iter().flatten().map(PathBuf::as_path).collect();
+        v.extend(self.legal_lines.paths());
+        v
+    }
+
+    /// The control layer.
+    pub fn control(&self, input: &InputArgs, keep: Option<Vec<String>>) -> delimit::Result<delimit::Layer> {
+        load_or_sample(self.control.as_deref(), "control.geojson", Role::Control, input, keep)
+    }
+
+    /// The legal basis, from --legal, --legal-lines (framed by `control`
+    /// where given) or the sample.
+    pub fn legal(
+        &self,
+        input: &InputArgs,
+        keep: Option<Vec<String>>,
+        control: Option<&delimit::Layer>,
+    ) -> delimit::Result<delimit::Layer> {
+        self.legal_lines.legal(self.legal.as_deref(), input, keep, control)
+    }
+
+    /// Both, control first: polygonised lines may take their frame from it.
+    pub fn load(
+        &self,
+        input: &InputArgs,
+        keep: Option<Vec<String>>,
+    ) -> delimit::Result<(delimit::Layer, delimit::Layer)> {
+        let control = self.control(input, keep.clone())?;
+        let legal = self.legal(input, keep, Some(&control))?;
+        Ok((legal, control))
+    }
+}
+
+/// Settlements, for names inside pieces and near places.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct SettlementsArgs {
+    /// Settlements (points with a name field and alternate names). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    pub settlements: Option<PathBuf>,
+}
+
+impl SettlementsArgs {
+    pub fn load(&self, input: &InputArgs) -> delimit::Result<delimit::Layer> {
+        load_or_sample(self.settlements.as_deref(), "settlements.geojson", Role::Settlements, input, None)
     }
 }
 
@@ -405,7 +523,7 @@ impl LegalLinesArgs {
         let lines = delimit::io::read_layer(path, &input.read_options(None)?)?;
         let has = |k: &str| lines.features.first().is_some_and(|f| f.properties.contains_key(k));
         if has("a") && has("b") && !has(&self.left_field) {
-            let pairs = super::lines::pair_lines_of(path, &lines)?;
+            let pairs = delimit::lines::pair_lines_of(path, &lines)?;
             return Ok((load_or_sample(legal, "legal.geojson", delimit::layer::Role::Legal, input, None)?, pairs));
         }
         if legal.is_some() {

@@ -9,7 +9,7 @@ use delimit::check::{CheckOptions, Severity, check_layer};
 use delimit::layer::{Feature, Role};
 
 use super::Outcome;
-use super::args::{InputArgs, OutputArgs, non_negative};
+use super::args::{IoArgs, non_negative};
 
 /// Check geometry validity and coordinates; for a legal basis, also that the
 /// units form a partition (no dual claims, no gaps). Exits 1 when errors are found.
@@ -29,22 +29,17 @@ pub(crate) struct Args {
     #[arg(long, value_name = "M", default_value_t = delimit::check::DEFAULT_TOLERANCE_M)]
     tolerance_m: f64,
     #[command(flatten)]
-    input: InputArgs,
-    #[command(flatten)]
-    output: OutputArgs,
-    /// Machine-readable output.
-    #[arg(long)]
-    json: bool,
+    io: IoArgs,
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
-    args.output.preflight(&[&args.file])?;
+    args.io.output.preflight(&[&args.file])?;
     non_negative("--min-area-m2", args.min_area_m2)?;
     non_negative("--tolerance-m", args.tolerance_m)?;
     // check reports positions out of lon/lat range as findings.
-    let opts = delimit::io::ReadOptions { lenient_coordinates: true, ..args.input.read_options(Some(args.role))? };
+    let opts = delimit::io::ReadOptions { lenient_coordinates: true, ..args.io.input.read_options(Some(args.role))? };
     let layer = delimit::io::read_layer(&args.file, &opts)?;
-    let fields = args.input.fields();
+    let fields = args.io.input.fields();
     let opts = CheckOptions {
         role: args.role,
         key_field: fields.key_for(args.role).map(|(f, _)| f.to_string()),
@@ -53,7 +48,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     };
     let report = check_layer(&layer, &opts);
 
-    if let Some(path) = &args.output.output {
+    if let Some(path) = &args.io.output.output {
         let points: Vec<Feature> = report
             .problems
             .iter()
@@ -80,12 +75,12 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             "problems",
             &points,
             &[&args.file],
-            &args.output.write_options(),
+            &args.io.output.write_options(),
         )?);
     }
 
-    let mut out = args.output.summary_sink();
-    if args.json {
+    let mut out = args.io.output.summary_sink();
+    if args.io.json {
         let v = serde_json::json!({
             "file": args.file.display().to_string(),
             "provenance": layer.provenance,

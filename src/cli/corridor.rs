@@ -13,7 +13,7 @@ use geo::{Geometry, LineString};
 use serde_json::json;
 
 use super::Outcome;
-use super::args::{InputArgs, OutputArgs, load_or_sample, non_negative};
+use super::args::{InputArgs, IoArgs, LayerArgs, SettlementsArgs, load_or_sample, non_negative};
 
 /// Transit-route options measured against sovereignty constraints.
 #[derive(Debug, ClapArgs)]
@@ -71,24 +71,13 @@ pub(crate) struct RouteArgs {
     /// The kind of route generated, for its grade limit (`max_grade_pct`).
     #[arg(long, value_name = "KIND", default_value = "rail")]
     kind: String,
-    /// Legal basis. Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    legal: Option<PathBuf>,
     #[command(flatten)]
-    legal_lines: super::args::LegalLinesArgs,
-    /// De facto control. Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    control: Option<PathBuf>,
+    layers: LayerArgs,
     /// Neighbours digitised apart by up to this many metres share a boundary (for clearances).
     #[arg(long, value_name = "M", default_value_t = 100.0)]
     match_m: f64,
     #[command(flatten)]
-    input: InputArgs,
-    #[command(flatten)]
-    output: OutputArgs,
-    /// Machine-readable results on stdout.
-    #[arg(long)]
-    json: bool,
+    io: IoArgs,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -108,27 +97,15 @@ pub(crate) struct MeasureArgs {
     /// Settlements within this many km of a route are listed.
     #[arg(long, value_name = "KM", default_value_t = 2.0)]
     buffer: f64,
-    /// Legal basis. Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    legal: Option<PathBuf>,
     #[command(flatten)]
-    legal_lines: super::args::LegalLinesArgs,
-    /// De facto control. Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    control: Option<PathBuf>,
-    /// Settlements. Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    settlements: Option<PathBuf>,
+    layers: LayerArgs,
+    #[command(flatten)]
+    places: SettlementsArgs,
     /// Neighbours digitised apart by up to this many metres share a boundary (for clearances).
     #[arg(long, value_name = "M", default_value_t = 100.0)]
     match_m: f64,
     #[command(flatten)]
-    input: InputArgs,
-    #[command(flatten)]
-    output: OutputArgs,
-    /// Machine-readable results on stdout.
-    #[arg(long)]
-    json: bool,
+    io: IoArgs,
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
@@ -157,24 +134,19 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     let Some(constraints_path) = args.constraints.clone() else {
         anyhow::bail!("--constraints is required without --cost-in")
     };
-    let inputs: Vec<&Path> = [
-        Some(&constraints_path),
-        args.legal.as_ref(),
-        args.control.as_ref(),
-        args.cost_out.as_ref(),
-        args.dem.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(PathBuf::as_path)
-    .collect();
-    args.output.preflight(&inputs)?;
+    let mut inputs: Vec<&Path> = args.layers.paths();
+    inputs.extend(
+        [Some(&constraints_path), args.cost_out.as_ref(), args.dem.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(PathBuf::as_path),
+    );
+    args.io.output.preflight(&inputs)?;
     if let Some(c) = &args.cost_out {
-        delimit::io::Output::prepare(c, args.output.force, &inputs)?;
+        delimit::io::Output::prepare(c, args.io.output.force, &inputs)?;
     }
     let constraints = Constraints::read(&constraints_path)?;
-    let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?;
-    let legal = args.legal_lines.legal(args.legal.as_deref(), &args.input, None, Some(&control))?;
+    let (legal, control) = args.layers.load(&args.io.input, None)?;
     let extents: Vec<geo::Rect<f64>> = [&legal, &control].iter().filter_map(|l| l.bbox()).collect();
     from_p.check_not_swapped("--from", &extents)?;
     to_p.check_not_swapped("--to", &extents)?;
@@ -204,7 +176,7 @@ fn route(args: RouteArgs) -> Result<Outcome> {
 
     let l_idx = delimit::locate::PolygonIndex::of_layer(&legal, |_| true);
     let c_idx = delimit::locate::PolygonIndex::of_layer(&control, |_| true);
-    let boundaries = clearance_boundaries(&constraints, &legal, &args.input.owner_field, args.match_m);
+    let boundaries = clearance_boundaries(&constraints, &legal, &args.io.input.owner_field, args.match_m);
     let clearance: Vec<(delimit::locate::EdgeIndex, f64)> = constraints
         .clearance
         .iter()
@@ -217,14 +189,14 @@ fn route(args: RouteArgs) -> Result<Outcome> {
             ))
         })
         .collect();
-    let protected = read_protected(&constraints, Some(&constraints_path), &args.input)?;
+    let protected = read_protected(&constraints, Some(&constraints_path), &args.io.input)?;
     let (mut grid, stats) = delimit::corridor::build_grid(
         (lo, hi),
         args.cell,
         &to_lonlat,
         &to_grid,
-        (&l_idx, &legal, &args.input.owner_field),
-        (&c_idx, &control, &args.input.controller_field),
+        (&l_idx, &legal, &args.io.input.owner_field),
+        (&c_idx, &control, &args.io.input.controller_field),
         &constraints,
         &clearance,
         protected.as_deref().unwrap_or(&[]),
@@ -241,15 +213,7 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     let start = grid.cell_of(geo::Coord { x: ex[0], y: ey[0] });
     let end = grid.cell_of(geo::Coord { x: ex[1], y: ey[1] });
     let (Some(start), Some(end)) = (start, end) else { anyhow::bail!("the ends fall outside the grid") };
-    let ctx = Context::new(
-        &legal,
-        &control,
-        &args.input.owner_field,
-        &args.input.controller_field,
-        boundaries,
-        None,
-        &args.input.name_field,
-    );
+    let ctx = context(&legal, &control, &args.io.input, boundaries, None);
     let mut found: Vec<(RouteReport, f64)> = Vec::new();
     let mut reason = None;
     for k in 0..args.alternatives.max(1) {
@@ -318,19 +282,9 @@ fn route(args: RouteArgs) -> Result<Outcome> {
                   "slope": slope, "kind": args.kind, "dem": args.dem.as_ref().map(|p| p.display().to_string()) },
     });
     let reports: Vec<RouteReport> = found.iter().map(|(r, _)| r.clone()).collect();
-    if let Some(path) = &args.output.output {
-        let mut w = args.output.write_options();
-        w.geojson.metadata = Some(provenance.clone());
-        super::wrote(&delimit::io::write_layer(
-            path,
-            "corridor",
-            &delimit::export::route_features(&reports).into_single_layer(),
-            &inputs,
-            &w,
-        )?);
-    }
-    let mut out = args.output.summary_sink();
-    if args.json {
+    write_routes(&args.io.output, &reports, &inputs, &provenance)?;
+    let mut out = args.io.output.summary_sink();
+    if args.io.json {
         let routes: Vec<serde_json::Value> = found.iter().map(|(r, c)| json!({ "route": r, "cost": c })).collect();
         serde_json::to_writer_pretty(
             &mut out,
@@ -354,7 +308,7 @@ fn route(args: RouteArgs) -> Result<Outcome> {
 /// the cells it visits and its geodesic length; `-o` writes the path.
 fn route_on_raster(raster: &Path, from: geo::Coord<f64>, to: geo::Coord<f64>, args: &RouteArgs) -> Result<Outcome> {
     let err = |call: &'static str| move |source| delimit::Error::Gdal { path: raster.to_path_buf(), call, source };
-    args.output.preflight(&[raster])?;
+    args.io.output.preflight(&[raster])?;
     let ds = gdal::Dataset::open(raster).map_err(err("GDALOpen"))?;
     let gt = ds.geo_transform().map_err(err("GDALGetGeoTransform"))?;
     if gt[2] != 0.0 || gt[4] != 0.0 || (gt[1] + gt[5]).abs() > 1e-9 * gt[1].abs() {
@@ -383,7 +337,7 @@ fn route_on_raster(raster: &Path, from: geo::Coord<f64>, to: geo::Coord<f64>, ar
     let t = std::time::Instant::now();
     let found = grid.least_cost(a, b);
     let seconds = t.elapsed().as_secs_f64();
-    let mut out = args.output.summary_sink();
+    let mut out = args.io.output.summary_sink();
     let Some((cells, cost)) = found else {
         writeln!(out, "no route: the passable cells do not join the two ends")?;
         return Ok(Outcome::DataErrors);
@@ -392,19 +346,19 @@ fn route_on_raster(raster: &Path, from: geo::Coord<f64>, to: geo::Coord<f64>, ar
     inv.transform_coords(&mut px, &mut py, &mut []).map_err(err("OCTTransform"))?;
     let line = LineString::new(px.into_iter().zip(py).map(|(x, y)| geo::Coord { x, y }).collect());
     let length_m = delimit::lines::line_length_m(&line);
-    if let Some(path) = &args.output.output {
+    if let Some(path) = &args.io.output.output {
         let mut m = serde_json::Map::new();
         m.insert("cost".into(), cost.into());
         m.insert("cells".into(), cells.len().into());
         let f = Feature { id: "1".into(), index: 0, geometry: Some(Geometry::LineString(line)), properties: m };
-        super::wrote(&delimit::io::write_layer(path, "route", &[f], &[raster], &args.output.write_options())?);
+        super::wrote(&delimit::io::write_layer(path, "route", &[f], &[raster], &args.io.output.write_options())?);
     }
     let v = json!({
         "cost": cost, "cost_in_cells": cost / grid.cell, "cells": cells.len(), "length_m": length_m,
         "grid": { "width": width, "height": height, "cell_m": grid.cell }, "search_seconds": seconds,
         "start_cell": [a.0, a.1], "end_cell": [b.0, b.1],
     });
-    if args.json {
+    if args.io.json {
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
@@ -445,19 +399,14 @@ fn write_cost(
 fn measure(args: MeasureArgs) -> Result<Outcome> {
     non_negative("--buffer", args.buffer)?;
     non_negative("--match-m", args.match_m)?;
-    let inputs: Vec<&Path> = [
-        args.routes.as_ref(),
-        args.constraints.as_ref(),
-        args.legal.as_ref(),
-        args.control.as_ref(),
-        args.settlements.as_ref(),
-        args.dem.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(PathBuf::as_path)
-    .collect();
-    args.output.preflight(&inputs)?;
+    let mut inputs: Vec<&Path> = args.layers.paths();
+    inputs.extend(
+        [&args.routes, &args.constraints, &args.places.settlements, &args.dem]
+            .into_iter()
+            .flatten()
+            .map(PathBuf::as_path),
+    );
+    args.io.output.preflight(&inputs)?;
     let constraints = match (&args.constraints, &args.routes) {
         (Some(p), _) => Constraints::read(p)?,
         // The sample routes come with the sample constraints.
@@ -470,11 +419,11 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
         }
         (None, Some(_)) => Constraints::default(),
     };
-    let routes = load_or_sample(args.routes.as_deref(), "routes.geojson", Role::Routes, &args.input, None)?;
+    let routes = load_or_sample(args.routes.as_deref(), "routes.geojson", Role::Routes, &args.io.input, None)?;
     let routes_path = PathBuf::from(&routes.provenance.path);
     let mut lines: Vec<(String, Option<String>, LineString<f64>)> = Vec::new();
     for f in &routes.features {
-        let name = f.text(&args.input.name_field).unwrap_or_else(|| f.id.clone());
+        let name = f.text(&args.io.input.name_field).unwrap_or_else(|| f.id.clone());
         match &f.geometry {
             Some(Geometry::LineString(l)) => lines.push((name, f.text("kind"), l.clone())),
             _ => {
@@ -488,21 +437,11 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
             }
         }
     }
-    let protected = read_protected(&constraints, args.constraints.as_deref(), &args.input)?;
-    let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?;
-    let legal = args.legal_lines.legal(args.legal.as_deref(), &args.input, None, Some(&control))?;
-    let settlements =
-        load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?;
-    let boundaries = clearance_boundaries(&constraints, &legal, &args.input.owner_field, args.match_m);
-    let ctx = Context::new(
-        &legal,
-        &control,
-        &args.input.owner_field,
-        &args.input.controller_field,
-        boundaries,
-        Some(&settlements),
-        &args.input.name_field,
-    );
+    let protected = read_protected(&constraints, args.constraints.as_deref(), &args.io.input)?;
+    let (legal, control) = args.layers.load(&args.io.input, None)?;
+    let settlements = args.places.load(&args.io.input)?;
+    let boundaries = clearance_boundaries(&constraints, &legal, &args.io.input.owner_field, args.match_m);
+    let ctx = context(&legal, &control, &args.io.input, boundaries, Some(&settlements));
     let dem = args.dem.as_deref().map(delimit::corridor::Dem::open).transpose()?;
     let reports: Vec<RouteReport> = lines
         .iter()
@@ -519,19 +458,9 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
         "buffer_km": args.buffer,
         "dem": dem.as_ref().map(|d| json!({ "path": d.path().display().to_string(), "crs": d.crs })),
     });
-    if let Some(path) = &args.output.output {
-        let mut w = args.output.write_options();
-        w.geojson.metadata = Some(provenance.clone());
-        super::wrote(&delimit::io::write_layer(
-            path,
-            "corridor",
-            &delimit::export::route_features(&reports).into_single_layer(),
-            &inputs,
-            &w,
-        )?);
-    }
-    let mut out = args.output.summary_sink();
-    if args.json {
+    write_routes(&args.io.output, &reports, &inputs, &provenance)?;
+    let mut out = args.io.output.summary_sink();
+    if args.io.json {
         serde_json::to_writer_pretty(&mut out, &json!({ "routes": reports, "provenance": provenance }))?;
         writeln!(out)?;
     } else {
@@ -550,6 +479,35 @@ fn clearance_boundaries(
     match_m: f64,
 ) -> Vec<delimit::lines::PairLine> {
     if c.clearance.is_empty() { Vec::new() } else { pair_lines_within(legal, owner_field, match_m) }
+}
+
+/// The measuring context, with the run's field names.
+fn context<'a>(
+    legal: &'a delimit::Layer,
+    control: &'a delimit::Layer,
+    input: &'a InputArgs,
+    boundaries: Vec<delimit::lines::PairLine>,
+    settlements: Option<&'a delimit::Layer>,
+) -> Context<'a> {
+    Context::new(
+        legal,
+        control,
+        &input.owner_field,
+        &input.controller_field,
+        boundaries,
+        settlements,
+        &input.name_field,
+    )
+}
+
+/// Routes and their pieces as one layer to `-o`, if given.
+fn write_routes(
+    out: &super::args::OutputArgs,
+    reports: &[RouteReport],
+    inputs: &[&Path],
+    provenance: &serde_json::Value,
+) -> delimit::Result<usize> {
+    out.write("corridor", || delimit::export::route_features(reports).into_single_layer(), inputs, provenance)
 }
 
 /// A protected line, by name.

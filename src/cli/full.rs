@@ -9,23 +9,16 @@ use delimit::layer::{Layer, Role};
 use delimit::overlay::GapsOptions;
 use serde_json::json;
 
-use super::args::{InputArgs, load_or_sample, non_negative};
+use super::args::{FieldArgs, InputArgs, LayerArgs, SettlementsArgs, load_or_sample, non_negative};
 
 /// Inputs and parameters of a full run. Every layer defaults to the
 /// embedded sample, so that `delimit qgis -o out` alone gives a project.
 #[derive(Debug, Clone, ClapArgs)]
 pub(crate) struct FullArgs {
-    /// Legal basis (polygons with an owner field). Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    pub legal: Option<PathBuf>,
     #[command(flatten)]
-    pub legal_lines: super::args::LegalLinesArgs,
-    /// De facto control (polygons with a controller field). Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    pub control: Option<PathBuf>,
-    /// Settlements (points with a name field). Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    pub settlements: Option<PathBuf>,
+    pub layers: LayerArgs,
+    #[command(flatten)]
+    pub places: SettlementsArgs,
     /// Delimited segments (lines), for progress. Default: the embedded sample (APPROXIMATE).
     #[arg(long, value_name = "FILE")]
     pub segments: Option<PathBuf>,
@@ -59,15 +52,8 @@ pub(crate) struct FullArgs {
     /// Source CRS of the inputs, overriding the files': EPSG:28408, a PROJ string or WKT.
     #[arg(long, value_name = "CRS")]
     pub src_crs: Option<String>,
-    /// Field holding the legal owner.
-    #[arg(long, value_name = "FIELD", default_value = "owner")]
-    pub owner_field: String,
-    /// Field holding the de facto controller.
-    #[arg(long, value_name = "FIELD", default_value = "controller")]
-    pub controller_field: String,
-    /// Field holding a settlement or route name.
-    #[arg(long, value_name = "FIELD", default_value = "name")]
-    pub name_field: String,
+    #[command(flatten)]
+    pub names: FieldArgs,
 }
 
 /// The layers, loaded.
@@ -113,22 +99,19 @@ impl FullArgs {
     /// The reading options. `--format` is not among them: `report` uses it
     /// for its output, and every input's format follows its extension.
     pub fn input(&self) -> InputArgs {
-        InputArgs {
-            src_crs: self.src_crs.clone(),
-            format: None,
-            layer: None,
-            owner_field: self.owner_field.clone(),
-            controller_field: self.controller_field.clone(),
-            name_field: self.name_field.clone(),
-        }
+        InputArgs { src_crs: self.src_crs.clone(), format: None, layer: None, names: self.names.clone() }
     }
 
+    /// Every input file, --legal-lines and --frame included.
     pub fn paths(&self) -> Vec<&Path> {
-        [&self.legal, &self.control, &self.settlements, &self.segments, &self.admin1, &self.routes, &self.constraints]
-            .into_iter()
-            .flatten()
-            .map(PathBuf::as_path)
-            .collect()
+        let mut v = self.layers.paths();
+        v.extend(
+            [&self.places.settlements, &self.segments, &self.admin1, &self.routes, &self.constraints]
+                .into_iter()
+                .flatten()
+                .map(PathBuf::as_path),
+        );
+        v
     }
 
     /// Refuse bad values before anything is read.
@@ -161,7 +144,7 @@ impl FullArgs {
     pub fn parameters(&self) -> serde_json::Value {
         json!({
             "tolerance_m": self.tolerance_m, "step_m": self.step, "match_m": self.match_m,
-            "owner_field": self.owner_field, "controller_field": self.controller_field, "name_field": self.name_field,
+            "owner_field": self.names.owner_field, "controller_field": self.names.controller_field, "name_field": self.names.name_field,
             "constraints": self.constraints.as_ref().map(|p| p.display().to_string()),
         })
     }
@@ -169,16 +152,14 @@ impl FullArgs {
     pub fn load(&self) -> delimit::Result<Loaded> {
         let input = self.input();
         let i = &input;
-        let legal = load_or_sample(self.legal.as_deref(), "legal.geojson", Role::Legal, i, None)?;
-        let control = load_or_sample(self.control.as_deref(), "control.geojson", Role::Control, i, None)?;
-        let settlements =
-            load_or_sample(self.settlements.as_deref(), "settlements.geojson", Role::Settlements, i, None)?;
+        let (legal, control) = self.layers.load(i, None)?;
+        let settlements = self.places.load(i)?;
         let segments = load_or_sample(self.segments.as_deref(), "segments.geojson", Role::Segments, i, None)?;
-        let admin_input = InputArgs { owner_field: "country".into(), ..i.clone() };
+        let admin_input = i.with_owner_field("country");
         let admin1 = load_or_sample(self.admin1.as_deref(), "admin1.geojson", Role::Legal, &admin_input, None)?;
         // The sample routes only make sense against the sample basis.
         let sample_routes =
-            !self.no_routes && self.routes.is_none() && self.legal.is_none() && self.legal_lines.legal_lines.is_none();
+            !self.no_routes && self.routes.is_none() && self.layers.legal.is_none() && !self.layers.legal_lines.given();
         let routes = match (&self.routes, sample_routes) {
             (Some(p), _) => Some(delimit::io::read_layer(p, &i.read_options(Some(Role::Routes))?)?),
             (None, true) => Some(load_or_sample(None, "routes.geojson", Role::Routes, i, None)?),

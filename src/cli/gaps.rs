@@ -1,16 +1,14 @@
 //! `delimit gaps`
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args as ClapArgs;
-use delimit::layer::Role;
 use delimit::overlay::{Class, Gap, GapsOptions, GapsResult, gaps};
 use serde_json::{Value, json};
 
 use super::Outcome;
-use super::args::{FilterArgs, InputArgs, OutputArgs, load_or_sample, non_negative};
+use super::args::{FilterArgs, IoArgs, LayerArgs, SettlementsArgs, non_negative};
 
 /// Find every area legally of one party and held by another.
 ///
@@ -20,17 +18,10 @@ use super::args::{FilterArgs, InputArgs, OutputArgs, load_or_sample, non_negativ
 /// the embedded sample.
 #[derive(Debug, ClapArgs)]
 pub(crate) struct Args {
-    /// Legal basis (polygons with an owner field). Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    legal: Option<PathBuf>,
     #[command(flatten)]
-    legal_lines: super::args::LegalLinesArgs,
-    /// De facto control (polygons with a controller field). Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    control: Option<PathBuf>,
-    /// Settlements (points with a name field). Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    settlements: Option<PathBuf>,
+    layers: LayerArgs,
+    #[command(flatten)]
+    places: SettlementsArgs,
     /// Do not look up settlements (no `settlements` field values).
     #[arg(long, conflicts_with = "settlements")]
     no_settlements: bool,
@@ -47,40 +38,29 @@ pub(crate) struct Args {
     #[command(flatten)]
     filter: FilterArgs,
     #[command(flatten)]
-    input: InputArgs,
-    #[command(flatten)]
-    output: OutputArgs,
-    /// Machine-readable summary on stdout.
-    #[arg(long)]
-    json: bool,
+    io: IoArgs,
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
-    let mut inputs: Vec<&std::path::Path> =
-        [&args.legal, &args.control, &args.settlements].into_iter().flatten().map(PathBuf::as_path).collect();
-    inputs.extend(args.legal_lines.paths());
-    args.output.preflight(&inputs)?;
+    let mut inputs = args.layers.paths();
+    inputs.extend(args.places.settlements.as_deref());
+    args.io.output.preflight(&inputs)?;
     if let Some(t) = args.tolerance_m {
         non_negative("--tolerance-m", t)?;
     }
     let filter = args.filter.filter()?;
     // gaps reads only these properties of the polygon layers; the rest are
     // not kept (a Natural Earth admin-1 feature carries 121).
-    let f = args.input.fields();
+    let f = args.io.input.fields();
     let keep =
         Some(vec![f.owner, f.controller, f.as_of, f.source, f.name, "id".into(), "positional_accuracy_m".into()]);
-    let control = load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, keep.clone())?;
-    let legal = args.legal_lines.legal(args.legal.as_deref(), &args.input, keep, Some(&control))?;
-    let settlements = if args.no_settlements {
-        None
-    } else {
-        Some(load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?)
-    };
+    let (legal, control) = args.layers.load(&args.io.input, keep)?;
+    let settlements = if args.no_settlements { None } else { Some(args.places.load(&args.io.input)?) };
 
     let opts = GapsOptions {
-        owner_field: args.input.owner_field.clone(),
-        controller_field: args.input.controller_field.clone(),
-        name_field: args.input.name_field.clone(),
+        owner_field: args.io.input.owner_field.clone(),
+        controller_field: args.io.input.controller_field.clone(),
+        name_field: args.io.input.name_field.clone(),
         tolerance_m: args.tolerance_m,
         repair: args.repair,
         ..GapsOptions::default()
@@ -111,21 +91,14 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         "tolerance_from": result.tolerance_from,
     });
     let written: Vec<&Gap> = result.gaps.iter().filter(|g| args.all || g.class != Class::HeldByOwner).collect();
-    let mut features_written = 0;
-    if let Some(path) = &args.output.output {
-        let features = delimit::export::gap_features(&written);
-        let mut w = args.output.write_options();
-        w.geojson.metadata = Some(provenance.clone());
-        let done = delimit::io::write_layer(path, "gaps", &features, &inputs, &w)?;
-        features_written = done.features;
-        super::wrote(&done);
-    }
+    let features_written =
+        args.io.output.write("gaps", || delimit::export::gap_features(&written), &inputs, &provenance)?;
     let mut summary = summary(&result);
     if filter.is_active() {
         summary["filter"] = json!({ "flags": args.filter.describe(), "left_out_pieces": filtered.pieces, "left_out_km2": round(filtered.km2, 6) });
     }
-    let mut out = args.output.summary_sink();
-    if args.json {
+    let mut out = args.io.output.summary_sink();
+    if args.io.json {
         let v = json!({ "summary": summary, "provenance": provenance, "features_written": features_written });
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
@@ -182,20 +155,10 @@ fn print_table(
     legal: &delimit::Layer,
     control: &delimit::Layer,
 ) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "legal:   {}  ({} units, sha256 {})",
-        legal.provenance.path,
-        legal.features.len(),
-        &legal.provenance.sha256[..12]
-    )?;
-    writeln!(
-        out,
-        "control: {}  ({} polygons, sha256 {})",
-        control.provenance.path,
-        control.features.len(),
-        &control.provenance.sha256[..12]
-    )?;
+    for (role, layer, what) in [("legal:  ", legal, "units"), ("control:", control, "polygons")] {
+        let p = &layer.provenance;
+        writeln!(out, "{role} {}  ({} {what}, sha256 {})", p.path, layer.features.len(), &p.sha256[..12])?;
+    }
     writeln!(out, "sliver tolerance: {} m ({})", r.tolerance_m, r.tolerance_from)?;
     writeln!(out)?;
     let rows: Vec<Vec<String>> = s["rows"]

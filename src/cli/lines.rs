@@ -5,13 +5,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args as ClapArgs;
-use delimit::layer::{Layer, Role};
-use delimit::lines::{Deviation, LinesOptions, PairLine, deviation, line_length_m, pair_lines_within};
-use geo::{Geometry, MultiLineString};
+use delimit::layer::Layer;
+use delimit::lines::{Deviation, LinesOptions, PairLine, deviation, filter_pair, pair_lines_of, pair_lines_within};
 use serde_json::json;
 
 use super::Outcome;
-use super::args::{InputArgs, OutputArgs, load_or_sample, non_negative};
+use super::args::{InputArgs, IoArgs, LayerArgs, SettlementsArgs, non_negative};
 
 /// How far the line of control departs from the legal line, per owner pair.
 ///
@@ -24,24 +23,17 @@ use super::args::{InputArgs, OutputArgs, load_or_sample, non_negative};
 /// second's.
 #[derive(Debug, ClapArgs)]
 pub(crate) struct Args {
-    /// Legal basis (polygons). Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    legal: Option<PathBuf>,
-    /// De facto control (polygons). Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    control: Option<PathBuf>,
-    /// --legal-lines: boundary lines with `left` and `right` owners,
-    /// polygonised into the legal basis; a file with `a` and `b` fields
-    /// instead gives the pair lines directly (the legal polygons then only
+    /// --legal-lines takes boundary lines with `left` and `right` owners,
+    /// polygonised into the legal basis, or a file with `a` and `b` fields
+    /// that gives the pair lines directly (the legal polygons then only
     /// tell the sides).
     #[command(flatten)]
-    ll: super::args::LegalLinesArgs,
+    layers: LayerArgs,
     /// Control lines given directly: LineStrings with `a` and `b` fields.
     #[arg(long, value_name = "FILE")]
     control_lines: Option<PathBuf>,
-    /// Settlements, for the nearest settlement of each run. Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    settlements: Option<PathBuf>,
+    #[command(flatten)]
+    places: SettlementsArgs,
     /// Neighbours digitised apart by up to this many metres still share a
     /// line (it follows the first party's edges there); 0 matches exact
     /// shared edges only.
@@ -60,72 +52,12 @@ pub(crate) struct Args {
     #[arg(long, value_name = "WHAT", default_value = "runs", value_parser = ["stations", "runs", "lines"])]
     write: String,
     #[command(flatten)]
-    input: InputArgs,
-    #[command(flatten)]
-    output: OutputArgs,
-    /// Machine-readable summary on stdout.
-    #[arg(long)]
-    json: bool,
+    io: IoArgs,
 }
 
 /// Lines from a line layer with `a` and `b` fields, merged per pair.
 pub(crate) fn read_pair_lines(path: &Path, input: &InputArgs) -> delimit::Result<Vec<PairLine>> {
     pair_lines_of(path, &delimit::io::read_layer(path, &input.read_options(None)?)?)
-}
-
-/// The pair lines of a layer already read from `path`.
-pub(crate) fn pair_lines_of(path: &Path, layer: &Layer) -> delimit::Result<Vec<PairLine>> {
-    let mut by: std::collections::BTreeMap<(String, String), MultiLineString<f64>> = Default::default();
-    for f in &layer.features {
-        let (Some(a), Some(b)) = (f.text("a"), f.text("b")) else {
-            return Err(delimit::Error::FieldValue {
-                path: path.to_path_buf(),
-                feature: f.id.clone(),
-                field: "a / b".into(),
-                problem: "a boundary line needs the two parties in fields `a` and `b`".into(),
-            });
-        };
-        let key = if a <= b { (a, b) } else { (b, a) };
-        let lines = match &f.geometry {
-            Some(Geometry::LineString(l)) => vec![l.clone()],
-            Some(Geometry::MultiLineString(m)) => m.0.clone(),
-            _ => {
-                return Err(delimit::Error::Geometry {
-                    path: path.to_path_buf(),
-                    feature: f.id.clone(),
-                    message: "is not a LineString".into(),
-                    hint: Some("--legal-lines and --control-lines take LineStrings".into()),
-                });
-            }
-        };
-        by.entry(key).or_insert_with(|| MultiLineString(vec![])).0.extend(lines);
-    }
-    Ok(by
-        .into_iter()
-        .map(|((a, b), line)| {
-            let length_m = line.0.iter().map(line_length_m).sum();
-            PairLine { a, b, line, length_m }
-        })
-        .collect())
-}
-
-pub(crate) fn filter_pair(lines: Vec<PairLine>, pair: Option<&str>) -> delimit::Result<Vec<PairLine>> {
-    let Some(p) = pair else { return Ok(lines) };
-    let (a, b) = p.split_once('|').ok_or_else(|| delimit::Error::Usage {
-        option: "--pair".into(),
-        message: format!("`{p}` is not A|B"),
-        hint: Some("e.g. --pair 'ARM|AZE' (quote the bar in a shell)".into()),
-    })?;
-    let available: Vec<String> = lines.iter().map(PairLine::pair).collect();
-    let kept: Vec<PairLine> = lines.into_iter().filter(|l| (l.a == a && l.b == b) || (l.a == b && l.b == a)).collect();
-    if kept.is_empty() {
-        return Err(delimit::Error::Usage {
-            option: "--pair".into(),
-            message: format!("no boundary between {a} and {b}"),
-            hint: Some(format!("pairs: {}", available.join(", "))),
-        });
-    }
-    Ok(kept)
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
@@ -139,37 +71,36 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         }
         .into());
     }
-    let mut inputs: Vec<&Path> = [&args.legal, &args.control, &args.control_lines, &args.settlements]
-        .into_iter()
-        .flatten()
-        .map(PathBuf::as_path)
-        .collect();
-    inputs.extend(args.ll.paths());
-    args.output.preflight(&inputs)?;
+    let mut inputs: Vec<&Path> = args.layers.paths();
+    inputs.extend([&args.control_lines, &args.places.settlements].into_iter().flatten().map(PathBuf::as_path));
+    args.io.output.preflight(&inputs)?;
     // Control polygons, when there are any, also tell on which side the
     // control line lies.
-    let control = match (&args.control_lines, &args.control) {
+    let control = match (&args.control_lines, &args.layers.control) {
         (Some(_), None) => None,
-        _ => Some(load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?),
+        _ => Some(args.layers.control(&args.io.input, None)?),
     };
-    let (legal, legal_lines) =
-        args.ll.legal_and_pair_lines(args.legal.as_deref(), &args.input, control.as_ref(), args.match_m)?;
+    let (legal, legal_lines) = args.layers.legal_lines.legal_and_pair_lines(
+        args.layers.legal.as_deref(),
+        &args.io.input,
+        control.as_ref(),
+        args.match_m,
+    )?;
     let legal_lines = filter_pair(legal_lines, args.pair.as_deref())?;
     let control_lines = match (&args.control_lines, &control) {
-        (Some(p), _) => read_pair_lines(p, &args.input)?,
-        (None, Some(c)) => pair_lines_within(c, &args.input.controller_field, args.match_m),
+        (Some(p), _) => read_pair_lines(p, &args.io.input)?,
+        (None, Some(c)) => pair_lines_within(c, &args.io.input.controller_field, args.match_m),
         (None, None) => Vec::new(),
     };
-    let settlements =
-        load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None)?;
+    let settlements = args.places.load(&args.io.input)?;
     let opts =
-        LinesOptions { step_m: args.step, tolerance_m: args.tolerance_m, name_field: args.input.name_field.clone() };
+        LinesOptions { step_m: args.step, tolerance_m: args.tolerance_m, name_field: args.io.input.name_field.clone() };
     let d = deviation(
         &legal_lines,
         &control_lines,
         &legal,
-        &args.input.owner_field,
-        control.as_ref().map(|c| (c, args.input.controller_field.as_str())),
+        &args.io.input.owner_field,
+        control.as_ref().map(|c| (c, args.io.input.controller_field.as_str())),
         Some(&settlements),
         &opts,
     );
@@ -177,24 +108,20 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let provenance = json!({
         "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
         "inputs": [Some(&legal.provenance), control.as_ref().map(|c| &c.provenance), Some(&settlements.provenance)],
-        "legal_lines": args.ll.legal_lines.as_ref().map(|p| p.display().to_string()),
+        "legal_lines": args.layers.legal_lines.legal_lines.as_ref().map(|p| p.display().to_string()),
         "control_lines": args.control_lines.as_ref().map(|p| p.display().to_string()),
         "step_m": args.step, "tolerance_m": args.tolerance_m,
         "sign": "offset_m > 0: the control line lies in the first owner's legal territory (pair A|B in sort order)",
         "snap_deg": delimit::lines::SNAP_DEG, "join_m": delimit::lines::JOIN_M, "match_m": args.match_m,
     });
-    if let Some(path) = &args.output.output {
-        let features = match args.write.as_str() {
-            "stations" => delimit::export::station_features(&d),
-            "lines" => delimit::export::pair_line_features(&legal_lines),
-            _ => delimit::export::run_features(&d),
-        };
-        let mut w = args.output.write_options();
-        w.geojson.metadata = Some(provenance.clone());
-        super::wrote(&delimit::io::write_layer(path, &args.write, &features, &inputs, &w)?);
-    }
-    let mut out = args.output.summary_sink();
-    if args.json {
+    let features = || match args.write.as_str() {
+        "stations" => delimit::export::station_features(&d),
+        "lines" => delimit::export::pair_line_features(&legal_lines),
+        _ => delimit::export::run_features(&d),
+    };
+    args.io.output.write(&args.write, features, &inputs, &provenance)?;
+    let mut out = args.io.output.summary_sink();
+    if args.io.json {
         serde_json::to_writer_pretty(&mut out, &json!({ "pairs": d.pairs, "provenance": provenance }))?;
         writeln!(out)?;
     } else {

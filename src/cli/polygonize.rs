@@ -11,7 +11,7 @@ use geo::{Geometry, Point};
 use serde_json::json;
 
 use super::Outcome;
-use super::args::{InputArgs, LegalLinesArgs, OutputArgs, load_or_sample};
+use super::args::{IoArgs, LegalLinesArgs, load_or_sample};
 
 /// Build the legal polygons from digitised boundary lines, to inspect them before use.
 ///
@@ -29,12 +29,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FILE")]
     control: Option<PathBuf>,
     #[command(flatten)]
-    input: InputArgs,
-    #[command(flatten)]
-    output: OutputArgs,
-    /// Machine-readable summary on stdout.
-    #[arg(long)]
-    json: bool,
+    io: IoArgs,
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
@@ -48,14 +43,14 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     };
     let mut inputs: Vec<&Path> = args.lines.paths();
     inputs.extend(args.control.as_deref());
-    args.output.preflight(&inputs)?;
+    args.io.output.preflight(&inputs)?;
     let opts = args.lines.options()?;
     let control = if args.lines.frame.is_none() {
-        Some(load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None)?)
+        Some(load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.io.input, None)?)
     } else {
         None
     };
-    let f = args.lines.lines_and_frame(&lines_path, &args.input, control.as_ref())?;
+    let f = args.lines.lines_and_frame(&lines_path, &args.io.input, control.as_ref())?;
     let lines = f.lines;
     let r = delimit::polygonize::polygonize(&lines, &f.frame, &f.parties, &opts)?;
 
@@ -66,14 +61,14 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         "snap_m": r.snap_m, "snap_from": r.snap_from,
         "side_convention": format!("`{}` and `{}`: the owners on either side walking the line as digitised", opts.left_field, opts.right_field),
     });
-    if let Some(path) = &args.output.output {
+    if let Some(path) = &args.io.output.output {
         let mut features: Vec<Feature> = r
             .faces
             .iter()
             .enumerate()
             .map(|(i, f)| {
                 let mut p = serde_json::Map::new();
-                p.insert(args.input.owner_field.clone(), f.owner.clone().into());
+                p.insert(args.io.input.owner_field.clone(), f.owner.clone().into());
                 p.insert("claimed_by".into(), f.claimed_by.join(", ").into());
                 p.insert("area_km2".into(), ((f.area_m2 / 1e6 * 1e6).round() / 1e6).into());
                 p.insert(
@@ -111,9 +106,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 }
             }));
         }
-        let mut w = args.output.write_options();
-        w.geojson.metadata = Some(provenance.clone());
-        super::wrote(&delimit::io::write_layer(path, "faces", &features, &inputs, &w)?);
+        args.io.output.write("faces", || features, &inputs, &provenance)?;
     }
     let mut by_owner: BTreeMap<String, (usize, f64)> = BTreeMap::new();
     for f in &r.faces {
@@ -121,8 +114,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         e.0 += 1;
         e.1 += f.area_m2 / 1e6;
     }
-    let mut out = args.output.summary_sink();
-    if args.json {
+    let mut out = args.io.output.summary_sink();
+    if args.io.json {
         let v = json!({
             "faces": r.faces.iter().map(|f| json!({ "id": f.id, "owner": f.owner, "claimed_by": f.claimed_by, "area_km2": f.area_m2 / 1e6 })).collect::<Vec<_>>(),
             "by_owner": by_owner.iter().map(|(k, (n, a))| json!({ "owner": k, "faces": n, "km2": a })).collect::<Vec<_>>(),

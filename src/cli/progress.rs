@@ -10,8 +10,8 @@ use delimit::lines::{ProgressOptions, progress};
 use serde_json::json;
 
 use super::Outcome;
-use super::args::{InputArgs, OutputArgs, load_or_sample, non_negative};
-use super::lines::filter_pair;
+use super::args::{IoArgs, load_or_sample, non_negative};
+use delimit::lines::filter_pair;
 
 /// How much of each legal line is delimited, per pair and sector.
 ///
@@ -45,12 +45,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "M", default_value_t = 500.0)]
     max_distance_m: f64,
     #[command(flatten)]
-    input: InputArgs,
-    #[command(flatten)]
-    output: OutputArgs,
-    /// Machine-readable summary on stdout.
-    #[arg(long)]
-    json: bool,
+    io: IoArgs,
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
@@ -59,13 +54,13 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let mut inputs: Vec<&Path> =
         [&args.segments, &args.legal, &args.admin1].into_iter().flatten().map(PathBuf::as_path).collect();
     inputs.extend(args.ll.paths());
-    args.output.preflight(&inputs)?;
+    args.io.output.preflight(&inputs)?;
     // Lines with sides are closed by the bundled legal layer's outline of
     // the parties they name (progress reads no control layer).
-    let (legal, lines) = args.ll.legal_and_pair_lines(args.legal.as_deref(), &args.input, None, args.match_m)?;
+    let (legal, lines) = args.ll.legal_and_pair_lines(args.legal.as_deref(), &args.io.input, None, args.match_m)?;
     let lines = filter_pair(lines, args.pair.as_deref())?;
-    let segments = load_or_sample(args.segments.as_deref(), "segments.geojson", Role::Segments, &args.input, None)?;
-    let admin_input = InputArgs { owner_field: "country".into(), ..args.input.clone() };
+    let segments = load_or_sample(args.segments.as_deref(), "segments.geojson", Role::Segments, &args.io.input, None)?;
+    let admin_input = args.io.input.with_owner_field("country");
     let admin1 = load_or_sample(args.admin1.as_deref(), "admin1.geojson", Role::Legal, &admin_input, None)?;
     let opts = ProgressOptions { max_distance_m: args.max_distance_m, ..ProgressOptions::default() };
     let p = progress(&lines, &segments, Some(&admin1), &opts);
@@ -75,14 +70,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         "inputs": [&legal.provenance, &segments.provenance, &admin1.provenance],
         "max_distance_m": args.max_distance_m, "match_m": args.match_m,
     });
-    if let Some(path) = &args.output.output {
-        let features = delimit::export::progress_features(&p);
-        let mut w = args.output.write_options();
-        w.geojson.metadata = Some(provenance.clone());
-        super::wrote(&delimit::io::write_layer(path, "progress", &features, &inputs, &w)?);
-    }
-    let mut out = args.output.summary_sink();
-    if args.json {
+    args.io.output.write("progress", || delimit::export::progress_features(&p), &inputs, &provenance)?;
+    let mut out = args.io.output.summary_sink();
+    if args.io.json {
         serde_json::to_writer_pretty(&mut out, &json!({ "progress": p, "provenance": provenance }))?;
         writeln!(out)?;
     } else {

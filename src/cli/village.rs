@@ -14,7 +14,7 @@ use geo::{Geometry, LineString, Point};
 use serde_json::json;
 
 use super::Outcome;
-use super::args::{InputArgs, load_or_sample, non_negative};
+use super::args::{InputArgs, LayerArgs, SettlementsArgs, load_or_sample, non_negative};
 
 /// Ask about places: legal owner, controller, gap, and distances to the lines.
 ///
@@ -49,17 +49,10 @@ pub(crate) struct Args {
     /// Settlements across the legal line within this many km.
     #[arg(long, value_name = "KM", default_value_t = 5.0)]
     radius: f64,
-    /// Legal basis. Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    legal: Option<PathBuf>,
     #[command(flatten)]
-    legal_lines: super::args::LegalLinesArgs,
-    /// De facto control. Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    control: Option<PathBuf>,
-    /// Settlements, with names and alternate names. Default: the embedded sample.
-    #[arg(long, value_name = "FILE")]
-    settlements: Option<PathBuf>,
+    layers: LayerArgs,
+    #[command(flatten)]
+    places: SettlementsArgs,
     /// Provinces (admin-1 polygons with `name`). Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     admin1: Option<PathBuf>,
@@ -92,12 +85,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         non_negative("--tolerance-m", t)?;
     }
     let stdin_batch = args.file.as_deref() == Some(Path::new("-"));
-    let inputs: Vec<&Path> = [&args.legal, &args.control, &args.settlements, &args.admin1, &args.file]
-        .into_iter()
-        .flatten()
-        .map(PathBuf::as_path)
-        .filter(|p| *p != Path::new("-"))
-        .collect();
+    let mut inputs = args.layers.paths();
+    inputs.extend([&args.places.settlements, &args.admin1, &args.file].into_iter().flatten().map(PathBuf::as_path));
+    inputs.retain(|p| *p != Path::new("-"));
     for o in [&args.geojson, &args.output].into_iter().flatten() {
         delimit::io::Format::from_path(o)?;
         delimit::io::Output::prepare(o, args.force, &inputs)?;
@@ -126,21 +116,19 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     // The four layers are read side by side (on the sample, parsing is a
     // third of a single query). Errors are reported in the order the
     // layers are listed, as if read one after the other.
-    let load_control = || load_or_sample(args.control.as_deref(), "control.geojson", Role::Control, &args.input, None);
     let control_and_legal = || -> delimit::Result<(delimit::Layer, delimit::Layer)> {
-        if args.legal_lines.given() {
+        if args.layers.legal_lines.given() {
             // Polygonising the lines may take its frame from the control layer.
-            let control = load_control()?;
-            let legal = args.legal_lines.legal(args.legal.as_deref(), &args.input, None, Some(&control))?;
+            let (legal, control) = args.layers.load(&args.input, None)?;
             return Ok((control, legal));
         }
         let (control, legal) =
-            rayon::join(load_control, || args.legal_lines.legal(args.legal.as_deref(), &args.input, None, None));
+            rayon::join(|| args.layers.control(&args.input, None), || args.layers.legal(&args.input, None, None));
         Ok((control?, legal?))
     };
     let ((control, legal), (places, admin1)) = match rayon::join(control_and_legal, || {
         rayon::join(
-            || load_or_sample(args.settlements.as_deref(), "settlements.geojson", Role::Settlements, &args.input, None),
+            || args.places.load(&args.input),
             || load_or_sample(args.admin1.as_deref(), "admin1.geojson", Role::Legal, &args.input_plain(), None),
         )
     }) {
@@ -256,7 +244,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
 impl Args {
     fn input_plain(&self) -> InputArgs {
         // admin1 has no owner field; read it without the role's key check.
-        InputArgs { owner_field: "country".into(), ..self.input.clone() }
+        self.input.with_owner_field("country")
     }
 }
 
@@ -326,6 +314,18 @@ fn km(m: f64) -> String {
     if m < 1000.0 { format!("{m:.0} m") } else { format!("{:.2} km", m / 1000.0) }
 }
 
+/// A gap as a reader needs it: whose legal territory, held by whom.
+fn gap_text(g: &delimit::village::GapRef) -> String {
+    format!(
+        "{}: {}'s legal territory held by {}, {} km²{}",
+        g.id,
+        g.owner.as_deref().unwrap_or("no owner"),
+        g.controller.as_deref().unwrap_or("no controller"),
+        super::table::area_km2(g.area_km2),
+        if g.sliver { ", a sliver" } else { "" }
+    )
+}
+
 fn print_answer(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
     match &a.place {
         Some(p) => {
@@ -370,15 +370,7 @@ fn print_answer(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
         )?;
     }
     match &a.gap {
-        Some(g) => writeln!(
-            out,
-            "  gap:          {} (legally {}, held by {}), {:.3} km²{}",
-            g.id,
-            g.owner.as_deref().unwrap_or("?"),
-            g.controller.as_deref().unwrap_or("?"),
-            g.area_km2,
-            if g.sliver { ", a sliver" } else { "" }
-        )?,
+        Some(g) => writeln!(out, "  gap:          {}", gap_text(g))?,
         None => writeln!(out, "  gap:          none")?,
     }
     let line = |d: &delimit::village::Distance| {
@@ -396,11 +388,8 @@ fn print_answer(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
     if let Some(g) = &a.nearest_gap {
         writeln!(
             out,
-            "  nearest area held by another party: {} (legally {}, held by {}, {:.3} km²), {} bearing {:.0}° ({})",
-            g.id,
-            g.owner.as_deref().unwrap_or("?"),
-            g.controller.as_deref().unwrap_or("?"),
-            g.area_km2,
+            "  nearest gap:  {}, {} away, bearing {:.0}° ({})",
+            gap_text(g),
             km(g.distance_m),
             g.bearing_deg,
             delimit::village::compass(g.bearing_deg)

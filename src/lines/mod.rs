@@ -16,9 +16,12 @@
 //! (in sort order), negative inside the second. A control line inside A's
 //! unit means the other party holds some of A's land there.
 
+mod pairs;
 mod progress;
 
 pub use progress::{Progress, ProgressOptions, SectorProgress, SegmentProblem, SplitPart, progress};
+
+pub use pairs::{filter_pair, pair_lines_of};
 
 use std::collections::BTreeMap;
 
