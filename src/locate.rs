@@ -12,6 +12,8 @@
 //! controller), and finds the geodesically nearest point on an edge whose
 //! key differs from a given one.
 
+use std::collections::BTreeMap;
+
 use geo::{Bearing, Coord, Distance, Geodesic, LineString, MultiPolygon, Point, Polygon};
 use rstar::primitives::{GeomWithData, Line, Rectangle};
 use rstar::{AABB, RTree};
@@ -209,6 +211,11 @@ type EdgeEntry = GeomWithData<Line<[f64; 2]>, (u32, usize)>;
 pub struct EdgeIndex {
     tree: RTree<EdgeEntry>,
     keys: Vec<String>,
+    /// The same edges, one tree per feature and one per key, built on first
+    /// use: a bound for one feature (or for every key but one) is then a
+    /// few steps in a small tree, not a walk past every other edge.
+    by_feature: std::sync::OnceLock<BTreeMap<usize, RTree<Line<[f64; 2]>>>>,
+    by_key: std::sync::OnceLock<Vec<RTree<EdgeEntry>>>,
 }
 
 impl EdgeIndex {
@@ -266,7 +273,12 @@ impl EdgeIndex {
                 }
             }
         }
-        EdgeIndex { tree: RTree::bulk_load(edges), keys }
+        EdgeIndex {
+            tree: RTree::bulk_load(edges),
+            keys,
+            by_feature: std::sync::OnceLock::new(),
+            by_key: std::sync::OnceLock::new(),
+        }
     }
 
     /// The geodesically nearest boundary point whose key is `want` (when
@@ -289,7 +301,12 @@ impl EdgeIndex {
             None => None,
         };
         let not_k = not.and_then(|n| self.keys.iter().position(|k| k == n)).map(|k| k as u32);
-        self.nearest_by(p, |k, _| !(want_k.is_some_and(|w| w != k) || not_k == Some(k)))
+        match want_k {
+            // One key: its own tree, without walking past other keys' edges.
+            Some(w) if not_k == Some(w) => None,
+            Some(w) => self.nearest_in(&self.key_trees()[w as usize], p, |_, _| true),
+            None => self.nearest_by(p, |k, _| not_k != Some(k)),
+        }
     }
 
     /// The geodesically nearest boundary point of a feature for which
@@ -317,6 +334,31 @@ impl EdgeIndex {
         self.lower_bound_by(p, |_, fi| keep(fi))
     }
 
+    /// [`EdgeIndex::lower_bound_where`] for the edges of one feature, from
+    /// that feature's own tree: the same figure, without walking past
+    /// every nearer edge of other features.
+    ///
+    /// ```
+    /// use delimit::locate::EdgeIndex;
+    /// use geo::{line_string, Point};
+    /// let (a, b) = (line_string![(x: 45.0, y: 40.0), (x: 45.2, y: 40.0)], line_string![(x: 45.0, y: 40.1), (x: 45.2, y: 40.1)]);
+    /// let idx = EdgeIndex::from_rings([(0, "ARM", &a), (1, "AZE", &b)]);
+    /// let p = Point::new(45.1, 40.01);
+    /// assert_eq!(idx.lower_bound_feature(p, 1), idx.lower_bound_where(p, |f| f == 1));
+    /// assert_eq!(idx.lower_bound_feature(p, 7), None);
+    /// ```
+    pub fn lower_bound_feature(&self, p: Point<f64>, feature: usize) -> Option<f64> {
+        let trees = self.by_feature.get_or_init(|| {
+            let mut by: BTreeMap<usize, Vec<Line<[f64; 2]>>> = BTreeMap::new();
+            for e in self.tree.iter() {
+                by.entry(e.data.1).or_default().push(*e.geom());
+            }
+            by.into_iter().map(|(f, v)| (f, RTree::bulk_load(v))).collect()
+        });
+        let d2 = trees.get(&feature)?.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]).next()?.1;
+        Some(lower_bound_m(p.y(), d2.sqrt()))
+    }
+
     /// [`EdgeIndex::lower_bound_where`] for edges whose key is not `not`.
     ///
     /// ```
@@ -330,8 +372,16 @@ impl EdgeIndex {
     /// assert!(lb > 5_000.0 && lb <= idx.nearest(p, None, Some("ARM")).unwrap().distance_m);
     /// ```
     pub fn lower_bound_not(&self, p: Point<f64>, not: &str) -> Option<f64> {
-        let not_k = self.keys.iter().position(|k| k == not).map(|k| k as u32);
-        self.lower_bound_by(p, |k, _| not_k != Some(k))
+        let not_k = self.keys.iter().position(|k| k == not);
+        // The nearest edge of every other key, each from its own tree.
+        let d2 = self
+            .key_trees()
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| Some(*k) != not_k)
+            .filter_map(|(_, t)| t.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]).next().map(|x| x.1))
+            .min_by(f64::total_cmp)?;
+        Some(lower_bound_m(p.y(), d2.sqrt()))
     }
 
     fn lower_bound_by(&self, p: Point<f64>, keep: impl Fn(u32, usize) -> bool) -> Option<f64> {
@@ -354,11 +404,34 @@ impl EdgeIndex {
     }
 
     /// The distinct keys with an edge meeting `env`, in key order of first indexing.
+    ///
+    /// ```
+    /// use delimit::locate::EdgeIndex;
+    /// use geo::line_string;
+    /// let (a, b) = (line_string![(x: 45.0, y: 40.0), (x: 45.2, y: 40.0)], line_string![(x: 46.0, y: 41.0), (x: 46.2, y: 41.0)]);
+    /// let idx = EdgeIndex::from_rings([(0, "ARM", &a), (1, "AZE", &b)]);
+    /// let env = rstar::AABB::from_corners([44.9, 39.9], [45.5, 40.5]);
+    /// assert_eq!(idx.keys_in(&env), ["ARM"]);
+    /// ```
     pub fn keys_in(&self, env: &AABB<[f64; 2]>) -> Vec<String> {
-        let mut ks: Vec<u32> = self.tree.locate_in_envelope_intersecting(env).map(|e| e.data.0).collect();
-        ks.sort_unstable();
-        ks.dedup();
-        ks.into_iter().map(|k| self.keys[k as usize].clone()).collect()
+        // One look into each key's own tree: a key is in or out after its
+        // first edge there, not after every edge in the box.
+        self.key_trees()
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.locate_in_envelope_intersecting(env).next().is_some())
+            .map(|(k, _)| self.keys[k].clone())
+            .collect()
+    }
+
+    fn key_trees(&self) -> &[RTree<EdgeEntry>] {
+        self.by_key.get_or_init(|| {
+            let mut by: Vec<Vec<EdgeEntry>> = vec![Vec::new(); self.keys.len()];
+            for e in self.tree.iter() {
+                by[e.data.0 as usize].push(*e);
+            }
+            by.into_iter().map(RTree::bulk_load).collect()
+        })
     }
 
     /// The nearest edge whose key is `want` (when given) and not `not`, by the local planar metric
@@ -417,41 +490,73 @@ impl EdgeIndex {
     }
 
     fn nearest_by(&self, p: Point<f64>, keep: impl Fn(u32, usize) -> bool) -> Option<Nearest> {
-        let mut best: Option<Nearest> = None;
-        for (e, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {
-            let d_deg = d2.sqrt();
-            if let Some(b) = &best
-                && lower_bound_m(p.y(), d_deg) > b.distance_m
-            {
+        self.nearest_in(&self.tree, p, keep)
+    }
+
+    fn nearest_in(&self, tree: &RTree<EdgeEntry>, p: Point<f64>, keep: impl Fn(u32, usize) -> bool) -> Option<Nearest> {
+        // First the candidates, in order of distance in degrees, each with
+        // a lower and an upper bound of its geodesic distance from the
+        // chord in p's azimuthal equidistant frame (`chord_bounds_m`): the
+        // least upper bound so far ends the walk and drops edges that
+        // cannot win. Then the geodesic search, on candidates in order of
+        // their lower bound, until none left can beat the best: usually
+        // one search. Equal distances (two edges meeting at the nearest
+        // vertex, or a boundary indexed once per owner) are settled by the
+        // point, then the key's name and the feature, so that
+        // the answer does not depend on how a tree was built.
+        let mut upper = f64::INFINITY;
+        let frame = LocalFrame::at(p);
+        // (lower bound, ends, key, feature)
+        type Candidate = (f64, Coord<f64>, Coord<f64>, u32, usize);
+        let mut cands: Vec<Candidate> = Vec::new();
+        for (e, d2) in tree.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {
+            if lower_bound_m(p.y(), d2.sqrt()) > upper {
                 break;
             }
             let (k, fi) = e.data;
             if !keep(k, fi) {
                 continue;
             }
-            let (a, c) = (e.geom().from, e.geom().to);
+            // Ends in a fixed order: a boundary shared by two owners is
+            // indexed once for each, drawn in opposite directions, and the
+            // two must give the same answer to the bit.
+            let (a, c) =
+                if e.geom().from <= e.geom().to { (e.geom().from, e.geom().to) } else { (e.geom().to, e.geom().from) };
             let (a, c) = (Coord { x: a[0], y: a[1] }, Coord { x: c[0], y: c[1] });
-            // A local planar estimate first: within a few hundred km it is
-            // within 1% of the geodesic distance, so an edge it puts well
-            // beyond the best so far is skipped without the geodesic search.
-            if let Some(b) = &best
-                && planar_m(p, a, c).1 > b.distance_m * 1.02 + 1.0
-            {
+            // A local planar bound first: an edge it puts beyond the upper
+            // bound is skipped without geodesics at all.
+            if frame.lower_bound_m(a, c) > upper {
                 continue;
             }
+            let (lo, hi) = chord_bounds_m(p, a, c);
+            if lo > upper {
+                continue;
+            }
+            upper = upper.min(hi);
+            cands.push((lo, a, c, k, fi));
+        }
+        cands.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let order = |x: &(f64, Point<f64>, u32, usize)| (x.0, x.1.x(), x.1.y(), self.keys[x.2 as usize].as_str(), x.3);
+        let mut best: Option<(f64, Point<f64>, u32, usize)> = None;
+        for (lo, a, c, k, fi) in cands {
+            if best.is_some_and(|b| lo > b.0) {
+                break;
+            }
             let (q, dist) = nearest_on_segment(p, a, c);
-            if best.as_ref().is_none_or(|b| dist < b.distance_m) {
-                let az = Geodesic.bearing(p, q);
-                best = Some(Nearest {
-                    distance_m: dist,
-                    bearing_deg: if dist == 0.0 { 0.0 } else { az.rem_euclid(360.0) },
-                    point: q,
-                    key: self.keys[k as usize].clone(),
-                    feature: fi,
-                });
+            let this = (dist, q, k, fi);
+            if best.is_none_or(|b| order(&this).partial_cmp(&order(&b)) == Some(std::cmp::Ordering::Less)) {
+                best = Some(this);
             }
         }
-        best
+        let (dist, q, k, fi) = best?;
+        let az = Geodesic.bearing(p, q);
+        Some(Nearest {
+            distance_m: dist,
+            bearing_deg: if dist == 0.0 { 0.0 } else { az.rem_euclid(360.0) },
+            point: q,
+            key: self.keys[k as usize].clone(),
+            feature: fi,
+        })
     }
 }
 
@@ -546,6 +651,118 @@ pub fn nearest_on_segment(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> (Point
     (q, d)
 }
 
+/// WGS 84 for the one-call inverse (distance and azimuth together).
+static WGS84: std::sync::LazyLock<geographiclib_rs::Geodesic> =
+    std::sync::LazyLock::new(geographiclib_rs::Geodesic::wgs84);
+
+/// A lower bound of the geodesic distance from `p` to the lon/lat-straight
+/// edge a–b, m. Both ends are placed exactly in the azimuthal equidistant
+/// frame centred on `p` (where the distance from `p` is the radius), and
+/// the distance to the chord between them is taken, less a bound on how
+/// far the edge's image strays from that chord: the bow of a lon/lat line
+/// against a geodesic, L²·tan φ / 8R, plus the frame's own bending of
+/// lines off its centre, of order L²·D / R², both doubled. For a 1 km edge
+/// that is under 0.2 m; a long edge gets a bound so loose that it is
+/// always searched.
+///
+/// ```
+/// use delimit::locate::{chord_lower_bound_m, nearest_on_segment};
+/// use geo::{Coord, Point};
+/// let p = Point::new(45.0, 40.2);
+/// let (a, b) = (Coord { x: 44.99, y: 40.0 }, Coord { x: 45.02, y: 40.001 });
+/// let exact = nearest_on_segment(p, a, b).1;
+/// let lb = chord_lower_bound_m(p, a, b);
+/// assert!(lb <= exact && exact - lb < 0.5, "{lb} {exact}");
+/// ```
+pub fn chord_lower_bound_m(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
+    chord_bounds_m(p, a, b).0
+}
+
+/// [`chord_lower_bound_m`] and the matching upper bound: the chord's
+/// distance less and plus the same allowance.
+pub fn chord_bounds_m(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> (f64, f64) {
+    use geographiclib_rs::InverseGeodesic;
+    let image = |v: Coord<f64>| -> (f64, f64, f64) {
+        let (s, az, _, _): (f64, f64, f64, f64) = WGS84.inverse(p.y(), p.x(), v.y, v.x);
+        let r = az.to_radians();
+        (s * r.sin(), s * r.cos(), s)
+    };
+    let ((ax, ay, da), (bx, by, db)) = (image(a), image(b));
+    let (dx, dy) = (bx - ax, by - ay);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 > 0.0 { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+    let (fx, fy) = (ax + t * dx, ay + t * dy);
+    let chord = (fx * fx + fy * fy).sqrt();
+    // The smallest radius of curvature on WGS 84 (meridional, at the
+    // equator): a smaller R only loosens the bound.
+    const R: f64 = 6_335_439.0;
+    let tan = a.y.abs().max(b.y.abs()).min(89.0).to_radians().tan();
+    let d = da.max(db);
+    let stray = 2.0 * (len2 * tan / (8.0 * R) + len2 * d / (R * R)) + 1e-3;
+    (chord - stray, chord + stray)
+}
+
+/// A local equirectangular frame at a point, with the ellipsoid's own radii
+/// there, and a bound on how far its distances can stray from geodesic
+/// ones. A lon/lat-straight edge is straight in it, so the distance to an
+/// edge is one projection; the bound makes it a lower bound.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalFrame {
+    lon0: f64,
+    lat0: f64,
+    kx: f64,
+    ky: f64,
+}
+
+impl LocalFrame {
+    /// The frame at `p`: metres per degree of longitude (N cos φ) and of
+    /// latitude (M) on WGS 84.
+    pub fn at(p: Point<f64>) -> LocalFrame {
+        const A: f64 = 6_378_137.0;
+        const E2: f64 = 0.006_694_379_990_141_317;
+        let phi = p.y().to_radians();
+        let w = (1.0 - E2 * phi.sin().powi(2)).sqrt();
+        let (n, m) = (A / w, A * (1.0 - E2) / (w * w * w));
+        let rad = std::f64::consts::PI / 180.0;
+        LocalFrame { lon0: p.x(), lat0: p.y(), kx: n * phi.cos() * rad, ky: m * rad }
+    }
+
+    /// The frame's distance from its point to the edge a–b, m.
+    pub fn distance_m(&self, a: Coord<f64>, b: Coord<f64>) -> f64 {
+        let (ax, ay) = ((a.x - self.lon0) * self.kx, (a.y - self.lat0) * self.ky);
+        let (bx, by) = ((b.x - self.lon0) * self.kx, (b.y - self.lat0) * self.ky);
+        let (dx, dy) = (bx - ax, by - ay);
+        let len2 = dx * dx + dy * dy;
+        let t = if len2 > 0.0 { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+        let (fx, fy) = (ax + t * dx, ay + t * dy);
+        (fx * fx + fy * fy).sqrt()
+    }
+
+    /// A lower bound of the geodesic distance from the frame's point to the
+    /// edge a–b, m. The frame's error grows with the distance d: the scale
+    /// of longitude changes by tan φ per radian of latitude moved, the
+    /// radii by under 3 % of that, and the flat frame departs from the
+    /// ellipsoid by (d/R)²; each is doubled here, with d itself overstated.
+    ///
+    /// ```
+    /// use delimit::locate::{LocalFrame, nearest_on_segment};
+    /// use geo::{Coord, Point};
+    /// let p = Point::new(45.0, 60.0);
+    /// let (a, b) = (Coord { x: 45.5, y: 60.4 }, Coord { x: 46.0, y: 60.1 });
+    /// let exact = nearest_on_segment(p, a, b).1;
+    /// let lb = LocalFrame::at(p).lower_bound_m(a, b);
+    /// assert!(lb <= exact && lb > 0.9 * exact, "{lb} {exact}");
+    /// ```
+    pub fn lower_bound_m(&self, a: Coord<f64>, b: Coord<f64>) -> f64 {
+        const R: f64 = 6_335_439.0;
+        let d = self.distance_m(a, b);
+        let q = (1.1 * d + 10.0) / R;
+        let tan = (self.lat0.abs().to_radians() + q).min(89.9_f64.to_radians()).tan();
+        let s = 2.0 * (tan + 0.03) * q + 2.0 * q * q + 1e-4;
+        d * (1.0 - s) - 0.1
+    }
+}
+
 /// Parameter of the foot of `p` on a–b and the distance, in a local
 /// equirectangular metric around `p` (metres).
 pub(crate) fn planar_m(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> (f64, f64) {
@@ -638,6 +855,84 @@ mod tests {
         let prep = Prepared::new(&p);
         for c in [(0.0, 0.0), (2.0, 0.0), (4.0, 2.0), (0.0, 3.0)] {
             assert_eq!(prep.position(Coord { x: c.0, y: c.1 }), Position::Boundary, "{c:?}");
+        }
+    }
+
+    /// The chord bounds hold the distance the search finds between them, over
+    /// edges from 10 m to 50 km long, near and far, at any latitude.
+    #[test]
+    fn the_chord_bound_is_a_lower_bound() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let strategy = (-70.0..70.0f64, -1.0..1.0f64, -1.0..1.0f64, 1e-4..0.45f64, 0.0..std::f64::consts::TAU);
+        runner
+            .run(&strategy, |(lat, dx, dy, len, ang)| {
+                let p = Point::new(45.0, lat);
+                let a = Coord { x: 45.0 + dx * 0.5, y: lat + dy * 0.5 };
+                let b = Coord { x: a.x + len * ang.cos(), y: (a.y + len * ang.sin()).clamp(-89.0, 89.0) };
+                let exact = nearest_on_segment(p, a, b).1;
+                let (lb, ub) = chord_bounds_m(p, a, b);
+                prop_assert!(lb <= exact + 1e-6, "lb {lb} > exact {exact} for {p:?} {a:?} {b:?}");
+                prop_assert!(ub >= exact - 1e-6, "ub {ub} < exact {exact} for {p:?} {a:?} {b:?}");
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// The local frame's bound never exceeds the distance the search finds,
+    /// at any latitude to ±85° and out to a few hundred kilometres.
+    #[test]
+    fn the_frame_bound_is_a_lower_bound() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let strategy = (-85.0..85.0f64, -3.0..3.0f64, -3.0..3.0f64, 1e-4..0.5f64, 0.0..std::f64::consts::TAU);
+        runner
+            .run(&strategy, |(lat, dx, dy, len, ang)| {
+                let p = Point::new(10.0, lat);
+                let a = Coord { x: 10.0 + dx, y: (lat + dy).clamp(-89.0, 89.0) };
+                let b = Coord { x: a.x + len * ang.cos(), y: (a.y + len * ang.sin()).clamp(-89.0, 89.0) };
+                let exact = nearest_on_segment(p, a, b).1;
+                let lb = LocalFrame::at(p).lower_bound_m(a, b);
+                prop_assert!(lb <= exact, "lb {lb} > exact {exact} for {p:?} {a:?} {b:?}");
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// The indexed search finds what a scan of every edge finds.
+    #[test]
+    fn nearest_equals_the_scan_of_every_edge() {
+        let layer = crate::sample::load("legal.geojson", &Default::default()).unwrap();
+        let rings: Vec<(usize, String, MultiPolygon<f64>)> = layer
+            .features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| Some((i, f.text("owner")?, f.polygons()?.into_owned())))
+            .collect();
+        let idx = EdgeIndex::new(rings.iter().map(|(i, k, m)| (*i, k.as_str(), m)));
+        let mut edges: Vec<(Coord<f64>, Coord<f64>, &str)> = Vec::new();
+        for (_, k, m) in &rings {
+            for poly in &m.0 {
+                for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+                    for l in ring.lines() {
+                        edges.push((l.start, l.end, k.as_str()));
+                    }
+                }
+            }
+        }
+        for (i, (x, y)) in [(45.06, 41.06), (46.24, 38.9), (45.6, 40.99), (44.5, 40.2), (46.0, 39.5), (45.3, 40.3)]
+            .into_iter()
+            .enumerate()
+        {
+            let p = Point::new(x, y);
+            let not = ["ARM", "AZE"][i % 2];
+            let got = idx.nearest(p, None, Some(not)).unwrap();
+            let scan = edges
+                .iter()
+                .filter(|e| e.2 != not)
+                .map(|e| nearest_on_segment(p, e.0, e.1).1)
+                .fold(f64::INFINITY, f64::min);
+            assert!((got.distance_m - scan).abs() < 1e-6, "{p:?}: index {} scan {scan}", got.distance_m);
         }
     }
 

@@ -153,6 +153,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         radius_km: args.radius,
     };
     let ctx = Context::new(&legal, &control, &places, Some(&admin1), opts)?;
+    // A few questions: check a window before overlaying a unit whole. Many:
+    // overlay each unit once (the answers are the same).
+    let ctx = if stdin_batch || queries.len() > 16 { ctx.for_batches() } else { ctx };
     let within: Vec<&str> = args.within.iter().map(String::as_str).collect();
 
     let provenance = json!({
@@ -161,34 +164,45 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         "tolerance_m": ctx.tolerance_m(),
         "boundary_rule": "a point exactly on a boundary belongs to neither side: status `boundary`, every touching unit listed",
     });
-    let mut replies: Vec<Reply> = Vec::with_capacity(queries.len());
-    for q in &queries {
-        replies.push(ctx.reply(q, &within, &extents)?);
-    }
+    // Rows are answered side by side; answers keep the input order.
+    let answer_all = |qs: &[Query]| -> delimit::Result<Vec<Reply>> {
+        use rayon::prelude::*;
+        qs.par_iter().map(|q| ctx.reply(q, &within, &extents)).collect()
+    };
+    let mut replies = answer_all(&queries)?;
     if stdin_batch {
-        // One JSON line per answer, written as each arrives, so that a
-        // script (or the QGIS plugin) can ask thousands of questions of one
-        // process.
+        // One JSON line per answer, written as soon as it is known, so that
+        // a script (or the QGIS plugin) can ask thousands of questions of
+        // one process. A reader thread collects lines; each round answers
+        // every line already waiting, side by side.
         let mut out = std::io::stdout().lock();
         for r in &replies {
             serde_json::to_writer(&mut out, r)?;
             writeln!(out)?;
         }
         out.flush()?;
-        let mut stdin = std::io::stdin().lock();
-        let mut line = String::new();
-        let mut n = 0;
-        loop {
-            line.clear();
-            if stdin.read_line(&mut line)? == 0 {
-                break;
+        let (tx, rx) = std::sync::mpsc::channel::<std::io::Result<String>>();
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                let stop = line.is_err();
+                if tx.send(line).is_err() || stop {
+                    break;
+                }
             }
-            n += 1;
-            let r = ctx.reply(&Query::from_line(n, &line), &within, &extents)?;
-            serde_json::to_writer(&mut out, &r)?;
-            writeln!(out)?;
+        });
+        let mut n = 0;
+        while let Ok(first) = rx.recv() {
+            let mut chunk = Vec::new();
+            for line in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok()).take(4095)) {
+                n += 1;
+                chunk.push(Query::from_line(n, &line?));
+            }
+            for r in answer_all(&chunk)? {
+                serde_json::to_writer(&mut out, &r)?;
+                writeln!(out)?;
+                replies.push(r);
+            }
             out.flush()?;
-            replies.push(r);
         }
     }
 

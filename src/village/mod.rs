@@ -29,6 +29,12 @@ use std::sync::{Arc, Mutex};
 use crate::overlay::{Class, Gap, GapsOptions, UnitOverlay};
 use names::{Lookup, MatchKind, NameIndex};
 
+/// Other owners' lines are listed within this distance, m.
+const LINES_RADIUS_M: f64 = 50_000.0;
+/// Half the side of the box in which other owners' edges are looked for,
+/// degrees (50 km of latitude and more; of longitude up to about 44°).
+const LINES_BOX_DEG: f64 = LINES_RADIUS_M / 80_000.0;
+
 /// Options for a [`Context`].
 #[derive(Debug, Clone)]
 pub struct VillageOptions {
@@ -67,7 +73,7 @@ pub struct Context<'a> {
     names: NameIndex,
     places: RTree<GeomWithData<[f64; 2], usize>>,
     /// Look through a window before overlaying a unit for the nearest gap
-    /// (off only in the test that holds the two ways equal).
+    /// (see [`Context::for_batches`]).
     window_prefilter: bool,
 }
 
@@ -335,6 +341,16 @@ impl<'a> Context<'a> {
     }
 
     /// The sliver tolerance the gaps were classified with, m.
+    /// Tune for many questions: overlay a unit whole, once, the first time
+    /// a nearest-gap search reaches it, instead of first checking a window
+    /// around each place (which is cheaper for one question and repeated
+    /// for every one). Answers are the same either way
+    /// (`the_window_prefilter_never_changes_an_answer`).
+    pub fn for_batches(mut self) -> Self {
+        self.window_prefilter = false;
+        self
+    }
+
     pub fn tolerance_m(&self) -> f64 {
         self.overlay.tolerance_m()
     }
@@ -536,7 +552,19 @@ impl<'a> Context<'a> {
         let controller = control.key.clone();
         // On a boundary, the nearest line of another party is that boundary:
         // distance 0, the other party being any touching one.
+        let legal_lines = self.legal_lines(p, owner.as_deref());
+        // The nearest line of any other owner is the first of those, when
+        // it is nearer than any owner outside the search box can be and no
+        // other owner's line is as near: the same answer, without a second
+        // search.
+        let box_m = crate::locate::lower_bound_m(c.y, LINES_BOX_DEG);
         let legal_line = match (&owner, legal.status) {
+            (Some(_), _)
+                if legal_lines.first().is_some_and(|d| d.distance_m < box_m)
+                    && legal_lines.get(1).is_none_or(|d| d.distance_m > legal_lines[0].distance_m) =>
+            {
+                legal_lines.first().cloned()
+            }
             (Some(o), _) => self.legal_edges.nearest(p, None, Some(o)).map(Self::distance),
             (None, "boundary") => self.legal_edges.nearest(p, None, None).map(Self::distance),
             _ => None,
@@ -546,27 +574,7 @@ impl<'a> Context<'a> {
             (None, "boundary") => self.control_edges.nearest(p, None, None).map(Self::distance),
             _ => None,
         };
-        let mut legal_lines = Vec::new();
-        if let Some(o) = &owner {
-            let mut others: Vec<String> = Vec::new();
-            let r = 50_000.0;
-            // Every other owner with an edge within 50 km.
-            let deg = r / 80_000.0;
-            let env = rstar::AABB::from_corners([c.x - deg, c.y - deg], [c.x + deg, c.y + deg]);
-            for k in self.legal_edges.keys_in(&env) {
-                if &k != o && !others.contains(&k) {
-                    others.push(k);
-                }
-            }
-            for k in others {
-                if let Some(n) = self.legal_edges.nearest(p, Some(&k), None)
-                    && n.distance_m <= r
-                {
-                    legal_lines.push(Self::distance(n));
-                }
-            }
-            legal_lines.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then_with(|| a.other.cmp(&b.other)));
-        }
+
         let gap_ref = |g: &Gap, distance_m: f64, bearing_deg: f64| GapRef {
             id: g.id.clone(),
             class: g.class.as_str(),
@@ -612,6 +620,25 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// The nearest line of each other owner with an edge in the box of
+    /// [`LINES_BOX_DEG`] around `p`, within 50 km, nearest first.
+    fn legal_lines(&self, p: Point<f64>, owner: Option<&str>) -> Vec<Distance> {
+        let Some(o) = owner else { return Vec::new() };
+        let (c, deg) = (p.0, LINES_BOX_DEG);
+        let env = rstar::AABB::from_corners([c.x - deg, c.y - deg], [c.x + deg, c.y + deg]);
+        let mut out: Vec<Distance> = self
+            .legal_edges
+            .keys_in(&env)
+            .into_iter()
+            .filter(|k| k != o)
+            .filter_map(|k| self.legal_edges.nearest(p, Some(&k), None))
+            .filter(|n| n.distance_m <= LINES_RADIUS_M)
+            .map(Self::distance)
+            .collect();
+        out.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then_with(|| a.other.cmp(&b.other)));
+        out
+    }
+
     /// The nearest held_by_other piece that is not a sliver (other than
     /// `except`), within [`NEAREST_GAP_SEARCH_M`]: legal units are overlaid
     /// nearest box first until no closer piece can exist.
@@ -643,7 +670,7 @@ impl<'a> Context<'a> {
             let d_unit = if legal_here.iter().any(|&(f, _)| f == u) {
                 0.0
             } else {
-                self.legal_edges.lower_bound_where(p, |f| f == u).unwrap_or(f64::INFINITY)
+                self.legal_edges.lower_bound_feature(p, u).unwrap_or(f64::INFINITY)
             };
             let d_other = *d_other_of.entry(owner.clone()).or_insert_with(|| {
                 let held_by_other_here = control_here.iter().any(|&(k, _)| {
@@ -771,8 +798,8 @@ mod tests {
             sample("admin1.geojson"),
         );
         let fast = Context::new(&legal, &control, &places, Some(&admin), VillageOptions::default()).unwrap();
-        let mut full = Context::new(&legal, &control, &places, Some(&admin), VillageOptions::default()).unwrap();
-        full.window_prefilter = false;
+        let full =
+            Context::new(&legal, &control, &places, Some(&admin), VillageOptions::default()).unwrap().for_batches();
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move || {
             state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
