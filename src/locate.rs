@@ -509,6 +509,7 @@ impl EdgeIndex {
         // (lower bound, ends, key, feature)
         type Candidate = (f64, Coord<f64>, Coord<f64>, u32, usize);
         let mut cands: Vec<Candidate> = Vec::new();
+        let mut images: std::collections::HashMap<(u64, u64), (f64, f64, f64)> = Default::default();
         for (e, d2) in tree.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {
             if lower_bound_m(p.y(), d2.sqrt()) > upper {
                 break;
@@ -528,7 +529,12 @@ impl EdgeIndex {
             if frame.lower_bound_m(a, c) > upper {
                 continue;
             }
-            let (lo, hi) = chord_bounds_m(p, a, c);
+            // Neighbouring candidates share their ends: each end's image is
+            // computed once per search.
+            let mut image =
+                |v: Coord<f64>| *images.entry((v.x.to_bits(), v.y.to_bits())).or_insert_with(|| vertex_image(p, v));
+            let (ia, ic) = (image(a), image(c));
+            let (lo, hi) = chord_bounds_of(a, c, ia, ic);
             if lo > upper {
                 continue;
             }
@@ -681,13 +687,21 @@ pub fn chord_lower_bound_m(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
 /// [`chord_lower_bound_m`] and the matching upper bound: the chord's
 /// distance less and plus the same allowance.
 pub fn chord_bounds_m(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> (f64, f64) {
+    chord_bounds_of(a, b, vertex_image(p, a), vertex_image(p, b))
+}
+
+/// A vertex in the azimuthal equidistant frame centred on `p`: east and
+/// north in metres, and its geodesic distance from `p`.
+fn vertex_image(p: Point<f64>, v: Coord<f64>) -> (f64, f64, f64) {
     use geographiclib_rs::InverseGeodesic;
-    let image = |v: Coord<f64>| -> (f64, f64, f64) {
-        let (s, az, _, _): (f64, f64, f64, f64) = WGS84.inverse(p.y(), p.x(), v.y, v.x);
-        let r = az.to_radians();
-        (s * r.sin(), s * r.cos(), s)
-    };
-    let ((ax, ay, da), (bx, by, db)) = (image(a), image(b));
+    let (s, az, _, _): (f64, f64, f64, f64) = WGS84.inverse(p.y(), p.x(), v.y, v.x);
+    let r = az.to_radians();
+    (s * r.sin(), s * r.cos(), s)
+}
+
+/// [`chord_bounds_m`] from the ends' images.
+fn chord_bounds_of(a: Coord<f64>, b: Coord<f64>, ia: (f64, f64, f64), ib: (f64, f64, f64)) -> (f64, f64) {
+    let ((ax, ay, da), (bx, by, db)) = (ia, ib);
     let (dx, dy) = (bx - ax, by - ay);
     let len2 = dx * dx + dy * dy;
     let t = if len2 > 0.0 { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
