@@ -183,6 +183,15 @@ impl RouteFeatures {
     }
 }
 
+/// A least-cost path over a given cost raster, as one line feature with
+/// its cost and cell count.
+pub fn raster_route_features(r: &crate::corridor::raster::RasterRoute) -> Vec<Feature> {
+    let mut m = Map::new();
+    m.insert("cost".into(), r.cost.into());
+    m.insert("cells".into(), r.cells.into());
+    vec![Feature { id: "1".into(), index: 0, geometry: Some(Geometry::LineString(r.line.clone())), properties: m }]
+}
+
 /// Route pieces, crossings and clearances.
 ///
 /// ```

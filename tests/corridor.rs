@@ -355,3 +355,37 @@ fn a_swapped_from_or_to_is_refused_with_the_hint() {
     assert!(r.stderr.contains("hint: did you mean --from 40,45.05 (LAT,LON)?"), "{}", r.stderr);
     assert!(r.stdout.is_empty());
 }
+
+/// `--cost-out` is written through the guarded output path: refused when it
+/// exists, replaced with `--force`, never staged under a fixed name beside
+/// the target (a planted `cost.tif.partial` symlink is left alone).
+#[test]
+fn cost_out_is_guarded_and_takes_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let cost = dir.path().join("cost.tif");
+    std::fs::write(&cost, b"old").unwrap();
+    let planted = dir.path().join("victim.txt");
+    std::fs::write(&planted, b"keep").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&planted, dir.path().join("cost.tif.partial")).unwrap();
+    let r = run(delimit()
+        .args(["corridor", "route", "--json", "--from", "40.0,45.05", "--to", "40.0,45.25", "--cell", "200"])
+        .arg("--constraints")
+        .arg(fixture("corridor/barrier.toml"))
+        .arg("--legal")
+        .arg(fixture("corridor/barrier-legal.geojson"))
+        .arg("--control")
+        .arg(fixture("corridor/barrier-control.geojson"))
+        .arg("--cost-out")
+        .arg(&cost));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("already exists"), "{}", r.stderr);
+    let (code, _) = route_run("12", &["--cost-out", cost.to_str().unwrap(), "--force"]);
+    assert_eq!(code, 0);
+    let tif = std::fs::read(&cost).unwrap();
+    assert_eq!(&tif[..2], b"II", "a little-endian GeoTIFF replaced the old file");
+    assert_eq!(std::fs::read(&planted).unwrap(), b"keep", "the planted symlink's target is untouched");
+    let left: Vec<String> =
+        crate::util::listing(dir.path()).into_iter().filter(|n| n.starts_with(".delimit-tmp")).collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Args as ClapArgs, Subcommand};
+use delimit::corridor::plan::{self, PlanOptions};
 use delimit::corridor::{Constraints, Context, RouteReport};
-use delimit::layer::{Feature, Role};
-use delimit::lines::pair_lines_within;
+use delimit::layer::Role;
 use delimit::position::Position;
 use geo::{Geometry, LineString};
 use serde_json::json;
@@ -116,7 +116,6 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
 }
 
 fn route(args: RouteArgs) -> Result<Outcome> {
-    use gdal::spatial_ref::{CoordTransform, SpatialRef};
     non_negative("--margin-km", args.margin_km)?;
     if !(args.cell > 0.0 && args.cell.is_finite()) {
         return Err(delimit::Error::Usage {
@@ -126,8 +125,7 @@ fn route(args: RouteArgs) -> Result<Outcome> {
         }
         .into());
     }
-    let (from_p, to_p) = (Position::parse_flag("--from", &args.from)?, Position::parse_flag("--to", &args.to)?);
-    let (from, to) = (from_p.coord(), to_p.coord());
+    let (from, to) = (Position::parse_flag("--from", &args.from)?, Position::parse_flag("--to", &args.to)?);
     if let Some(raster) = &args.cost_in {
         return route_on_raster(raster, from, to, &args);
     }
@@ -135,12 +133,7 @@ fn route(args: RouteArgs) -> Result<Outcome> {
         anyhow::bail!("--constraints is required without --cost-in")
     };
     let mut inputs: Vec<&Path> = args.layers.paths();
-    inputs.extend(
-        [Some(&constraints_path), args.cost_out.as_ref(), args.dem.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(PathBuf::as_path),
-    );
+    inputs.extend([Some(&constraints_path), args.dem.as_ref()].into_iter().flatten().map(PathBuf::as_path));
     args.io.output.preflight(&inputs)?;
     if let Some(c) = &args.cost_out {
         delimit::io::Output::prepare(c, args.io.output.force, &inputs)?;
@@ -148,215 +141,73 @@ fn route(args: RouteArgs) -> Result<Outcome> {
     let constraints = Constraints::read(&constraints_path)?;
     let (legal, control) = args.layers.load(&args.io.input, None)?;
     let extents: Vec<geo::Rect<f64>> = [&legal, &control].iter().filter_map(|l| l.bbox()).collect();
-    from_p.check_not_swapped("--from", &extents)?;
-    to_p.check_not_swapped("--to", &extents)?;
-
-    let crs_err = |e: gdal::errors::GdalError| delimit::Error::Crs {
-        definition: args.crs.clone(),
-        context: None,
-        message: e.to_string(),
-    };
-    let mut grid_srs = SpatialRef::from_definition(&args.crs).map_err(crs_err)?;
-    let (fwd, inv) = delimit::corridor::lonlat_transforms(&mut grid_srs).map_err(crs_err)?;
-    let crs_name = args.crs.clone();
-    let run_tf = |t: &CoordTransform, x: &mut [f64], y: &mut [f64]| -> delimit::Result<()> {
-        t.transform_coords(x, y, &mut []).map_err(|e| delimit::Error::Crs {
-            definition: crs_name.clone(),
-            context: None,
-            message: e.to_string(),
-        })
-    };
-    let to_grid = |x: &mut [f64], y: &mut [f64]| run_tf(&fwd, x, y);
-    let to_lonlat = |x: &mut [f64], y: &mut [f64]| run_tf(&inv, x, y);
-    let (mut ex, mut ey) = (vec![from.x, to.x], vec![from.y, to.y]);
-    to_grid(&mut ex, &mut ey)?;
-    let m = args.margin_km * 1000.0;
-    let lo = geo::Coord { x: ex[0].min(ex[1]) - m, y: ey[0].min(ey[1]) - m };
-    let hi = geo::Coord { x: ex[0].max(ex[1]) + m, y: ey[0].max(ey[1]) + m };
-
-    let l_idx = delimit::locate::PolygonIndex::of_layer(&legal, |_| true);
-    let c_idx = delimit::locate::PolygonIndex::of_layer(&control, |_| true);
-    let boundaries = clearance_boundaries(&constraints, &legal, &args.io.input.owner_field, args.match_m);
-    let clearance: Vec<(delimit::locate::EdgeIndex, f64)> = constraints
-        .clearance
-        .iter()
-        .filter_map(|cl| {
-            let (a, b) = cl.boundary.split_once('|')?;
-            let pl = boundaries.iter().find(|p| (p.a == a && p.b == b) || (p.a == b && p.b == a))?;
-            Some((
-                delimit::locate::EdgeIndex::from_rings(pl.line.0.iter().enumerate().map(|(i, l)| (i, "b", l))),
-                cl.min_m,
-            ))
-        })
-        .collect();
-    let protected = read_protected(&constraints, Some(&constraints_path), &args.io.input)?;
-    let (mut grid, stats) = delimit::corridor::build_grid(
-        (lo, hi),
-        args.cell,
-        &to_lonlat,
-        &to_grid,
-        (&l_idx, &legal, &args.io.input.owner_field),
-        (&c_idx, &control, &args.io.input.controller_field),
-        &constraints,
-        &clearance,
-        protected.as_deref().unwrap_or(&[]),
-    )?;
+    from.check_not_swapped("--from", &extents)?;
+    to.check_not_swapped("--to", &extents)?;
+    let protected = plan::read_protected(&constraints, Some(&constraints_path), &args.io.input.read_options(None)?)?;
     let dem = args.dem.as_deref().map(delimit::corridor::Dem::open).transpose()?;
-    let limit = constraints.max_grade_pct.get(&args.kind).copied();
-    let slope = match &dem {
-        Some(d) => Some(delimit::corridor::apply_slope(&mut grid, &to_lonlat, d, limit)?),
-        None => None,
+    let opts = PlanOptions {
+        from,
+        to,
+        crs: args.crs.clone(),
+        cell_m: args.cell,
+        margin_km: args.margin_km,
+        alternatives: args.alternatives,
+        kind: args.kind.clone(),
+        match_m: args.match_m,
+        owner_field: args.io.input.owner_field.clone(),
+        controller_field: args.io.input.controller_field.clone(),
+        name_field: args.io.input.name_field.clone(),
     };
+    let plan = plan::plan(&legal, &control, &constraints, protected.as_deref(), dem.as_ref(), &opts)?;
     if let Some(path) = &args.cost_out {
-        write_cost(path, &grid, &grid_srs)?;
+        delimit::corridor::raster::write_cost(path, &plan.grid, &args.crs, args.io.output.force, &inputs)?;
     }
-    let start = grid.cell_of(geo::Coord { x: ex[0], y: ey[0] });
-    let end = grid.cell_of(geo::Coord { x: ex[1], y: ey[1] });
-    let (Some(start), Some(end)) = (start, end) else { anyhow::bail!("the ends fall outside the grid") };
-    let ctx = context(&legal, &control, &args.io.input, boundaries, None);
-    let mut found: Vec<(RouteReport, f64)> = Vec::new();
-    let mut reason = None;
-    for k in 0..args.alternatives.max(1) {
-        let Some((cells, cost)) = grid.least_cost(start, end) else {
-            let why = "outside the transit state's legal territory or control, where the constraints allow 0 km, or steeper than the grade limit";
-            let steep = slope
-                .filter(|s| s.too_steep > 0)
-                .map(|s| {
-                    format!(
-                        "; {} cells are steeper than the {} limit of {}%",
-                        s.too_steep,
-                        args.kind,
-                        s.limit_pct.unwrap_or_default()
-                    )
-                })
-                .unwrap_or_default();
-            reason = Some(if !grid.cost[start.1 * grid.width + start.0].is_finite() {
-                format!("the start lies in an impassable cell ({why}){steep}")
-            } else if !grid.cost[end.1 * grid.width + end.0].is_finite() {
-                format!("the end lies in an impassable cell ({why}){steep}")
-            } else {
-                format!(
-                    "no passable path joins the ends: {} cells are outside the transit state's legal territory and {} outside its control{steep}",
-                    stats.outside_legal, stats.outside_control
-                )
-            });
-            break;
-        };
-        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = cells.iter().map(|c| (c.x, c.y)).unzip();
-        to_lonlat(&mut xs, &mut ys)?;
-        let mut pts: Vec<geo::Coord<f64>> = xs.into_iter().zip(ys).map(|(x, y)| geo::Coord { x, y }).collect();
-        pts[0] = from;
-        if let Some(l) = pts.last_mut() {
-            *l = to;
-        }
-        let line = LineString::new(pts);
-        let name = format!("option {}", k + 1);
-        let report = match &dem {
-            Some(d) => {
-                ctx.measure_with_dem(&name, Some(&args.kind), &line, &constraints, protected.as_deref(), 0.0, d)?
-            }
-            None => ctx.measure(&name, Some("generated"), &line, &constraints, protected.as_deref(), 0.0),
-        };
-        found.push((report, cost));
-        // Penalise this option's corridor (two cells either side) for the next.
-        for c in &cells {
-            if let Some((cc, rr)) = grid.cell_of(*c) {
-                for r in rr.saturating_sub(2)..=(rr + 2).min(grid.height - 1) {
-                    for q in cc.saturating_sub(2)..=(cc + 2).min(grid.width - 1) {
-                        let i = r * grid.width + q;
-                        if grid.cost[i].is_finite() && (r, q) != (start.1, start.0) && (r, q) != (end.1, end.0) {
-                            grid.cost[i] *= delimit::corridor::PENALTY;
-                        }
-                    }
-                }
-            }
-        }
-    }
+    let mut grid = serde_json::to_value(plan.summary(&opts))?;
+    grid["dem"] = json!(args.dem.as_ref().map(|p| p.display().to_string()));
     let provenance = json!({
         "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
         "inputs": [&legal.provenance, &control.provenance],
         "constraints": constraints_path.display().to_string(),
-        "grid": { "crs": args.crs, "cell_m": args.cell, "width": grid.width, "height": grid.height,
-                  "outside_legal_cells": stats.outside_legal, "outside_control_cells": stats.outside_control,
-                  "clearance_cells": stats.clearance, "protected_cells": stats.protected, "penalty": delimit::corridor::PENALTY,
-                  "slope": slope, "kind": args.kind, "dem": args.dem.as_ref().map(|p| p.display().to_string()) },
+        "grid": grid,
     });
-    let reports: Vec<RouteReport> = found.iter().map(|(r, _)| r.clone()).collect();
+    let reports: Vec<RouteReport> = plan.options.iter().map(|(r, _)| r.clone()).collect();
     write_routes(&args.io.output, &reports, &inputs, &provenance)?;
     let mut out = args.io.output.summary_sink();
     if args.io.json {
-        let routes: Vec<serde_json::Value> = found.iter().map(|(r, c)| json!({ "route": r, "cost": c })).collect();
-        serde_json::to_writer_pretty(
-            &mut out,
-            &json!({ "options": routes, "no_route": reason, "provenance": provenance }),
-        )?;
+        let routes: Vec<serde_json::Value> =
+            plan.options.iter().map(|(r, c)| json!({ "route": r, "cost": c })).collect();
+        let v = json!({ "options": routes, "no_route": plan.no_route, "provenance": provenance });
+        serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "grid: {}×{} cells of {} m in {}", grid.width, grid.height, args.cell, args.crs)?;
-        super::print_blocks(&mut out, &found, |o, (r, c)| {
+        writeln!(out, "grid: {}×{} cells of {} m in {}", plan.grid.width, plan.grid.height, args.cell, args.crs)?;
+        super::print_blocks(&mut out, &plan.options, |o, (r, c)| {
             writeln!(o, "cost {c:.0}")?;
             print_report(o, r)
         })?;
-        if let Some(r) = &reason {
+        if let Some(r) = &plan.no_route {
             writeln!(out, "no route: {r}")?;
         }
     }
-    Ok(if found.is_empty() { Outcome::DataErrors } else { Outcome::Ok })
+    Ok(if plan.options.is_empty() { Outcome::DataErrors } else { Outcome::Ok })
 }
 
 /// Least-cost path over a given cost raster: its cost (cost × metres),
 /// the cells it visits and its geodesic length; `-o` writes the path.
-fn route_on_raster(raster: &Path, from: geo::Coord<f64>, to: geo::Coord<f64>, args: &RouteArgs) -> Result<Outcome> {
-    let err = |call: &'static str| move |source| delimit::Error::Gdal { path: raster.to_path_buf(), call, source };
+fn route_on_raster(raster: &Path, from: Position, to: Position, args: &RouteArgs) -> Result<Outcome> {
     args.io.output.preflight(&[raster])?;
-    let ds = gdal::Dataset::open(raster).map_err(err("GDALOpen"))?;
-    let gt = ds.geo_transform().map_err(err("GDALGetGeoTransform"))?;
-    if gt[2] != 0.0 || gt[4] != 0.0 || (gt[1] + gt[5]).abs() > 1e-9 * gt[1].abs() {
-        return Err(delimit::Error::InvalidInput {
-            path: raster.to_path_buf(),
-            message: "the cost raster must be north-up with square cells".into(),
-            hint: "warp it: gdalwarp -tr SIZE SIZE in.tif out.tif".into(),
-        }
-        .into());
-    }
-    let band = ds.rasterband(1).map_err(err("GDALGetRasterBand"))?;
-    let nodata = band.no_data_value();
-    let ((width, height), data) = band.read_band_as::<f64>().map_err(err("GDALRasterIO"))?.into_shape_and_vec();
-    let cost: Vec<f64> =
-        data.into_iter().map(|v| if v.is_nan() || v < 0.0 || Some(v) == nodata { f64::INFINITY } else { v }).collect();
-    let grid = delimit::corridor::CostGrid { width, height, x0: gt[0], y0: gt[3], cell: gt[1], cost };
-    let mut srs = ds.spatial_ref().map_err(err("GDALGetSpatialRef"))?;
-    let (fwd, inv) = delimit::corridor::lonlat_transforms(&mut srs).map_err(err("OCTNewCoordinateTransformation"))?;
-    let (mut xs, mut ys) = (vec![from.x, to.x], vec![from.y, to.y]);
-    fwd.transform_coords(&mut xs, &mut ys, &mut []).map_err(err("OCTTransform"))?;
-    let (Some(a), Some(b)) =
-        (grid.cell_of(geo::Coord { x: xs[0], y: ys[0] }), grid.cell_of(geo::Coord { x: xs[1], y: ys[1] }))
-    else {
-        anyhow::bail!("--from or --to lies outside the cost raster");
-    };
-    let t = std::time::Instant::now();
-    let found = grid.least_cost(a, b);
-    let seconds = t.elapsed().as_secs_f64();
+    let found = delimit::corridor::raster::route_on(raster, from, to)?;
     let mut out = args.io.output.summary_sink();
-    let Some((cells, cost)) = found else {
+    let Some(r) = found else {
         writeln!(out, "no route: the passable cells do not join the two ends")?;
         return Ok(Outcome::DataErrors);
     };
-    let (mut px, mut py): (Vec<f64>, Vec<f64>) = cells.iter().map(|c| (c.x, c.y)).unzip();
-    inv.transform_coords(&mut px, &mut py, &mut []).map_err(err("OCTTransform"))?;
-    let line = LineString::new(px.into_iter().zip(py).map(|(x, y)| geo::Coord { x, y }).collect());
-    let length_m = delimit::lines::line_length_m(&line);
-    if let Some(path) = &args.io.output.output {
-        let mut m = serde_json::Map::new();
-        m.insert("cost".into(), cost.into());
-        m.insert("cells".into(), cells.len().into());
-        let f = Feature { id: "1".into(), index: 0, geometry: Some(Geometry::LineString(line)), properties: m };
-        super::wrote(&delimit::io::write_layer(path, "route", &[f], &[raster], &args.io.output.write_options())?);
-    }
+    let provenance = json!({ "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")), "cost_raster": raster.display().to_string() });
+    args.io.output.write("route", || delimit::export::raster_route_features(&r), &[raster], &provenance)?;
     let v = json!({
-        "cost": cost, "cost_in_cells": cost / grid.cell, "cells": cells.len(), "length_m": length_m,
-        "grid": { "width": width, "height": height, "cell_m": grid.cell }, "search_seconds": seconds,
-        "start_cell": [a.0, a.1], "end_cell": [b.0, b.1],
+        "cost": r.cost, "cost_in_cells": r.cost_in_cells, "cells": r.cells, "length_m": r.length_m,
+        "grid": { "width": r.width, "height": r.height, "cell_m": r.cell_m }, "search_seconds": r.search_seconds,
+        "start_cell": r.start_cell, "end_cell": r.end_cell,
     });
     if args.io.json {
         serde_json::to_writer_pretty(&mut out, &v)?;
@@ -364,36 +215,18 @@ fn route_on_raster(raster: &Path, from: geo::Coord<f64>, to: geo::Coord<f64>, ar
     } else {
         writeln!(
             out,
-            "{width}×{height} cells of {} m: cost {cost:.3} ({:.3} in cell units), {} cells, {:.3} km, search {seconds:.3} s",
-            grid.cell,
-            cost / grid.cell,
-            cells.len(),
-            length_m / 1e3
+            "{}×{} cells of {} m: cost {:.3} ({:.3} in cell units), {} cells, {:.3} km, search {:.3} s",
+            r.width,
+            r.height,
+            r.cell_m,
+            r.cost,
+            r.cost_in_cells,
+            r.cells,
+            r.length_m / 1e3,
+            r.search_seconds
         )?;
     }
     Ok(Outcome::Ok)
-}
-
-fn write_cost(
-    path: &Path,
-    g: &delimit::corridor::CostGrid,
-    srs: &gdal::spatial_ref::SpatialRef,
-) -> delimit::Result<()> {
-    let err = |call: &'static str| move |source| delimit::Error::Gdal { path: path.to_path_buf(), call, source };
-    // Written beside the target and renamed: no partial raster is left behind.
-    let tmp = path.with_extension("tif.partial");
-    {
-        let drv = gdal::DriverManager::get_driver_by_name("GTiff").map_err(err("GDALGetDriverByName"))?;
-        let mut ds = drv.create_with_band_type::<f64, _>(&tmp, g.width, g.height, 1).map_err(err("GDALCreate"))?;
-        ds.set_geo_transform(&[g.x0, g.cell, 0.0, g.y0, 0.0, -g.cell]).map_err(err("GDALSetGeoTransform"))?;
-        ds.set_spatial_ref(srs).map_err(err("GDALSetSpatialRef"))?;
-        let mut band = ds.rasterband(1).map_err(err("GDALGetRasterBand"))?;
-        band.set_no_data_value(Some(-1.0)).map_err(err("GDALSetRasterNoDataValue"))?;
-        let data: Vec<f64> = g.cost.iter().map(|&c| if c.is_finite() { c } else { -1.0 }).collect();
-        let mut buf = gdal::raster::Buffer::new((g.width, g.height), data);
-        band.write((0, 0), (g.width, g.height), &mut buf).map_err(err("GDALRasterIO"))?;
-    }
-    std::fs::rename(&tmp, path).map_err(|source| delimit::Error::Write { path: path.to_path_buf(), source })
 }
 
 fn measure(args: MeasureArgs) -> Result<Outcome> {
@@ -437,10 +270,11 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
             }
         }
     }
-    let protected = read_protected(&constraints, args.constraints.as_deref(), &args.io.input)?;
+    let protected =
+        plan::read_protected(&constraints, args.constraints.as_deref(), &args.io.input.read_options(None)?)?;
     let (legal, control) = args.layers.load(&args.io.input, None)?;
     let settlements = args.places.load(&args.io.input)?;
-    let boundaries = clearance_boundaries(&constraints, &legal, &args.io.input.owner_field, args.match_m);
+    let boundaries = plan::clearance_boundaries(&constraints, &legal, &args.io.input.owner_field, args.match_m);
     let ctx = context(&legal, &control, &args.io.input, boundaries, Some(&settlements));
     let dem = args.dem.as_deref().map(delimit::corridor::Dem::open).transpose()?;
     let reports: Vec<RouteReport> = lines
@@ -470,17 +304,6 @@ fn measure(args: MeasureArgs) -> Result<Outcome> {
     Ok(if failed { Outcome::DataErrors } else { Outcome::Ok })
 }
 
-/// The legal pair lines, when a clearance rule needs them (deriving them
-/// costs a pass over every edge of the layer).
-fn clearance_boundaries(
-    c: &Constraints,
-    legal: &delimit::Layer,
-    owner_field: &str,
-    match_m: f64,
-) -> Vec<delimit::lines::PairLine> {
-    if c.clearance.is_empty() { Vec::new() } else { pair_lines_within(legal, owner_field, match_m) }
-}
-
 /// The measuring context, with the run's field names.
 fn context<'a>(
     legal: &'a delimit::Layer,
@@ -508,30 +331,6 @@ fn write_routes(
     provenance: &serde_json::Value,
 ) -> delimit::Result<usize> {
     out.write("corridor", || delimit::export::route_features(reports).into_single_layer(), inputs, provenance)
-}
-
-/// A protected line, by name.
-type Protected = (String, LineString<f64>);
-
-/// The protected lines named by the constraints, relative to their file.
-pub(crate) fn read_protected(
-    c: &Constraints,
-    constraints_path: Option<&Path>,
-    input: &InputArgs,
-) -> delimit::Result<Option<Vec<Protected>>> {
-    let Some(p) = &c.protected else { return Ok(None) };
-    let base = constraints_path.and_then(Path::parent).unwrap_or(Path::new("."));
-    let layer = delimit::io::read_layer(&base.join(&p.file), &input.read_options(Some(Role::Routes))?)?;
-    let mut v = Vec::new();
-    for f in &layer.features {
-        let n = f.text(&p.name_field).unwrap_or_else(|| f.id.clone());
-        match &f.geometry {
-            Some(Geometry::LineString(l)) => v.push((n, l.clone())),
-            Some(Geometry::MultiLineString(m)) => v.extend(m.0.iter().map(|l| (n.clone(), l.clone()))),
-            _ => {}
-        }
-    }
-    Ok(Some(v))
 }
 
 fn print_report(out: &mut dyn Write, r: &RouteReport) -> std::io::Result<()> {

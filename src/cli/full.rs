@@ -176,7 +176,8 @@ impl FullArgs {
             }
             (None, false) => Constraints::default(),
         };
-        let protected = super::corridor::read_protected(&constraints, self.constraints.as_deref(), i)?;
+        let protected =
+            delimit::corridor::plan::read_protected(&constraints, self.constraints.as_deref(), &i.read_options(None)?)?;
         let options = Options {
             gaps: GapsOptions {
                 owner_field: i.owner_field.clone(),

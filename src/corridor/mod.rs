@@ -11,6 +11,8 @@
 
 mod constraints;
 mod dem;
+pub mod plan;
+pub mod raster;
 mod route;
 
 pub use constraints::{Checkpoint, Clearance, Constraints, Protected, Reciprocal};
