@@ -343,14 +343,7 @@ fn a_swapped_from_or_to_is_refused_with_the_hint() {
     assert_eq!(code, 0);
     let first = &v["options"][0]["route"];
     assert!(first.is_object(), "{v}");
-    let r = run(delimit()
-        .args(["corridor", "route", "--json", "--from", "45.05,40.0", "--to", "40.0,45.25", "--cell", "200"])
-        .arg("--constraints")
-        .arg(fixture("corridor/barrier.toml"))
-        .arg("--legal")
-        .arg(fixture("corridor/barrier-legal.geojson"))
-        .arg("--control")
-        .arg(fixture("corridor/barrier-control.geojson")));
+    let r = run(&mut barrier_route("45.05,40.0", "40.0,45.25"));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("hint: did you mean --from 40,45.05 (LAT,LON)?"), "{}", r.stderr);
     assert!(r.stdout.is_empty());
@@ -368,16 +361,7 @@ fn cost_out_is_guarded_and_takes_force() {
     std::fs::write(&planted, b"keep").unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink(&planted, dir.path().join("cost.tif.partial")).unwrap();
-    let r = run(delimit()
-        .args(["corridor", "route", "--json", "--from", "40.0,45.05", "--to", "40.0,45.25", "--cell", "200"])
-        .arg("--constraints")
-        .arg(fixture("corridor/barrier.toml"))
-        .arg("--legal")
-        .arg(fixture("corridor/barrier-legal.geojson"))
-        .arg("--control")
-        .arg(fixture("corridor/barrier-control.geojson"))
-        .arg("--cost-out")
-        .arg(&cost));
+    let r = run(barrier_route("40.0,45.05", "40.0,45.25").arg("--cost-out").arg(&cost));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("already exists"), "{}", r.stderr);
     let (code, _) = route_run("12", &["--cost-out", cost.to_str().unwrap(), "--force"]);
@@ -388,4 +372,17 @@ fn cost_out_is_guarded_and_takes_force() {
     let left: Vec<String> =
         crate::util::listing(dir.path()).into_iter().filter(|n| n.starts_with(".delimit-tmp")).collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// `corridor route` across the barrier fixture, between two LAT,LON points.
+fn barrier_route(from: &str, to: &str) -> assert_cmd::Command {
+    let mut c = delimit();
+    c.args(["corridor", "route", "--json", "--from", from, "--to", to, "--cell", "200"])
+        .arg("--constraints")
+        .arg(fixture("corridor/barrier.toml"))
+        .arg("--legal")
+        .arg(fixture("corridor/barrier-legal.geojson"))
+        .arg("--control")
+        .arg(fixture("corridor/barrier-control.geojson"));
+    c
 }
