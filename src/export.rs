@@ -265,3 +265,76 @@ pub fn problem_features(r: &Report) -> Vec<Feature> {
         })
         .collect()
 }
+
+/// Places as points, and a line from each to its nearest legal and control
+/// boundary points, for QGIS.
+pub fn village_features(answers: &[crate::village::Answer]) -> Vec<Feature> {
+    let mut out = Vec::new();
+    for a in answers {
+        let here = Point::new(a.lon, a.lat);
+        let mut p = serde_json::Map::new();
+        p.insert("kind".into(), "place".into());
+        p.insert("query".into(), a.query.clone().into());
+        p.insert("name".into(), a.place.as_ref().map(|p| p.name.clone()).into());
+        p.insert("legal_status".into(), a.legal.status.into());
+        p.insert("owner".into(), a.legal.key.clone().into());
+        p.insert("province".into(), a.province.clone().into());
+        p.insert("controller".into(), a.control.key.clone().into());
+        p.insert("gap_id".into(), a.gap.as_ref().map(|g| g.id.clone()).into());
+        p.insert("legal_line_m".into(), a.legal_line.as_ref().map(|d| (d.distance_m * 10.0).round() / 10.0).into());
+        p.insert("control_line_m".into(), a.control_line.as_ref().map(|d| (d.distance_m * 10.0).round() / 10.0).into());
+        let id = format!("{}", out.len() + 1);
+        out.push(Feature { id, index: out.len(), geometry: Some(Geometry::Point(here)), properties: p });
+        for (kind, d) in [("legal_line", &a.legal_line), ("control_line", &a.control_line)] {
+            if let Some(d) = d {
+                let mut q = serde_json::Map::new();
+                q.insert("kind".into(), kind.into());
+                q.insert("query".into(), a.query.clone().into());
+                q.insert("other".into(), d.other.clone().into());
+                q.insert("distance_m".into(), ((d.distance_m * 10.0).round() / 10.0).into());
+                q.insert("bearing_deg".into(), ((d.bearing_deg * 10.0).round() / 10.0).into());
+                let line = LineString::from(vec![(a.lon, a.lat), (d.point[0], d.point[1])]);
+                let id = format!("{}", out.len() + 1);
+                out.push(Feature { id, index: out.len(), geometry: Some(Geometry::LineString(line)), properties: q });
+            }
+        }
+    }
+    out
+}
+
+/// The replies as a flat table: one row per question, a point where there
+/// is an answer (CSV gets `lon` and `lat` columns, and WKT).
+pub fn village_rows(replies: &[crate::village::batch::Reply]) -> Vec<Feature> {
+    replies
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let a = r.answer.as_ref();
+            let place = a.and_then(|a| a.place.as_ref());
+            let m = |d: Option<&crate::village::Distance>| d.map(|d| (d.distance_m * 10.0).round() / 10.0);
+            let mut p = serde_json::Map::new();
+            p.insert("line".into(), r.line.into());
+            p.insert("query".into(), r.query_text().into());
+            p.insert("status".into(), r.status.as_str().into());
+            p.insert("name".into(), place.map(|p| p.name.clone()).into());
+            p.insert("settlement_id".into(), place.map(|p| p.id.clone()).into());
+            p.insert("lat".into(), a.map(|a| a.lat).into());
+            p.insert("lon".into(), a.map(|a| a.lon).into());
+            p.insert("legal_status".into(), a.map(|a| a.legal.status).into());
+            p.insert("owner".into(), a.and_then(|a| a.legal.key.clone()).into());
+            p.insert("province".into(), a.and_then(|a| a.province.clone()).into());
+            p.insert("controller".into(), a.and_then(|a| a.control.key.clone()).into());
+            p.insert("gap_id".into(), a.and_then(|a| a.gap.as_ref()).map(|g| g.id.clone()).into());
+            p.insert("legal_line_m".into(), m(a.and_then(|a| a.legal_line.as_ref())).into());
+            p.insert("control_line_m".into(), m(a.and_then(|a| a.control_line.as_ref())).into());
+            p.insert("candidates".into(), r.candidates.join("; ").into());
+            p.insert("reason".into(), r.reason.clone().into());
+            Feature {
+                id: format!("{}", i + 1),
+                index: i,
+                geometry: a.map(|a| Geometry::Point(Point::new(a.lon, a.lat))),
+                properties: p,
+            }
+        })
+        .collect()
+}

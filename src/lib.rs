@@ -31,6 +31,7 @@
 //! - [`qgis`]: the styled GeoPackage and the QGIS project.
 //! - [`report`]: the self-contained HTML or Markdown report.
 //! - [`markup`]: escaping for everything written as XML or HTML.
+//! - [`units`]: numbers for readers: thousands separators, areas never shown as a false zero.
 
 pub mod boundary;
 pub mod check;
@@ -52,6 +53,7 @@ pub mod position;
 pub mod qgis;
 pub mod report;
 pub mod sample;
+pub mod units;
 pub mod village;
 
 pub use error::{Error, ErrorClass, Result};

@@ -705,6 +705,76 @@ pub fn polygonize(
     Ok(Polygonized { faces: sorted, findings, snap_m: opts.snap_m, snap_from: opts.snap_from.clone() })
 }
 
+/// Which fields name a party in a frame or control layer.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameFields<'a> {
+    pub owner: &'a str,
+    pub controller: &'a str,
+}
+
+/// A frame, and its polygons by party (for faces no line bounds).
+pub type FramePolygons = (MultiPolygon<f64>, Vec<(String, MultiPolygon<f64>)>);
+
+/// The frame that closes a network of boundary lines: the union of
+/// `frame` (when given: a feature with an owner or controller also names
+/// the party of the faces no line bounds), else of the control polygons
+/// held by the parties the lines name, else of the bundled legal layer's
+/// polygons of those parties.
+pub fn frame_for(
+    lines: &Layer,
+    opts: &Options,
+    frame: Option<&Layer>,
+    control: Option<&Layer>,
+    fields: FrameFields<'_>,
+) -> Result<FramePolygons> {
+    // The frame is found from the parties the lines name: lines that name
+    // none (polygons, or no side fields) are refused for that first.
+    validate_lines(lines, opts)?;
+    if let Some(f) = frame {
+        let polys: Vec<_> = f.features.iter().filter_map(|x| x.polygons()).collect();
+        if polys.is_empty() {
+            return Err(Error::InvalidInput {
+                path: f.provenance.path.clone().into(),
+                message: "has no polygons".into(),
+                hint: "--frame takes polygons whose union closes the line network".into(),
+            });
+        }
+        let parties = f
+            .features
+            .iter()
+            .filter_map(|x| {
+                Some((x.text(fields.owner).or_else(|| x.text(fields.controller))?, x.polygons()?.into_owned()))
+            })
+            .collect();
+        return Ok((frame_of(&polys.iter().map(|c| c.as_ref()).collect::<Vec<_>>()), parties));
+    }
+    let parties: std::collections::BTreeSet<String> =
+        lines.features.iter().flat_map(|f| [f.text(&opts.left_field), f.text(&opts.right_field)]).flatten().collect();
+    let pick = |layer: &Layer, field: &str| -> Vec<(String, MultiPolygon<f64>)> {
+        layer
+            .features
+            .iter()
+            .filter_map(|f| Some((f.text(field).filter(|k| parties.contains(k))?, f.polygons()?.into_owned())))
+            .collect()
+    };
+    let mut polys = control.map(|c| pick(c, fields.controller)).unwrap_or_default();
+    if polys.is_empty() {
+        let bundled = crate::sample::load("legal.geojson", &crate::io::ReadOptions::default())?;
+        polys = pick(&bundled, "owner");
+    }
+    if polys.is_empty() {
+        return Err(Error::Usage {
+            option: "--frame".into(),
+            message: format!(
+                "no control or bundled polygon belongs to {}",
+                parties.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+            hint: Some("give --frame FILE: polygons whose union closes the line network".into()),
+        });
+    }
+    Ok((frame_of(&polys.iter().map(|(_, m)| m).collect::<Vec<_>>()), polys))
+}
+
 /// The union of polygons, as a frame: the outline the lines are closed by.
 ///
 /// ```

@@ -420,3 +420,24 @@ fn the_summary_table_is_aligned_and_sorted_by_class_then_area() {
     }
     assert!(r.stdout.contains(','), "thousands separators on large areas");
 }
+
+/// Shapefile keeps ten characters of a field name: every shortened field
+/// is named on stderr, old name and new, and the names match the file's.
+#[test]
+fn shapefile_output_names_every_shortened_field() {
+    crate::util::require_tool("ogrinfo");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("g.shp");
+    let r = run(delimit().args(["gaps", "-o"]).arg(&out));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let info = std::process::Command::new("ogrinfo").args(["-ro", "-al", "-so"]).arg(&out).output().unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    for (long, short) in
+        [("control_source", "control_so"), ("settlements", "settlement"), ("perimeter_km", "perimeter_")]
+    {
+        assert!(r.stderr.contains(&format!("note: field `{long}` is written as `{short}`")), "{long}: {}", r.stderr);
+        assert!(text.contains(&format!("{short}: ")), "{short} not in the file: {text}");
+    }
+    // A name that fits is not mentioned.
+    assert!(!r.stderr.contains("field `owner`"), "{}", r.stderr);
+}

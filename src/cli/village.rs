@@ -5,12 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args as ClapArgs;
-use delimit::layer::{Feature, Role};
+use delimit::layer::Role;
 use delimit::overlay::GapsOptions;
 use delimit::position::Position;
 use delimit::village::batch::{self, Ask, Query, Reply, Status};
 use delimit::village::{Answer, Context, VillageOptions};
-use geo::{Geometry, LineString, Point};
 use serde_json::json;
 
 use super::Outcome;
@@ -210,10 +209,22 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let mut w = delimit::io::WriteOptions { force: args.force, ..Default::default() };
     w.geojson.metadata = Some(provenance.clone());
     if let Some(path) = &args.geojson {
-        super::wrote(&delimit::io::write_layer(path, "village", &features(&answers), &inputs, &w)?);
+        super::wrote(&delimit::io::write_layer(
+            path,
+            "village",
+            &delimit::export::village_features(&answers),
+            &inputs,
+            &w,
+        )?);
     }
     if let Some(path) = &args.output {
-        super::wrote(&delimit::io::write_layer(path, "answers", &table(&replies), &inputs, &w)?);
+        super::wrote(&delimit::io::write_layer(
+            path,
+            "answers",
+            &delimit::export::village_rows(&replies),
+            &inputs,
+            &w,
+        )?);
     }
     let counts = batch::counts(&replies);
     let all_ok = replies.iter().all(|r| r.status == Status::Ok);
@@ -241,7 +252,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &json!({ "answers": replies, "counts": c, "provenance": provenance }))?;
         writeln!(out)?;
     } else if !stdin_batch {
-        super::print_blocks(&mut out, &replies, |o, r| print_reply(o, r))?;
+        super::print_blocks(&mut out, &replies, |o, r| delimit::village::text::write_reply(o, r))?;
     }
     if queries.len() > 1 || stdin_batch {
         let list: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {}", s.as_str())).collect();
@@ -260,210 +271,4 @@ impl Args {
         // admin1 has no owner field; read it without the role's key check.
         self.input.with_owner_field("country")
     }
-}
-
-/// One reply: the answer, or the status, line and reason of a row that
-/// has none.
-fn print_reply(out: &mut dyn Write, r: &Reply) -> std::io::Result<()> {
-    if let Some(a) = &r.answer {
-        print_answer(out, a)?;
-        if let Some(l) = r.line {
-            writeln!(out, "  batch line:   {l}")?;
-        }
-        if r.status != Status::Ok {
-            writeln!(out, "  status:       {} ({})", r.status.as_str(), r.reason.as_deref().unwrap_or_default())?;
-        }
-        return Ok(());
-    }
-    let line = r.line.map(|l| format!(" (line {l})")).unwrap_or_default();
-    writeln!(out, "{}{line}", r.query_text())?;
-    writeln!(out, "  status:       {}: {}", r.status.as_str(), r.reason.as_deref().unwrap_or_default())?;
-    for c in &r.candidates {
-        writeln!(out, "                {c}")?;
-    }
-    if !r.suggestions.is_empty() {
-        writeln!(out, "  closest:      {}", r.suggestions.join(", "))?;
-    }
-    Ok(())
-}
-
-/// The replies as a flat table: one row per question, a point where there
-/// is an answer (CSV gets `lon` and `lat` columns, and WKT).
-fn table(replies: &[Reply]) -> Vec<Feature> {
-    replies
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let a = r.answer.as_ref();
-            let place = a.and_then(|a| a.place.as_ref());
-            let m = |d: Option<&delimit::village::Distance>| d.map(|d| (d.distance_m * 10.0).round() / 10.0);
-            let mut p = serde_json::Map::new();
-            p.insert("line".into(), r.line.into());
-            p.insert("query".into(), r.query_text().into());
-            p.insert("status".into(), r.status.as_str().into());
-            p.insert("name".into(), place.map(|p| p.name.clone()).into());
-            p.insert("settlement_id".into(), place.map(|p| p.id.clone()).into());
-            p.insert("lat".into(), a.map(|a| a.lat).into());
-            p.insert("lon".into(), a.map(|a| a.lon).into());
-            p.insert("legal_status".into(), a.map(|a| a.legal.status).into());
-            p.insert("owner".into(), a.and_then(|a| a.legal.key.clone()).into());
-            p.insert("province".into(), a.and_then(|a| a.province.clone()).into());
-            p.insert("controller".into(), a.and_then(|a| a.control.key.clone()).into());
-            p.insert("gap_id".into(), a.and_then(|a| a.gap.as_ref()).map(|g| g.id.clone()).into());
-            p.insert("legal_line_m".into(), m(a.and_then(|a| a.legal_line.as_ref())).into());
-            p.insert("control_line_m".into(), m(a.and_then(|a| a.control_line.as_ref())).into());
-            p.insert("candidates".into(), r.candidates.join("; ").into());
-            p.insert("reason".into(), r.reason.clone().into());
-            Feature {
-                id: format!("{}", i + 1),
-                index: i,
-                geometry: a.map(|a| Geometry::Point(Point::new(a.lon, a.lat))),
-                properties: p,
-            }
-        })
-        .collect()
-}
-
-fn km(m: f64) -> String {
-    if m < 1000.0 { format!("{m:.0} m") } else { format!("{:.2} km", m / 1000.0) }
-}
-
-/// A gap as a reader needs it: whose legal territory, held by whom.
-fn gap_text(g: &delimit::village::GapRef) -> String {
-    format!(
-        "{}: {}'s legal territory held by {}, {} km²{}",
-        g.id,
-        g.owner.as_deref().unwrap_or("no owner"),
-        g.controller.as_deref().unwrap_or("no controller"),
-        super::table::area_km2(g.area_km2),
-        if g.sliver { ", a sliver" } else { "" }
-    )
-}
-
-fn print_answer(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
-    match &a.place {
-        Some(p) => {
-            writeln!(out, "{} (settlement id {}; matched by {})", p.name, p.id, p.matched_by.describe())?;
-            let names: Vec<String> = [&p.names_hy, &p.names_ru, &p.names_latin]
-                .iter()
-                .filter(|v| !v.is_empty())
-                .map(|v| v.iter().take(4).cloned().collect::<Vec<_>>().join(", "))
-                .collect();
-            if !names.is_empty() {
-                writeln!(out, "  also:         {}", names.join(" | "))?;
-            }
-        }
-        None => writeln!(out, "{}", a.query)?,
-    }
-    writeln!(out, "  position:     {}", Position { lat: a.lat, lon: a.lon })?;
-    let side = |s: &delimit::village::Side| match s.status {
-        "none" => "not covered".to_string(),
-        "boundary" => format!("ON THE BOUNDARY of {}", s.features.join(" and ")),
-        _ => format!(
-            "{}{} (feature {})",
-            s.key.as_deref().unwrap_or("?"),
-            s.unit.as_deref().map(|u| format!(", {u}")).unwrap_or_default(),
-            s.features.join(", ")
-        ),
-    };
-    writeln!(out, "  legal:        {}", side(&a.legal))?;
-    if let Some(p) = &a.province {
-        writeln!(
-            out,
-            "  province:     {p}{}",
-            a.province_iso.as_deref().map(|i| format!(" ({i})")).unwrap_or_default()
-        )?;
-    }
-    writeln!(out, "  control:      {}", side(&a.control))?;
-    if a.control.source.is_some() || a.control.as_of.is_some() {
-        writeln!(
-            out,
-            "                as of {}; source: {}",
-            a.control.as_of.as_deref().unwrap_or("?"),
-            a.control.source.as_deref().unwrap_or("?")
-        )?;
-    }
-    match &a.gap {
-        Some(g) => writeln!(out, "  gap:          {}", gap_text(g))?,
-        None => writeln!(out, "  gap:          none")?,
-    }
-    let line = |d: &delimit::village::Distance| {
-        format!("{} to the {} line, bearing {:.0}° ({})", km(d.distance_m), d.other, d.bearing_deg, d.compass)
-    };
-    if let Some(d) = &a.legal_line {
-        writeln!(out, "  legal line:   {}", line(d))?;
-    }
-    for d in a.legal_lines.iter().skip(1) {
-        writeln!(out, "                {}", line(d))?;
-    }
-    if let Some(d) = &a.control_line {
-        writeln!(out, "  control line: {}", line(d))?;
-    }
-    if let Some(g) = &a.nearest_gap {
-        writeln!(
-            out,
-            "  nearest gap:  {}, {} away, bearing {:.0}° ({})",
-            gap_text(g),
-            km(g.distance_m),
-            g.bearing_deg,
-            delimit::village::compass(g.bearing_deg)
-        )?;
-    }
-    if !a.across.is_empty() {
-        let list: Vec<String> = a
-            .across
-            .iter()
-            .map(|x| {
-                format!(
-                    "{} ({}{}, {})",
-                    x.name,
-                    x.owner.as_deref().unwrap_or("no owner"),
-                    x.controller
-                        .as_deref()
-                        .filter(|c| Some(*c) != x.owner.as_deref())
-                        .map(|c| format!(", held by {c}"))
-                        .unwrap_or_default(),
-                    km(x.distance_m)
-                )
-            })
-            .collect();
-        writeln!(out, "  across the line: {}", list.join("; "))?;
-    }
-    Ok(())
-}
-
-/// Places as points, and a line from each to its nearest legal and control
-/// boundary points, for QGIS.
-fn features(answers: &[Answer]) -> Vec<Feature> {
-    let mut out = Vec::new();
-    for a in answers {
-        let here = Point::new(a.lon, a.lat);
-        let mut p = serde_json::Map::new();
-        p.insert("kind".into(), "place".into());
-        p.insert("query".into(), a.query.clone().into());
-        p.insert("name".into(), a.place.as_ref().map(|p| p.name.clone()).into());
-        p.insert("legal_status".into(), a.legal.status.into());
-        p.insert("owner".into(), a.legal.key.clone().into());
-        p.insert("province".into(), a.province.clone().into());
-        p.insert("controller".into(), a.control.key.clone().into());
-        p.insert("gap_id".into(), a.gap.as_ref().map(|g| g.id.clone()).into());
-        p.insert("legal_line_m".into(), a.legal_line.as_ref().map(|d| (d.distance_m * 10.0).round() / 10.0).into());
-        p.insert("control_line_m".into(), a.control_line.as_ref().map(|d| (d.distance_m * 10.0).round() / 10.0).into());
-        let id = format!("{}", out.len() + 1);
-        out.push(Feature { id, index: out.len(), geometry: Some(Geometry::Point(here)), properties: p });
-        for (kind, d) in [("legal_line", &a.legal_line), ("control_line", &a.control_line)] {
-            if let Some(d) = d {
-                let mut q = serde_json::Map::new();
-                q.insert("kind".into(), kind.into());
-                q.insert("query".into(), a.query.clone().into());
-                q.insert("other".into(), d.other.clone().into());
-                q.insert("distance_m".into(), ((d.distance_m * 10.0).round() / 10.0).into());
-                q.insert("bearing_deg".into(), ((d.bearing_deg * 10.0).round() / 10.0).into());
-                let line = LineString::from(vec![(a.lon, a.lat), (d.point[0], d.point[1])]);
-                let id = format!("{}", out.len() + 1);
-                out.push(Feature { id, index: out.len(), geometry: Some(Geometry::LineString(line)), properties: q });
-            }
-        }
-    }
-    out
 }

@@ -13,6 +13,7 @@
 
 pub mod batch;
 pub mod names;
+pub mod text;
 
 use geo::{BoundingRect, Coord, Distance as _, Geodesic, Geometry, MultiPolygon, Point};
 use rayon::prelude::*;

@@ -1,0 +1,102 @@
+//! The layers every analysis reads, each defaulting to the embedded sample.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use delimit::io::ReadOptions;
+use delimit::layer::Role;
+
+use super::{InputArgs, LegalLinesArgs};
+
+/// The legal basis and the control layer: the flags every command that
+/// reads both shares, each defaulting to the embedded sample.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct LayerArgs {
+    /// Legal basis (polygons with an owner field). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    pub legal: Option<PathBuf>,
+    #[command(flatten)]
+    pub legal_lines: LegalLinesArgs,
+    /// De facto control (polygons with a controller field). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    pub control: Option<PathBuf>,
+}
+
+impl LayerArgs {
+    /// Every file these flags name, for the output check.
+    pub fn paths(&self) -> Vec<&std::path::Path> {
+        let mut v: Vec<&std::path::Path> =
+            [&self.legal, &self.control].into_iter().flatten().map(PathBuf::as_path).collect();
+        v.extend(self.legal_lines.paths());
+        v
+    }
+
+    /// The control layer.
+    pub fn control(&self, input: &InputArgs, keep: Option<Vec<String>>) -> delimit::Result<delimit::Layer> {
+        load_or_sample(self.control.as_deref(), "control.geojson", Role::Control, input, keep)
+    }
+
+    /// The legal basis, from --legal, --legal-lines (framed by `control`
+    /// where given) or the sample.
+    pub fn legal(
+        &self,
+        input: &InputArgs,
+        keep: Option<Vec<String>>,
+        control: Option<&delimit::Layer>,
+    ) -> delimit::Result<delimit::Layer> {
+        self.legal_lines.legal(self.legal.as_deref(), input, keep, control)
+    }
+
+    /// Both, control first: polygonised lines may take their frame from it.
+    pub fn load(
+        &self,
+        input: &InputArgs,
+        keep: Option<Vec<String>>,
+    ) -> delimit::Result<(delimit::Layer, delimit::Layer)> {
+        let control = self.control(input, keep.clone())?;
+        let legal = self.legal(input, keep, Some(&control))?;
+        Ok((legal, control))
+    }
+}
+
+/// Settlements, for names inside pieces and near places.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct SettlementsArgs {
+    /// Settlements (points with a name field and alternate names). Default: the embedded sample.
+    #[arg(long, value_name = "FILE")]
+    pub settlements: Option<PathBuf>,
+}
+
+impl SettlementsArgs {
+    pub fn load(&self, input: &InputArgs) -> delimit::Result<delimit::Layer> {
+        load_or_sample(self.settlements.as_deref(), "settlements.geojson", Role::Settlements, input, None)
+    }
+}
+
+/// Load a file for a role, or the embedded sample file when none is given.
+pub(crate) fn load_or_sample(
+    path: Option<&std::path::Path>,
+    sample: &str,
+    role: Role,
+    input: &InputArgs,
+    keep_properties: Option<Vec<String>>,
+) -> delimit::Result<delimit::Layer> {
+    let opts = ReadOptions { keep_properties, ..input.read_options(Some(role))? };
+    match path {
+        Some(p) => delimit::io::read_layer(p, &opts),
+        None => delimit::sample::load(sample, &ReadOptions { src_crs: None, format: None, layer: None, ..opts }),
+    }
+}
+
+/// Refuse a negative, NaN or infinite value for a numeric option, before any work starts.
+pub(crate) fn non_negative(option: &str, value: f64) -> delimit::Result<()> {
+    if value >= 0.0 && value.is_finite() {
+        Ok(())
+    } else {
+        Err(delimit::Error::Usage {
+            option: option.into(),
+            message: format!("{value} is not a non-negative number"),
+            hint: None,
+        })
+    }
+}
