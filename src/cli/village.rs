@@ -1,6 +1,6 @@
 //! `delimit village`
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -163,46 +163,21 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         "tolerance_m": ctx.tolerance_m(),
         "boundary_rule": "a point exactly on a boundary belongs to neither side: status `boundary`, every touching unit listed",
     });
-    // Rows are answered side by side; answers keep the input order.
-    let answer_all = |qs: &[Query]| -> delimit::Result<Vec<Reply>> {
-        use rayon::prelude::*;
-        qs.par_iter().map(|q| ctx.reply(q, &within, &extents)).collect()
-    };
-    let mut replies = answer_all(&queries)?;
+    let mut replies = ctx.reply_all(&queries, &within, &extents)?;
     if stdin_batch {
         // One JSON line per answer, written as soon as it is known, so that
         // a script (or the QGIS plugin) can ask thousands of questions of
-        // one process. A reader thread collects lines; each round answers
-        // every line already waiting, side by side.
+        // one process.
         let mut out = std::io::stdout().lock();
-        for r in &replies {
+        let mut emit = |r: &Reply| -> std::io::Result<()> {
             serde_json::to_writer(&mut out, r)?;
             writeln!(out)?;
+            out.flush()
+        };
+        for r in &replies {
+            emit(r)?;
         }
-        out.flush()?;
-        let (tx, rx) = std::sync::mpsc::channel::<std::io::Result<String>>();
-        std::thread::spawn(move || {
-            for line in std::io::stdin().lock().lines() {
-                let stop = line.is_err();
-                if tx.send(line).is_err() || stop {
-                    break;
-                }
-            }
-        });
-        let mut n = 0;
-        while let Ok(first) = rx.recv() {
-            let mut chunk = Vec::new();
-            for line in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok()).take(4095)) {
-                n += 1;
-                chunk.push(Query::from_line(n, &line?));
-            }
-            for r in answer_all(&chunk)? {
-                serde_json::to_writer(&mut out, &r)?;
-                writeln!(out)?;
-                replies.push(r);
-            }
-            out.flush()?;
-        }
+        replies.extend(batch::stream(&ctx, std::io::stdin(), &within, &extents, emit)?);
     }
 
     let answers: Vec<Answer> = replies.iter().filter_map(|r| r.answer.clone()).collect();

@@ -14,6 +14,7 @@ mod dem;
 pub mod plan;
 pub mod raster;
 mod route;
+pub mod text;
 
 pub use constraints::{Checkpoint, Clearance, Constraints, Protected, Reciprocal};
 pub use dem::{Dem, Profile};

@@ -195,6 +195,51 @@ impl Context<'_> {
     }
 }
 
+impl Context<'_> {
+    /// Answer many rows side by side; the replies keep the rows' order.
+    pub fn reply_all(&self, rows: &[Query], within: &[&str], extents: &[Rect<f64>]) -> Result<Vec<Reply>> {
+        use rayon::prelude::*;
+        rows.par_iter().map(|q| self.reply(q, within, extents)).collect()
+    }
+}
+
+/// Answer lines of text as they arrive (a name, or LAT,LON, per line):
+/// a reader thread collects lines, and each round answers every line
+/// already waiting, side by side, handing the replies to `each` in order
+/// before the next line is waited for. Returns every reply.
+pub fn stream<R: std::io::Read + Send + 'static>(
+    ctx: &Context<'_>,
+    input: R,
+    within: &[&str],
+    extents: &[Rect<f64>],
+    mut each: impl FnMut(&Reply) -> std::io::Result<()>,
+) -> Result<Vec<Reply>> {
+    use std::io::BufRead;
+    let io_err = |source| Error::Read { path: "-".into(), source };
+    let (tx, rx) = std::sync::mpsc::channel::<std::io::Result<String>>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(input).lines() {
+            let stop = line.is_err();
+            if tx.send(line).is_err() || stop {
+                break;
+            }
+        }
+    });
+    let (mut all, mut n) = (Vec::new(), 0);
+    while let Ok(first) = rx.recv() {
+        let mut chunk = Vec::new();
+        for line in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok()).take(4095)) {
+            n += 1;
+            chunk.push(Query::from_line(n, &line.map_err(io_err)?));
+        }
+        for r in ctx.reply_all(&chunk, within, extents)? {
+            each(&r).map_err(|source| Error::Write { path: "-".into(), source })?;
+            all.push(r);
+        }
+    }
+    Ok(all)
+}
+
 /// Counts of replies by status, in [`Status::ALL`] order, zeros left out.
 pub fn counts(replies: &[Reply]) -> Vec<(Status, usize)> {
     Status::ALL.iter().map(|&s| (s, replies.iter().filter(|r| r.status == s).count())).filter(|&(_, n)| n > 0).collect()

@@ -1,0 +1,177 @@
+//! `delimit corridor route`
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::Args as ClapArgs;
+use delimit::corridor::plan::{self, PlanOptions};
+use delimit::corridor::{Constraints, RouteReport};
+use delimit::position::Position;
+use serde_json::json;
+
+use super::super::Outcome;
+use super::super::args::{IoArgs, LayerArgs, non_negative};
+use super::write_routes;
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct RouteArgs {
+    /// Start, as LAT,LON in decimal degrees (WGS 84), latitude first as
+    /// places are cited; hemisphere letters are accepted (39.21N,46.40E).
+    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
+    from: String,
+    /// End, as LAT,LON.
+    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
+    to: String,
+    /// Constraints (TOML). Hard rules make cells impassable.
+    #[arg(long, value_name = "FILE", required_unless_present = "cost_in")]
+    constraints: Option<PathBuf>,
+    /// Route over this cost raster instead of building one (any GDAL
+    /// raster in a projected CRS, square cells; no-data, negative and NaN
+    /// cells are impassable). For comparing with GRASS on one surface.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["constraints", "cost_out"])]
+    cost_in: Option<PathBuf>,
+    /// Projected CRS of the cost raster.
+    #[arg(long, value_name = "CRS", default_value = "EPSG:32638")]
+    crs: String,
+    /// Cell size, m.
+    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    cell: f64,
+    /// Margin around the two ends, km.
+    #[arg(long, value_name = "KM", default_value_t = 10.0)]
+    margin_km: f64,
+    /// Number of distinct options; each penalises the corridor of the ones before.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    alternatives: usize,
+    /// Write the cost raster (GeoTIFF; impassable cells are no-data).
+    #[arg(long, value_name = "FILE")]
+    cost_out: Option<PathBuf>,
+    /// A DEM (any GDAL raster, any CRS): a slope cost, and the grade limit
+    /// for --kind from the constraints as a hard rule.
+    #[arg(long, value_name = "FILE", conflicts_with = "cost_in")]
+    dem: Option<PathBuf>,
+    /// The kind of route generated, for its grade limit (`max_grade_pct`).
+    #[arg(long, value_name = "KIND", default_value = "rail")]
+    kind: String,
+    #[command(flatten)]
+    layers: LayerArgs,
+    /// Neighbours digitised apart by up to this many metres share a boundary (for clearances).
+    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    match_m: f64,
+    #[command(flatten)]
+    io: IoArgs,
+}
+
+pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
+    non_negative("--margin-km", args.margin_km)?;
+    if !(args.cell > 0.0 && args.cell.is_finite()) {
+        return Err(delimit::Error::Usage {
+            option: "--cell".into(),
+            message: format!("{} is not a positive size", args.cell),
+            hint: None,
+        }
+        .into());
+    }
+    let (from, to) = (Position::parse_flag("--from", &args.from)?, Position::parse_flag("--to", &args.to)?);
+    if let Some(raster) = &args.cost_in {
+        return route_on_raster(raster, from, to, &args);
+    }
+    let Some(constraints_path) = args.constraints.clone() else {
+        anyhow::bail!("--constraints is required without --cost-in")
+    };
+    let mut inputs: Vec<&Path> = args.layers.paths();
+    inputs.extend([Some(&constraints_path), args.dem.as_ref()].into_iter().flatten().map(PathBuf::as_path));
+    args.io.output.preflight(&inputs)?;
+    if let Some(c) = &args.cost_out {
+        delimit::io::Output::prepare(c, args.io.output.force, &inputs)?;
+    }
+    let constraints = Constraints::read(&constraints_path)?;
+    let (legal, control) = args.layers.load(&args.io.input, None)?;
+    let extents: Vec<geo::Rect<f64>> = [&legal, &control].iter().filter_map(|l| l.bbox()).collect();
+    from.check_not_swapped("--from", &extents)?;
+    to.check_not_swapped("--to", &extents)?;
+    let protected = plan::read_protected(&constraints, Some(&constraints_path), &args.io.input.read_options(None)?)?;
+    let dem = args.dem.as_deref().map(delimit::corridor::Dem::open).transpose()?;
+    let opts = PlanOptions {
+        from,
+        to,
+        crs: args.crs.clone(),
+        cell_m: args.cell,
+        margin_km: args.margin_km,
+        alternatives: args.alternatives,
+        kind: args.kind.clone(),
+        match_m: args.match_m,
+        owner_field: args.io.input.owner_field.clone(),
+        controller_field: args.io.input.controller_field.clone(),
+        name_field: args.io.input.name_field.clone(),
+    };
+    let plan = plan::plan(&legal, &control, &constraints, protected.as_deref(), dem.as_ref(), &opts)?;
+    if let Some(path) = &args.cost_out {
+        delimit::corridor::raster::write_cost(path, &plan.grid, &args.crs, args.io.output.force, &inputs)?;
+    }
+    let mut grid = serde_json::to_value(plan.summary(&opts))?;
+    grid["dem"] = json!(args.dem.as_ref().map(|p| p.display().to_string()));
+    let provenance = json!({
+        "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
+        "inputs": [&legal.provenance, &control.provenance],
+        "constraints": constraints_path.display().to_string(),
+        "grid": grid,
+    });
+    let reports: Vec<RouteReport> = plan.options.iter().map(|(r, _)| r.clone()).collect();
+    write_routes(&args.io.output, &reports, &inputs, &provenance)?;
+    let mut out = args.io.output.summary_sink();
+    if args.io.json {
+        let routes: Vec<serde_json::Value> =
+            plan.options.iter().map(|(r, c)| json!({ "route": r, "cost": c })).collect();
+        let v = json!({ "options": routes, "no_route": plan.no_route, "provenance": provenance });
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "grid: {}×{} cells of {} m in {}", plan.grid.width, plan.grid.height, args.cell, args.crs)?;
+        super::super::print_blocks(&mut out, &plan.options, |o, (r, c)| {
+            writeln!(o, "cost {c:.0}")?;
+            delimit::corridor::text::write_report(o, r)
+        })?;
+        if let Some(r) = &plan.no_route {
+            writeln!(out, "no route: {r}")?;
+        }
+    }
+    Ok(if plan.options.is_empty() { Outcome::DataErrors } else { Outcome::Ok })
+}
+
+/// Least-cost path over a given cost raster: its cost (cost × metres),
+/// the cells it visits and its geodesic length; `-o` writes the path.
+fn route_on_raster(raster: &Path, from: Position, to: Position, args: &RouteArgs) -> Result<Outcome> {
+    args.io.output.preflight(&[raster])?;
+    let found = delimit::corridor::raster::route_on(raster, from, to)?;
+    let mut out = args.io.output.summary_sink();
+    let Some(r) = found else {
+        writeln!(out, "no route: the passable cells do not join the two ends")?;
+        return Ok(Outcome::DataErrors);
+    };
+    let provenance = json!({ "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")), "cost_raster": raster.display().to_string() });
+    args.io.output.write("route", || delimit::export::raster_route_features(&r), &[raster], &provenance)?;
+    let v = json!({
+        "cost": r.cost, "cost_in_cells": r.cost_in_cells, "cells": r.cells, "length_m": r.length_m,
+        "grid": { "width": r.width, "height": r.height, "cell_m": r.cell_m }, "search_seconds": r.search_seconds,
+        "start_cell": r.start_cell, "end_cell": r.end_cell,
+    });
+    if args.io.json {
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "{}×{} cells of {} m: cost {:.3} ({:.3} in cell units), {} cells, {:.3} km, search {:.3} s",
+            r.width,
+            r.height,
+            r.cell_m,
+            r.cost,
+            r.cost_in_cells,
+            r.cells,
+            r.length_m / 1e3,
+            r.search_seconds
+        )?;
+    }
+    Ok(Outcome::Ok)
+}
