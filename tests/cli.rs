@@ -61,3 +61,31 @@ fn man_pages_render_with_man() {
         &r.stdout[..r.stdout.len().min(200)]
     );
 }
+
+#[test]
+fn quiet_leaves_stderr_empty_and_verbose_names_the_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("g.geojson");
+    let r = run(delimit().args(["gaps", "--quiet", "-o"]).arg(&out));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(out.exists());
+    assert_eq!(r.stderr, "", "--quiet prints nothing on stderr but errors");
+    assert!(r.stdout.contains("conservation:"), "the results still go to stdout");
+
+    let out2 = dir.path().join("g2.geojson");
+    let r = run(delimit().args(["-v", "gaps", "-o"]).arg(&out2));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for want in [
+        "read embedded:data/legal.geojson as legal: 9 features",
+        "read embedded:data/control.geojson as control",
+        "wrote ",
+        "done in ",
+    ] {
+        assert!(r.stderr.contains(want), "{want} missing: {}", r.stderr);
+    }
+    // An error is still printed under --quiet.
+    let r = run(delimit().args(["gaps", "-q", "--legal", "/nonexistent.geojson"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.starts_with("error:"), "{}", r.stderr);
+    assert_eq!(run(delimit().args(["gaps", "-q", "-v"])).code, 2, "--quiet and -v conflict");
+}

@@ -202,5 +202,6 @@ impl FullArgs {
 
 /// Run every analysis on the loaded layers.
 pub(crate) fn run(l: &Loaded) -> delimit::Result<FullRun> {
+    let _step = super::verbosity::Step::start("running every analysis: gaps, lines, progress, routes…");
     delimit::job::run(&l.inputs(), &l.options)
 }

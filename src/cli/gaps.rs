@@ -1,6 +1,6 @@
 //! `delimit gaps`
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use anyhow::Result;
 use clap::Args as ClapArgs;
@@ -65,19 +65,12 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         repair: args.repair,
         ..GapsOptions::default()
     };
-    let spinner = std::io::stderr().is_terminal().then(|| {
-        let s = indicatif::ProgressBar::new_spinner().with_message("overlaying legal basis and control…");
-        // Shown only if the run takes more than a second.
-        s.enable_steady_tick(std::time::Duration::from_millis(1000));
-        s
-    });
+    let step = super::verbosity::Step::start("overlaying legal basis and control…");
     let mut result = gaps(&legal, &control, settlements.as_ref(), &opts)?;
     // After the conservation check: filtering chooses what is reported,
     // it never changes a measure.
     let filtered = filter.apply(&mut result.gaps);
-    if let Some(s) = spinner {
-        s.finish_and_clear();
-    }
+    drop(step);
 
     let inputs_prov: Vec<&delimit::layer::Provenance> =
         [Some(&legal.provenance), Some(&control.provenance), settlements.as_ref().map(|s| &s.provenance)]

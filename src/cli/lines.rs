@@ -95,6 +95,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let settlements = args.places.load(&args.io.input)?;
     let opts =
         LinesOptions { step_m: args.step, tolerance_m: args.tolerance_m, name_field: args.io.input.name_field.clone() };
+    let _step = super::verbosity::Step::start("measuring the line of control along the legal line…");
     let d = deviation(
         &legal_lines,
         &control_lines,

@@ -57,6 +57,6 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             std::fs::write(tmp, text).map_err(|source| delimit::Error::Write { path: path.clone(), source })
         })?;
     }
-    eprintln!("wrote {} man pages to {}", pages.len(), dir.display());
+    super::verbosity::note!("wrote {} man pages to {}", pages.len(), dir.display());
     Ok(Outcome::Ok)
 }

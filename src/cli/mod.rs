@@ -16,6 +16,7 @@ mod progress;
 mod qgis;
 mod report;
 mod table;
+pub(crate) mod verbosity;
 mod village;
 
 use std::io::Write;
@@ -31,6 +32,13 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "delimit", version, max_term_width = 100)]
 pub(crate) struct Cli {
+    /// Print nothing on stderr but errors: no notes, counts or progress.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Say more on stderr: each input read (features, CRS operation) and
+    /// the time taken.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -80,6 +88,8 @@ pub fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
+    verbosity::set(cli.quiet, cli.verbose);
+    let started = std::time::Instant::now();
     let result = match cli.command {
         Command::Info(a) => info::run(a),
         Command::Check(a) => check::run(a),
@@ -95,6 +105,7 @@ pub fn main() -> ExitCode {
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
     };
+    verbosity::detail!("done in {:.2} s", started.elapsed().as_secs_f64());
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::DataErrors) => ExitCode::from(1),
@@ -121,10 +132,12 @@ pub(crate) fn print_blocks<T>(
 /// every field name the format changed.
 pub(crate) fn wrote(w: &delimit::io::Written) {
     for (asked, got) in &w.renamed_fields {
-        eprintln!("note: field `{asked}` is written as `{got}` (the format limits names; GeoPackage keeps them whole)");
+        verbosity::note!(
+            "note: field `{asked}` is written as `{got}` (the format limits names; GeoPackage keeps them whole)"
+        );
     }
     let to = if w.path.as_os_str() == "-" { "stdout".to_string() } else { w.path.display().to_string() };
-    eprintln!("wrote {} feature{} to {to}", w.features, if w.features == 1 { "" } else { "s" });
+    verbosity::note!("wrote {} feature{} to {to}", w.features, if w.features == 1 { "" } else { "s" });
 }
 
 /// Print `error:`, each `cause:`, then `hint:`, and choose the exit code from

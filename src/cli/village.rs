@@ -231,7 +231,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     }
     if queries.len() > 1 || stdin_batch {
         let list: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {}", s.as_str())).collect();
-        eprintln!("answered {} rows: {}", replies.len(), list.join(", "));
+        super::verbosity::note!("answered {} rows: {}", replies.len(), list.join(", "));
     }
     // The process ends next: freeing the indexes and layers piece by piece
     // would cost a single query a tenth of its time, for memory the

@@ -82,10 +82,21 @@ pub(crate) fn load_or_sample(
     keep_properties: Option<Vec<String>>,
 ) -> delimit::Result<delimit::Layer> {
     let opts = ReadOptions { keep_properties, ..input.read_options(Some(role))? };
-    match path {
-        Some(p) => delimit::io::read_layer(p, &opts),
-        None => delimit::sample::load(sample, &ReadOptions { src_crs: None, format: None, layer: None, ..opts }),
-    }
+    let layer = match path {
+        Some(p) => delimit::io::read_layer(p, &opts)?,
+        None => delimit::sample::load(sample, &ReadOptions { src_crs: None, format: None, layer: None, ..opts })?,
+    };
+    let p = &layer.provenance;
+    crate::cli::verbosity::detail!(
+        "read {} as {}: {} features, {} ({}), sha256 {}",
+        p.path,
+        role.as_str(),
+        layer.features.len(),
+        p.driver,
+        p.crs_line(),
+        &p.sha256[..12]
+    );
+    Ok(layer)
 }
 
 /// Refuse a negative, NaN or infinite value for a numeric option, before any work starts.

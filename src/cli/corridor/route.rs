@@ -105,7 +105,9 @@ pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
         controller_field: args.io.input.controller_field.clone(),
         name_field: args.io.input.name_field.clone(),
     };
+    let step = crate::cli::verbosity::Step::start("building the cost grid and searching for routes…");
     let plan = plan::plan(&legal, &control, &constraints, protected.as_deref(), dem.as_ref(), &opts)?;
+    drop(step);
     if let Some(path) = &args.cost_out {
         delimit::corridor::raster::write_cost(path, &plan.grid, &args.crs, args.io.output.force, &inputs)?;
     }

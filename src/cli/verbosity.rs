@@ -1,0 +1,67 @@
+//! What goes to stderr besides errors: notes, counts and progress
+//! (`--quiet` silences them, `-v` adds the inputs read and the time taken).
+//! Progress shows only on a terminal.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicI8, Ordering};
+
+static LEVEL: AtomicI8 = AtomicI8::new(0);
+
+/// Set once, from the flags: -1 quiet, 0 normal, 1 and up verbose.
+pub(crate) fn set(quiet: bool, verbose: u8) {
+    LEVEL.store(if quiet { -1 } else { verbose.min(3) as i8 }, Ordering::Relaxed);
+}
+
+/// Whether notes and counts are shown.
+pub(crate) fn notes() -> bool {
+    LEVEL.load(Ordering::Relaxed) >= 0
+}
+
+/// Whether the verbose lines are shown.
+pub(crate) fn verbose() -> bool {
+    LEVEL.load(Ordering::Relaxed) >= 1
+}
+
+/// A note on stderr, unless --quiet.
+macro_rules! note {
+    ($($t:tt)*) => {
+        if $crate::cli::verbosity::notes() {
+            eprintln!($($t)*);
+        }
+    };
+}
+pub(crate) use note;
+
+/// A line on stderr with -v.
+macro_rules! detail {
+    ($($t:tt)*) => {
+        if $crate::cli::verbosity::verbose() {
+            eprintln!($($t)*);
+        }
+    };
+}
+pub(crate) use detail;
+
+/// A spinner with a message for a step that may take seconds, on a
+/// terminal and without --quiet; it clears itself when dropped.
+pub(crate) struct Step(Option<indicatif::ProgressBar>);
+
+impl Step {
+    pub(crate) fn start(message: &str) -> Step {
+        let show = notes() && std::io::stderr().is_terminal();
+        Step(show.then(|| {
+            let s = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
+            // Drawn only if the step takes more than a moment.
+            s.enable_steady_tick(std::time::Duration::from_millis(250));
+            s
+        }))
+    }
+}
+
+impl Drop for Step {
+    fn drop(&mut self) {
+        if let Some(s) = &self.0 {
+            s.finish_and_clear();
+        }
+    }
+}
