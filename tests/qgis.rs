@@ -115,3 +115,32 @@ fn refuses_existing_outputs_and_wrong_extensions() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains(".gpkg"), "{}", r.stderr);
 }
+
+/// The filter flags reach the project: its `gaps` layer holds the pieces
+/// `gaps` keeps with the same flags, and the GeoPackage metadata says so.
+#[test]
+fn filters_choose_the_projects_gap_pieces() {
+    crate::util::require_tool("ogrinfo");
+    let dir = tempfile::tempdir().unwrap();
+    let flags = ["--pair", "ARM,AZE", "--no-slivers"];
+    let r = crate::util::run(crate::util::delimit().arg("qgis").arg("-o").arg(dir.path().join("p")).args(flags));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("filter: --pair ARM,AZE --no-slivers; left out"), "{}", r.stderr);
+    let g = crate::util::run(crate::util::delimit().args(["gaps", "--all", "--json"]).args(flags));
+    let want: serde_json::Value = serde_json::from_str(&g.stdout).unwrap();
+    let want_n: u64 = want["summary"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["features"].as_u64().unwrap() + r["sliver_features"].as_u64().unwrap())
+        .sum();
+    let info = std::process::Command::new("ogrinfo")
+        .args(["-ro", "-so"])
+        .arg(dir.path().join("p/delimit.gpkg"))
+        .arg("gaps")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(text.contains(&format!("Feature Count: {want_n}")), "want {want_n}: {text}");
+    assert!(text.contains(r#""filter":"--pair ARM,AZE --no-slivers""#), "{text}");
+}

@@ -54,6 +54,8 @@ pub(crate) struct FullArgs {
     pub src_crs: Option<String>,
     #[command(flatten)]
     pub names: FieldArgs,
+    #[command(flatten)]
+    pub filter: super::args::FilterArgs,
 }
 
 /// The layers, loaded.
@@ -116,6 +118,7 @@ impl FullArgs {
 
     /// Refuse bad values before anything is read.
     pub fn validate(&self) -> delimit::Result<()> {
+        self.filter.filter()?;
         if let Some(t) = self.tolerance_m {
             non_negative("--tolerance-m", t)?;
         }
@@ -146,6 +149,7 @@ impl FullArgs {
             "tolerance_m": self.tolerance_m, "step_m": self.step, "match_m": self.match_m,
             "owner_field": self.names.owner_field, "controller_field": self.names.controller_field, "name_field": self.names.name_field,
             "constraints": self.constraints.as_ref().map(|p| p.display().to_string()),
+            "filter": (!self.filter.describe().is_empty()).then(|| self.filter.describe()),
         })
     }
 
@@ -201,7 +205,21 @@ impl FullArgs {
 }
 
 /// Run every analysis on the loaded layers.
-pub(crate) fn run(l: &Loaded) -> delimit::Result<FullRun> {
+/// Every analysis, then the pieces the filter flags keep (after the
+/// conservation check: measures are unchanged); what they left out is
+/// noted on stderr.
+pub(crate) fn run(l: &Loaded, args: &FullArgs) -> delimit::Result<FullRun> {
+    let filter = args.filter.filter()?;
     let _step = super::verbosity::Step::start("running every analysis: gaps, lines, progress, routes…");
-    delimit::job::run(&l.inputs(), &l.options)
+    let mut run = delimit::job::run(&l.inputs(), &l.options)?;
+    if filter.is_active() {
+        let out = filter.apply(&mut run.gaps.gaps);
+        super::verbosity::note!(
+            "filter: {}; left out {} pieces, {} km²",
+            args.filter.describe(),
+            out.pieces,
+            super::table::area_km2(out.km2)
+        );
+    }
+    Ok(run)
 }

@@ -64,7 +64,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     delimit::io::Output::prepare(&targets.project, targets.force, &inputs)?;
 
     let loaded = args.full.load()?;
-    let run = super::full::run(&loaded)?;
+    let run = super::full::run(&loaded, &args.full)?;
     let i = args.full.input();
     let layers = delimit::qgis::layers(&loaded.inputs(), &run, &i.owner_field, &i.controller_field, &i.name_field);
     let provenance = Provenance {

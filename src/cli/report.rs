@@ -35,7 +35,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let inputs = args.full.paths();
     let out = delimit::io::Output::prepare(&args.output, args.force, &inputs)?;
     let loaded = args.full.load()?;
-    let run = super::full::run(&loaded)?;
+    let run = super::full::run(&loaded, &args.full)?;
     let i = args.full.input();
     let fields =
         Fields { owner: i.owner_field.clone(), controller: i.controller_field.clone(), name: i.name_field.clone() };
