@@ -70,7 +70,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 })
             })
             .collect::<serde_json::Result<_>>()?;
-        super::wrote(&delimit::io::write_layer(
+        crate::cli::verbosity::wrote(&delimit::io::write_layer(
             path,
             "problems",
             &points,

@@ -113,33 +113,6 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Print one block per item, separated by blank lines.
-pub(crate) fn print_blocks<T>(
-    out: &mut impl Write,
-    items: &[T],
-    mut print: impl FnMut(&mut dyn Write, &T) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            writeln!(out)?;
-        }
-        print(out, item)?;
-    }
-    Ok(())
-}
-
-/// Tell the user what was written, on stderr (stdout stays data), and
-/// every field name the format changed.
-pub(crate) fn wrote(w: &delimit::io::Written) {
-    for (asked, got) in &w.renamed_fields {
-        verbosity::note!(
-            "note: field `{asked}` is written as `{got}` (the format limits names; GeoPackage keeps them whole)"
-        );
-    }
-    let to = if w.path.as_os_str() == "-" { "stdout".to_string() } else { w.path.display().to_string() };
-    verbosity::note!("wrote {} feature{} to {to}", w.features, if w.features == 1 { "" } else { "s" });
-}
-
 /// Print `error:`, each `cause:`, then `hint:`, and choose the exit code from
 /// the library error's class.
 fn report(err: &anyhow::Error) -> ExitCode {

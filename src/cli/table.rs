@@ -5,6 +5,21 @@ use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table, pr
 
 pub(crate) use delimit::units::{area_km2, thousands};
 
+/// Print one block per item, separated by blank lines.
+pub(crate) fn print_blocks<T>(
+    out: &mut impl std::io::Write,
+    items: &[T],
+    mut print: impl FnMut(&mut dyn std::io::Write, &T) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        print(out, item)?;
+    }
+    Ok(())
+}
+
 /// A table with one header line; `right[i]` aligns column i right.
 pub(crate) fn render(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> String {
     let mut t = Table::new();

@@ -65,3 +65,13 @@ impl Drop for Step {
         }
     }
 }
+
+/// Tell the user what was written, on stderr (stdout stays data), and
+/// every field name the format changed.
+pub(crate) fn wrote(w: &delimit::io::Written) {
+    for (asked, got) in &w.renamed_fields {
+        note!("note: field `{asked}` is written as `{got}` (the format limits names; GeoPackage keeps them whole)");
+    }
+    let to = if w.path.as_os_str() == "-" { "stdout".to_string() } else { w.path.display().to_string() };
+    note!("wrote {} feature{} to {to}", w.features, if w.features == 1 { "" } else { "s" });
+}

@@ -184,7 +184,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let mut w = delimit::io::WriteOptions { force: args.force, ..Default::default() };
     w.geojson.metadata = Some(provenance.clone());
     if let Some(path) = &args.geojson {
-        super::wrote(&delimit::io::write_layer(
+        crate::cli::verbosity::wrote(&delimit::io::write_layer(
             path,
             "village",
             &delimit::export::village_features(&answers),
@@ -193,7 +193,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         )?);
     }
     if let Some(path) = &args.output {
-        super::wrote(&delimit::io::write_layer(
+        crate::cli::verbosity::wrote(&delimit::io::write_layer(
             path,
             "answers",
             &delimit::export::village_rows(&replies),
@@ -227,7 +227,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &json!({ "answers": replies, "counts": c, "provenance": provenance }))?;
         writeln!(out)?;
     } else if !stdin_batch {
-        super::print_blocks(&mut out, &replies, |o, r| delimit::village::text::write_reply(o, r))?;
+        crate::cli::table::print_blocks(&mut out, &replies, |o, r| delimit::village::text::write_reply(o, r))?;
     }
     if queries.len() > 1 || stdin_batch {
         let list: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {}", s.as_str())).collect();

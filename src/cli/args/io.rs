@@ -131,7 +131,7 @@ impl OutputArgs {
         let mut w = self.write_options();
         w.geojson.metadata = Some(provenance.clone());
         let done = delimit::io::write_layer(path, layer, &features(), inputs, &w)?;
-        crate::cli::wrote(&done);
+        crate::cli::verbosity::wrote(&done);
         Ok(done.features)
     }
 

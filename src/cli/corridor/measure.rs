@@ -112,7 +112,7 @@ pub(super) fn run(args: MeasureArgs) -> Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &json!({ "routes": reports, "provenance": provenance }))?;
         writeln!(out)?;
     } else {
-        super::super::print_blocks(&mut out, &reports, |o, x| delimit::corridor::text::write_report(o, x))?;
+        crate::cli::table::print_blocks(&mut out, &reports, |o, x| delimit::corridor::text::write_report(o, x))?;
     }
     let failed = reports.iter().any(|r| r.verdicts.iter().any(|v| v.status == "FAIL"));
     Ok(if failed { Outcome::DataErrors } else { Outcome::Ok })

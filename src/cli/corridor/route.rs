@@ -130,7 +130,7 @@ pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
         writeln!(out)?;
     } else {
         writeln!(out, "grid: {}×{} cells of {} m in {}", plan.grid.width, plan.grid.height, args.cell, args.crs)?;
-        super::super::print_blocks(&mut out, &plan.options, |o, (r, c)| {
+        crate::cli::table::print_blocks(&mut out, &plan.options, |o, (r, c)| {
             writeln!(o, "cost {c:.0}")?;
             delimit::corridor::text::write_report(o, r)
         })?;
