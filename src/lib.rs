@@ -23,6 +23,7 @@
 //! - [`info`]: what a file holds: layers, counts, types, CRS, extent, fields.
 //! - [`check`]: geometry validity, coordinate sanity and the partition test for a legal basis.
 //! - [`measure`]: geodesic area, perimeter and length.
+//! - [`index`]: the spatial indexes: point in polygon, nearest boundary edge (geodesic), named points.
 //! - [`boundary`]: the edges two units share, merged into lines.
 //! - [`overlay`]: `gaps`, the legal × control overlay with its classes and conservation check.
 //! - [`export`]: every result as features, with the same fields wherever it is written.
@@ -39,12 +40,12 @@ pub mod corridor;
 pub mod crs;
 pub mod error;
 pub mod export;
+pub mod index;
 pub mod info;
 pub mod io;
 pub mod job;
 pub mod layer;
 pub mod lines;
-pub mod locate;
 pub mod markup;
 pub mod measure;
 pub mod overlay;

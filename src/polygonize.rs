@@ -267,7 +267,7 @@ fn snap_to_frame(
     lines: &mut [Line],
     shared: &[usize],
     frame: &MultiPolygon<f64>,
-    frame_idx: &crate::locate::PolygonIndex,
+    frame_idx: &crate::index::PolygonIndex,
     snap_m: f64,
     findings: &mut Vec<Finding>,
 ) {
@@ -298,7 +298,7 @@ fn snap_to_frame(
                     Coord { x: s.geom().from[0], y: s.geom().from[1] },
                     Coord { x: s.geom().to[0], y: s.geom().to[1] },
                 );
-                let (t, d) = crate::locate::planar_m(Point(end), a, b);
+                let (t, d) = crate::index::planar_m(Point(end), a, b);
                 (d, Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) }, a, b)
             })
             .min_by(|x, y| x.0.total_cmp(&y.0));
@@ -389,7 +389,7 @@ fn nearest_where(tree: &RTree<Seg>, c: Coord<f64>, keep: impl Fn(usize) -> bool)
     tree.locate_in_envelope_intersecting(&env)
         .filter(|s| keep(s.data.0))
         .map(|s| {
-            crate::locate::planar_m(
+            crate::index::planar_m(
                 Point(c),
                 Coord { x: s.geom().from[0], y: s.geom().from[1] },
                 Coord { x: s.geom().to[0], y: s.geom().to[1] },
@@ -500,7 +500,7 @@ pub fn polygonize(
         return Err(Error::Empty { path, layer: layer.name.clone() });
     }
     let shared = snap_endpoints(&mut lines, opts.snap_m, &mut findings);
-    let frame_idx = crate::locate::PolygonIndex::new(std::iter::once((0usize, frame)));
+    let frame_idx = crate::index::PolygonIndex::new(std::iter::once((0usize, frame)));
     snap_to_frame(&mut lines, &shared, frame, &frame_idx, opts.snap_m, &mut findings);
 
     // The frame must hold the lines: a line outside it would bound nothing.
@@ -598,7 +598,7 @@ pub fn polygonize(
     // separate two owners) puts two owners on that face: a conflict.
     let polys: Vec<Polygon<f64>> = polys.into_iter().map(|p| p.orient(Direction::Default)).collect();
     let multis: Vec<MultiPolygon<f64>> = polys.iter().map(|p| MultiPolygon(vec![p.clone()])).collect();
-    let face_idx = crate::locate::PolygonIndex::new(multis.iter().enumerate());
+    let face_idx = crate::index::PolygonIndex::new(multis.iter().enumerate());
     let mut votes: Vec<std::collections::BTreeMap<String, (f64, Coord<f64>)>> = vec![Default::default(); polys.len()];
     for (l, pts) in lines.iter().zip(&voting) {
         for w in pts.windows(2) {

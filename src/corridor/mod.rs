@@ -26,9 +26,9 @@ use std::collections::BTreeMap;
 use geo::{Coord, Distance, Geodesic, LineString, MultiPolygon, Point};
 use serde::Serialize;
 
+use crate::index::{EdgeIndex, Places, PolygonIndex, Position};
 use crate::layer::Layer;
 use crate::lines::{PairLine, line_length_m};
-use crate::locate::{EdgeIndex, Places, PolygonIndex, Position};
 
 /// A piece of a route in one jurisdiction.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::{Constraints, Context, CostGrid, Dem, GridStats, PENALTY, RouteReport, SlopeStats};
 use crate::error::{Error, Result};
+use crate::index::{EdgeIndex, PolygonIndex};
 use crate::layer::{Layer, Role};
-use crate::locate::{EdgeIndex, PolygonIndex};
 use crate::position::Position;
 
 /// What to plan, besides the layers.

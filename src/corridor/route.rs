@@ -22,7 +22,7 @@ use geo::{Coord, LineString, Point};
 
 use super::Constraints;
 use crate::error::{Error, Result};
-use crate::locate::{EdgeIndex, PolygonIndex};
+use crate::index::{EdgeIndex, PolygonIndex};
 
 /// Coordinates transformed in place, x and y apart: grid ↔ lon/lat.
 pub type Transform<'a> = dyn Fn(&mut [f64], &mut [f64]) -> Result<()> + 'a;

@@ -29,8 +29,8 @@ use geo::{Coord, Distance, Geodesic, LineString, MultiLineString, MultiPolygon, 
 use serde::Serialize;
 
 use crate::boundary::shared_edges;
+use crate::index::{EdgeIndex, PolygonIndex, Position};
 use crate::layer::Layer;
-use crate::locate::{EdgeIndex, PolygonIndex, Position};
 
 /// A straight edge, lon/lat.
 type Segment = (Coord<f64>, Coord<f64>);
@@ -490,7 +490,7 @@ pub fn deviation(
         }
         hits.first().and_then(|&(i, _)| legal.features[i].text(owner_field))
     };
-    let places = crate::locate::Places::new(settlements, &opts.name_field);
+    let places = crate::index::Places::new(settlements, &opts.name_field);
     let nearest_place = |p: Point<f64>| places.nearest(p).map(str::to_string);
 
     let mut out =

@@ -6,8 +6,8 @@ use geo::{Coord, Distance, Geodesic, Geometry, LineString, Point};
 use serde::Serialize;
 
 use super::{PairLine, Walk, stations_along};
+use crate::index::{EdgeIndex, PolygonIndex};
 use crate::layer::Layer;
-use crate::locate::{EdgeIndex, PolygonIndex};
 
 /// Options for [`progress`].
 #[derive(Debug, Clone)]
@@ -120,11 +120,11 @@ fn lines_of(g: Option<&Geometry<f64>>) -> Vec<LineString<f64>> {
 fn chainage_of(walk: &Walk<'_>, l: &LineString<f64>, p: Point<f64>) -> f64 {
     let i =
         l.0.windows(2)
-            .map(|w| crate::locate::planar_m(p, w[0], w[1]).1)
+            .map(|w| crate::index::planar_m(p, w[0], w[1]).1)
             .enumerate()
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map_or(0, |(i, _)| i);
-    let (q, _) = crate::locate::nearest_on_segment(p, l.0[i], l.0[i + 1]);
+    let (q, _) = crate::index::nearest_on_segment(p, l.0[i], l.0[i + 1]);
     walk.chainage_at_vertex(i) + Geodesic.distance(Point(l.0[i]), q)
 }
 
@@ -160,7 +160,7 @@ pub fn progress(lines: &[PairLine], segments: &Layer, admin1: Option<&Layer>, op
     for f in &segments.features {
         let samples: Vec<Point<f64>> =
             lines_of(f.geometry.as_ref()).iter().flat_map(|l| stations_along(l, opts.step_m)).map(|(_, p)| p).collect();
-        let near: Vec<crate::locate::Nearest> = samples.iter().filter_map(|&p| index.nearest(p, None, None)).collect();
+        let near: Vec<crate::index::Nearest> = samples.iter().filter_map(|&p| index.nearest(p, None, None)).collect();
         if near.is_empty() {
             problems.push(SegmentProblem { segment: f.id.clone(), distance_m: f64::INFINITY, nearest_pair: None });
             continue;

@@ -853,7 +853,7 @@ struct Attrs<'a> {
     lu: &'a [Unit<'a>],
     control: &'a Layer,
     cu: &'a [Unit<'a>],
-    places: crate::locate::Places,
+    places: crate::index::Places,
     opts: &'a GapsOptions,
     tolerance_m: f64,
     /// The owner's legal boundary with each controller, per legal unit.
@@ -874,7 +874,7 @@ impl<'a> Attrs<'a> {
         tolerance_m: f64,
         raw: &[RawPiece],
     ) -> Attrs<'a> {
-        let places = crate::locate::Places::new(settlements, &opts.name_field);
+        let places = crate::index::Places::new(settlements, &opts.name_field);
         // Only the (unit, controller) pairs that hold gaps need a boundary,
         // and only those controllers' legal territory is gathered.
         let mut pairs: Vec<(usize, String)> = raw

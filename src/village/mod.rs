@@ -22,8 +22,8 @@ use rstar::primitives::GeomWithData;
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::index::{EdgeIndex, Nearest, PolygonIndex, Position};
 use crate::layer::Layer;
-use crate::locate::{EdgeIndex, Nearest, PolygonIndex, Position};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -558,7 +558,7 @@ impl<'a> Context<'a> {
         // it is nearer than any owner outside the search box can be and no
         // other owner's line is as near: the same answer, without a second
         // search.
-        let box_m = crate::locate::lower_bound_m(c.y, LINES_BOX_DEG);
+        let box_m = crate::index::lower_bound_m(c.y, LINES_BOX_DEG);
         let legal_line = match (&owner, legal.status) {
             (Some(_), _)
                 if legal_lines.first().is_some_and(|d| d.distance_m < box_m)
@@ -663,7 +663,7 @@ impl<'a> Context<'a> {
         let mut cands: Vec<(f64, usize)> = Vec::new();
         let mut d_other_of: BTreeMap<String, f64> = BTreeMap::new();
         for (unit, d2) in self.unit_boxes.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {
-            if crate::locate::lower_bound_m(p.y(), d2.sqrt()) > NEAREST_GAP_SEARCH_M {
+            if crate::index::lower_bound_m(p.y(), d2.sqrt()) > NEAREST_GAP_SEARCH_M {
                 break;
             }
             let u = unit.data;
