@@ -1,0 +1,121 @@
+//! Each piece's attributes: areas, perimeter, width, depth from the legal
+//! line, and the settlements inside.
+
+use super::*;
+
+/// Everything needed to measure a piece's attributes.
+pub(super) struct Attrs<'a> {
+    pub(super) legal: &'a Layer,
+    pub(super) lu: &'a [Unit<'a>],
+    pub(super) control: &'a Layer,
+    pub(super) cu: &'a [Unit<'a>],
+    pub(super) places: crate::index::Places,
+    pub(super) opts: &'a GapsOptions,
+    pub(super) tolerance_m: f64,
+    /// The owner's legal boundary with each controller, per legal unit.
+    pub(super) lines: BTreeMap<(usize, String), measure::LineIndex>,
+}
+
+impl<'a> Attrs<'a> {
+    // Each argument is one of the run's layers or its parts; bundling them
+    // in a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn new(
+        legal: &'a Layer,
+        lu: &'a [Unit<'a>],
+        control: &'a Layer,
+        cu: &'a [Unit<'a>],
+        settlements: Option<&'a Layer>,
+        opts: &'a GapsOptions,
+        tolerance_m: f64,
+        raw: &[RawPiece],
+    ) -> Attrs<'a> {
+        let places = crate::index::Places::new(settlements, &opts.name_field);
+        // Only the (unit, controller) pairs that hold gaps need a boundary,
+        // and only those controllers' legal territory is gathered.
+        let mut pairs: Vec<(usize, String)> = raw
+            .iter()
+            .filter(|p| p.class == Class::HeldByOther)
+            .filter_map(|p| Some((p.unit?, p.controller.clone()?)))
+            .collect();
+        pairs.sort();
+        pairs.dedup();
+        let wanted: std::collections::BTreeSet<&str> = pairs.iter().map(|(_, c)| c.as_str()).collect();
+        let mut by_owner: BTreeMap<&str, MultiPolygon<f64>> = BTreeMap::new();
+        for u in lu.iter().filter(|u| wanted.contains(u.key.as_str())) {
+            by_owner.entry(u.key.as_str()).or_insert_with(|| MultiPolygon(vec![])).0.extend(u.geom.0.iter().cloned());
+        }
+        let by_owner: BTreeMap<&str, EdgeSet> = by_owner.into_iter().map(|(k, m)| (k, EdgeSet::of(&m))).collect();
+        let lines = pairs
+            .into_par_iter()
+            .map(|(i, c)| {
+                let line = by_owner
+                    .get(c.as_str())
+                    .map(|theirs| theirs.shared_with(&lu[i].geom))
+                    .unwrap_or_else(|| MultiLineString(vec![]));
+                ((i, c), measure::LineIndex::new(&line))
+            })
+            .collect();
+        Attrs { legal, lu, control, cu, places, opts, tolerance_m, lines }
+    }
+
+    pub(super) fn distinct(&self, controls: &[usize], field: &str) -> Option<String> {
+        let mut v: Vec<String> = Vec::new();
+        for &k in controls {
+            if let Some(s) = self.control.features[k].text(field)
+                && !v.contains(&s)
+            {
+                v.push(s);
+            }
+        }
+        (!v.is_empty()).then(|| v.join("; "))
+    }
+
+    pub(super) fn measure(&self, p: RawPiece) -> Gap {
+        let poly = &p.polygon;
+        let area_m2 = measure::polygon_area_m2(poly);
+        let width_m = measure::width_m(poly, 0.5);
+        let owner = p.unit.map(|i| self.lu[i].key.clone());
+        let inner = poly.interior_point();
+        let bb = poly.bounding_rect();
+        // The control polygons of the piece's controller(s) whose box meets it.
+        let controls: Vec<usize> = p
+            .controls
+            .iter()
+            .copied()
+            .filter(|&k| matches!((bb, self.cu[k].bbox), (Some(a), Some(b)) if a.intersects(&b)))
+            .collect();
+        let controller = p.controller.clone();
+        let sliver = width_m < self.tolerance_m;
+        let depth_m = match (p.class, p.unit, &p.controller) {
+            (Class::HeldByOther, Some(i), Some(c)) => self.lines.get(&(i, c.clone())).and_then(|l| {
+                // In a sliver every point is within width/2 of its edge, so
+                // the vertices give the depth to within that: the interior
+                // search, which must resolve the whole length of a sliver
+                // to the precision, is kept for real gaps.
+                if sliver { l.farthest_vertex(poly) } else { l.farthest_from(poly, 0.5) }
+            }),
+            _ => None,
+        };
+        let settlements = self.places.inside(poly);
+        let legal_unit = p.unit.map(|i| self.legal.features[i].id.clone());
+        let id = piece_id(p.class, legal_unit.as_deref(), controller.as_deref(), inner);
+        Gap {
+            id,
+            class: p.class,
+            owner,
+            controller,
+            legal_unit,
+            control_ids: controls.iter().map(|&k| self.cu[k].id.clone()).collect(),
+            control_source: self.distinct(&controls, &self.opts.source_field),
+            as_of: self.distinct(&controls, &self.opts.as_of_field),
+            area_m2,
+            perimeter_m: measure::length_m(&Geometry::Polygon(poly.clone())),
+            depth_m,
+            width_m,
+            settlements,
+            sliver,
+            geometry: p.polygon,
+        }
+    }
+}

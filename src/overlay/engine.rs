@@ -1,0 +1,277 @@
+//! The cut engine: units on their integer grid, the legal and control
+//! cuts with their conservation check, and the stable piece ids.
+
+use super::*;
+
+/// `r` grown to cover every box given.
+pub(super) fn grow(r: Rect<f64>, boxes: impl Iterator<Item = Option<Rect<f64>>>) -> Rect<f64> {
+    boxes.fold(r, |acc, b| union_rect(Some(acc), b).unwrap_or(acc))
+}
+
+pub(super) fn union_rect(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> Option<Rect<f64>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(Rect::new(
+            geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+            geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+        )),
+        (a, b) => a.or(b),
+    }
+}
+
+pub(super) struct Unit<'a> {
+    pub(super) id: String,
+    pub(super) key: String,
+    pub(super) geom: Cow<'a, MultiPolygon<f64>>,
+    pub(super) bbox: Option<Rect<f64>>,
+}
+
+pub(super) fn units<'a>(layer: &'a Layer, key: &str) -> Vec<Unit<'a>> {
+    layer
+        .features
+        .iter()
+        .map(|f| {
+            let geom = f.polygons().unwrap_or_else(|| Cow::Owned(MultiPolygon(vec![])));
+            Unit { id: f.id.clone(), key: f.text(key).unwrap_or_default(), bbox: geom.bounding_rect(), geom }
+        })
+        .collect()
+}
+
+/// A raw piece before its attributes are measured.
+pub(super) struct RawPiece {
+    pub(super) class: Class,
+    pub(super) unit: Option<usize>,
+    pub(super) controller: Option<String>,
+    pub(super) controls: Vec<usize>,
+    pub(super) polygon: Polygon<f64>,
+}
+
+/// The stable id of a piece: a hash of class, legal unit, controller and an
+/// interior point.
+pub(super) fn piece_id(
+    class: Class,
+    legal_unit: Option<&str>,
+    controller: Option<&str>,
+    inner: Option<Point<f64>>,
+) -> String {
+    let key = format!(
+        "{}|{}|{}|{}",
+        class.as_str(),
+        legal_unit.unwrap_or(""),
+        controller.unwrap_or(""),
+        inner.map(|pt| format!("{:.6},{:.6}", pt.x(), pt.y())).unwrap_or_default()
+    );
+    let digest = Sha256::digest(key.as_bytes());
+    format!("g{}", digest.iter().take(5).map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// The overlap of two boxes, if they share more than a line.
+pub(super) fn intersection_rect(a: Rect<f64>, b: Rect<f64>) -> Option<Rect<f64>> {
+    let (x0, y0) = (a.min().x.max(b.min().x), a.min().y.max(b.min().y));
+    let (x1, y1) = (a.max().x.min(b.max().x), a.max().y.min(b.max().y));
+    (x0 < x1 && y0 < y1).then(|| Rect::new(geo::Coord { x: x0, y: y0 }, geo::Coord { x: x1, y: y1 }))
+}
+
+/// i_overlay has panicked on some inputs in the past (georust/geo#1189,
+/// #1273). A panic in one unit becomes an error naming the features.
+pub(super) fn contained<T>(unit: &str, cands: &[usize], others: &[Unit], f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|e| {
+        let msg = e
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| e.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Error::Overlay {
+            unit: unit.to_string(),
+            others: cands.iter().map(|&k| others[k].id.clone()).collect(),
+            message: msg,
+        }
+    })
+}
+
+pub(super) fn cut_legal(i: usize, u: &Unit, cands: &[usize], cu: &[Unit]) -> (Vec<RawPiece>, Conservation) {
+    let mut pieces = Vec::new();
+    let area = measure::multipolygon_area_m2(&u.geom);
+    let Some(ub) = u.bbox else {
+        return (pieces, Conservation::empty("legal", &u.id));
+    };
+    let clip_to = clip::widen(ub);
+    let geoms: Vec<(usize, Cow<'_, MultiPolygon<f64>>)> =
+        cands.iter().map(|&k| (k, clip::to_rect(&cu[k].geom, cu[k].bbox, clip_to))).collect();
+    let g = Grid::for_rect(grow(ub, geoms.iter().map(|(_, m)| m.bounding_rect())));
+    let mut groups: BTreeMap<&str, (IntShapes, Vec<usize>)> = BTreeMap::new();
+    for (k, geom) in &geoms {
+        let e = groups.entry(cu[*k].key.as_str()).or_default();
+        e.0.extend(g.shapes(geom));
+        e.1.push(*k);
+    }
+    let whole = g.shapes(&u.geom);
+    let mut rest = whole.clone();
+    let mut cut_twice: i128 = 0;
+    let mut noding: i128 = 0;
+    let mut emit =
+        |class: Class, controller: Option<String>, controls: Vec<usize>, shapes: &IntShapes, cut: &mut i128| {
+            *cut += split::twice_area(shapes);
+            for polygon in g.polygons(shapes) {
+                pieces.push(RawPiece {
+                    class,
+                    unit: Some(i),
+                    controller: controller.clone(),
+                    controls: controls.clone(),
+                    polygon,
+                });
+            }
+        };
+    // Contested first: wherever two controllers' areas overlap, pair by
+    // pair (where three overlap, the first pair in key order takes it).
+    let keys: Vec<&str> = groups.keys().copied().collect();
+    for a in 0..keys.len() {
+        for b in a + 1..keys.len() {
+            let both = split::intersect(&groups[keys[a]].0, &groups[keys[b]].0);
+            if both.is_empty() {
+                continue;
+            }
+            let cut = split::split(&rest, &both);
+            let ks: Vec<usize> = groups[keys[a]].1.iter().chain(&groups[keys[b]].1).copied().collect();
+            emit(Class::ContestedControl, Some(format!("{}|{}", keys[a], keys[b])), ks, &cut.inside, &mut cut_twice);
+            noding += cut.noding;
+            rest = cut.outside;
+        }
+    }
+    for (key, (shapes, ks)) in &groups {
+        let cut = split::split(&rest, shapes);
+        let class = if *key == u.key { Class::HeldByOwner } else { Class::HeldByOther };
+        emit(class, Some(key.to_string()), ks.clone(), &cut.inside, &mut cut_twice);
+        noding += cut.noding;
+        rest = cut.outside;
+    }
+    emit(Class::Unassigned, None, Vec::new(), &rest, &mut cut_twice);
+
+    let geodesic: f64 = pieces.iter().map(|p| measure::polygon_area_m2(&p.polygon)).sum();
+    let snapped: f64 = g.polygons(&whole).iter().map(measure::polygon_area_m2).sum();
+    let c = conservation("legal", &u.id, area, snapped, geodesic, split::twice_area(&whole), cut_twice, noding);
+    (pieces, c)
+}
+
+/// The control side: what of control polygon `j` no legal unit covers.
+/// Where it overlaps another control polygon there, the overlap is counted
+/// once: the lower-indexed polygon of each pair keeps it (as
+/// `contested_control` between two controllers, or as its own
+/// `outside_basis` when both have the same one), and the higher-indexed one
+/// gives it away.
+pub(super) fn cut_control(
+    j: usize,
+    u: &Unit,
+    cands: &[usize],
+    lu: &[Unit],
+    others: &[usize],
+    cu: &[Unit],
+) -> (Vec<RawPiece>, Conservation) {
+    let mut pieces = Vec::new();
+    let area = measure::multipolygon_area_m2(&u.geom);
+    let Some(ub) = u.bbox else {
+        return (pieces, Conservation::empty("control", &u.id));
+    };
+    let clip_to = clip::widen(ub);
+    let legal_geoms: Vec<Cow<'_, MultiPolygon<f64>>> =
+        cands.iter().map(|&k| clip::to_rect(&lu[k].geom, lu[k].bbox, clip_to)).collect();
+    let other_geoms: Vec<(usize, Cow<'_, MultiPolygon<f64>>)> =
+        others.iter().map(|&k| (k, clip::to_rect(&cu[k].geom, cu[k].bbox, clip_to))).collect();
+    let g = Grid::for_rect(grow(
+        ub,
+        legal_geoms.iter().chain(other_geoms.iter().map(|(_, m)| m)).map(|m| m.bounding_rect()),
+    ));
+    let whole = g.shapes(&u.geom);
+    let mut rest = whole.clone();
+    let (mut cut_twice, mut noding, mut geodesic_sum) = (0i128, 0i128, 0.0);
+    let mut take = |rest: &mut IntShapes, other: &IntShapes, noding: &mut i128| {
+        let cut = split::split(rest, other);
+        cut_twice += split::twice_area(&cut.inside);
+        let polys = g.polygons(&cut.inside);
+        geodesic_sum += polys.iter().map(measure::polygon_area_m2).sum::<f64>();
+        *noding += cut.noding;
+        *rest = cut.outside;
+        polys
+    };
+    // All legal units in one cut (non-zero fill: overlaps between them do
+    // not matter here). One at a time, the rest gained a hole per unit and
+    // each cut re-noded all of them: 100,000 small units under one control
+    // polygon never finished.
+    let legal_shapes: IntShapes = legal_geoms.iter().flat_map(|geom| g.shapes(geom)).collect();
+    if !legal_shapes.is_empty() {
+        take(&mut rest, &legal_shapes, &mut noding);
+    }
+    // Given away to lower-indexed polygons, which count it; likewise in one cut.
+    let given: IntShapes = other_geoms.iter().filter(|(k, _)| *k < j).flat_map(|(_, geom)| g.shapes(geom)).collect();
+    if !given.is_empty() {
+        take(&mut rest, &given, &mut noding);
+    }
+    // Kept as contested with higher-indexed polygons of another controller.
+    for (k, geom) in other_geoms.iter().filter(|(k, _)| *k > j && cu[*k].key != u.key) {
+        let k = *k;
+        let (a, b) = if u.key <= cu[k].key { (&u.key, &cu[k].key) } else { (&cu[k].key, &u.key) };
+        for polygon in take(&mut rest, &g.shapes(geom), &mut noding) {
+            pieces.push(RawPiece {
+                class: Class::ContestedControl,
+                unit: None,
+                controller: Some(format!("{a}|{b}")),
+                controls: vec![j, k],
+                polygon,
+            });
+        }
+    }
+    cut_twice += split::twice_area(&rest);
+    for polygon in g.polygons(&rest) {
+        geodesic_sum += measure::polygon_area_m2(&polygon);
+        pieces.push(RawPiece {
+            class: Class::OutsideBasis,
+            unit: None,
+            controller: Some(u.key.clone()),
+            controls: vec![j],
+            polygon,
+        });
+    }
+    let snapped: f64 = g.polygons(&whole).iter().map(measure::polygon_area_m2).sum();
+    let c = conservation("control", &u.id, area, snapped, geodesic_sum, split::twice_area(&whole), cut_twice, noding);
+    (pieces, c)
+}
+
+/// The conservation figures of one unit.
+///
+/// Planar, on the grid, exactly: the pieces must equal the unit plus what
+/// noding (inserting snapped crossings) changed at each cut; any difference
+/// is a missing or doubled piece. On the ellipsoid: the pieces must add up
+/// to the unit as it stands on the grid; areas there are additive, so only
+/// the snapping of crossing vertices separates them. How far the grid moved
+/// the unit itself (a unit cut against a continent-sized polygon sits on a
+/// coarser grid) is reported apart, as `snap_m2`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn conservation(
+    layer: &'static str,
+    unit: &str,
+    area: f64,
+    snapped: f64,
+    pieces_area: f64,
+    whole_twice: i128,
+    pieces_twice: i128,
+    noding_twice: i128,
+) -> Conservation {
+    let rel = |a: f64, b: f64| if b > 0.0 { ((a - b) / b).abs() } else { a.abs() };
+    let planar_rel = if whole_twice == 0 {
+        0.0
+    } else {
+        ((pieces_twice - whole_twice - noding_twice) as f64 / whole_twice as f64).abs()
+    };
+    // Noding's effect in m², scaled by the unit's own m² per grid unit.
+    let cut_effect_m2 = if whole_twice == 0 { 0.0 } else { snapped * noding_twice as f64 / whole_twice as f64 };
+    Conservation {
+        layer,
+        unit: unit.to_string(),
+        area_m2: area,
+        planar_rel,
+        // The same identity as the planar one: the unit on the grid plus the
+        // noding of its cuts (in m², through the unit's own m²-per-grid-unit).
+        geodesic_rel: rel(pieces_area, snapped + cut_effect_m2),
+        cut_effect_m2,
+        snap_m2: snapped - area,
+    }
+}
