@@ -11,6 +11,7 @@
 //!
 //! **Data model**
 //! - [`layer`]: features with a stable id, a role (legal, control, …) and provenance.
+//! - [`provenance`]: where a run's results came from, in one shape for every output.
 //! - [`error`]: typed errors, each with its exit-code class and a hint.
 //!
 //! **Input and output**
@@ -51,6 +52,7 @@ pub mod measure;
 pub mod overlay;
 pub mod polygonize;
 pub mod position;
+pub mod provenance;
 pub mod qgis;
 pub mod report;
 pub mod sample;

@@ -225,7 +225,7 @@ fn least_cost_routes_go_round_a_barrier_on_both_sides() {
     assert_eq!(band.no_data_value(), Some(-1.0));
     let data = band.read_band_as::<f64>().unwrap();
     let blocked = data.data().iter().filter(|&&x| x == -1.0).count();
-    assert_eq!(blocked as u64, v["provenance"]["grid"]["outside_legal_cells"].as_u64().unwrap());
+    assert_eq!(blocked as u64, v["provenance"]["parameters"]["grid"]["outside_legal_cells"].as_u64().unwrap());
 }
 
 #[test]
@@ -255,7 +255,7 @@ fn without_routes_the_illustrative_sample_is_measured_under_the_sample_constrain
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let routes = v["routes"].as_array().unwrap();
     assert_eq!(routes.len(), 2);
-    assert_eq!(v["provenance"]["constraints"], "embedded:data/corridor.toml");
+    assert_eq!(v["provenance"]["parameters"]["constraints"], "embedded:data/corridor.toml");
     for route in routes {
         assert!(route["name"].as_str().unwrap().starts_with("Illustrative"));
         // The pieces add up to the route: to 1e-5, because a piece ends at a
@@ -323,7 +323,7 @@ fn a_dem_adds_a_slope_cost_and_its_grade_limit_is_a_hard_rule() {
     // as much, so the same path costs 1.64 times as much.
     let ratio = f(&sloped["options"][0]["cost"]) / f(&flat["options"][0]["cost"]);
     assert!((ratio - 1.64).abs() < 0.01, "{ratio}");
-    assert_eq!(sloped["provenance"]["grid"]["slope"]["too_steep"], 0);
+    assert_eq!(sloped["provenance"]["parameters"]["grid"]["slope"]["too_steep"], 0);
     // The generated route is measured on the DEM as `measure` does.
     let g = f(&sloped["options"][0]["route"]["profile"]["max_grade_pct"]);
     assert!(g > 1.5 && g < 2.05, "{g}");

@@ -133,7 +133,7 @@ fn the_snap_follows_the_source_scale() {
     // 1:25 000 → 6.25 m: the 10 m gap is no longer closed.
     let (code, v) = polygonize("gap10.geojson", &["--scale", "25000"]);
     assert_eq!(code, 1);
-    assert_eq!(v["provenance"]["snap_m"], 6.25);
+    assert_eq!(v["provenance"]["parameters"]["snap_m"], 6.25);
 }
 
 #[test]

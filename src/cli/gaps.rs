@@ -77,12 +77,14 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             .into_iter()
             .flatten()
             .collect();
-    let provenance = json!({
-        "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
-        "inputs": inputs_prov,
+    let provenance = delimit::provenance::RunProvenance::new(
+        inputs_prov,
+        json!({
         "tolerance_m": result.tolerance_m,
         "tolerance_from": result.tolerance_from,
-    });
+        }),
+    )
+    .to_json();
     let written: Vec<&Gap> = result.gaps.iter().filter(|g| args.all || g.class != Class::HeldByOwner).collect();
     let features_written =
         args.io.output.write("gaps", || delimit::export::gap_features(&written), &inputs, &provenance)?;

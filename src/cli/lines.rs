@@ -106,15 +106,19 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         &opts,
     );
 
-    let provenance = json!({
-        "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
-        "inputs": [Some(&legal.provenance), control.as_ref().map(|c| &c.provenance), Some(&settlements.provenance)],
+    let provenance = delimit::provenance::RunProvenance::new(
+        [Some(&legal.provenance), control.as_ref().map(|c| &c.provenance), Some(&settlements.provenance)]
+            .into_iter()
+            .flatten(),
+        json!({
         "legal_lines": args.layers.legal_lines.legal_lines.as_ref().map(|p| p.display().to_string()),
         "control_lines": args.control_lines.as_ref().map(|p| p.display().to_string()),
         "step_m": args.step, "tolerance_m": args.tolerance_m,
         "sign": "offset_m > 0: the control line lies in the first owner's legal territory (pair A|B in sort order)",
         "snap_deg": delimit::lines::SNAP_DEG, "join_m": delimit::lines::JOIN_M, "match_m": args.match_m,
-    });
+        }),
+    )
+    .to_json();
     let features = || match args.write.as_str() {
         "stations" => delimit::export::station_features(&d),
         "lines" => delimit::export::pair_line_features(&legal_lines),

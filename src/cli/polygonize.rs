@@ -54,13 +54,15 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let lines = f.lines;
     let r = delimit::polygonize::polygonize(&lines, &f.frame, &f.parties, &opts)?;
 
-    let provenance = json!({
-        "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
-        "inputs": [Some(&lines.provenance), control.as_ref().map(|c| &c.provenance)],
+    let provenance = delimit::provenance::RunProvenance::new(
+        [Some(&lines.provenance), control.as_ref().map(|c| &c.provenance)].into_iter().flatten(),
+        json!({
         "frame": args.lines.frame.as_ref().map(|p| p.display().to_string()),
         "snap_m": r.snap_m, "snap_from": r.snap_from,
         "side_convention": format!("`{}` and `{}`: the owners on either side walking the line as digitised", opts.left_field, opts.right_field),
-    });
+        }),
+    )
+    .to_json();
     if let Some(path) = &args.io.output.output {
         let mut features: Vec<Feature> = r
             .faces

@@ -65,11 +65,13 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let opts = ProgressOptions { max_distance_m: args.max_distance_m, ..ProgressOptions::default() };
     let p = progress(&lines, &segments, Some(&admin1), &opts);
 
-    let provenance = json!({
-        "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
-        "inputs": [&legal.provenance, &segments.provenance, &admin1.provenance],
+    let provenance = delimit::provenance::RunProvenance::new(
+        [&legal.provenance, &segments.provenance, &admin1.provenance],
+        json!({
         "max_distance_m": args.max_distance_m, "match_m": args.match_m,
-    });
+        }),
+    )
+    .to_json();
     args.io.output.write("progress", || delimit::export::progress_features(&p), &inputs, &provenance)?;
     let mut out = args.io.output.summary_sink();
     if args.io.json {

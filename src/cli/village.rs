@@ -157,12 +157,14 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let ctx = if stdin_batch || queries.len() > 16 { ctx.for_batches() } else { ctx };
     let within: Vec<&str> = args.within.iter().map(String::as_str).collect();
 
-    let provenance = json!({
-        "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
-        "inputs": [&legal.provenance, &control.provenance, &places.provenance, &admin1.provenance],
+    let provenance = delimit::provenance::RunProvenance::new(
+        [&legal.provenance, &control.provenance, &places.provenance, &admin1.provenance],
+        json!({
         "tolerance_m": ctx.tolerance_m(),
         "boundary_rule": "a point exactly on a boundary belongs to neither side: status `boundary`, every touching unit listed",
-    });
+        }),
+    )
+    .to_json();
     let mut replies = ctx.reply_all(&queries, &within, &extents)?;
     if stdin_batch {
         // One JSON line per answer, written as soon as it is known, so that

@@ -14,7 +14,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use geo::BoundingRect;
-use serde_json::Value;
 
 use crate::error::Result;
 use crate::io::Kind;
@@ -57,43 +56,8 @@ impl LayerSpec {
     }
 }
 
-/// Where a run came from, for the project's layer metadata and the GeoPackage.
-#[derive(Debug, Clone)]
-pub struct Provenance {
-    /// The input layers' provenance (path, sha256, CRS operation).
-    pub inputs: Vec<crate::layer::Provenance>,
-    /// Parameters of the run, as given.
-    pub parameters: Value,
-    /// `delimit x.y.z`.
-    pub tool: String,
-    /// A date to stamp, when asked for; without one the output is byte-deterministic.
-    pub date: Option<String>,
-}
-
-impl Provenance {
-    /// The provenance as JSON (written to the GeoPackage's metadata).
-    pub fn to_json(&self) -> Value {
-        serde_json::json!({ "tool": self.tool, "inputs": self.inputs, "parameters": self.parameters, "date": self.date })
-    }
-
-    /// One line per input: what a reader needs to find the same bytes again.
-    pub fn history(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .inputs
-            .iter()
-            .map(|p| {
-                let op = p.crs_line();
-                format!("input {} layer {}: sha256 {}; CRS {}", p.path, p.layer, p.sha256, op)
-            })
-            .collect();
-        v.push(format!("written by {}", self.tool));
-        v.push(format!("parameters: {}", self.parameters));
-        if let Some(d) = &self.date {
-            v.push(format!("date: {d}"));
-        }
-        v
-    }
-}
+/// Where a run came from (the one provenance type of every command).
+pub use crate::provenance::RunProvenance as Provenance;
 
 fn line(colour: Rgba, width_mm: f64, dashed: bool) -> Symbol {
     Symbol { kind: Kind::Line, parts: vec![Part::Line { colour, width_mm, dashed }] }

@@ -99,13 +99,15 @@ pub(super) fn run(args: MeasureArgs) -> Result<Outcome> {
         })
         .collect::<delimit::Result<_>>()?;
 
-    let provenance = json!({
-        "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
-        "inputs": [&routes.provenance, &legal.provenance, &control.provenance, &settlements.provenance],
+    let provenance = delimit::provenance::RunProvenance::new(
+        [&routes.provenance, &legal.provenance, &control.provenance, &settlements.provenance],
+        json!({
         "constraints": args.constraints.as_ref().map_or_else(|| args.routes.is_none().then(|| "embedded:data/corridor.toml".to_string()), |p| Some(p.display().to_string())),
         "buffer_km": args.buffer,
         "dem": dem.as_ref().map(|d| json!({ "path": d.path().display().to_string(), "crs": d.crs })),
-    });
+        }),
+    )
+    .to_json();
     write_routes(&args.io.output, &reports, &inputs, &provenance)?;
     let mut out = args.io.output.summary_sink();
     if args.io.json {

@@ -113,12 +113,14 @@ pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
     }
     let mut grid = serde_json::to_value(plan.summary(&opts))?;
     grid["dem"] = json!(args.dem.as_ref().map(|p| p.display().to_string()));
-    let provenance = json!({
-        "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")),
-        "inputs": [&legal.provenance, &control.provenance],
+    let provenance = delimit::provenance::RunProvenance::new(
+        [&legal.provenance, &control.provenance],
+        json!({
         "constraints": constraints_path.display().to_string(),
         "grid": grid,
-    });
+        }),
+    )
+    .to_json();
     let reports: Vec<RouteReport> = plan.options.iter().map(|(r, _)| r.clone()).collect();
     write_routes(&args.io.output, &reports, &inputs, &provenance)?;
     let mut out = args.io.output.summary_sink();
@@ -151,7 +153,8 @@ fn route_on_raster(raster: &Path, from: Position, to: Position, args: &RouteArgs
         writeln!(out, "no route: the passable cells do not join the two ends")?;
         return Ok(Outcome::DataErrors);
     };
-    let provenance = json!({ "tool": format!("delimit {}", env!("CARGO_PKG_VERSION")), "cost_raster": raster.display().to_string() });
+    let provenance =
+        delimit::provenance::RunProvenance::new([], json!({ "cost_raster": raster.display().to_string() })).to_json();
     args.io.output.write("route", || delimit::export::raster_route_features(&r), &[raster], &provenance)?;
     let v = json!({
         "cost": r.cost, "cost_in_cells": r.cost_in_cells, "cells": r.cells, "length_m": r.length_m,
