@@ -73,20 +73,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             }
         }
         Action::Export { dir, force } => {
-            if !dir.is_dir() {
-                return Err(delimit::Error::OutputFolder { path: dir }.into());
-            }
-            // Check every target first: all files are written, or none.
-            let outputs = FILES
-                .iter()
-                .map(|f| delimit::io::Output::prepare(&dir.join(f.name), force, &[]).map(|o| (f, o)))
-                .collect::<delimit::Result<Vec<_>>>()?;
-            for (f, o) in outputs {
-                o.commit(|tmp| {
-                    std::fs::write(tmp, f.bytes)
-                        .map_err(|source| delimit::Error::Write { path: tmp.to_path_buf(), source })
-                })?;
-                writeln!(out, "{}", dir.join(f.name).display())?;
+            let files: Vec<(&str, &[u8])> = FILES.iter().map(|f| (f.name, f.bytes)).collect();
+            for p in delimit::io::write_files(&dir, &files, force)? {
+                writeln!(out, "{}", p.display())?;
             }
         }
     }

@@ -123,13 +123,7 @@ impl FullArgs {
             non_negative("--tolerance-m", t)?;
         }
         non_negative("--match-m", self.match_m)?;
-        if !(self.step > 0.0 && self.step.is_finite()) {
-            return Err(delimit::Error::Usage {
-                option: "--step".into(),
-                message: format!("{} is not a positive length", self.step),
-                hint: None,
-            });
-        }
+        super::args::positive("--step", self.step, "length")?;
         if let Some(d) = &self.date {
             let ok = d.len() == 10
                 && d.chars().enumerate().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });

@@ -63,14 +63,7 @@ pub(crate) fn read_pair_lines(path: &Path, input: &InputArgs) -> delimit::Result
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     non_negative("--tolerance-m", args.tolerance_m)?;
     non_negative("--match-m", args.match_m)?;
-    if !(args.step > 0.0 && args.step.is_finite()) {
-        return Err(delimit::Error::Usage {
-            option: "--step".into(),
-            message: format!("{} is not a positive length", args.step),
-            hint: None,
-        }
-        .into());
-    }
+    super::args::positive("--step", args.step, "length")?;
     let mut inputs: Vec<&Path> = args.layers.paths();
     inputs.extend([&args.control_lines, &args.places.settlements].into_iter().flatten().map(PathBuf::as_path));
     args.io.output.preflight(&inputs)?;

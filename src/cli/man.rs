@@ -43,20 +43,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         std::io::Write::write_all(&mut std::io::stdout().lock(), &pages[0].1)?;
         return Ok(Outcome::Ok);
     };
-    if !dir.is_dir() {
-        return Err(delimit::Error::OutputFolder { path: dir.clone() }.into());
-    }
-    // Every page is checked before any is written.
-    let outs = pages
-        .iter()
-        .map(|(name, _)| delimit::io::Output::prepare(&dir.join(name), args.force, &[]))
-        .collect::<delimit::Result<Vec<_>>>()?;
-    for (out, (_, text)) in outs.into_iter().zip(&pages) {
-        let path = out.path().to_path_buf();
-        out.commit(|tmp| {
-            std::fs::write(tmp, text).map_err(|source| delimit::Error::Write { path: path.clone(), source })
-        })?;
-    }
+    delimit::io::write_files(dir, &pages, args.force)?;
     super::verbosity::note!("wrote {} man pages to {}", pages.len(), dir.display());
     Ok(Outcome::Ok)
 }

@@ -42,10 +42,7 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     args.full.validate()?;
     let targets = match (&args.dir, &args.gpkg, &args.project) {
-        (Some(d), _, _) => {
-            std::fs::create_dir_all(d).map_err(|source| delimit::Error::Write { path: d.clone(), source })?;
-            Targets { gpkg: d.join("delimit.gpkg"), project: d.join("delimit.qgs"), force: args.force }
-        }
+        (Some(d), _, _) => Targets::in_folder(d, args.force)?,
         (None, Some(g), Some(p)) => Targets { gpkg: g.clone(), project: p.clone(), force: args.force },
         _ => unreachable!("clap requires -o or --gpkg with --project"),
     };

@@ -33,7 +33,8 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     args.full.validate()?;
     let inputs = args.full.paths();
-    let out = delimit::io::Output::prepare(&args.output, args.force, &inputs)?;
+    // Checked before the run, so a long run does not fail at the end.
+    delimit::io::Output::prepare(&args.output, args.force, &inputs)?;
     let loaded = args.full.load()?;
     let run = super::full::run(&loaded, &args.full)?;
     let i = args.full.input();
@@ -47,10 +48,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     };
     let fmt = if args.format == "md" { Format::Markdown } else { Format::Html };
     let text = delimit::report::render(&loaded.inputs(), &run, &provenance, &fields, fmt)?;
-    let target = args.output.clone();
-    out.commit(|tmp| {
-        std::fs::write(tmp, text.as_bytes()).map_err(|source| delimit::Error::Write { path: target.clone(), source })
-    })?;
+    delimit::io::write_file(&args.output, text.as_bytes(), args.force, &inputs)?;
     println!("wrote {} ({} bytes)", args.output.display(), text.len());
     Ok(Outcome::Ok)
 }

@@ -185,23 +185,15 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let answers: Vec<Answer> = replies.iter().filter_map(|r| r.answer.clone()).collect();
     let mut w = delimit::io::WriteOptions { force: args.force, ..Default::default() };
     w.geojson.metadata = Some(provenance.clone());
+    let write = |path: &Path, layer: &str, features: Vec<delimit::Feature>| -> delimit::Result<()> {
+        crate::cli::verbosity::wrote(&delimit::io::write_layer(path, layer, &features, &inputs, &w)?);
+        Ok(())
+    };
     if let Some(path) = &args.geojson {
-        crate::cli::verbosity::wrote(&delimit::io::write_layer(
-            path,
-            "village",
-            &delimit::export::village_features(&answers),
-            &inputs,
-            &w,
-        )?);
+        write(path, "village", delimit::export::village_features(&answers))?;
     }
     if let Some(path) = &args.output {
-        crate::cli::verbosity::wrote(&delimit::io::write_layer(
-            path,
-            "answers",
-            &delimit::export::village_rows(&replies),
-            &inputs,
-            &w,
-        )?);
+        write(path, "answers", delimit::export::village_rows(&replies))?;
     }
     let counts = batch::counts(&replies);
     let all_ok = replies.iter().all(|r| r.status == Status::Ok);

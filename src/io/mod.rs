@@ -464,6 +464,41 @@ pub struct WriteOptions {
     pub geojson: geojson::GeoJsonOptions,
 }
 
+/// Write one file of bytes, complete or absent (through [`Output`]).
+pub fn write_file(path: &Path, bytes: &[u8], force: bool, inputs: &[&Path]) -> Result<()> {
+    let out = Output::prepare(path, force, inputs)?;
+    out.commit(|tmp| std::fs::write(tmp, bytes).map_err(|source| Error::Write { path: path.to_path_buf(), source }))
+}
+
+/// Write several files into `dir`, each complete or absent; every target
+/// is checked (exists, `force`) before any is written. Returns the paths.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let files = [("a.txt", b"A".as_slice()), ("b.txt", b"B".as_slice())];
+/// delimit::io::write_files(dir.path(), &files, false).unwrap();
+/// assert_eq!(std::fs::read(dir.path().join("b.txt")).unwrap(), b"B");
+/// assert!(delimit::io::write_files(dir.path(), &files, false).is_err());
+/// ```
+pub fn write_files<N: AsRef<str>, B: AsRef<[u8]>>(dir: &Path, files: &[(N, B)], force: bool) -> Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        return Err(Error::OutputFolder { path: dir.to_path_buf() });
+    }
+    let outs = files
+        .iter()
+        .map(|(name, _)| Output::prepare(&dir.join(name.as_ref()), force, &[]))
+        .collect::<Result<Vec<_>>>()?;
+    let mut written = Vec::new();
+    for (out, (_, bytes)) in outs.into_iter().zip(files) {
+        let path = out.path().to_path_buf();
+        out.commit(|tmp| {
+            std::fs::write(tmp, bytes.as_ref()).map_err(|source| Error::Write { path: path.clone(), source })
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
 /// What a write did, for the user to be told.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Written {

@@ -396,6 +396,15 @@ pub struct Targets {
     pub force: bool,
 }
 
+impl Targets {
+    /// `delimit.gpkg` and `delimit.qgs` in `dir`, which is created if it
+    /// is not there.
+    pub fn in_folder(dir: &std::path::Path, force: bool) -> Result<Targets> {
+        std::fs::create_dir_all(dir).map_err(|source| crate::Error::Write { path: dir.to_path_buf(), source })?;
+        Ok(Targets { gpkg: dir.join("delimit.gpkg"), project: dir.join("delimit.qgs"), force })
+    }
+}
+
 /// The project's CRS: UTM zone 38N, whose central meridian (45°E) runs
 /// through the South Caucasus.
 pub const PROJECT_CRS: &str = "EPSG:32638";

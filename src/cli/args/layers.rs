@@ -99,6 +99,20 @@ pub(crate) fn load_or_sample(
     Ok(layer)
 }
 
+/// Refuse zero, a negative, NaN or infinite value for an option that
+/// sizes something (`what`: "length", "size"), before any work starts.
+pub(crate) fn positive(option: &str, value: f64, what: &str) -> delimit::Result<()> {
+    if value > 0.0 && value.is_finite() {
+        Ok(())
+    } else {
+        Err(delimit::Error::Usage {
+            option: option.into(),
+            message: format!("{value} is not a positive {what}"),
+            hint: None,
+        })
+    }
+}
+
 /// Refuse a negative, NaN or infinite value for a numeric option, before any work starts.
 pub(crate) fn non_negative(option: &str, value: f64) -> delimit::Result<()> {
     if value >= 0.0 && value.is_finite() {

@@ -8,5 +8,5 @@ mod legal_lines;
 
 pub(crate) use filter::FilterArgs;
 pub(crate) use io::{FieldArgs, InputArgs, IoArgs, OutputArgs};
-pub(crate) use layers::{LayerArgs, SettlementsArgs, load_or_sample, non_negative};
+pub(crate) use layers::{LayerArgs, SettlementsArgs, load_or_sample, non_negative, positive};
 pub(crate) use legal_lines::LegalLinesArgs;

@@ -64,14 +64,7 @@ pub(crate) struct RouteArgs {
 
 pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
     non_negative("--margin-km", args.margin_km)?;
-    if !(args.cell > 0.0 && args.cell.is_finite()) {
-        return Err(delimit::Error::Usage {
-            option: "--cell".into(),
-            message: format!("{} is not a positive size", args.cell),
-            hint: None,
-        }
-        .into());
-    }
+    super::super::args::positive("--cell", args.cell, "size")?;
     let (from, to) = (Position::parse_flag("--from", &args.from)?, Position::parse_flag("--to", &args.to)?);
     if let Some(raster) = &args.cost_in {
         return route_on_raster(raster, from, to, &args);
