@@ -126,7 +126,13 @@ impl EdgeIndex {
         match want_k {
             // One key: its own tree, without walking past other keys' edges.
             Some(w) if not_k == Some(w) => None,
-            Some(w) => self.nearest_in(&self.key_trees()[w as usize], p, |_, _| true),
+            // With the per-key trees built (for batches), one key's own
+            // tree; else a walk of the shared tree. The same answer: ties
+            // do not depend on how a tree was built.
+            Some(w) => match self.by_key.get() {
+                Some(trees) => self.nearest_in(&trees[w as usize], p, |_, _| true),
+                None => self.nearest_by(p, |k, _| k == w),
+            },
             None => self.nearest_by(p, |k, _| not_k != Some(k)),
         }
     }
@@ -166,19 +172,36 @@ impl EdgeIndex {
     /// let (a, b) = (line_string![(x: 45.0, y: 40.0), (x: 45.2, y: 40.0)], line_string![(x: 45.0, y: 40.1), (x: 45.2, y: 40.1)]);
     /// let idx = EdgeIndex::from_rings([(0, "ARM", &a), (1, "AZE", &b)]);
     /// let p = Point::new(45.1, 40.01);
-    /// assert_eq!(idx.lower_bound_feature(p, 1), idx.lower_bound_where(p, |f| f == 1));
+    /// let walked = idx.lower_bound_feature(p, 1);
+    /// idx.prepare_for_batches();
+    /// assert_eq!(idx.lower_bound_feature(p, 1), walked);
     /// assert_eq!(idx.lower_bound_feature(p, 7), None);
     /// ```
     pub fn lower_bound_feature(&self, p: Point<f64>, feature: usize) -> Option<f64> {
-        let trees = self.by_feature.get_or_init(|| {
+        let Some(trees) = self.by_feature.get() else { return self.lower_bound_where(p, |f| f == feature) };
+        let d2 = trees.get(&feature)?.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]).next()?.1;
+        Some(lower_bound_m(p.y(), d2.sqrt()))
+    }
+
+    /// Build the per-key and per-feature trees now: for many questions,
+    /// each then searches one owner's or one unit's edges instead of
+    /// walking past every nearer edge. One question is faster without
+    /// them. Answers are the same either way.
+    pub fn prepare_for_batches(&self) {
+        self.by_key.get_or_init(|| {
+            let mut by: Vec<Vec<EdgeEntry>> = vec![Vec::new(); self.keys.len()];
+            for e in self.tree.iter() {
+                by[e.data.0 as usize].push(*e);
+            }
+            by.into_iter().map(RTree::bulk_load).collect()
+        });
+        self.by_feature.get_or_init(|| {
             let mut by: BTreeMap<usize, Vec<Line<[f64; 2]>>> = BTreeMap::new();
             for e in self.tree.iter() {
                 by.entry(e.data.1).or_default().push(*e.geom());
             }
             by.into_iter().map(|(f, v)| (f, RTree::bulk_load(v))).collect()
         });
-        let d2 = trees.get(&feature)?.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]).next()?.1;
-        Some(lower_bound_m(p.y(), d2.sqrt()))
     }
 
     /// [`EdgeIndex::lower_bound_where`] for edges whose key is not `not`.
@@ -195,9 +218,12 @@ impl EdgeIndex {
     /// ```
     pub fn lower_bound_not(&self, p: Point<f64>, not: &str) -> Option<f64> {
         let not_k = self.keys.iter().position(|k| k == not);
+        let Some(trees) = self.by_key.get() else {
+            let not_k = not_k.map(|k| k as u32);
+            return self.lower_bound_by(p, |k, _| not_k != Some(k));
+        };
         // The nearest edge of every other key, each from its own tree.
-        let d2 = self
-            .key_trees()
+        let d2 = trees
             .iter()
             .enumerate()
             .filter(|(k, _)| Some(*k) != not_k)
@@ -236,24 +262,20 @@ impl EdgeIndex {
     /// assert_eq!(idx.keys_in(&env), ["ARM"]);
     /// ```
     pub fn keys_in(&self, env: &AABB<[f64; 2]>) -> Vec<String> {
+        let Some(trees) = self.by_key.get() else {
+            let mut ks: Vec<u32> = self.tree.locate_in_envelope_intersecting(env).map(|e| e.data.0).collect();
+            ks.sort_unstable();
+            ks.dedup();
+            return ks.into_iter().map(|k| self.keys[k as usize].clone()).collect();
+        };
         // One look into each key's own tree: a key is in or out after its
         // first edge there, not after every edge in the box.
-        self.key_trees()
+        trees
             .iter()
             .enumerate()
             .filter(|(_, t)| t.locate_in_envelope_intersecting(env).next().is_some())
             .map(|(k, _)| self.keys[k].clone())
             .collect()
-    }
-
-    fn key_trees(&self) -> &[RTree<EdgeEntry>] {
-        self.by_key.get_or_init(|| {
-            let mut by: Vec<Vec<EdgeEntry>> = vec![Vec::new(); self.keys.len()];
-            for e in self.tree.iter() {
-                by[e.data.0 as usize].push(*e);
-            }
-            by.into_iter().map(RTree::bulk_load).collect()
-        })
     }
 
     /// The nearest edge whose key is `want` (when given) and not `not`, by the local planar metric
@@ -331,7 +353,6 @@ impl EdgeIndex {
         // (lower bound, ends, key, feature)
         type Candidate = (f64, Coord<f64>, Coord<f64>, u32, usize);
         let mut cands: Vec<Candidate> = Vec::new();
-        let mut images: std::collections::HashMap<(u64, u64), (f64, f64, f64)> = Default::default();
         for (e, d2) in tree.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {
             if lower_bound_m(p.y(), d2.sqrt()) > upper {
                 break;
@@ -351,11 +372,9 @@ impl EdgeIndex {
             if frame.lower_bound_m(a, c) > upper {
                 continue;
             }
-            // Neighbouring candidates share their ends: each end's image is
-            // computed once per search.
-            let mut image =
-                |v: Coord<f64>| *images.entry((v.x.to_bits(), v.y.to_bits())).or_insert_with(|| vertex_image(p, v));
-            let (ia, ic) = (image(a), image(c));
+            // Neighbouring candidates share their ends: `vertex_image`
+            // computes each end's image once per place.
+            let (ia, ic) = (vertex_image(p, a), vertex_image(p, c));
             let (lo, hi) = chord_bounds_of(a, c, ia, ic);
             if lo > upper {
                 continue;

@@ -114,6 +114,31 @@ mod tests {
             .unwrap();
     }
 
+    /// With the per-key and per-feature trees (batches) or without them (one
+    /// question), every search gives the same answer, to the bit.
+    #[test]
+    fn batch_trees_change_no_answer() {
+        let layer = crate::sample::load("legal.geojson", &Default::default()).unwrap();
+        let plain = EdgeIndex::of_layer(&layer, "owner", |_| true);
+        let batch = EdgeIndex::of_layer(&layer, "owner", |_| true);
+        batch.prepare_for_batches();
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..150 {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let (u, v) = ((state >> 11) as f64 / (1u64 << 53) as f64, (state & 0xffff) as f64 / 65536.0);
+            let p = Point::new(43.5 + 3.2 * u, 38.5 + 3.0 * v);
+            let env = rstar::AABB::from_corners([p.x() - 0.6, p.y() - 0.6], [p.x() + 0.6, p.y() + 0.6]);
+            assert_eq!(plain.keys_in(&env), batch.keys_in(&env), "{p:?}");
+            for k in ["ARM", "AZE", "IRN", "GEO"] {
+                assert_eq!(plain.nearest(p, Some(k), None), batch.nearest(p, Some(k), None), "{p:?} {k}");
+                assert_eq!(plain.lower_bound_not(p, k), batch.lower_bound_not(p, k), "{p:?} {k}");
+            }
+            for f in 0..layer.features.len() {
+                assert_eq!(plain.lower_bound_feature(p, f), batch.lower_bound_feature(p, f), "{p:?} {f}");
+            }
+        }
+    }
+
     /// The indexed search finds what a scan of every edge finds.
     #[test]
     fn nearest_equals_the_scan_of_every_edge() {

@@ -16,6 +16,44 @@ pub fn lower_bound_m(lat: f64, d_deg: f64) -> f64 {
 /// (the distance is unimodal along a segment this short compared with the
 /// Earth), with the end points checked too.
 pub fn nearest_on_segment(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> (Point<f64>, f64) {
+    let key = [a.x, a.y, b.x, b.y].map(f64::to_bits);
+    if let Some(hit) = MEMO.with(|m| m.borrow_mut().at(p).searches.get(&key).copied()) {
+        return hit;
+    }
+    let found = search_segment(p, a, b);
+    MEMO.with(|m| m.borrow_mut().at(p).searches.insert(key, found));
+    found
+}
+
+/// What one place has already asked of this thread, by exact inputs: one
+/// question asks for the same edge more than once (the legal and the
+/// control line share most of their edges). It holds one place at a time
+/// and starts again when the place changes, so it never outlives the
+/// question; the same inputs give the same bits, so it changes no answer.
+#[derive(Default)]
+struct Memo {
+    place: Option<[u64; 2]>,
+    searches: std::collections::HashMap<[u64; 4], (Point<f64>, f64)>,
+    images: std::collections::HashMap<[u64; 2], (f64, f64, f64)>,
+}
+
+impl Memo {
+    fn at(&mut self, p: Point<f64>) -> &mut Memo {
+        let place = [p.x().to_bits(), p.y().to_bits()];
+        if self.place != Some(place) {
+            self.place = Some(place);
+            self.searches.clear();
+            self.images.clear();
+        }
+        self
+    }
+}
+
+thread_local! {
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::default());
+}
+
+fn search_segment(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> (Point<f64>, f64) {
     // Search near the planar foot first (a few dozen geodesic evaluations
     // instead of sixty); if the minimum lands on that bracket's edge, the
     // planar guess was off (a very long edge) and the whole edge is searched.
@@ -66,6 +104,16 @@ pub fn chord_bounds_m(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> (f64, f64)
 /// A vertex in the azimuthal equidistant frame centred on `p`: east and
 /// north in metres, and its geodesic distance from `p`.
 pub(super) fn vertex_image(p: Point<f64>, v: Coord<f64>) -> (f64, f64, f64) {
+    let key = [v.x, v.y].map(f64::to_bits);
+    if let Some(hit) = MEMO.with(|m| m.borrow_mut().at(p).images.get(&key).copied()) {
+        return hit;
+    }
+    let image = compute_vertex_image(p, v);
+    MEMO.with(|m| m.borrow_mut().at(p).images.insert(key, image));
+    image
+}
+
+fn compute_vertex_image(p: Point<f64>, v: Coord<f64>) -> (f64, f64, f64) {
     use geographiclib_rs::InverseGeodesic;
     let (s, az, _, _): (f64, f64, f64, f64) = WGS84.inverse(p.y(), p.x(), v.y, v.x);
     let r = az.to_radians();

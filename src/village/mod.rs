@@ -349,6 +349,7 @@ impl<'a> Context<'a> {
     /// (`the_window_prefilter_never_changes_an_answer`).
     pub fn for_batches(mut self) -> Self {
         self.window_prefilter = false;
+        rayon::join(|| self.legal_edges.prepare_for_batches(), || self.control_edges.prepare_for_batches());
         self
     }
 
