@@ -386,3 +386,27 @@ fn barrier_route(from: &str, to: &str) -> assert_cmd::Command {
         .arg(fixture("corridor/barrier-control.geojson"));
     c
 }
+
+/// Positions in text name their hemispheres, as everywhere in delimit
+/// (`38.90358°N 46.24253°E`), never a bare `38.90358,46.24253`.
+#[test]
+fn verdict_positions_name_their_hemispheres() {
+    let r = run(delimit().args(["corridor", "measure"]));
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().filter(|l| l.contains(" at ") && l.contains('°')).collect();
+    assert!(!lines.is_empty(), "{}", r.stdout);
+    for l in &lines {
+        assert!(l.contains("°N ") && l.contains("°E"), "{l}");
+    }
+    let bare = bare_pair(&r.stdout);
+    assert!(bare.is_none(), "a bare LAT,LON pair: {bare:?}");
+}
+
+/// The first `12.34567,45.67890`-like pair in `text`, if any.
+fn bare_pair(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || c == ';' || c == '(' || c == ')').find_map(|w| {
+        let (a, b) = w.split_once(',')?;
+        let num = |s: &str| s.len() > 4 && s.contains('.') && s.parse::<f64>().is_ok();
+        (num(a) && num(b)).then(|| w.to_string())
+    })
+}

@@ -138,7 +138,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             writeln!(out, "  {k:<12} {n:>4} faces {a:>14.3} km²")?;
         }
         for x in &r.findings {
-            writeln!(out, "  {:<10} {:<12} at {:.6}°N {:.6}°E: {}", x.code, x.feature, x.at[1], x.at[0], x.message)?;
+            let at = delimit::position::Position { lat: x.at[1], lon: x.at[0] };
+            writeln!(out, "  {:<10} {:<12} at {at}: {}", x.code, x.feature, x.message)?;
         }
     }
     Ok(if r.unresolved().next().is_some() { Outcome::DataErrors } else { Outcome::Ok })

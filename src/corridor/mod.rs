@@ -143,6 +143,11 @@ pub fn lonlat_transforms(
     Ok((CoordTransform::new(&wgs, srs)?, CoordTransform::new(srs, &wgs)?))
 }
 
+/// A lon/lat pair as a reader reads it: `38.90358°N 46.24253°E`.
+fn at_text(at: [f64; 2]) -> String {
+    crate::position::Position { lat: at[1], lon: at[0] }.to_string()
+}
+
 /// Parameter along a–b where it meets c–d (proper or touching), if it does.
 fn intersect(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> Option<f64> {
     let r = (b.x - a.x, b.y - a.y);
@@ -392,7 +397,7 @@ impl<'a> Context<'a> {
             },
             measured: Some(unallowed.len() as f64),
             limit: Some(0.0),
-            detail: unallowed.iter().map(|x| format!("{:.5},{:.5}", x.at[1], x.at[0])).collect::<Vec<_>>().join("; "),
+            detail: unallowed.iter().map(|x| at_text(x.at)).collect::<Vec<_>>().join("; "),
         });
         for (cl, r) in c.clearance.iter().zip(&clearances) {
             verdicts.push(match r.min_m {
@@ -408,7 +413,7 @@ impl<'a> Context<'a> {
                     status: if m >= cl.min_m { "PASS" } else { "FAIL" },
                     measured: Some(m),
                     limit: Some(cl.min_m),
-                    detail: r.at.map(|a| format!("closest at {:.5},{:.5}", a[1], a[0])).unwrap_or_default(),
+                    detail: r.at.map(|a| format!("closest at {}", at_text(a))).unwrap_or_default(),
                 },
             });
         }
@@ -420,7 +425,7 @@ impl<'a> Context<'a> {
                 limit: Some(0.0),
                 detail: protected_crossings
                     .iter()
-                    .map(|x| format!("{} at {:.5},{:.5}", x.name, x.at[1], x.at[0]))
+                    .map(|x| format!("{} at {}", x.name, at_text(x.at)))
                     .collect::<Vec<_>>()
                     .join("; "),
             });

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use super::RouteReport;
+use crate::position::Position;
 
 /// One route as text: km per jurisdiction, crossings, clearances, protected
 /// lines, settlements, profile and verdicts.
@@ -15,11 +16,10 @@ pub fn write_report(out: &mut dyn Write, r: &RouteReport) -> std::io::Result<()>
     for x in &r.crossings {
         writeln!(
             out,
-            "  crossing {} → {} at {:.5}°N {:.5}°E (km {:.3}){}",
+            "  crossing {} → {} at {} (km {:.3}){}",
             x.from.as_deref().unwrap_or("none"),
             x.to.as_deref().unwrap_or("none"),
-            x.at[1],
-            x.at[0],
+            Position { lat: x.at[1], lon: x.at[0] },
             x.chainage_m / 1e3,
             x.checkpoint.as_deref().map(|c| format!(", at checkpoint {c}")).unwrap_or_default()
         )?;
@@ -31,7 +31,7 @@ pub fn write_report(out: &mut dyn Write, r: &RouteReport) -> std::io::Result<()>
         }
     }
     for p in &r.protected_crossings {
-        writeln!(out, "  crosses protected line {} at {:.5}°N {:.5}°E", p.name, p.at[1], p.at[0])?;
+        writeln!(out, "  crosses protected line {} at {}", p.name, Position { lat: p.at[1], lon: p.at[0] })?;
     }
     if !r.settlements.is_empty() {
         let s: Vec<String> = r.settlements.iter().take(12).map(|(n, d)| format!("{n} {:.1} km", d / 1e3)).collect();
