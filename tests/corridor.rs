@@ -165,27 +165,7 @@ fn a_2_percent_plane_reads_2_percent() {
 }
 
 fn route_run(margin_km: &str, extra: &[&str]) -> (i32, Value) {
-    let r = run(delimit()
-        .args([
-            "corridor",
-            "route",
-            "--json",
-            "--from",
-            "40.0,45.05",
-            "--to",
-            "40.0,45.25",
-            "--cell",
-            "200",
-            "--margin-km",
-            margin_km,
-        ])
-        .arg("--constraints")
-        .arg(fixture("corridor/barrier.toml"))
-        .arg("--legal")
-        .arg(fixture("corridor/barrier-legal.geojson"))
-        .arg("--control")
-        .arg(fixture("corridor/barrier-control.geojson"))
-        .args(extra));
+    let r = run(barrier_route("40.0,45.05", "40.0,45.25").args(["--margin-km", margin_km]).args(extra));
     assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
     (r.code, serde_json::from_str(&r.stdout).unwrap())
 }
