@@ -441,3 +441,18 @@ fn shapefile_output_names_every_shortened_field() {
     // A name that fits is not mentioned.
     assert!(!r.stderr.contains("field `owner`"), "{}", r.stderr);
 }
+
+/// A GeoJSON Text Sequence written by delimit reads back (through GDAL)
+/// with every feature.
+#[test]
+fn geojsonseq_files_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("g.geojsons");
+    let r = run(delimit().args(["gaps", "--json", "-o"]).arg(&out));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let n = serde_json::from_str::<Value>(&r.stdout).unwrap()["features_written"].as_u64().unwrap();
+    let info = run(delimit().args(["info", "--json"]).arg(&out));
+    assert_eq!(info.code, 0, "{}", info.stderr);
+    assert!(info.stdout.contains("GeoJSONSeq"), "{}", info.stdout);
+    assert!(info.stdout.contains(&format!("\"features\": {n}")), "{n} features: {}", info.stdout);
+}

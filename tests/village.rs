@@ -312,3 +312,16 @@ fn output_is_deterministic() {
     assert_eq!(a.code, 0);
     assert_eq!(a.stdout, b.stdout);
 }
+
+/// `--in` takes a country code as well as a province, and repeated flags
+/// all apply: three places are called Agarak, one of them in Lori.
+#[test]
+fn in_takes_country_codes_and_repeats() {
+    let r = run(delimit().args(["village", "Agarak", "--in", "AM", "--json"]));
+    assert_eq!(r.code, 1);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["answers"][0]["status"], "ambiguous");
+    assert_eq!(v["answers"][0]["candidates"].as_array().unwrap().len(), 3, "all three are in AM");
+    let a = one(&["Agarak", "--in", "AM", "--in", "Lori"]);
+    assert_eq!(a["province"], "Lori");
+}

@@ -7,7 +7,7 @@ use geo::{Bearing, Coord, Geodesic, LineString, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Line};
 use rstar::{AABB, RTree};
 
-use super::segment::{chord_bounds_of, vertex_image};
+use super::segment::{chord_bounds_of, nearest_on_segment_memo, vertex_image};
 use super::*;
 
 /// The nearest point of a boundary.
@@ -389,7 +389,7 @@ impl EdgeIndex {
             if best.is_some_and(|b| lo > b.0) {
                 break;
             }
-            let (q, dist) = nearest_on_segment(p, a, c);
+            let (q, dist) = nearest_on_segment_memo(p, a, c);
             let this = (dist, q, k, fi);
             if best.is_none_or(|b| order(&this).partial_cmp(&order(&b)) == Some(std::cmp::Ordering::Less)) {
                 best = Some(this);

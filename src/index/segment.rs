@@ -16,6 +16,12 @@ pub fn lower_bound_m(lat: f64, d_deg: f64) -> f64 {
 /// (the distance is unimodal along a segment this short compared with the
 /// Earth), with the end points checked too.
 pub fn nearest_on_segment(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> (Point<f64>, f64) {
+    search_segment(p, a, b)
+}
+
+/// [`nearest_on_segment`], remembered for the current place (see [`Memo`]):
+/// for the edge index, whose searches from one place share edges.
+pub(super) fn nearest_on_segment_memo(p: Point<f64>, a: Coord<f64>, b: Coord<f64>) -> (Point<f64>, f64) {
     let key = [a.x, a.y, b.x, b.y].map(f64::to_bits);
     if let Some(hit) = MEMO.with(|m| m.borrow_mut().at(p).searches.get(&key).copied()) {
         return hit;

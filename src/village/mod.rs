@@ -373,13 +373,8 @@ impl<'a> Context<'a> {
         Ok(up)
     }
 
-    /// Resolve a name (or a settlement id) to one settlement, optionally
-    /// only among those whose province or legal owner matches `within`.
-    pub fn resolve(&self, query: &str, within: Option<&str>) -> std::result::Result<(usize, MatchKind), Unresolved> {
-        self.resolve_within(query, within.as_slice())
-    }
-
-    /// Resolve a name among the places that match every filter in
+    /// Resolve a name (or a settlement id) to one settlement, among the
+    /// places that match every filter in
     /// `within`: a province (name or ISO code), a legal owner, or a country
     /// code of the settlements layer (`countrycode`).
     pub fn resolve_within(&self, query: &str, within: &[&str]) -> std::result::Result<(usize, MatchKind), Unresolved> {
@@ -438,16 +433,7 @@ impl<'a> Context<'a> {
 
     /// Answer for a name: `Ok(Err(..))` when it does not resolve to one place.
     pub fn ask_name(&self, query: &str) -> Result<std::result::Result<Answer, Unresolved>> {
-        self.ask_name_within(query, None)
-    }
-
-    /// Answer for a name, restricted as in [`Context::resolve`].
-    pub fn ask_name_within(
-        &self,
-        query: &str,
-        within: Option<&str>,
-    ) -> Result<std::result::Result<Answer, Unresolved>> {
-        self.ask_name_among(query, within.as_slice())
+        self.ask_name_among(query, &[])
     }
 
     /// Answer for a name, restricted as in [`Context::resolve_within`].
