@@ -106,8 +106,20 @@ pub enum Error {
     OutputExists { path: PathBuf },
 
     /// The output would overwrite one of the inputs.
-    #[error("output {} is one of the inputs", path.display())]
-    OutputIsInput { path: PathBuf },
+    #[error("output {} is one of the inputs ({})", path.display(), input.display())]
+    OutputIsInput { path: PathBuf, input: PathBuf },
+
+    /// The output path is not a regular file (a device, FIFO, socket or folder).
+    #[error("output {} is {what}, not a file", path.display())]
+    OutputNotFile { path: PathBuf, what: String },
+
+    /// No passable path joins the two ends of a route search.
+    #[error("no route: {reason}")]
+    NoRoute { reason: String },
+
+    /// An option would size the work beyond a limit.
+    #[error("{option} {message}")]
+    TooLarge { option: String, message: String, hint: String },
 
     /// The output's folder does not exist.
     #[error("output folder {} does not exist", path.display())]
@@ -173,7 +185,8 @@ impl Error {
             | Error::Conservation { .. }
             | Error::NoMatch { .. }
             | Error::NoMatchWithin { .. }
-            | Error::Ambiguous { .. } => ErrorClass::Processing,
+            | Error::Ambiguous { .. }
+            | Error::NoRoute { .. } => ErrorClass::Processing,
             _ => ErrorClass::Input,
         }
     }
@@ -225,6 +238,9 @@ impl Error {
                 Some("inputs are never overwritten, even with --force; choose another path".into())
             }
             Error::OutputFolder { .. } => Some("create the folder first, or choose another path".into()),
+            Error::OutputNotFile { .. } => Some("outputs are regular files, replaced by a rename; name a file (for stdout, use -o - where the command has it)".into()),
+            Error::TooLarge { hint, .. } => Some(hint.clone()),
+            Error::NoRoute { .. } => Some("nothing was written; raise --margin-km, or relax the hard rules the reason names (--cost-out on a run that finds a route shows the impassable cells)".into()),
             _ => None,
         }
     }

@@ -101,9 +101,10 @@ pub struct FullRun {
 /// ```
 pub fn run(inputs: &Inputs<'_>, opts: &Options) -> Result<FullRun> {
     let g = &opts.gaps;
-    let gaps = gaps(inputs.legal, inputs.control, Some(inputs.settlements), g)?;
     let legal_lines = pair_lines_within(inputs.legal, &g.owner_field, opts.match_m);
     let control_lines = pair_lines_within(inputs.control, &g.controller_field, opts.match_m);
+    crate::lines::check_budget(&legal_lines, &control_lines, opts.lines.step_m)?;
+    let gaps = gaps(inputs.legal, inputs.control, Some(inputs.settlements), g)?;
     let deviation = deviation(
         &legal_lines,
         &control_lines,
@@ -112,7 +113,7 @@ pub fn run(inputs: &Inputs<'_>, opts: &Options) -> Result<FullRun> {
         Some((inputs.control, &g.controller_field)),
         Some(inputs.settlements),
         &opts.lines,
-    );
+    )?;
     let progress = inputs.segments.map(|s| progress(&legal_lines, s, inputs.admin1, &opts.progress));
     let routes = match inputs.routes {
         Some(r) => measure_routes(inputs, r, &legal_lines, opts)?,

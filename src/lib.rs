@@ -46,6 +46,7 @@ pub mod info;
 pub mod io;
 pub mod job;
 pub mod layer;
+pub mod limits;
 pub mod lines;
 pub mod markup;
 pub mod measure;

@@ -28,6 +28,41 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// Escape text for Markdown (CommonMark and GitHub's tables), so that a
+/// value from a file stays text: HTML (`<script>`), links and images
+/// (`[x](javascript:…)`), emphasis, code spans and table cells (`|`, a
+/// trailing `\`) lose their meaning. Newlines and other control
+/// characters become spaces, so a value cannot end a table row.
+///
+/// ```
+/// use delimit::markup::escape_markdown;
+/// assert_eq!(escape_markdown("ARM"), "ARM");
+/// assert_eq!(escape_markdown("a|b\\"), "a\\|b\\\\");
+/// assert_eq!(escape_markdown("[x](javascript:alert(1))"), "\\[x\\](javascript:alert(1))");
+/// assert_eq!(escape_markdown("<b>&amp;"), "\\<b\\>\\&amp;");
+/// assert_eq!(escape_markdown("held_by_owner"), "held_by_owner");
+/// assert_eq!(escape_markdown("_x_"), "\\_x\\_");
+/// ```
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        // An underscore inside a word (`held_by_owner`) is never emphasis.
+        let intraword =
+            |i: usize| i > 0 && chars[i - 1].is_alphanumeric() && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        match c {
+            '_' if intraword(i) => out.push(c),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '&' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::escape;

@@ -183,6 +183,11 @@ fn read_lines(layer: &Layer, opts: &Options) -> Result<Vec<Line>> {
             })
         };
         let (left, right) = (side(&opts.left_field)?, side(&opts.right_field)?);
+        for (field, v) in [(&opts.left_field, &left), (&opts.right_field, &right)] {
+            if let Some(problem) = crate::io::party_code_problem(v) {
+                return Err(Error::FieldValue { path, feature: f.id.clone(), field: field.clone(), problem });
+            }
+        }
         let parts: Vec<&LineString<f64>> = match &f.geometry {
             Some(geo::Geometry::LineString(l)) => vec![l],
             Some(geo::Geometry::MultiLineString(m)) => m.0.iter().collect(),

@@ -208,12 +208,24 @@ fn least_cost_routes_go_round_a_barrier_on_both_sides() {
     assert_eq!(blocked as u64, v["provenance"]["parameters"]["grid"]["outside_legal_cells"].as_u64().unwrap());
 }
 
+/// No route is an error (exit 1, `error: no route: …` naming why), with
+/// the reason in --json too, and nothing written (issue 18).
 #[test]
 fn no_route_is_a_clear_answer() {
-    let (code, v) = route_run("2", &[]);
-    assert_eq!(code, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let (out, cost) = (dir.path().join("r.geojson"), dir.path().join("c.tif"));
+    let r = run(barrier_route("40.0,45.05", "40.0,45.25")
+        .args(["--margin-km", "2", "-o"])
+        .arg(&out)
+        .arg("--cost-out")
+        .arg(&cost));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.starts_with("error: no route: no passable path"), "{}", r.stderr);
+    assert!(r.stderr.contains("hint: nothing was written"), "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert!(v["options"].as_array().unwrap().is_empty());
     assert!(v["no_route"].as_str().unwrap().contains("no passable path"), "{v}");
+    assert!(crate::util::listing(dir.path()).is_empty(), "{:?}", crate::util::listing(dir.path()));
 }
 
 #[test]

@@ -153,6 +153,27 @@ fn refused_cases() -> Vec<Refused> {
     ]
 }
 
+/// What is wrong with an error run: its exit code, a first line that is not
+/// `error: `, a panic, or an expected text missing from stderr.
+fn error_problems(r: &crate::util::Run, code: i32, expect: &[&str]) -> Vec<String> {
+    let mut why = Vec::new();
+    if r.code != code {
+        why.push(format!("exit {} (want {code})", r.code));
+    }
+    if !r.stderr.starts_with("error: ") {
+        why.push("stderr does not start with `error: `".into());
+    }
+    if r.stderr.contains("panicked") {
+        why.push("panicked".into());
+    }
+    for e in expect {
+        if !r.stderr.contains(e) {
+            why.push(format!("stderr lacks {e:?}"));
+        }
+    }
+    why
+}
+
 #[test]
 fn every_refused_input_gets_a_clear_error_exit_2_and_no_output() {
     let mut failures = Vec::new();
@@ -164,21 +185,7 @@ fn every_refused_input_gets_a_clear_error_exit_2_and_no_output() {
         }
         let args: Vec<String> = c.args.iter().map(|a| a.replace("{dir}", &d)).collect();
         let r = run(delimit().current_dir(dir.path()).args(&args));
-        let mut why = Vec::new();
-        if r.code != 2 {
-            why.push(format!("exit {} (want 2)", r.code));
-        }
-        if !r.stderr.starts_with("error: ") {
-            why.push("stderr does not start with `error: `".into());
-        }
-        if r.stderr.contains("panicked") {
-            why.push("panicked".into());
-        }
-        for e in c.expect {
-            if !r.stderr.contains(e) {
-                why.push(format!("stderr lacks {e:?}"));
-            }
-        }
+        let mut why = error_problems(&r, 2, c.expect);
         if !r.stdout.is_empty() {
             why.push(format!("stdout is not empty: {}", r.stdout.chars().take(200).collect::<String>()));
         }
@@ -429,5 +436,445 @@ fn a_script_breaking_name_stays_text_in_report_and_project() {
             text.contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"),
             "the name is missing from {written}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------
+// Where analysis meets the filesystem (issue 18): every case runs in a
+// folder holding the sample data, and must leave it exactly as it was.
+
+/// Whether `s` is safe to print on a terminal: no control character but
+/// the newline, no bidirectional control.
+fn terminal_safe(s: &str) -> bool {
+    !s.chars().any(|c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+/// Every file under `dir` (recursively), with the sha256 of its bytes (or
+/// of its link target's name, for a link; or its kind, for a special file).
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    use sha2::Digest;
+    use std::os::unix::fs::FileTypeExt;
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            let rel = p.strip_prefix(dir).unwrap().display().to_string();
+            let ft = e.file_type().unwrap();
+            let v = if ft.is_symlink() {
+                format!("link to {}", std::fs::read_link(&p).unwrap().display())
+            } else if ft.is_dir() {
+                stack.push(p.clone());
+                "folder".into()
+            } else if ft.is_fifo() {
+                "fifo".into()
+            } else {
+                format!("{:x}", sha2::Sha256::digest(std::fs::read(&p).unwrap()))
+            };
+            out.insert(rel, v);
+        }
+    }
+    out
+}
+
+/// The sample data, as `delimit data export` writes it, in `dir`.
+fn sample_into(dir: &Path) {
+    for f in ["legal.geojson", "control.geojson", "legal-lines.geojson", "settlements.geojson", "corridor.toml"] {
+        std::fs::copy(crate::util::root().join("data").join(f), dir.join(f)).unwrap();
+    }
+    for f in ["barrier.toml", "barrier-legal.geojson", "barrier-control.geojson"] {
+        std::fs::copy(fixture("corridor").join(f), dir.join(f)).unwrap();
+    }
+}
+
+fn mkfifo(p: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+fn ogr2ogr(dir: &Path, args: &[&str]) {
+    crate::util::require_tool("ogr2ogr");
+    let o = std::process::Command::new("ogr2ogr").current_dir(dir).args(args).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn legal_with_owner(owner: &str) -> Vec<u8> {
+    let props = serde_json::json!({ "owner": owner, "controller": owner }).to_string();
+    fc(&[square_feature(&props, 45.0, 40.0, 0.1), square_feature(r#"{"owner":"BBB"}"#, 45.1, 40.0, 0.1)]).into_bytes()
+}
+
+/// One case: `setup` adds to the sample folder, `args` run there (`{dir}`
+/// is the folder), and stderr must hold every `expect`.
+struct Guarded {
+    name: &'static str,
+    setup: Box<dyn Fn(&Path)>,
+    args: Vec<String>,
+    expect: &'static [&'static str],
+    code: i32,
+}
+
+fn case(name: &'static str, args: &str, expect: &'static [&'static str]) -> Guarded {
+    Guarded { name, setup: Box::new(|_| {}), args: args.split(' ').map(String::from).collect(), expect, code: 2 }
+}
+
+impl Guarded {
+    fn with(mut self, setup: impl Fn(&Path) + 'static) -> Self {
+        self.setup = Box::new(setup);
+        self
+    }
+    fn exit(mut self, code: i32) -> Self {
+        self.code = code;
+        self
+    }
+}
+
+/// A route over the barrier fixture, copied into the case's folder.
+const BARRIER: &str = "corridor route --from 40.0,45.05 --to 40.0,45.25 --constraints {dir}/barrier.toml --legal {dir}/barrier-legal.geojson --control {dir}/barrier-control.geojson --cell 200";
+
+fn guarded_cases() -> Vec<Guarded> {
+    let write_to = |name: &'static str, body: Vec<u8>| move |d: &Path| std::fs::write(d.join(name), &body).unwrap();
+    let constraints = |body: &'static str| write_to("c.toml", body.as_bytes().to_vec());
+    vec![
+        // 1. Inputs are never overwritten, even with --force.
+        case("--geojson onto --legal-lines", "village Voskepar --legal-lines {dir}/legal-lines.geojson --geojson {dir}/legal-lines.geojson --force", &["legal-lines.geojson", "one of the inputs", "even with --force"]),
+        case("corridor measure -o onto --legal-lines", "corridor measure --legal-lines {dir}/legal-lines.geojson -o {dir}/legal-lines.geojson --force", &["legal-lines.geojson", "one of the inputs"]),
+        case("report -o onto --legal-lines", "report --legal-lines {dir}/legal-lines.geojson -o {dir}/legal-lines.geojson --force", &["legal-lines.geojson", "one of the inputs"]),
+        case("corridor route -o onto --legal", &format!("{BARRIER} -o {{dir}}/barrier-legal.geojson --force"), &["barrier-legal.geojson", "one of the inputs"]),
+        case("qgis --gpkg onto --frame", "qgis --legal-lines {dir}/legal-lines.geojson --frame {dir}/frame.gpkg --gpkg {dir}/frame.gpkg --project {dir}/p.qgs --force --no-routes", &["frame.gpkg", "one of the inputs"])
+            .with(|d| ogr2ogr(d, &["frame.gpkg", "legal.geojson"])),
+        case("corridor measure -o onto the constraints' [protected] file", "corridor measure --constraints {dir}/c.toml -o {dir}/protected.geojson --force", &["protected.geojson", "one of the inputs"])
+            .with(|d| {
+                std::fs::write(d.join("c.toml"), "transit_state = \"ARM\"\n[protected]\nfile = \"protected.geojson\"\n").unwrap();
+                std::fs::write(d.join("protected.geojson"), r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"p"},"geometry":{"type":"LineString","coordinates":[[46.0,39.0],[46.1,39.1]]}}]}"#).unwrap();
+            }),
+        case("-o x.shp onto an input x.dbf read with --format", "gaps --legal {dir}/in.dbf --format shp -o {dir}/in.shp --force", &["in.shp", "one of the inputs"])
+            .with(|d| ogr2ogr(d, &["in.shp", "legal.geojson"])),
+        case("-o onto a shapefile input through its sidecar name", "gaps --legal {dir}/in.shp -o {dir}/in.dbf --output-format geojson --force", &["in.dbf", "one of the inputs"])
+            .with(|d| ogr2ogr(d, &["in.shp", "legal.geojson"])),
+        case("-o through a symlink to an input", "gaps --legal {dir}/legal.geojson -o {dir}/link.geojson --force", &["link.geojson", "one of the inputs"])
+            .with(|d| std::os::unix::fs::symlink(d.join("legal.geojson"), d.join("link.geojson")).unwrap()),
+        case("-o onto a hard link of an input", "gaps --legal {dir}/legal.geojson -o {dir}/hard.geojson --force", &["hard.geojson", "one of the inputs"])
+            .with(|d| std::fs::hard_link(d.join("legal.geojson"), d.join("hard.geojson")).unwrap()),
+        case("--cost-out onto an input", &format!("{BARRIER} --cost-out {{dir}}/barrier-control.geojson --force"), &["barrier-control.geojson", "one of the inputs"]),
+        // 2. report and qgis read --legal-lines and --frame.
+        case("report --legal-lines that does not exist", "report -o {dir}/r.html --legal-lines {dir}/nonexistent.geojson", &["nonexistent.geojson"]),
+        case("qgis --frame that does not exist (no folder left)", "qgis -o {dir}/q --legal-lines {dir}/legal-lines.geojson --frame {dir}/nonexistent.geojson", &["nonexistent.geojson"]),
+        // 4. Options that size the work are bounded.
+        case("lines --step 1e-300", "lines --step 1e-300 -o {dir}/l.geojson", &["--step", "1e-300", "stations", "limit of 2 GiB", "--max-memory"]),
+        case("lines --step 0.01", "lines --step 0.01", &["--step 0.01 m", "stations"]),
+        case("report --step 0.01", "report -o {dir}/r.html --step 0.01", &["--step 0.01 m"]),
+        case("qgis --step 0.01 (no folder left)", "qgis -o {dir}/q --step 0.01", &["--step 0.01 m"]),
+        case("--max-memory 1M makes the default step too fine", "lines --max-memory 1M", &["--step 100 m", "limit of 1 MiB"]),
+        case("corridor route --alternatives 100000", &format!("{BARRIER} --alternatives 100000"), &["--alternatives", "1..=100"]),
+        case("corridor route --cell 0.01", &format!("{BARRIER} -o {{dir}}/r.geojson").replace("--cell 200", "--cell 0.01"), &["--cell", "grid cells"]),
+        case("corridor route --margin-km 100000", &format!("{BARRIER} --margin-km 100000"), &["--margin-km", "grid cells"]),
+        case("--max-memory that is not a size", "gaps --max-memory lots", &["--max-memory", "not a size"]),
+        // 5. Special files are never replaced.
+        // Through a link in the case's folder, never /dev/null itself: a
+        // broken build run as root (DELIMIT_TEST_BIN) would replace the
+        // machine's /dev/null; here it replaces only the link.
+        case("report -o a link to /dev/null --force", "report -o {dir}/devnull --force", &["devnull", "character device"])
+            .with(|d| std::os::unix::fs::symlink("/dev/null", d.join("devnull")).unwrap()),
+        case("report -o a link to /proc/self/fd/1", "report -o {dir}/fd1 --force", &["fd1", "not a file"])
+            .with(|d| std::os::unix::fs::symlink("/proc/self/fd/1", d.join("fd1")).unwrap()),
+        case("report -o a FIFO", "report -o {dir}/fifo --force", &["fifo", "FIFO"]).with(|d| mkfifo(&d.join("fifo"))),
+        case("gaps -o a folder", "gaps -o {dir}/sub.geojson --force", &["sub.geojson", "folder"])
+            .with(|d| std::fs::create_dir(d.join("sub.geojson")).unwrap()),
+        case("gaps -o into a GDAL virtual path", "gaps -o /vsizip/{dir}/x.zip/g.geojson", &["-o", "virtual path"]),
+        // 9. Existing sidecars need --force.
+        case("-o out.shp over an existing out.dbf", "gaps -o {dir}/out.shp", &["out.dbf", "already exists", "--force"])
+            .with(write_to("out.dbf", b"someone's table".to_vec())),
+        // 7 and 8. Party codes and terminal injection.
+        case("an owner with ESC sequences", "gaps --legal {dir}/bad.geojson", &["bad.geojson", "feature 1", "owner", "control"])
+            .with(write_to("bad.geojson", legal_with_owner("A\u{1b}]0;pwned\u{7}\u{1b}[2J"))),
+        case("an owner with a fake hint line", "gaps --legal {dir}/bad.geojson", &["bad.geojson", "owner", "\\n"])
+            .with(write_to("bad.geojson", legal_with_owner("A\nhint: all is well\r"))),
+        case("an owner with U+202E", "gaps --legal {dir}/bad.geojson", &["bad.geojson", "owner", "bidirectional"])
+            .with(write_to("bad.geojson", legal_with_owner("\u{202e}MRA"))),
+        case("an owner with NUL", "gaps --legal {dir}/bad.geojson -o {dir}/g.gpkg", &["bad.geojson", "owner"])
+            .with(write_to("bad.geojson", legal_with_owner("A\u{0}B"))),
+        case("an owner with |", "gaps --legal {dir}/bad.geojson", &["bad.geojson", "owner", "`|`", "A|B"])
+            .with(write_to("bad.geojson", legal_with_owner("A|B"))),
+        case("a whitespace-only controller", "gaps --control {dir}/bad.geojson", &["bad.geojson", "controller", "whitespace"])
+            .with(write_to("bad.geojson", legal_with_owner("   "))),
+        case("a field name with ESC", "gaps --owner-field own\u{1b}[31mer", &["legal key", "--owner-field"]),
+        // 11. Reads that never lie.
+        case("a FIFO no process writes to", "gaps --legal {dir}/fifo.geojson", &["fifo.geojson", "pipe", "gave no data"]).with(|d| mkfifo(&d.join("fifo.geojson"))),
+        case("a GeoPackage from a pipe", "gaps --legal /dev/stdin --format gpkg", &["/dev/stdin"]),
+        case("a /vsicurl/ DEM", "corridor measure --dem /vsicurl/http://127.0.0.1:9/dem.tif", &["/vsicurl/", "network"]),
+        case("a /vsicurl/ legal layer", "gaps --legal /vsicurl/http://127.0.0.1:9/legal.geojson", &["network"]),
+        case("an https:// legal layer", "gaps --legal https://127.0.0.1:9/legal.geojson", &["network"]),
+        case("a lone surrogate in a name", "gaps --legal {dir}/bad.geojson", &["bad.geojson", "lone UTF-16 surrogate"])
+            .with(write_to("bad.geojson", br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"owner":"A\ud800"},"geometry":null}]}"#.to_vec())),
+        case("a polygon across the antimeridian", "gaps --legal {dir}/am.geojson --control {dir}/am.geojson", &["am.geojson", "antimeridian", "-wrapdateline"])
+            .with(write_to("am.geojson", fc(&[rect_feature(r#"{"owner":"FJI","controller":"FJI"}"#, [179.5, -17.0, -179.5, -16.0])]).into_bytes())),
+        case("--repair given, and the hint no longer says to pass it", "gaps --legal {dir}/deg.geojson --control {dir}/deg.geojson --repair", &["deg.geojson", "could not mend", "Fix Geometries"])
+            .with(write_to("deg.geojson", fc(&[
+                r#"{"type":"Feature","properties":{"owner":"AAA","controller":"AAA"},"geometry":{"type":"Polygon","coordinates":[[[45,40],[45.1,40],[45,40]]]}}"#.to_string(),
+                rect_feature(r#"{"owner":"BBB","controller":"BBB"}"#, [45.0, 40.0, 45.1, 40.1]),
+            ]).into_bytes())),
+        // Constraints are validated in full.
+        case("constraints with a NaN limit", "corridor measure --constraints {dir}/c.toml", &["c.toml", "line 2", "max_km_outside_legal", "finite"])
+            .with(constraints("transit_state = \"ARM\"\nmax_km_outside_legal = nan\n")),
+        case("constraints with an infinite radius", "corridor measure --constraints {dir}/c.toml", &["c.toml", "line 6", "radius_m"])
+            .with(constraints("transit_state = \"ARM\"\n[[checkpoint]]\nname = \"x\"\nlon = 46.0\nlat = 39.0\nradius_m = inf\n")),
+        case("constraints with an empty transit state", "corridor measure --constraints {dir}/c.toml", &["c.toml", "line 1", "transit_state"])
+            .with(constraints("transit_state = \"\"\n")),
+        case("constraints with a boundary without |", "corridor measure --constraints {dir}/c.toml", &["c.toml", "line 3", "boundary", "ARM|IRN"])
+            .with(constraints("transit_state = \"ARM\"\n[[clearance]]\nboundary = \"ARMIRN\"\nmin_m = 100\n")),
+        case("constraints naming a transit state not in the legal layer", "corridor measure --constraints {dir}/c.toml", &["c.toml", "XYZ", "not an owner", "ARM"])
+            .with(constraints("transit_state = \"XYZ\"\n")),
+        // corridor route with no route: an error, and nothing written.
+        case("corridor route with no route", &format!("{BARRIER} -o {{dir}}/r.geojson --cost-out {{dir}}/c.tif").replace("40.0,45.25", "40.0,45.6"), &["no route", "nothing was written"]).exit(1),
+    ]
+}
+
+#[test]
+fn every_guarded_case_exits_cleanly_and_leaves_the_folder_as_it_was() {
+    let mut failures = Vec::new();
+    let cases = guarded_cases();
+    assert!(cases.len() >= 30, "the issue asks for at least 30 cases");
+    for c in cases {
+        let dir = tempfile::tempdir().unwrap();
+        sample_into(dir.path());
+        (c.setup)(dir.path());
+        let before = snapshot(dir.path());
+        let d = dir.path().display().to_string();
+        let args: Vec<String> = c.args.iter().map(|a| a.replace("{dir}", &d)).collect();
+        let o = delimit()
+            .current_dir(dir.path())
+            .args(&args)
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap();
+        let r = crate::util::Run {
+            // Killed by a signal or the timeout: no exit code at all.
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        };
+        let mut why = error_problems(&r, c.code, c.expect);
+        if !terminal_safe(&r.stderr) {
+            why.push(format!("stderr is not terminal-safe: {:?}", r.stderr));
+        }
+        if r.stderr.lines().filter(|l| l.starts_with("hint:")).count() > 1 {
+            why.push("more than one hint: line".into());
+        }
+        if r.stderr.contains(".delimit-tmp") {
+            why.push("stderr names a temporary path".into());
+        }
+        let after = snapshot(dir.path());
+        if after != before {
+            let changed: Vec<&String> =
+                after.keys().chain(before.keys()).filter(|k| after.get(*k) != before.get(*k)).collect();
+            why.push(format!("the folder changed: {changed:?}"));
+        }
+        if !why.is_empty() {
+            failures.push(format!("{}: {}\n    stderr: {}", c.name, why.join("; "), r.stderr.trim()));
+        }
+    }
+    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Defect 3: a GeoPackage with a corrupted page is an error naming the
+/// layer and the feature, wherever the page is; it used to give 8 of 9
+/// units (exit 0), or "no features".
+#[test]
+fn a_corrupted_geopackage_page_is_an_error_not_a_smaller_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let feats: Vec<String> = (0..9)
+        .map(|i| {
+            let props = format!(r#"{{"owner":"P{i}","controller":"P{i}","tag":"FEATURE-{i:04}{}"}}"#, "x".repeat(3000));
+            square_feature(&props, 45.0 + i as f64 * 0.1, 40.0, 0.1)
+        })
+        .collect();
+    write(dir.path(), "nine.geojson", fc(&feats));
+    ogr2ogr(dir.path(), &["nine.gpkg", "nine.geojson"]);
+    let bytes = std::fs::read(dir.path().join("nine.gpkg")).unwrap();
+    for (tag, feature) in [("FEATURE-0008", "feature 9"), ("FEATURE-0000", "feature 1")] {
+        let at = bytes.windows(tag.len()).position(|w| w == tag.as_bytes()).unwrap();
+        // SQLite's default page: 4,096 bytes. Overwrite the one holding the feature.
+        let page = at / 4096 * 4096;
+        let mut broken = bytes.clone();
+        broken[page..page + 4096].fill(0xff);
+        let p = write(dir.path(), "broken.gpkg", &broken);
+        let r = run(delimit().arg("gaps").arg("--legal").arg(&p).arg("--control").arg(&p));
+        assert_eq!(r.code, 2, "{tag}: {}", r.stderr);
+        assert!(r.stderr.starts_with("error: ") && r.stderr.contains("broken.gpkg"), "{}", r.stderr);
+        assert!(r.stderr.contains("layer `nine`") && r.stderr.contains(feature), "{}", r.stderr);
+        assert!(r.stdout.is_empty());
+    }
+}
+
+/// Defect 11: process substitution and a file that starts with a BOM are
+/// read as the file itself (same rows).
+#[test]
+fn a_pipe_and_a_bom_read_like_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    sample_into(dir.path());
+    let mut bom = b"\xef\xbb\xbf".to_vec();
+    bom.extend(std::fs::read(dir.path().join("legal.geojson")).unwrap());
+    write(dir.path(), "bom.geojson", bom);
+    let rows = |legal: &str| -> Value {
+        let o = std::process::Command::new("bash")
+            .current_dir(dir.path())
+            .arg("-c")
+            .arg(format!("\"$0\" gaps --json --legal {legal} --control control.geojson"))
+            .arg(assert_cmd::cargo::cargo_bin("delimit"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{legal}: {}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()["summary"].clone()
+    };
+    let file = rows("legal.geojson");
+    assert_eq!(rows("<(cat legal.geojson)"), file);
+    assert_eq!(rows("bom.geojson"), file);
+    assert!(!file.is_null() && file.to_string().contains("held_by_other"), "{file}");
+}
+
+/// Defect 11: reading through /vsigzip/ writes nothing beside the input.
+#[test]
+fn reading_a_gzip_writes_nothing_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("legal.geojson.gz");
+    {
+        let o = std::process::Command::new("gzip")
+            .args(["-c"])
+            .arg(crate::util::root().join("data/legal.geojson"))
+            .output()
+            .unwrap();
+        std::fs::write(&gz, o.stdout).unwrap();
+    }
+    let before = listing(dir.path());
+    let r = run(delimit().arg("check").arg("--role").arg("legal").arg(format!("/vsigzip/{}", gz.display())));
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert!(r.stdout.contains("9 features") || r.stdout.contains("features"), "{}", r.stdout);
+    assert_eq!(listing(dir.path()), before, "a .gz.properties (or other file) appeared");
+}
+
+/// Defect 10: names from the inputs stay text in the Markdown report.
+#[test]
+fn markdown_escapes_html_links_and_table_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = r#"<img src=x onerror=alert(1)> [click](javascript:alert(1)) a|b \"#;
+    let legal = fc(&[
+        rect_feature(&serde_json::json!({"owner":"AAA","name": evil}).to_string(), [45.0, 40.0, 45.1, 40.1]),
+        rect_feature(&serde_json::json!({"owner":"BBB","name":"b"}).to_string(), [45.1, 40.0, 45.2, 40.1]),
+        rect_feature(&serde_json::json!({"owner":"AAA","name":"main"}).to_string(), [45.2, 40.0, 45.6, 40.1]),
+    ]);
+    let control = fc(&[rect_feature(r#"{"controller":"BBB"}"#, [45.0, 40.0, 45.6, 40.1])]);
+    write(dir.path(), "legal.geojson", legal);
+    write(dir.path(), "control.geojson", control);
+    let r = run(delimit().current_dir(dir.path()).args([
+        "report",
+        "--format",
+        "md",
+        "-o",
+        "r.md",
+        "--legal",
+        "legal.geojson",
+        "--control",
+        "control.geojson",
+        "--no-routes",
+    ]));
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let md = std::fs::read_to_string(dir.path().join("r.md")).unwrap();
+    assert!(md.contains(r"\<img src=x onerror=alert(1)\> \[click\](javascript:alert(1)) a\|b \\"), "{md}");
+    // No `<` or `[` from the name is left unescaped.
+    for (i, c) in md.char_indices().filter(|(_, c)| matches!(c, '<' | '[')) {
+        assert!(md[..i].ends_with('\\'), "unescaped {c} at byte {i}: {md}");
+    }
+    // Every table row has as many cells as its header.
+    for table in md.split("\n\n").filter(|b| b.starts_with('|')) {
+        let cells = |l: &str| l.replace(r"\\", "").replace(r"\|", "").matches('|').count();
+        let mut lines = table.lines();
+        let n = cells(lines.next().unwrap());
+        for l in lines {
+            assert_eq!(cells(l), n, "row {l:?} in\n{table}");
+        }
+    }
+}
+
+/// Defect 7: a unit name with ESC and bidi controls is escaped in text on
+/// stdout, and kept exactly in --json.
+#[test]
+fn names_are_escaped_on_the_terminal_and_exact_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "Evil\u{1b}[2J\u{202e}town";
+    let props = serde_json::json!({"owner": "AAA", "controller": "AAA", "name": name}).to_string();
+    write(dir.path(), "legal.geojson", fc(&[rect_feature(&props, [45.0, 40.0, 45.1, 40.1])]));
+    let args = ["village", "--at", "40.05,45.05", "--legal", "legal.geojson", "--control", "legal.geojson"];
+    let text = run(delimit().current_dir(dir.path()).args(args));
+    assert!(text.code == 0 || text.code == 1, "{}", text.stderr);
+    assert!(terminal_safe(&text.stdout) && terminal_safe(&text.stderr), "{:?}", text.stdout);
+    assert!(text.stdout.contains(r"Evil\u{1b}[2J\u{202e}town"), "{}", text.stdout);
+    let json = run(delimit().current_dir(dir.path()).args(args).arg("--json"));
+    assert!(json.stdout.contains(r"Evil\u001b[2J"), "{}", json.stdout);
+    assert!(json.stdout.contains('\u{202e}'), "JSON keeps the exact text");
+}
+
+/// `check` reports a ring across the antimeridian; other commands refuse it.
+#[test]
+fn check_reports_a_ring_across_the_antimeridian() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "am.geojson", fc(&[rect_feature(r#"{"owner":"FJI"}"#, [179.5, -17.0, -179.5, -16.0])]));
+    let r = run(delimit().args(["check", "--role", "legal", "--json"]).arg(&p));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let codes: Vec<&str> = v["problems"].as_array().unwrap().iter().filter_map(|p| p["code"].as_str()).collect();
+    assert!(codes.contains(&"antimeridian"), "{codes:?}");
+}
+
+/// SIGINT and SIGTERM mid-write leave the previous output as it was and no
+/// temporary file or folder behind; the exit code is 128 + the signal.
+#[test]
+fn a_signal_mid_write_leaves_the_previous_output_and_no_temporaries() {
+    let bin = assert_cmd::cargo::cargo_bin("delimit");
+    let dir = tempfile::tempdir().unwrap();
+    sample_into(dir.path());
+    std::fs::copy(crate::util::root().join("data/control-osm2024.geojson"), dir.path().join("osm.geojson")).unwrap();
+    let runs: [(&str, Vec<&str>); 2] = [
+        ("q", vec!["qgis", "-o", "q", "--force"]),
+        ("big.gpkg", vec!["gaps", "--all", "--control", "osm.geojson", "-o", "big.gpkg", "--force"]),
+    ];
+    for (target, args) in &runs {
+        // The previous output.
+        let first = std::process::Command::new(&bin).current_dir(dir.path()).args(args).output().unwrap();
+        assert!(first.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&first.stderr));
+        for sig in [libc::SIGINT, libc::SIGTERM] {
+            let before = snapshot(dir.path());
+            let mut child = std::process::Command::new(&bin)
+                .current_dir(dir.path())
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            // Wait until the write has begun: a temporary folder exists.
+            let folder = if *target == "q" { dir.path().join("q") } else { dir.path().to_path_buf() };
+            let started = std::time::Instant::now();
+            let mid_write = loop {
+                if listing(&folder).iter().any(|n| n.starts_with(".delimit-tmp-")) {
+                    break true;
+                }
+                if child.try_wait().unwrap().is_some() || started.elapsed().as_secs() > 120 {
+                    break false;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            };
+            assert!(mid_write, "{target}: the run ended before its write could be interrupted");
+            // SAFETY: a plain kill(2) of our own child.
+            unsafe { libc::kill(child.id() as i32, sig) };
+            let status = child.wait().unwrap();
+            assert_eq!(status.code(), Some(128 + sig), "{target}: {status:?}");
+            let after = snapshot(dir.path());
+            assert_eq!(after, before, "{target}, signal {sig}: the folder changed");
+        }
     }
 }

@@ -15,8 +15,13 @@ pub fn fixture(rel: &str) -> PathBuf {
 }
 
 /// The delimit binary, run from a temporary folder so nothing leaks into the repo.
+/// `DELIMIT_TEST_BIN` runs the suite against another build instead (to
+/// show that a new test fails on the code before a fix).
 pub fn delimit() -> Command {
-    Command::cargo_bin("delimit").expect("binary built")
+    match std::env::var_os("DELIMIT_TEST_BIN") {
+        Some(bin) => Command::new(bin),
+        None => Command::cargo_bin("delimit").expect("binary built"),
+    }
 }
 
 /// The output of a run, decoded.

@@ -78,6 +78,19 @@ pub(super) fn check_geometry(id: &str, g: &Geometry<f64>, min_area_m2: f64, out:
         out.push(problem(code, Severity::Error, id, msg, None));
         return;
     }
+    if let Some(l) = crate::io::antimeridian_edge(g) {
+        out.push(problem(
+            "antimeridian",
+            Severity::Error,
+            id,
+            format!(
+                "an edge spans {:.1}° of longitude: the geometry crosses the antimeridian and is read the long way round; split it at ±180° (ogr2ogr -wrapdateline)",
+                (l.end.x - l.start.x).abs()
+            ),
+            Some(l.start),
+        ));
+        return;
+    }
     match g {
         Geometry::Polygon(p) => polygon(id, p, 0, out),
         Geometry::MultiPolygon(m) => {

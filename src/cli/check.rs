@@ -79,7 +79,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         )?);
     }
 
-    let mut out = args.io.output.summary_sink();
+    let mut out = args.io.summary_sink();
     if args.io.json {
         let v = serde_json::json!({
             "file": args.file.display().to_string(),

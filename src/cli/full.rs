@@ -174,6 +174,8 @@ impl FullArgs {
             }
             (None, false) => Constraints::default(),
         };
+        let label = self.constraints.clone().unwrap_or_else(|| "embedded:data/corridor.toml".into());
+        constraints.check_parties(&label, &legal, &i.owner_field)?;
         let protected =
             delimit::corridor::plan::read_protected(&constraints, self.constraints.as_deref(), &i.read_options(None)?)?;
         let options = Options {

@@ -92,7 +92,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     if filter.is_active() {
         summary["filter"] = json!({ "flags": args.filter.describe(), "left_out_pieces": filtered.pieces, "left_out_km2": round(filtered.km2, 6) });
     }
-    let mut out = args.io.output.summary_sink();
+    let mut out = args.io.summary_sink();
     if args.io.json {
         let v = json!({ "summary": summary, "provenance": provenance, "features_written": features_written });
         serde_json::to_writer_pretty(&mut out, &v)?;

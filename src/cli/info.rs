@@ -39,6 +39,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         writeln!(out)?;
         return Ok(Outcome::Ok);
     }
+    let mut out = crate::cli::term::Safe::new(out);
     for (f, layers) in all {
         writeln!(out, "{}", f.display())?;
         for l in layers {

@@ -97,7 +97,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         control.as_ref().map(|c| (c, args.io.input.controller_field.as_str())),
         Some(&settlements),
         &opts,
-    );
+    )?;
 
     let provenance = delimit::provenance::RunProvenance::new(
         [Some(&legal.provenance), control.as_ref().map(|c| &c.provenance), Some(&settlements.provenance)]
@@ -118,7 +118,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         _ => delimit::export::run_features(&d),
     };
     args.io.output.write(&args.write, features, &inputs, &provenance)?;
-    let mut out = args.io.output.summary_sink();
+    let mut out = args.io.summary_sink();
     if args.io.json {
         serde_json::to_writer_pretty(&mut out, &json!({ "pairs": d.pairs, "provenance": provenance }))?;
         writeln!(out)?;

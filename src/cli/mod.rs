@@ -16,6 +16,7 @@ mod progress;
 mod qgis;
 mod report;
 mod table;
+pub(crate) mod term;
 pub(crate) mod verbosity;
 mod village;
 
@@ -39,6 +40,11 @@ pub(crate) struct Cli {
     /// the time taken.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Memory budget for the work an option implies (--step, --cell,
+    /// --margin-km): a run estimated to need more exits 2 before it
+    /// starts. Sizes as 512M, 2G, 8GiB.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "2G", value_parser = delimit::limits::parse_size)]
+    max_memory: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -89,6 +95,8 @@ pub fn main() -> ExitCode {
         }
     };
     verbosity::set(cli.quiet, cli.verbose);
+    delimit::limits::set_max_memory(cli.max_memory);
+    clean_up_on_signals();
     let started = std::time::Instant::now();
     let result = match cli.command {
         Command::Info(a) => info::run(a),
@@ -113,20 +121,38 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// On SIGINT or SIGTERM, remove the temporary files of writes in progress
+/// (and output folders this run created), then exit as the signal would
+/// have: 128 + its number. The previous output, if any, is untouched,
+/// because it is replaced only by the final rename.
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else { return };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            delimit::io::clean_up_pending();
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
 /// Print `error:`, each `cause:`, then `hint:`, and choose the exit code from
 /// the library error's class.
 fn report(err: &anyhow::Error) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
+    // Each line is escaped whole, newlines included: a value from a file
+    // (an owner code, a field name) cannot start a line of its own, such
+    // as a fake `hint:`, or move the cursor.
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "error: {err}");
+    let _ = writeln!(stderr, "error: {}", term::escape(&err.to_string()));
     for cause in err.chain().skip(1) {
-        let _ = writeln!(stderr, "cause: {cause}");
+        let _ = writeln!(stderr, "cause: {}", term::escape(&cause.to_string()));
     }
     let lib = err.chain().find_map(|e| e.downcast_ref::<delimit::Error>());
     if let Some(hint) = lib.and_then(delimit::Error::hint) {
-        let _ = writeln!(stderr, "hint: {hint}");
+        let _ = writeln!(stderr, "hint: {}", term::escape(&hint));
     }
     ExitCode::from(lib.map_or(1, |e| e.class().exit_code()))
 }

@@ -116,7 +116,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         e.0 += 1;
         e.1 += f.area_m2 / 1e6;
     }
-    let mut out = args.io.output.summary_sink();
+    let mut out = args.io.summary_sink();
     if args.io.json {
         let v = json!({
             "faces": r.faces.iter().map(|f| json!({ "id": f.id, "owner": f.owner, "claimed_by": f.claimed_by, "area_km2": f.area_m2 / 1e6 })).collect::<Vec<_>>(),

@@ -73,7 +73,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     )
     .to_json();
     args.io.output.write("progress", || delimit::export::progress_features(&p), &inputs, &provenance)?;
-    let mut out = args.io.output.summary_sink();
+    let mut out = args.io.summary_sink();
     if args.io.json {
         serde_json::to_writer_pretty(&mut out, &json!({ "progress": p, "provenance": provenance }))?;
         writeln!(out)?;

@@ -42,7 +42,7 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     args.full.validate()?;
     let targets = match (&args.dir, &args.gpkg, &args.project) {
-        (Some(d), _, _) => Targets::in_folder(d, args.force)?,
+        (Some(d), _, _) => Targets::in_folder(d, args.force),
         (None, Some(g), Some(p)) => Targets { gpkg: g.clone(), project: p.clone(), force: args.force },
         _ => unreachable!("clap requires -o or --gpkg with --project"),
     };
@@ -57,8 +57,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         }
     }
     let inputs = args.full.paths();
-    delimit::io::Output::prepare(&targets.gpkg, targets.force, &inputs)?;
-    delimit::io::Output::prepare(&targets.project, targets.force, &inputs)?;
+    delimit::io::declare_inputs(&inputs);
+    targets.preflight(&inputs)?;
 
     let loaded = args.full.load()?;
     let run = super::full::run(&loaded, &args.full)?;
@@ -85,6 +85,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
+        let mut out = crate::cli::term::Safe::new(&mut out);
         writeln!(out, "wrote {} and {}", targets.gpkg.display(), targets.project.display())?;
         for g in delimit::qgis::GROUPS {
             for l in layers.iter().filter(|l| l.group == g) {

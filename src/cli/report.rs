@@ -49,6 +49,6 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let fmt = if args.format == "md" { Format::Markdown } else { Format::Html };
     let text = delimit::report::render(&loaded.inputs(), &run, &provenance, &fields, fmt)?;
     delimit::io::write_file(&args.output, text.as_bytes(), args.force, &inputs)?;
-    println!("wrote {} ({} bytes)", args.output.display(), text.len());
+    println!("wrote {} ({} bytes)", crate::cli::term::escape(&args.output.display().to_string()), text.len());
     Ok(Outcome::Ok)
 }

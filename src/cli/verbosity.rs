@@ -26,7 +26,7 @@ pub(crate) fn verbose() -> bool {
 macro_rules! note {
     ($($t:tt)*) => {
         if $crate::cli::verbosity::notes() {
-            eprintln!($($t)*);
+            eprintln!("{}", $crate::cli::term::escape_text(&format!($($t)*)));
         }
     };
 }
@@ -36,7 +36,7 @@ pub(crate) use note;
 macro_rules! detail {
     ($($t:tt)*) => {
         if $crate::cli::verbosity::verbose() {
-            eprintln!($($t)*);
+            eprintln!("{}", $crate::cli::term::escape_text(&format!($($t)*)));
         }
     };
 }

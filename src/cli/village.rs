@@ -221,6 +221,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &json!({ "answers": replies, "counts": c, "provenance": provenance }))?;
         writeln!(out)?;
     } else if !stdin_batch {
+        let mut out = crate::cli::term::Safe::new(&mut out);
         crate::cli::table::print_blocks(&mut out, &replies, |o, r| delimit::village::text::write_reply(o, r))?;
     }
     if queries.len() > 1 || stdin_batch {

@@ -104,19 +104,150 @@ pub struct Reciprocal {
 
 impl Constraints {
     /// Parse a constraints file's text; `path` names it in errors.
+    /// The values are checked in full: every number finite (and not
+    /// negative where it is a distance or a limit), a transit state, and
+    /// boundaries written `A|B`. Errors name the key and its line.
     pub fn parse(path: &Path, text: &str) -> Result<Constraints> {
-        toml::from_str(text).map_err(|e| {
+        let c: Constraints = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             Error::InvalidInput {
                 path: path.to_path_buf(),
                 message: format!("{}{}", line.map(|l| format!("line {l}: ")).unwrap_or_default(), e.message()),
                 hint: "see docs/corridor.md for the keys".into(),
             }
-        })
+        })?;
+        c.validate(path, text)?;
+        Ok(c)
+    }
+
+    fn validate(&self, path: &Path, text: &str) -> Result<()> {
+        // The n-th line that sets `key` (TOML tables repeat keys).
+        let line_of = |key: &str, nth: usize| -> String {
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| {
+                    let t = l.trim_start();
+                    t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('='))
+                        || t.strip_prefix(&format!("\"{key}\"")).is_some_and(|r| r.trim_start().starts_with('='))
+                })
+                .nth(nth)
+                .map(|(i, _)| format!("line {}: ", i + 1))
+                .unwrap_or_default()
+        };
+        let bad = |key: &str, nth: usize, message: String, hint: &str| Error::InvalidInput {
+            path: path.to_path_buf(),
+            message: format!("{}`{key}` {message}", line_of(key, nth)),
+            hint: hint.into(),
+        };
+        let number = |key: &str, nth: usize, v: f64, min: f64| -> Result<()> {
+            if !v.is_finite() {
+                return Err(bad(key, nth, format!("is {v}; it must be a finite number"), "write a number such as 2.5"));
+            }
+            if v < min {
+                return Err(bad(
+                    key,
+                    nth,
+                    format!("is {v}; it must be at least {min}"),
+                    "distances and limits are not negative",
+                ));
+            }
+            Ok(())
+        };
+        if let Some(problem) = crate::io::party_code_problem(&self.transit_state) {
+            return Err(bad(
+                "transit_state",
+                0,
+                problem,
+                "give the owner code of the transit state, as in the legal layer (e.g. \"ARM\")",
+            ));
+        }
+        for (key, v) in [
+            ("max_km_outside_legal", self.max_km_outside_legal),
+            ("max_km_outside_control", self.max_km_outside_control),
+        ] {
+            if let Some(v) = v {
+                number(key, 0, v, 0.0)?;
+            }
+        }
+        for (i, cp) in self.checkpoint.iter().enumerate() {
+            number("lon", i, cp.lon, -180.0)?;
+            number("lat", i, cp.lat, -90.0)?;
+            if cp.lon > 180.0 || cp.lat > 90.0 {
+                return Err(bad(
+                    "lat",
+                    i,
+                    format!("{}, {} is not a lat, lon position", cp.lat, cp.lon),
+                    "lat is -90 to 90, lon -180 to 180",
+                ));
+            }
+            number("radius_m", i, cp.radius_m, 0.0)?;
+        }
+        for (i, cl) in self.clearance.iter().enumerate() {
+            number("min_m", i, cl.min_m, 0.0)?;
+            let ok = cl.boundary.split_once('|').is_some_and(|(a, b)| {
+                crate::io::party_code_problem(a).is_none() && crate::io::party_code_problem(b).is_none() && a != b
+            });
+            if !ok {
+                return Err(bad(
+                    "boundary",
+                    i,
+                    format!(
+                        "is \"{}\"; a boundary is two different owner codes joined by `|`",
+                        cl.boundary.escape_debug()
+                    ),
+                    "write it as \"ARM|IRN\"",
+                ));
+            }
+        }
+        if let Some(r) = &self.reciprocal {
+            number("max_km_foreign", 0, r.max_km_foreign, 0.0)?;
+        }
+        for (kind, v) in &self.max_grade_pct {
+            if !v.is_finite() || *v <= 0.0 {
+                return Err(bad(
+                    kind,
+                    0,
+                    format!("is {v}; a grade limit is a positive number of %"),
+                    "write e.g. rail = 2.5",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Check the codes the constraints name against the legal layer: the
+    /// transit state and each boundary's parties must be owners in it.
+    /// Constraints without a transit state (none were given) pass.
+    pub fn check_parties(&self, path: &Path, legal: &crate::layer::Layer, owner_field: &str) -> Result<()> {
+        if self.transit_state.is_empty() {
+            return Ok(());
+        }
+        let owners: std::collections::BTreeSet<String> =
+            legal.features.iter().filter_map(|f| f.text(owner_field)).collect();
+        let known = || owners.iter().cloned().collect::<Vec<_>>().join(", ");
+        let missing = |key: &str, code: &str| Error::InvalidInput {
+            path: path.to_path_buf(),
+            message: format!("`{key}`: \"{}\" is not an owner in the legal layer", code.escape_debug()),
+            hint: format!("the legal layer's owners are: {}", known()),
+        };
+        if !owners.contains(&self.transit_state) {
+            return Err(missing("transit_state", &self.transit_state));
+        }
+        for cl in &self.clearance {
+            if let Some((a, b)) = cl.boundary.split_once('|') {
+                for code in [a, b] {
+                    if !owners.contains(code) {
+                        return Err(missing("boundary", code));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Read and parse a constraints file.
     pub fn read(path: &Path) -> Result<Constraints> {
+        crate::io::admit_input(path)?;
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
         Self::parse(path, &text)
     }

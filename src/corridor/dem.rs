@@ -46,6 +46,8 @@ pub struct Profile {
 impl Dem {
     /// Read band 1 of a raster.
     pub fn open(path: &Path) -> Result<Dem> {
+        crate::io::admit_input(path)?;
+        crate::io::gdal_init();
         let ds = gdal::Dataset::open(path).map_err(gdal_err(path, "GDALOpen"))?;
         if ds.raster_count() == 0 {
             return Err(Error::InvalidInput {

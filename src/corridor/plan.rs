@@ -145,6 +145,17 @@ pub fn plan(
     let m = opts.margin_km * 1000.0;
     let lo = Coord { x: ex[0].min(ex[1]) - m, y: ey[0].min(ey[1]) - m };
     let hi = Coord { x: ex[0].max(ex[1]) + m, y: ey[0].max(ey[1]) + m };
+    // The grid is held whole (and searched from both ends): bound it
+    // before anything is built.
+    let cells = ((hi.x - lo.x) / opts.cell_m).ceil() * ((hi.y - lo.y) / opts.cell_m).ceil();
+    crate::limits::check(
+        "--cell and --margin-km",
+        &format!("{} m and {} km", crate::io::short_number(opts.cell_m), crate::io::short_number(opts.margin_km)),
+        cells,
+        crate::limits::CELL_BYTES,
+        "grid cells",
+        "give a larger --cell or a smaller --margin-km",
+    )?;
 
     let l_idx = PolygonIndex::of_layer(legal, |_| true);
     let c_idx = PolygonIndex::of_layer(control, |_| true);

@@ -69,6 +69,8 @@ pub struct RasterRoute {
 /// path joins the ends.
 pub fn route_on(path: &Path, from: Position, to: Position) -> Result<Option<RasterRoute>> {
     let err = |call| gdal_err(path, call);
+    crate::io::admit_input(path)?;
+    crate::io::gdal_init();
     let ds = gdal::Dataset::open(path).map_err(err("GDALOpen"))?;
     let gt = ds.geo_transform().map_err(err("GDALGetGeoTransform"))?;
     if gt[2] != 0.0 || gt[4] != 0.0 || (gt[1] + gt[5]).abs() > 1e-9 * gt[1].abs() {

@@ -47,7 +47,18 @@ impl Format {
         if is_database(path) {
             return Ok(Format::Ogr("PostgreSQL".into()));
         }
-        let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
+        let ext_of =
+            |p: &Path| p.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
+        let mut ext = ext_of(path);
+        // `legal.geojson.gz` (read through /vsigzip/) is the format inside.
+        if ext == "gz" {
+            ext = path.file_stem().map(|s| ext_of(Path::new(s))).unwrap_or_default();
+        }
+        // A pipe without a name to go by (process substitution: /dev/fd/63)
+        // is read as GeoJSON, as stdin is; other formats need seeking.
+        if ext.is_empty() && super::is_stream(path) {
+            return Ok(Format::GeoJson);
+        }
         if ext == "geojson" || ext == "json" {
             return Ok(Format::GeoJson);
         }

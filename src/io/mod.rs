@@ -6,6 +6,7 @@ mod format;
 pub mod geojson;
 mod ogr;
 pub use ogr::Kind;
+pub use ogr::gdal_init;
 pub(crate) use ogr::{gdal_err, write_layers};
 mod raw;
 mod vsi;
@@ -16,7 +17,7 @@ use std::path::{Path, PathBuf};
 use geo::{BoundingRect, CoordsIter, Geometry};
 use sha2::{Digest, Sha256};
 
-pub use atomic::Output;
+pub use atomic::{CreatedFolder, Output, clean_up_pending, declare_inputs};
 pub use format::{Format, is_database};
 use raw::RawLayer;
 pub use vsi::is_vsi;
@@ -73,6 +74,54 @@ impl std::ops::Deref for Source {
     }
 }
 
+/// Admit a path as an input of this run, before anything opens it:
+/// network and cloud paths are refused (delimit makes no network access),
+/// and the path joins the run's inputs, which no output may replace.
+pub fn admit_input(path: &Path) -> Result<()> {
+    vsi::refuse_network(path)?;
+    // Before any GDAL call on the path (refuse_bombs' stat inflates a
+    // gzip to size it, and would leave a .gz.properties index beside it).
+    gdal_init();
+    atomic::record_input(path);
+    Ok(())
+}
+
+/// Whether `path` is a pipe or a character device (process substitution,
+/// a FIFO, /dev/stdin): read as a stream, it cannot be mapped or seeked.
+pub(crate) fn is_stream(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_char_device())
+}
+
+/// Read a pipe to its end. It is opened without blocking, so that a FIFO
+/// no process writes to gives an error at once instead of a hang.
+fn read_stream(path: &Path) -> Result<Vec<u8>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let read_err = |source| Error::Read { path: path.to_path_buf(), source };
+    let mut file =
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(read_err)?;
+    // Back to blocking reads: a writer that is slow to start is waited for.
+    // SAFETY: fcntl on a descriptor this function owns.
+    unsafe {
+        let fd = file.as_raw_fd();
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+        }
+    }
+    let mut buf = Vec::new();
+    file.read_to_end(&mut buf).map_err(read_err)?;
+    if buf.is_empty() {
+        return Err(Error::InvalidInput {
+            path: path.to_path_buf(),
+            message: "is a pipe that gave no data".into(),
+            hint: "a FIFO needs a process writing to it when delimit opens it; or save the data to a file".into(),
+        });
+    }
+    Ok(buf)
+}
+
 fn read_bytes(path: &Path) -> Result<Source> {
     let read_err = |source| Error::Read { path: path.to_path_buf(), source };
     if path.as_os_str() == "-" {
@@ -80,8 +129,19 @@ fn read_bytes(path: &Path) -> Result<Source> {
         std::io::stdin().read_to_end(&mut buf).map_err(read_err)?;
         return Ok(Source::Owned(buf));
     }
+    if is_stream(path) {
+        return read_stream(path).map(Source::Owned);
+    }
     let file = std::fs::File::open(path).map_err(read_err)?;
-    if file.metadata().map_err(read_err)?.len() == 0 {
+    let meta = file.metadata().map_err(read_err)?;
+    if meta.is_dir() {
+        return Err(Error::InvalidInput {
+            path: path.to_path_buf(),
+            message: "is a folder, not a file".into(),
+            hint: "name the file inside it".into(),
+        });
+    }
+    if meta.len() == 0 {
         // An empty file cannot be mapped; its error comes from the parser.
         return Ok(Source::Owned(Vec::new()));
     }
@@ -91,7 +151,7 @@ fn read_bytes(path: &Path) -> Result<Source> {
     // writes to an input (outputs go to a temporary file and are renamed).
     match unsafe { memmap2::Mmap::map(&file) } {
         Ok(m) => Ok(Source::Mapped(m)),
-        // Not mappable (a pipe or a special file): read it instead.
+        // Not mappable (a special file): read it instead.
         Err(_) => std::fs::read(path).map(Source::Owned).map_err(read_err),
     }
 }
@@ -120,6 +180,7 @@ fn stem(path: &Path) -> String {
 /// let names = delimit::io::layer_names("project.gpkg".as_ref(), None).unwrap();
 /// ```
 pub fn layer_names(path: &Path, format: Option<&Format>) -> Result<Vec<String>> {
+    admit_input(path)?;
     let fmt = match format {
         Some(f) => f.clone(),
         None => Format::from_path(path)?,
@@ -128,9 +189,24 @@ pub fn layer_names(path: &Path, format: Option<&Format>) -> Result<Vec<String>> 
         Format::GeoJson | Format::GeoJsonSeq => Ok(vec![stem(path)]),
         Format::Ogr(d) => {
             ensure_exists(path)?;
+            refuse_stream(path, &d)?;
             ogr::layer_names(path, &d)
         }
     }
+}
+
+/// GDAL reads its formats by seeking, which a pipe cannot do.
+fn refuse_stream(path: &Path, driver: &str) -> Result<()> {
+    if is_stream(path) {
+        return Err(Error::InvalidInput {
+            path: path.to_path_buf(),
+            message: format!(
+                "is a pipe or a device, not a file; GDAL reads {driver} by seeking, which a pipe cannot do"
+            ),
+            hint: "save the data to a file first (GeoJSON alone can be read from a pipe)".into(),
+        });
+    }
+    Ok(())
 }
 
 fn ensure_exists(path: &Path) -> Result<()> {
@@ -155,6 +231,9 @@ fn ensure_exists(path: &Path) -> Result<()> {
 /// assert_eq!(layer.provenance.sha256.len(), 64);
 /// ```
 pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
+    if path.as_os_str() != "-" {
+        admit_input(path)?;
+    }
     let fmt = match &opts.format {
         Some(f) => f.clone(),
         None => Format::from_path(path)?,
@@ -186,6 +265,7 @@ fn read_ogr(path: &Path, driver: &str, opts: &ReadOptions) -> Result<(RawLayer, 
         }
         return Ok((raw, sha256));
     }
+    refuse_stream(path, driver)?;
     vsi::refuse_bombs(path)?;
     // Hash the bytes GDAL will read; for multi-file formats, the main file.
     let sha256 = hash_file(path)?;
@@ -301,6 +381,7 @@ fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Res
 
     if !opts.lenient_coordinates {
         refuse_out_of_range(path, &features, &info.label)?;
+        refuse_antimeridian(path, &features)?;
     }
 
     let layer = Layer {
@@ -323,6 +404,28 @@ fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Res
         check_role(path, &layer, role, &opts.fields)?;
     }
     Ok(layer)
+}
+
+fn refuse_antimeridian(path: &Path, features: &[Feature]) -> Result<()> {
+    for f in features {
+        let Some(g) = &f.geometry else { continue };
+        if let Some(l) = antimeridian_edge(g) {
+            return Err(Error::Geometry {
+                path: path.to_path_buf(),
+                feature: f.id.clone(),
+                message: format!(
+                    "the edge from ({}, {}) to ({}, {}) spans {:.1}° of longitude: it crosses the antimeridian, and would be measured the long way round",
+                    short_number(l.start.x),
+                    short_number(l.start.y),
+                    short_number(l.end.x),
+                    short_number(l.end.y),
+                    (l.end.x - l.start.x).abs()
+                ),
+                hint: Some("split the geometry at ±180°, e.g. `ogr2ogr -wrapdateline out.geojson in.geojson`; `delimit check` lists every such feature".into()),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The first position that is not a finite lon/lat, as an error naming the
@@ -351,6 +454,44 @@ fn refuse_out_of_range(path: &Path, features: &[Feature], crs: &str) -> Result<(
         }
     }
     Ok(())
+}
+
+/// The first edge of `g` that spans more than 180° of longitude: a ring or
+/// line drawn across the antimeridian (from 179°E to 179°W), which every
+/// planar and geodesic measure reads the long way round, 358° wide.
+///
+/// ```
+/// use delimit::io::antimeridian_edge;
+/// use geo::polygon;
+/// let across: geo::Geometry = polygon![(x: 179.0, y: -17.0), (x: -179.0, y: -17.0), (x: -179.0, y: -16.0), (x: 179.0, y: -16.0)].into();
+/// assert!(antimeridian_edge(&across).is_some());
+/// let fine: geo::Geometry = polygon![(x: 44.0, y: 40.0), (x: 45.0, y: 40.0), (x: 45.0, y: 41.0)].into();
+/// assert!(antimeridian_edge(&fine).is_none());
+/// // A polar cap closed along the pole and the ±180° meridian crosses nothing.
+/// let cap: geo::Geometry = polygon![(x: -180.0, y: -80.0), (x: 0.0, y: -70.0), (x: 180.0, y: -80.0), (x: 180.0, y: -90.0), (x: -180.0, y: -90.0)].into();
+/// assert!(antimeridian_edge(&cap).is_none());
+/// ```
+pub fn antimeridian_edge(g: &Geometry<f64>) -> Option<geo::Line<f64>> {
+    // Edges along a pole (Natural Earth's Antarctica closes its ring from
+    // (180, -90) to (-180, -90)) or from +180 to -180 (one meridian under
+    // two names) have no length, and cross nothing.
+    let at_pole = |c: geo::Coord<f64>| c.y.abs() >= 90.0 - 1e-9;
+    let on_180 = |c: geo::Coord<f64>| c.x.abs() >= 180.0 - 1e-9;
+    let crosses = |e: &geo::Line<f64>| {
+        (e.end.x - e.start.x).abs() > 180.0
+            && !(at_pole(e.start) && at_pole(e.end))
+            && !(on_180(e.start) && on_180(e.end))
+    };
+    let in_line = |l: &geo::LineString<f64>| l.lines().find(|e| crosses(e));
+    let in_poly = |p: &geo::Polygon<f64>| std::iter::once(p.exterior()).chain(p.interiors()).find_map(in_line);
+    match g {
+        Geometry::LineString(l) => in_line(l),
+        Geometry::MultiLineString(m) => m.0.iter().find_map(in_line),
+        Geometry::Polygon(p) => in_poly(p),
+        Geometry::MultiPolygon(m) => m.0.iter().find_map(in_poly),
+        Geometry::GeometryCollection(c) => c.0.iter().find_map(antimeridian_edge),
+        _ => None,
+    }
 }
 
 /// A number as a person reads it: 1e308, not 309 digits.
@@ -430,6 +571,14 @@ fn check_role(path: &Path, layer: &Layer, role: Role, names: &FieldNames) -> Res
         }
         if let Some((field, _)) = key {
             match f.text(field) {
+                Some(v) if matches!(role, Role::Legal | Role::Control) && party_code_problem(&v).is_some() => {
+                    return Err(Error::FieldValue {
+                        path: path.to_path_buf(),
+                        feature: f.id.clone(),
+                        field: field.to_string(),
+                        problem: party_code_problem(&v).expect("just checked"),
+                    });
+                }
                 Some(v) if !v.trim().is_empty() => {}
                 Some(_) => {
                     return Err(Error::FieldValue {
@@ -451,6 +600,43 @@ fn check_role(path: &Path, layer: &Layer, role: Role, names: &FieldNames) -> Res
         }
     }
     Ok(())
+}
+
+/// Why `code` cannot be a party code, if it cannot. A party code names an
+/// owner or a controller; delimit joins two of them with `|` for a pair
+/// (`ARM|AZE`), so a `|` inside one would make pairs ambiguous, and
+/// control characters (ESC, CR, NUL, bidi overrides) in a code would reach
+/// every table and message.
+///
+/// ```
+/// use delimit::io::party_code_problem;
+/// assert!(party_code_problem("ARM").is_none());
+/// assert!(party_code_problem("Nagorno-Karabakh (de facto)").is_none());
+/// assert!(party_code_problem("A|B").unwrap().contains("`|`"));
+/// assert!(party_code_problem("  ").is_some());
+/// assert!(party_code_problem("A\u{1b}[31m").is_some());
+/// ```
+pub fn party_code_problem(code: &str) -> Option<String> {
+    let shown = || code.escape_debug().to_string();
+    if code.trim().is_empty() {
+        return Some("is empty or only whitespace; a party code names an owner or a controller".into());
+    }
+    if code.contains('|') {
+        return Some(format!(
+            "holds `|` (\"{}\"); delimit writes a pair of parties as A|B, so a code cannot contain it",
+            shown()
+        ));
+    }
+    if code.chars().any(|c| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }) {
+        return Some(format!(
+            "holds a control or bidirectional-override character (\"{}\"); party codes are plain text",
+            shown()
+        ));
+    }
+    None
 }
 
 /// Options for writing a layer.

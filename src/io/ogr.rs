@@ -19,11 +19,31 @@ pub(crate) fn gdal_err<'a>(path: &'a Path, call: &'static str) -> impl Fn(gdal::
     move |source| Error::Gdal { path: path.to_path_buf(), call, source }
 }
 
-/// GDAL prints `ERROR 1: …` to stderr by default. The library must not
-/// print, and the gdal crate already carries the message in its error.
-fn quiet() {
+/// Set GDAL up once for delimit's promises:
+/// - GDAL prints `ERROR 1: …` to stderr by default. The library must not
+///   print, and the gdal crate already carries the message in its error.
+/// - Reading never writes beside an input: no `.gz.properties` index for
+///   `/vsigzip/`, no `.aux.xml` statistics for rasters.
+/// - No network: `/vsicurl/` paths are refused where they are named
+///   (`vsi::refuse_network`), and a file that points to one inside (a VRT)
+///   is refused by GDAL, which fetches only the extensions listed here.
+pub fn gdal_init() {
     static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| gdal::config::set_error_handler(|_, _, _| {}));
+    ONCE.call_once(|| {
+        gdal::config::set_error_handler(|_, _, _| {});
+        for (key, value) in [
+            ("CPL_VSIL_GZIP_WRITE_PROPERTIES", "NO"),
+            ("GDAL_PAM_ENABLED", "NO"),
+            ("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ".delimit-no-network"),
+            ("GDAL_HTTP_MAX_RETRY", "0"),
+        ] {
+            let _ = gdal::config::set_config_option(key, value);
+        }
+    });
+}
+
+fn quiet() {
+    gdal_init();
 }
 
 fn open(path: &Path, driver: &str) -> Result<Dataset> {
@@ -77,7 +97,16 @@ pub(crate) fn read(path: &Path, driver: &str, layer: Option<&str>) -> Result<Raw
     let name = lyr.name();
     let mut notes = Vec::new();
     let mut features = Vec::new();
-    for (index, f) in lyr.features().enumerate() {
+    // OGR ends the iteration at a read error as if the layer had ended
+    // (a corrupt page in a GeoPackage): the error is only in CPLGetLastError.
+    // Checked after every feature and at the end, so a short read is an
+    // error, never a smaller layer.
+    reset_last_error();
+    let mut index = 0;
+    for f in lyr.features() {
+        if let Some(e) = last_error(path, &name, index) {
+            return Err(e);
+        }
         let mut properties = Map::new();
         for (k, v) in f.fields() {
             properties.insert(k, v.map(field_to_json).unwrap_or(Value::Null));
@@ -99,8 +128,41 @@ pub(crate) fn read(path: &Path, driver: &str, layer: Option<&str>) -> Result<Raw
             _ => None,
         };
         features.push(RawFeature { id, index, geometry, properties });
+        index += 1;
+    }
+    if let Some(e) = last_error(path, &name, index) {
+        return Err(e);
     }
     Ok(RawLayer { name, driver: ds.driver().short_name(), declared_crs, features, fields, notes })
+}
+
+fn reset_last_error() {
+    // SAFETY: resets this thread's GDAL error state; no arguments.
+    unsafe { gdal_sys::CPLErrorReset() }
+}
+
+/// The GDAL error raised on this thread since the last reset, if it is a
+/// failure (warnings pass), as an error naming the feature being read.
+fn last_error(path: &Path, layer: &str, index: usize) -> Option<Error> {
+    // SAFETY: reads this thread's GDAL error state; the message pointer
+    // is valid until the next GDAL call and copied at once.
+    let (kind, msg) = unsafe {
+        let kind = gdal_sys::CPLGetLastErrorType();
+        let msg = gdal_sys::CPLGetLastErrorMsg();
+        let msg =
+            if msg.is_null() { String::new() } else { std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned() };
+        (kind, msg)
+    };
+    if kind < gdal_sys::CPLErr::CE_Failure {
+        return None;
+    }
+    reset_last_error();
+    Some(Error::InvalidInput {
+        path: path.to_path_buf(),
+        message: format!("layer `{layer}`: GDAL failed reading feature {} (0-based index {index}): {msg}", index + 1),
+        hint: "the file is damaged or truncated; check it with `ogrinfo -al`, or export it again from its source"
+            .into(),
+    })
 }
 
 fn field_to_json(v: FieldValue) -> Value {

@@ -86,6 +86,40 @@ fn vsi_size(path: &Path) -> Option<u64> {
     (rc == 0).then_some(buf.st_size as u64)
 }
 
+/// GDAL's network and cloud file systems, and the URL schemes GDAL opens
+/// through them.
+const NETWORK: [&str; 14] = [
+    "/vsicurl",
+    "/vsis3",
+    "/vsigs",
+    "/vsiaz",
+    "/vsiadls",
+    "/vsioss",
+    "/vsiswift",
+    "/vsihdfs",
+    "/vsiwebhdfs",
+    "/vsihttp",
+    "http://",
+    "https://",
+    "ftp://",
+    "s3://",
+];
+
+/// Refuse a path that GDAL would fetch over a network, anywhere in it
+/// (`/vsizip//vsicurl/…` included): delimit makes no network access.
+pub(crate) fn refuse_network(path: &Path) -> Result<()> {
+    let s = path.to_string_lossy().to_ascii_lowercase();
+    if let Some(p) = NETWORK.iter().find(|p| s.contains(*p)) {
+        return Err(Error::InvalidInput {
+            path: path.to_path_buf(),
+            message: format!("is fetched over a network ({p}); delimit reads local files only"),
+            hint: "download the file first and give its local path (the run's provenance then hashes what was read)"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
 // cpl_vsi.h: VSI_STAT_EXISTS_FLAG and VSI_STAT_SIZE_FLAG (not in the bindings).
 const STAT_EXISTS: i32 = 0x1;
 const STAT_SIZE: i32 = 0x4;
@@ -105,5 +139,21 @@ mod tests {
         assert_eq!(host_file(braced.as_ref()), Some(zip));
         assert_eq!(host_file("/vsizip/no/such.zip/x.geojson".as_ref()), None);
         assert_eq!(host_file("/vsicurl/https://example.org/x.geojson".as_ref()), None);
+    }
+
+    #[test]
+    fn network_paths_are_refused_wherever_they_appear() {
+        for p in [
+            "/vsicurl/https://e.org/x.tif",
+            "/vsizip//vsicurl/http://e.org/a.zip/x.shp",
+            "/VSIS3/b/k.gpkg",
+            "https://e.org/x.geojson",
+            "/vsiaz/c/x.fgb",
+        ] {
+            assert!(refuse_network(p.as_ref()).is_err(), "{p}");
+        }
+        for p in ["data/legal.geojson", "/vsizip/a.zip/x.shp", "/vsigzip/x.geojson.gz"] {
+            assert!(refuse_network(p.as_ref()).is_ok(), "{p}");
+        }
     }
 }

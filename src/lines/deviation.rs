@@ -245,6 +245,24 @@ impl<'a> Walk<'a> {
 /// `legal_lines` and `control_lines` come from [`pair_lines`] (or from line
 /// layers); `legal` locates which side a control point is on.
 #[allow(clippy::too_many_arguments)]
+/// Refuse a station spacing whose stations would not fit the memory
+/// budget ([`crate::limits`]): every station is held until the runs are
+/// built. Cheap; call it before other work.
+pub fn check_budget(legal_lines: &[PairLine], control_lines: &[PairLine], step_m: f64) -> crate::Result<()> {
+    let total_m: f64 = legal_lines.iter().chain(control_lines).map(|l| l.length_m).sum();
+    crate::limits::check(
+        "--step",
+        &format!("{} m", crate::io::short_number(step_m)),
+        total_m / step_m,
+        crate::limits::STATION_BYTES,
+        "stations",
+        "give a larger --step",
+    )
+}
+
+/// Stations along each legal line, offsets to the control line, runs and
+/// per-pair summaries (see the module docs). Fails only when `opts.step_m`
+/// is over the memory budget ([`check_budget`]).
 pub fn deviation(
     legal_lines: &[PairLine],
     control_lines: &[PairLine],
@@ -253,7 +271,7 @@ pub fn deviation(
     control: Option<(&Layer, &str)>,
     settlements: Option<&Layer>,
     opts: &LinesOptions,
-) -> Deviation {
+) -> crate::Result<Deviation> {
     let where_control = control.map(|(c, _)| PolygonIndex::of_layer(c, |_| true));
     let controller_at = |p: Point<f64>| -> Option<String> {
         let (layer, field) = control?;
@@ -276,6 +294,7 @@ pub fn deviation(
     let places = crate::index::Places::new(settlements, &opts.name_field);
     let nearest_place = |p: Point<f64>| places.nearest(p).map(str::to_string);
 
+    check_budget(legal_lines, control_lines, opts.step_m)?;
     let mut out =
         Deviation { stations: Vec::new(), band_runs: Vec::new(), deviating_runs: Vec::new(), pairs: Vec::new() };
     for pl in legal_lines {
@@ -401,5 +420,5 @@ pub fn deviation(
         out.deviating_runs.extend(pair_runs);
         out.pairs.push(summary);
     }
-    out
+    Ok(out)
 }

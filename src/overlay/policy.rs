@@ -28,6 +28,10 @@ pub(super) fn validate(
                 "the legal basis is not a partition",
                 format!("two legal units overlap by more than the {tolerance_m} m sliver tolerance; fix the legal layer (see `delimit check --role legal`), or raise --tolerance-m if it is a digitising difference"),
             ),
+            _ if opts.repair => (
+                "invalid geometry that --repair could not mend",
+                "run `delimit check` for every problem and fix the features it names at the source (in QGIS: Vector > Geometry Tools > Fix Geometries, then check again)".to_string(),
+            ),
             _ => (
                 "invalid geometry",
                 "run `delimit check` for every problem, or pass --repair to snap the inputs to the overlay grid and self-union them".to_string(),

@@ -397,11 +397,22 @@ pub struct Targets {
 }
 
 impl Targets {
-    /// `delimit.gpkg` and `delimit.qgs` in `dir`, which is created if it
-    /// is not there.
-    pub fn in_folder(dir: &std::path::Path, force: bool) -> Result<Targets> {
-        std::fs::create_dir_all(dir).map_err(|source| crate::Error::Write { path: dir.to_path_buf(), source })?;
-        Ok(Targets { gpkg: dir.join("delimit.gpkg"), project: dir.join("delimit.qgs"), force })
+    /// `delimit.gpkg` and `delimit.qgs` in `dir`, which [`write`] creates
+    /// if it is not there (and removes again if the write fails).
+    pub fn in_folder(dir: &std::path::Path, force: bool) -> Targets {
+        Targets { gpkg: dir.join("delimit.gpkg"), project: dir.join("delimit.qgs"), force }
+    }
+
+    /// Check both targets before any work (see [`crate::io::Output::prepare`]);
+    /// a folder that does not exist yet holds nothing to check.
+    pub fn preflight(&self, inputs: &[&Path]) -> Result<()> {
+        for t in [&self.gpkg, &self.project] {
+            let folder = t.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            if folder.exists() {
+                crate::io::Output::prepare(t, self.force, inputs)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -412,6 +423,11 @@ pub const PROJECT_CRS: &str = "EPSG:32638";
 /// Write the GeoPackage (layers, styles, provenance) and the project, each
 /// atomically. `inputs` are never overwritten.
 pub fn write(targets: &Targets, layers: &[LayerSpec], provenance: &Provenance, inputs: &[&Path]) -> Result<()> {
+    let folders: Vec<crate::io::CreatedFolder> = [&targets.gpkg, &targets.project]
+        .iter()
+        .filter_map(|t| t.parent().filter(|p| !p.as_os_str().is_empty()))
+        .map(crate::io::CreatedFolder::ensure)
+        .collect::<Result<_>>()?;
     let gpkg_out = crate::io::Output::prepare(&targets.gpkg, targets.force, inputs)?;
     let project_out = crate::io::Output::prepare(&targets.project, targets.force, inputs)?;
     let relative = project::relative_source(&targets.gpkg, &targets.project);
@@ -420,5 +436,7 @@ pub fn write(targets: &Targets, layers: &[LayerSpec], provenance: &Provenance, i
     project_out.commit(|tmp| {
         std::fs::write(tmp, xml.as_bytes())
             .map_err(|source| crate::Error::Write { path: targets.project.clone(), source })
-    })
+    })?;
+    folders.into_iter().for_each(crate::io::CreatedFolder::keep);
+    Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::markup::escape;
+use crate::markup::{escape, escape_markdown};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub(super) fn table(out: &mut String, fmt: Format, head: &[&str], rows: &[Vec<St
             out.push_str("</tbody></table>\n");
         }
         Format::Markdown => {
-            let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+            let cell = |s: &str| escape_markdown(s);
             let _ = writeln!(out, "| {} |", names.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "));
             let _ = writeln!(
                 out,
@@ -70,7 +70,7 @@ pub(super) fn heading(out: &mut String, fmt: Format, id: &str, text: &str) {
             let _ = writeln!(out, "<h2 id=\"{id}\">{}</h2>", escape(text));
         }
         Format::Markdown => {
-            let _ = writeln!(out, "## {text}\n");
+            let _ = writeln!(out, "## {}\n", escape_markdown(text));
         }
     }
 }
@@ -81,7 +81,7 @@ pub(super) fn para(out: &mut String, fmt: Format, text: &str) {
             let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(text));
         }
         Format::Markdown => {
-            let _ = writeln!(out, "{text}\n");
+            let _ = writeln!(out, "{}\n", escape_markdown(text));
         }
     }
 }

@@ -253,6 +253,7 @@ const FILTER_COLUMNS: [&str; 3] = ["province", "country", "in"];
 /// an `invalid` query.
 pub fn read_file(path: &Path, name_field: &str, opts: &ReadOptions) -> Result<Vec<Query>> {
     let is_csv = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    crate::io::admit_input(path)?;
     if is_csv { read_csv(path) } else { read_points(path, name_field, opts) }
 }
 

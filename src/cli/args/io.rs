@@ -87,6 +87,15 @@ pub(crate) struct IoArgs {
     pub json: bool,
 }
 
+impl IoArgs {
+    /// Where the summary goes: stdout, or stderr when stdout carries the
+    /// data (`-o -`). Text is escaped for the terminal; JSON is not.
+    pub fn summary_sink(&self) -> Box<dyn std::io::Write> {
+        let sink = self.output.summary_sink();
+        if self.json { sink } else { Box::new(crate::cli::term::Safe::new(sink)) }
+    }
+}
+
 /// Where and how to write an output file.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct OutputArgs {
@@ -142,7 +151,7 @@ impl OutputArgs {
     }
 
     /// Where the summary goes: stdout, or stderr when stdout carries the data.
-    pub fn summary_sink(&self) -> Box<dyn std::io::Write> {
+    fn summary_sink(&self) -> Box<dyn std::io::Write> {
         if self.to_stdout() { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout().lock()) }
     }
 

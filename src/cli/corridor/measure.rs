@@ -87,6 +87,8 @@ pub(super) fn run(args: MeasureArgs) -> Result<Outcome> {
     let protected =
         plan::read_protected(&constraints, args.constraints.as_deref(), &args.io.input.read_options(None)?)?;
     let (legal, control) = args.layers.load(&args.io.input, None)?;
+    let constraints_label = args.constraints.clone().unwrap_or_else(|| "embedded:data/corridor.toml".into());
+    constraints.check_parties(&constraints_label, &legal, &args.io.input.owner_field)?;
     let settlements = args.places.load(&args.io.input)?;
     let boundaries = plan::clearance_boundaries(&constraints, &legal, &args.io.input.owner_field, args.match_m);
     let ctx = context(&legal, &control, &args.io.input, boundaries, Some(&settlements));
@@ -109,7 +111,7 @@ pub(super) fn run(args: MeasureArgs) -> Result<Outcome> {
     )
     .to_json();
     write_routes(&args.io.output, &reports, &inputs, &provenance)?;
-    let mut out = args.io.output.summary_sink();
+    let mut out = args.io.summary_sink();
     if args.io.json {
         serde_json::to_writer_pretty(&mut out, &json!({ "routes": reports, "provenance": provenance }))?;
         writeln!(out)?;

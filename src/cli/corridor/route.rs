@@ -40,9 +40,11 @@ pub(crate) struct RouteArgs {
     /// Margin around the two ends, km.
     #[arg(long, value_name = "KM", default_value_t = 10.0)]
     margin_km: f64,
-    /// Number of distinct options; each penalises the corridor of the ones before.
-    #[arg(long, value_name = "K", default_value_t = 1)]
-    alternatives: usize,
+    /// Number of distinct options (1 to 100); each is a full search that
+    /// penalises the corridor of the ones before.
+    #[arg(long, value_name = "K", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=delimit::limits::MAX_ALTERNATIVES as i64))]
+    alternatives: u32,
     /// Write the cost raster (GeoTIFF; impassable cells are no-data).
     #[arg(long, value_name = "FILE")]
     cost_out: Option<PathBuf>,
@@ -80,6 +82,7 @@ pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
     }
     let constraints = Constraints::read(&constraints_path)?;
     let (legal, control) = args.layers.load(&args.io.input, None)?;
+    constraints.check_parties(&constraints_path, &legal, &args.io.input.owner_field)?;
     let extents: Vec<geo::Rect<f64>> = [&legal, &control].iter().filter_map(|l| l.bbox()).collect();
     from.check_not_swapped("--from", &extents)?;
     to.check_not_swapped("--to", &extents)?;
@@ -91,7 +94,7 @@ pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
         crs: args.crs.clone(),
         cell_m: args.cell,
         margin_km: args.margin_km,
-        alternatives: args.alternatives,
+        alternatives: args.alternatives as usize,
         kind: args.kind.clone(),
         match_m: args.match_m,
         owner_field: args.io.input.owner_field.clone(),
@@ -101,9 +104,6 @@ pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
     let step = crate::cli::verbosity::Step::start("building the cost grid and searching for routes…");
     let plan = plan::plan(&legal, &control, &constraints, protected.as_deref(), dem.as_ref(), &opts)?;
     drop(step);
-    if let Some(path) = &args.cost_out {
-        delimit::corridor::raster::write_cost(path, &plan.grid, &args.crs, args.io.output.force, &inputs)?;
-    }
     let mut grid = serde_json::to_value(plan.summary(&opts))?;
     grid["dem"] = json!(args.dem.as_ref().map(|p| p.display().to_string()));
     let provenance = delimit::provenance::RunProvenance::new(
@@ -114,9 +114,23 @@ pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
         }),
     )
     .to_json();
+    if plan.options.is_empty() {
+        // An error, and nothing written; --json still says why on stdout.
+        let reason = plan.no_route.clone().unwrap_or_else(|| "the passable cells do not join the two ends".into());
+        if args.io.json {
+            let v = json!({ "options": [], "no_route": reason, "provenance": provenance });
+            let mut out = args.io.summary_sink();
+            serde_json::to_writer_pretty(&mut out, &v)?;
+            writeln!(out)?;
+        }
+        return Err(delimit::Error::NoRoute { reason }.into());
+    }
+    if let Some(path) = &args.cost_out {
+        delimit::corridor::raster::write_cost(path, &plan.grid, &args.crs, args.io.output.force, &inputs)?;
+    }
     let reports: Vec<RouteReport> = plan.options.iter().map(|(r, _)| r.clone()).collect();
     write_routes(&args.io.output, &reports, &inputs, &provenance)?;
-    let mut out = args.io.output.summary_sink();
+    let mut out = args.io.summary_sink();
     if args.io.json {
         let routes: Vec<serde_json::Value> =
             plan.options.iter().map(|(r, c)| json!({ "route": r, "cost": c })).collect();
@@ -133,7 +147,7 @@ pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
             writeln!(out, "no route: {r}")?;
         }
     }
-    Ok(if plan.options.is_empty() { Outcome::DataErrors } else { Outcome::Ok })
+    Ok(Outcome::Ok)
 }
 
 /// Least-cost path over a given cost raster: its cost (cost × metres),
@@ -141,11 +155,10 @@ pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
 fn route_on_raster(raster: &Path, from: Position, to: Position, args: &RouteArgs) -> Result<Outcome> {
     args.io.output.preflight(&[raster])?;
     let found = delimit::corridor::raster::route_on(raster, from, to)?;
-    let mut out = args.io.output.summary_sink();
     let Some(r) = found else {
-        writeln!(out, "no route: the passable cells do not join the two ends")?;
-        return Ok(Outcome::DataErrors);
+        return Err(delimit::Error::NoRoute { reason: "the passable cells do not join the two ends".into() }.into());
     };
+    let mut out = args.io.summary_sink();
     let provenance =
         delimit::provenance::RunProvenance::new([], json!({ "cost_raster": raster.display().to_string() })).to_json();
     args.io.output.write("route", || delimit::export::raster_route_features(&r), &[raster], &provenance)?;

@@ -15,6 +15,9 @@ use crate::layer::{FieldInfo, ReadNote};
 /// `keep`: when given, only these properties are kept on each feature (the
 /// field list still names every field seen, for messages).
 pub(crate) fn parse(path: &Path, bytes: &[u8], layer_name: &str, keep: Option<&[String]>) -> Result<RawLayer> {
+    // RFC 8259 lets a parser ignore a leading byte order mark; Windows
+    // tools write one.
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let offset = e.valid_up_to();
         let (line, column) = line_col(&bytes[..offset]);
@@ -514,6 +517,28 @@ fn json_error(path: &Path, text: &str, e: &serde_json::Error) -> Error {
     if let Some(i) = message.find(" at line ") {
         message.truncate(i);
     }
+    // serde_json names a lone UTF-16 surrogate (`\ud800` with no partner)
+    // by what it expected next; say what the text holds instead.
+    let before = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .map(|l| {
+            let end = l.char_indices().nth(column).map(|(i, _)| i).unwrap_or(l.len());
+            let start = l[..end].char_indices().rev().nth(13).map(|(i, _)| i).unwrap_or(0);
+            l[start..end].to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    let lone = before
+        .match_indices("\\ud")
+        .any(|(i, _)| before[i + 3..].chars().next().is_some_and(|c| matches!(c, '8'..='9' | 'a'..='f')));
+    let hint = if lone && (message.contains("surrogate") || message.contains("hex escape")) {
+        message =
+            "a string holds a lone UTF-16 surrogate escape (\\uD800–\\uDFFF without its pair), which is no character"
+                .into();
+        Some("the exporter split a character in two; export the file again as UTF-8, or remove that escape".into())
+    } else {
+        hint
+    };
     Error::Json { path: path.to_path_buf(), line, column, message, hint }
 }
 
