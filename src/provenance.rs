@@ -41,9 +41,27 @@ impl RunProvenance {
         }
     }
 
-    /// As JSON.
+    /// As JSON, with the run's `status`: the least certain of its inputs'.
     pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut v {
+            m.insert("status".into(), Value::String(self.status().as_str().into()));
+        }
+        v
+    }
+
+    /// The least certain status among the inputs: a result is no more
+    /// observed than the least observed layer it was made from.
+    pub fn status(&self) -> crate::layer::DataStatus {
+        self.inputs.iter().map(|p| p.status).max().unwrap_or_default()
+    }
+
+    /// One line per input that is not observed, for a reader:
+    /// `ILLUSTRATIVE input control (embedded:data/control.geojson): …`.
+    pub fn caveats(&self) -> Vec<String> {
+        caveat_lines(self.inputs.iter().map(|p| {
+            (p.status, p.role.as_deref().unwrap_or(p.layer.as_str()), p.path.as_str(), p.status_note.as_deref())
+        }))
     }
 
     /// One line per input: what a reader needs to find the same bytes again.
@@ -60,4 +78,34 @@ impl RunProvenance {
         }
         v
     }
+}
+
+fn caveat_lines<'a>(
+    inputs: impl Iterator<Item = (crate::layer::DataStatus, &'a str, &'a str, Option<&'a str>)>,
+) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    inputs
+        .filter(|(s, ..)| s.is_caveat())
+        .filter(|(_, layer, path, _)| seen.insert((layer.to_string(), path.to_string())))
+        .map(|(s, layer, path, note)| {
+            let note = note.map(|n| format!(": {n}")).unwrap_or_default();
+            format!("{} input {layer} ({path}){note}", s.as_str().to_uppercase())
+        })
+        .collect()
+}
+
+/// [`RunProvenance::caveats`] from a provenance already turned into JSON
+/// (`inputs[].status`, `layer`, `path`, `status_note`).
+///
+/// ```
+/// let v = serde_json::json!({"inputs": [{"layer": "control", "path": "c.geojson", "status": "illustrative", "status_note": "a sample"}]});
+/// assert_eq!(delimit::provenance::caveats_of(&v), ["ILLUSTRATIVE input control (c.geojson): a sample"]);
+/// ```
+pub fn caveats_of(provenance: &Value) -> Vec<String> {
+    let inputs = provenance["inputs"].as_array().map(Vec::as_slice).unwrap_or_default();
+    caveat_lines(inputs.iter().filter_map(|i| {
+        let status = crate::layer::DataStatus::from_name(i["status"].as_str()?).ok()?;
+        let name = i["role"].as_str().or(i["layer"].as_str()).unwrap_or("?");
+        Some((status, name, i["path"].as_str().unwrap_or("?"), i["status_note"].as_str()))
+    }))
 }

@@ -88,7 +88,7 @@ fn unit_area(layer: &delimit::Layer, unit: &str) -> f64 {
 
 #[test]
 fn exclave_areas_fall_in_the_published_ranges() {
-    // shared/DOMAIN.md: Artsvashen 35–50 km² [U], Yukhari Askipara 26–37 km² [U],
+    // Published ranges (evnreport.com and the sources in data/SOURCES.md): Artsvashen 35–50 km² [U], Yukhari Askipara 26–37 km² [U],
     // Barkhudarly 10.1 km² [U] ("about 10 km² in OSM 2017"). The [U] figures
     // disagree between sources, so ranges, not values.
     let osm = legal("legal.geojson");

@@ -19,4 +19,5 @@ mod polygonize;
 mod postgis;
 mod qgis;
 mod report;
+mod status;
 mod village;

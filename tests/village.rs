@@ -44,7 +44,7 @@ fn artsvashen_is_legally_arm_held_by_aze_under_both_names() {
 
 #[test]
 fn a_place_in_yukhari_askipara_is_the_reverse() {
-    // The exclave's reference point (shared/DOMAIN.md).
+    // The exclave's reference point (en/sco Wikipedia "Artsvashen", as in data/SOURCES.md).
     let a = one(&["--at", "41.07,45.00"]);
     assert_eq!(a["legal"]["key"], "AZE");
     assert_eq!(a["legal"]["unit"], "Yukhari Askipara exclave");

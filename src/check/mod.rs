@@ -108,7 +108,7 @@ impl Report {
 /// #   Layer { name: "t".into(), role: Some(Role::Legal), features, fields: vec![],
 /// #     provenance: delimit::layer::Provenance { path: "t".into(), layer: "t".into(),
 /// #       sha256: String::new(), driver: String::new(), source_crs: "EPSG:4326".into(),
-/// #       crs_from: "file".into(), operation: None }, notes: vec![] }
+/// #       crs_from: "file".into(), ..Default::default() }, notes: vec![] }
 /// # }
 /// // A bow-tie: the ring crosses itself at (0.5, 0.5).
 /// let bowtie = geo::wkt!(POLYGON((0. 0., 1. 1., 1. 0., 0. 1., 0. 0.)));

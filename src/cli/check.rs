@@ -109,6 +109,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             writeln!(out, "  {sev}: {}{who}{at}: {}", p.code, p.message)?;
         }
         writeln!(out, "{} error(s), {} warning(s)", report.errors(), report.warnings())?;
+        let provenance =
+            delimit::provenance::RunProvenance::new([&layer.provenance], serde_json::Value::Null).to_json();
+        crate::cli::verbosity::caveats(&mut out, &provenance)?;
     }
     Ok(if report.errors() > 0 { Outcome::DataErrors } else { Outcome::Ok })
 }

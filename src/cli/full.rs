@@ -52,6 +52,10 @@ pub(crate) struct FullArgs {
     /// Source CRS of the inputs, overriding the files': EPSG:28408, a PROJ string or WKT.
     #[arg(long, value_name = "CRS")]
     pub src_crs: Option<String>,
+    /// How far a layer can be taken as fact, overriding its file's
+    /// `metadata.status`: ROLE=STATUS, e.g. control=approximate.
+    #[arg(long, value_name = "ROLE=STATUS", value_parser = super::args::parse_status)]
+    pub status: Vec<(delimit::layer::Role, delimit::layer::DataStatus)>,
     #[command(flatten)]
     pub names: FieldArgs,
     #[command(flatten)]
@@ -101,7 +105,13 @@ impl FullArgs {
     /// The reading options. `--format` is not among them: `report` uses it
     /// for its output, and every input's format follows its extension.
     pub fn input(&self) -> InputArgs {
-        InputArgs { src_crs: self.src_crs.clone(), format: None, layer: None, names: self.names.clone() }
+        InputArgs {
+            src_crs: self.src_crs.clone(),
+            format: None,
+            layer: None,
+            status: self.status.clone(),
+            names: self.names.clone(),
+        }
     }
 
     /// Every input file, --legal-lines and --frame included.
@@ -142,9 +152,35 @@ impl FullArgs {
         json!({
             "tolerance_m": self.tolerance_m, "step_m": self.step, "match_m": self.match_m,
             "owner_field": self.names.owner_field, "controller_field": self.names.controller_field, "name_field": self.names.name_field,
-            "constraints": self.constraints.as_ref().map(|p| p.display().to_string()),
+            "constraints": self.constraints_label(),
+            "constraints_sha256": self.constraints_sha256(),
             "filter": (!self.filter.describe().is_empty()).then(|| self.filter.describe()),
         })
+    }
+
+    /// Whether the run measures the embedded sample routes (with the
+    /// embedded constraints): no routes, no legal basis given.
+    fn sample_routes(&self) -> bool {
+        !self.no_routes && self.routes.is_none() && self.layers.legal.is_none() && !self.layers.legal_lines.given()
+    }
+
+    /// The constraints file measured against, embedded sample included.
+    fn constraints_label(&self) -> Option<String> {
+        match (&self.constraints, self.sample_routes()) {
+            (Some(p), _) => Some(p.display().to_string()),
+            (None, true) => Some("embedded:data/corridor.toml".into()),
+            (None, false) => None,
+        }
+    }
+
+    fn constraints_sha256(&self) -> Option<String> {
+        use sha2::Digest;
+        let bytes = match (&self.constraints, self.sample_routes()) {
+            (Some(p), _) => std::fs::read(p).ok()?,
+            (None, true) => delimit::sample::file("corridor.toml")?.bytes.to_vec(),
+            (None, false) => return None,
+        };
+        Some(sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
     }
 
     pub fn load(&self) -> delimit::Result<Loaded> {
@@ -156,8 +192,7 @@ impl FullArgs {
         let admin_input = i.with_owner_field("country");
         let admin1 = load_or_sample(self.admin1.as_deref(), "admin1.geojson", Role::Legal, &admin_input, None)?;
         // The sample routes only make sense against the sample basis.
-        let sample_routes =
-            !self.no_routes && self.routes.is_none() && self.layers.legal.is_none() && !self.layers.legal_lines.given();
+        let sample_routes = self.sample_routes();
         let routes = match (&self.routes, sample_routes) {
             (Some(p), _) => Some(delimit::io::read_layer(p, &i.read_options(Some(Role::Routes))?)?),
             (None, true) => Some(load_or_sample(None, "routes.geojson", Role::Routes, i, None)?),

@@ -99,6 +99,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         writeln!(out)?;
     } else {
         print_table(&mut out, &summary, &result, &legal, &control)?;
+        crate::cli::verbosity::caveats(&mut out, &provenance)?;
     }
     Ok(Outcome::Ok)
 }

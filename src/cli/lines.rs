@@ -124,6 +124,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         writeln!(out)?;
     } else {
         print_summary(&mut out, &d, &legal)?;
+        crate::cli::verbosity::caveats(&mut out, &provenance)?;
     }
     Ok(Outcome::Ok)
 }

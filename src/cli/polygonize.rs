@@ -141,6 +141,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             let at = delimit::position::Position { lat: x.at[1], lon: x.at[0] };
             writeln!(out, "  {:<10} {:<12} at {at}: {}", x.code, x.feature, x.message)?;
         }
+        crate::cli::verbosity::caveats(&mut out, &provenance)?;
     }
     Ok(if r.unresolved().next().is_some() { Outcome::DataErrors } else { Outcome::Ok })
 }

@@ -118,6 +118,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         if hidden > 0 {
             writeln!(out, "({hidden} sectors with nothing delimited; --json lists every sector)")?;
         }
+        crate::cli::verbosity::caveats(&mut out, &provenance)?;
     }
     Ok(if p.problems.is_empty() { Outcome::Ok } else { Outcome::DataErrors })
 }

@@ -93,6 +93,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             }
         }
         writeln!(out, "open it: qgis {}", targets.project.display())?;
+        crate::cli::verbosity::caveats(&mut out, &provenance.to_json())?;
     }
     Ok(Outcome::Ok)
 }

@@ -1,5 +1,6 @@
 //! `delimit report`
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -26,6 +27,15 @@ pub(crate) struct Args {
     /// Replace an existing report.
     #[arg(long)]
     force: bool,
+    /// Title, in place of the default, in the header.
+    #[arg(long, value_name = "TEXT")]
+    title: Option<String>,
+    /// Who prepared the report, under the title and in the footer.
+    #[arg(long, value_name = "TEXT")]
+    author: Option<String>,
+    /// A marking at the top and the bottom of the report, as given (e.g. OFFICIAL).
+    #[arg(long, value_name = "TEXT")]
+    classification: Option<String>,
     #[command(flatten)]
     full: FullArgs,
 }
@@ -47,8 +57,15 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         date: args.full.date.clone(),
     };
     let fmt = if args.format == "md" { Format::Markdown } else { Format::Html };
-    let text = delimit::report::render(&loaded.inputs(), &run, &provenance, &fields, fmt)?;
+    let header = delimit::report::Header {
+        title: args.title.clone(),
+        author: args.author.clone(),
+        classification: args.classification.clone(),
+    };
+    let text = delimit::report::render_with(&loaded.inputs(), &run, &provenance, &fields, fmt, &header)?;
     delimit::io::write_file(&args.output, text.as_bytes(), args.force, &inputs)?;
-    println!("wrote {} ({} bytes)", crate::cli::term::escape(&args.output.display().to_string()), text.len());
+    let mut out = crate::cli::term::Safe::new(std::io::stdout().lock());
+    writeln!(out, "wrote {} ({} bytes)", args.output.display(), text.len())?;
+    crate::cli::verbosity::caveats(&mut out, &provenance.to_json())?;
     Ok(Outcome::Ok)
 }

@@ -75,3 +75,12 @@ pub(crate) fn wrote(w: &delimit::io::Written) {
     let to = if w.path.as_os_str() == "-" { "stdout".to_string() } else { w.path.display().to_string() };
     note!("wrote {} feature{} to {to}", w.features, if w.features == 1 { "" } else { "s" });
 }
+
+/// Under a text summary: one `note:` line per input that is not observed
+/// (illustrative or approximate data says so wherever a reader looks).
+pub(crate) fn caveats(out: &mut dyn std::io::Write, provenance: &serde_json::Value) -> std::io::Result<()> {
+    for line in delimit::provenance::caveats_of(provenance) {
+        writeln!(out, "note: {line}")?;
+    }
+    Ok(())
+}

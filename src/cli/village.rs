@@ -186,6 +186,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let mut w = delimit::io::WriteOptions { force: args.force, ..Default::default() };
     w.geojson.metadata = Some(provenance.clone());
     let write = |path: &Path, layer: &str, features: Vec<delimit::Feature>| -> delimit::Result<()> {
+        let features = super::args::stamp_status(features, &provenance);
         crate::cli::verbosity::wrote(&delimit::io::write_layer(path, layer, &features, &inputs, &w)?);
         Ok(())
     };
@@ -223,6 +224,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     } else if !stdin_batch {
         let mut out = crate::cli::term::Safe::new(&mut out);
         crate::cli::table::print_blocks(&mut out, &replies, |o, r| delimit::village::text::write_reply(o, r))?;
+        crate::cli::verbosity::caveats(&mut out, &provenance)?;
     }
     if queries.len() > 1 || stdin_batch {
         let list: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {}", s.as_str())).collect();

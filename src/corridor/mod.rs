@@ -94,8 +94,23 @@ pub struct Verdict {
     pub measured: Option<f64>,
     /// The limit.
     pub limit: Option<f64>,
+    /// The unit of `measured` and `limit`: `km`, `m`, `%` or `count`.
+    pub unit: &'static str,
     /// A short explanation (where it fails).
     pub detail: String,
+}
+
+impl Verdict {
+    /// A measured value or limit with its unit: `134.625 km`, `14 crossings`.
+    pub fn with_unit(&self, x: Option<f64>) -> String {
+        match (x, self.unit) {
+            (None, _) => "none".into(),
+            (Some(x), "count") => format!("{x:.0}"),
+            (Some(x), "m") => format!("{} m", crate::units::thousands(x, 0)),
+            (Some(x), "%") => format!("{x:.2}%"),
+            (Some(x), u) => format!("{x:.3} {u}"),
+        }
+    }
 }
 
 /// Everything measured for one route.
@@ -366,6 +381,7 @@ impl<'a> Context<'a> {
             },
             measured: Some(measured),
             limit,
+            unit: "km",
             detail,
         };
         let out_legal =
@@ -388,7 +404,8 @@ impl<'a> Context<'a> {
         let unallowed: Vec<&Crossing> = crossings.iter().filter(|x| x.checkpoint.is_none()).collect();
         verdicts.push(Verdict {
             rule: "border crossings only at allowed checkpoints".into(),
-            status: if c.checkpoint.is_empty() && crossings.is_empty() {
+            // No checkpoints listed: a rule the constraints do not state.
+            status: if c.checkpoint.is_empty() {
                 "N/A"
             } else if unallowed.is_empty() {
                 "PASS"
@@ -397,6 +414,7 @@ impl<'a> Context<'a> {
             },
             measured: Some(unallowed.len() as f64),
             limit: Some(0.0),
+            unit: "count",
             detail: unallowed.iter().map(|x| at_text(x.at)).collect::<Vec<_>>().join("; "),
         });
         for (cl, r) in c.clearance.iter().zip(&clearances) {
@@ -406,6 +424,7 @@ impl<'a> Context<'a> {
                     status: "N/A",
                     measured: None,
                     limit: Some(cl.min_m),
+                    unit: "m",
                     detail: "no such boundary".into(),
                 },
                 Some(m) => Verdict {
@@ -413,6 +432,7 @@ impl<'a> Context<'a> {
                     status: if m >= cl.min_m { "PASS" } else { "FAIL" },
                     measured: Some(m),
                     limit: Some(cl.min_m),
+                    unit: "m",
                     detail: r.at.map(|a| format!("closest at {}", at_text(a))).unwrap_or_default(),
                 },
             });
@@ -423,6 +443,7 @@ impl<'a> Context<'a> {
                 status: if protected_crossings.is_empty() { "PASS" } else { "FAIL" },
                 measured: Some(protected_crossings.len() as f64),
                 limit: Some(0.0),
+                unit: "count",
                 detail: protected_crossings
                     .iter()
                     .map(|x| format!("{} at {}", x.name, at_text(x.at)))
@@ -440,6 +461,11 @@ impl<'a> Context<'a> {
                 Some(r.max_km_foreign),
                 String::new(),
             ));
+        }
+        // No constraints file, no transit state: the route is measured and
+        // no verdict is stated, since no one stated a rule.
+        if t.is_empty() {
+            verdicts.clear();
         }
         RouteReport {
             name: name.to_string(),
@@ -481,6 +507,7 @@ impl<'a> Context<'a> {
                 },
                 measured: p.max_grade_pct,
                 limit: Some(*limit),
+                unit: "%",
                 detail: p.max_grade_at_m.map(|a| format!("steepest from km {:.3}", a / 1e3)).unwrap_or_default(),
             });
         }

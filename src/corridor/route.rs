@@ -427,14 +427,17 @@ pub fn build_grid(
     let hard_legal = c.max_km_outside_legal == Some(0.0);
     let hard_control = c.max_km_outside_control == Some(0.0);
     let mut stats = GridStats::default();
+    // Without a transit state (no constraints) no cell is "outside" it:
+    // the cost is distance (and slope, with a DEM).
+    let has_t = !t.is_empty();
     for (i, cost_i) in grid.cost.iter_mut().enumerate() {
         let (col, r) = (i % width, i / width);
         let p = Coord { x: xs[i], y: ys[i] };
-        if !(is_t(legal.0, legal.1, legal.2, p) && corners_ok(&corner_legal, col, r)) {
+        if has_t && !(is_t(legal.0, legal.1, legal.2, p) && corners_ok(&corner_legal, col, r)) {
             stats.outside_legal += 1;
             *cost_i = if hard_legal { f64::INFINITY } else { *cost_i * PENALTY };
         }
-        if !(is_t(control.0, control.1, control.2, p) && corners_ok(&corner_control, col, r)) {
+        if has_t && !(is_t(control.0, control.1, control.2, p) && corners_ok(&corner_control, col, r)) {
             stats.outside_control += 1;
             *cost_i = if hard_control { f64::INFINITY } else { *cost_i * PENALTY };
         }

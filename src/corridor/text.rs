@@ -53,14 +53,14 @@ pub fn write_report(out: &mut dyn Write, r: &RouteReport) -> std::io::Result<()>
         )?;
     }
     for v in &r.verdicts {
-        let num = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
+        let limit = if v.limit.is_none() { "none stated".to_string() } else { v.with_unit(v.limit) };
         writeln!(
             out,
             "  {:<4} {} (measured {}, limit {}) {}",
             v.status,
             v.rule,
-            num(v.measured),
-            num(v.limit),
+            v.with_unit(v.measured),
+            limit,
             v.detail
         )?;
     }

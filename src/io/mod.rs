@@ -43,6 +43,8 @@ pub struct ReadOptions {
     /// command that reads a few fields says which, so that a world layer
     /// with 121 fields per feature does not hold them all in memory.
     pub keep_properties: Option<Vec<String>>,
+    /// The layer's status, overriding the file's (`--status ROLE=STATUS`).
+    pub status: Option<crate::layer::DataStatus>,
     /// Accept positions that are not finite lon/lat after any
     /// transformation. `check` and `info` set it, because they report such
     /// positions; every other reader refuses them, as no measure over them
@@ -397,6 +399,13 @@ fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Res
             source_crs: info.label,
             crs_from: crs_from.into(),
             operation,
+            status: opts.status.or(raw.status.as_ref().map(|s| s.0)).unwrap_or_default(),
+            status_note: match opts.status {
+                // A status given on the command line has no note from the file.
+                Some(_) => None,
+                None => raw.status.and_then(|s| s.1),
+            },
+            role: opts.role.map(|r| r.to_string()),
         },
         notes: raw.notes,
     };

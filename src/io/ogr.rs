@@ -133,7 +133,7 @@ pub(crate) fn read(path: &Path, driver: &str, layer: Option<&str>) -> Result<Raw
     if let Some(e) = last_error(path, &name, index) {
         return Err(e);
     }
-    Ok(RawLayer { name, driver: ds.driver().short_name(), declared_crs, features, fields, notes })
+    Ok(RawLayer { name, driver: ds.driver().short_name(), declared_crs, features, fields, notes, status: None })
 }
 
 fn reset_last_error() {
@@ -418,6 +418,25 @@ pub(crate) fn write_table(
     Ok(renamed)
 }
 
+/// An integer field with OGR's boolean subtype (the gdal crate has no
+/// setter for the subtype).
+fn create_boolean_field(lyr: &impl LayerAccess, name: &str) -> std::result::Result<(), gdal::errors::GdalError> {
+    let c = std::ffi::CString::new(name)?;
+    // SAFETY: the definition is created, used and destroyed here; the
+    // layer handle is live for the call (borrowed from `lyr`), and
+    // OGR_L_CreateField copies the definition.
+    unsafe {
+        let fd = gdal_sys::OGR_Fld_Create(c.as_ptr(), OGRFieldType::OFTInteger);
+        gdal_sys::OGR_Fld_SetSubType(fd, gdal_sys::OGRFieldSubType::OFSTBoolean);
+        let rv = gdal_sys::OGR_L_CreateField(lyr.c_layer(), fd, 1);
+        gdal_sys::OGR_Fld_Destroy(fd);
+        if rv != gdal_sys::OGRErr::OGRERR_NONE {
+            return Err(gdal::errors::GdalError::OgrError { err: rv, method_name: "OGR_L_CreateField" });
+        }
+    }
+    Ok(())
+}
+
 fn fill(
     ds: &mut Dataset,
     path: &Path,
@@ -461,8 +480,22 @@ fn fill(
     let lyr = ds
         .create_layer(LayerOptions { name: layer_name, srs: Some(&srs), ty: geom_ty, options: Some(opts) })
         .map_err(gdal_err(path, "GDALDatasetCreateLayer"))?;
-    let defs: Vec<(&str, OGRFieldType::Type)> = fields.iter().map(|(k, t)| (k.as_str(), *t)).collect();
-    lyr.create_defn_fields(&defs).map_err(gdal_err(path, "OGR_L_CreateField"))?;
+    // A field whose every value is true or false is a boolean (an integer
+    // with OGR's boolean subtype): GeoPackage and FlatGeobuf keep it as
+    // one, so QGIS and GeoPandas read `sliver` as the GeoJSON's boolean.
+    let boolean = |k: &str| {
+        let mut vals = features.iter().filter_map(|f| f.properties.get(k)).filter(|v| !v.is_null());
+        let first = vals.next();
+        first.is_some_and(Value::is_boolean) && vals.all(Value::is_boolean)
+    };
+    for (k, t) in &fields {
+        if *t == OGRFieldType::OFTInteger && boolean(k) {
+            create_boolean_field(&lyr, k).map_err(gdal_err(path, "OGR_L_CreateField"))?;
+        } else {
+            let fd = gdal::vector::FieldDefn::new(k, *t).map_err(gdal_err(path, "OGR_Fld_Create"))?;
+            fd.add_to_layer(&lyr).map_err(gdal_err(path, "OGR_L_CreateField"))?;
+        }
+    }
     // What the driver made of the names (Shapefile keeps 10 characters).
     let renamed: Vec<(String, String)> = fields
         .iter()

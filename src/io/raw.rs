@@ -22,6 +22,8 @@ pub(crate) struct RawLayer {
     pub features: Vec<RawFeature>,
     pub fields: Vec<FieldInfo>,
     pub notes: Vec<ReadNote>,
+    /// The status the file declares for itself, with its note.
+    pub status: Option<(crate::layer::DataStatus, Option<String>)>,
 }
 
 /// Note a ring that is not closed, or has fewer than 3 distinct positions.

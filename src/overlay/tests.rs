@@ -58,6 +58,7 @@ fn layer(role: Role, features: Vec<(String, String, MultiPolygon<f64>)>) -> Laye
             source_crs: "EPSG:4326".into(),
             crs_from: "test".into(),
             operation: None,
+            ..Default::default()
         },
         notes: vec![],
     }

@@ -63,6 +63,22 @@ fn line(colour: Rgba, width_mm: f64, dashed: bool) -> Symbol {
     Symbol { kind: Kind::Line, parts: vec![Part::Line { colour, width_mm, dashed }] }
 }
 
+/// A line with a dark casing under it: a route in an owner's (pale) fill
+/// colour would vanish over that owner's fill; the casing, in a colour no
+/// fill uses, keeps it visible over any.
+fn cased_line(colour: Rgba, width_mm: f64) -> Symbol {
+    Symbol {
+        kind: Kind::Line,
+        parts: vec![
+            Part::Line { colour: ROUTE_CASING, width_mm: width_mm + 1.0, dashed: false },
+            Part::Line { colour, width_mm, dashed: false },
+        ],
+    }
+}
+
+/// The casing of route lines: near-black purple, used by no fill.
+pub const ROUTE_CASING: Rgba = Rgba(40, 16, 60, 255);
+
 fn marker(fill: Rgba, size_mm: f64, shape: &'static str) -> Symbol {
     Symbol { kind: Kind::Point, parts: vec![Part::Marker { fill, outline: Rgba(35, 35, 35, 255), size_mm, shape }] }
 }
@@ -251,9 +267,11 @@ pub fn layers(
         Style {
             renderer: Renderer::Categorised { attr: GAP_CATEGORY.into(), categories: gap_categories() },
             label: Some(Label {
-                text: r#"CASE WHEN "sliver" = 0 AND "class" IN ('held_by_other', 'contested_control') THEN format_number("area_km2", 2) || ' km²' END"#.into(),
+                text: r#"CASE WHEN NOT "sliver" AND "class" IN ('held_by_other', 'contested_control') THEN format_number("area_km2", 2) || ' km²' END"#.into(),
                 is_expression: true,
                 size_pt: 8.0,
+                max_scale: None,
+                beside_point: false,
             }),
         },
     );
@@ -328,7 +346,7 @@ pub fn layers(
             "Each route split where it passes from one legal owner or controller to another.",
             Kind::Line,
             f.pieces,
-            Style { renderer: party_renderer("owner", &colours, |c| line(c, 1.4, false)), label: None },
+            Style { renderer: party_renderer("owner", &colours, |c| cased_line(c, 1.4)), label: None },
         );
         push(
             "route_crossings",
@@ -358,7 +376,15 @@ pub fn layers(
         copy(inputs.settlements),
         Style {
             renderer: Renderer::Single(marker(Rgba(60, 60, 60, 255), 1.2, "circle")),
-            label: Some(Label { text: name_field.to_string(), is_expression: false, size_pt: 7.0 }),
+            // Names from 1:250,000 in: at the project's extent (about
+            // 1:2,500,000) they would cover the map.
+            label: Some(Label {
+                text: name_field.to_string(),
+                is_expression: false,
+                size_pt: 7.0,
+                max_scale: Some(250_000.0),
+                beside_point: true,
+            }),
         },
     );
     // Within a group the first layer is drawn on top: what is thin and

@@ -128,7 +128,14 @@ fn geometry_names(k: Kind) -> (&'static str, &'static str) {
 pub fn project_xml(layers: &[LayerSpec], provenance: &Provenance, source: &str, crs: &str) -> Result<String> {
     let mut out = String::from("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n");
     out.push_str("<qgis projectname=\"delimit\" version=\"3.22.0\">\n");
-    let _ = writeln!(out, "  <homePath path=\"\"/>\n  <title>delimit: legal basis and de facto control</title>");
+    // Data that is not observed says so in the title and every layer name.
+    let status = provenance.status();
+    let suffix = if status.is_caveat() { format!(" [{status}]") } else { String::new() };
+    let _ = writeln!(
+        out,
+        "  <homePath path=\"\"/>\n  <title>delimit: legal basis and de facto control{}</title>",
+        escape(&if status.is_caveat() { format!(" ({} data)", status.as_str().to_uppercase()) } else { String::new() })
+    );
     out.push_str("  <projectCrs>\n");
     spatialrefsys(&mut out, "    ", crs)?;
     out.push_str("  </projectCrs>\n");
@@ -150,7 +157,7 @@ pub fn project_xml(layers: &[LayerSpec], provenance: &Provenance, source: &str, 
                 out,
                 "      <layer-tree-layer id=\"{}\" name=\"{}\" source=\"{}|layername={}\" providerKey=\"ogr\" checked=\"{}\" expanded=\"1\">\n        <customproperties/>\n      </layer-tree-layer>",
                 escape(&l.id()),
-                escape(&l.title),
+                escape(&format!("{}{suffix}", l.title)),
                 escape(source),
                 escape(&l.name),
                 if l.visible { "Qt::Checked" } else { "Qt::Unchecked" }
@@ -190,7 +197,7 @@ pub fn project_xml(layers: &[LayerSpec], provenance: &Provenance, source: &str, 
         }
         let _ = writeln!(out, "      <id>{}</id>", escape(&l.id()));
         let _ = writeln!(out, "      <datasource>{}|layername={}</datasource>", escape(source), escape(&l.name));
-        let _ = writeln!(out, "      <layername>{}</layername>", escape(&l.title));
+        let _ = writeln!(out, "      <layername>{}{}</layername>", escape(&l.title), escape(&suffix));
         out.push_str("      <srs>\n");
         spatialrefsys(&mut out, "        ", "EPSG:4326")?;
         out.push_str("      </srs>\n");

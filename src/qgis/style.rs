@@ -115,6 +115,12 @@ pub struct Label {
     pub is_expression: bool,
     /// Size, points.
     pub size_pt: f64,
+    /// Shown only at this scale (denominator) or closer: 872 settlement
+    /// names at the project's full extent are a black smear.
+    pub max_scale: Option<f64>,
+    /// Placed beside a point (cartographic positions, 1.5 mm away) rather
+    /// than over it, so the name never hides its point.
+    pub beside_point: bool,
 }
 
 /// A layer's default style.
@@ -277,8 +283,24 @@ impl Style {
             );
             out.push_str("    <text-buffer bufferDraw=\"1\" bufferSize=\"0.8\" bufferSizeUnits=\"MM\" bufferColor=\"255,255,255,255\" bufferOpacity=\"0.85\"/>\n");
             out.push_str("   </text-style>\n");
-            out.push_str("   <placement placement=\"1\" dist=\"1\" distUnits=\"MM\" priority=\"5\"/>\n");
-            out.push_str("   <rendering obstacle=\"1\" scaleVisibility=\"0\" displayAll=\"0\" labelPerPart=\"0\"/>\n");
+            // QGIS placement 6 is "cartographic" (ordered positions around
+            // the point); 1 is over the point (polygons: over the centroid).
+            let (placement, dist) = if l.beside_point { (6, 1.5) } else { (1, 1.0) };
+            let _ =
+                writeln!(out, r#"   <placement placement="{placement}" dist="{dist}" distUnits="MM" priority="5"/>"#);
+            // scaleMin/scaleMax are the denominators of the range in which
+            // labels show: from 1:1 to 1:max_scale.
+            match l.max_scale {
+                Some(m) => {
+                    let _ = writeln!(
+                        out,
+                        r#"   <rendering obstacle="1" scaleVisibility="1" scaleMin="1" scaleMax="{m}" displayAll="0" labelPerPart="0"/>"#
+                    );
+                }
+                None => out.push_str(
+                    "   <rendering obstacle=\"1\" scaleVisibility=\"0\" displayAll=\"0\" labelPerPart=\"0\"/>\n",
+                ),
+            }
             out.push_str("  </settings>\n </labeling>\n");
         }
         out
@@ -347,7 +369,13 @@ mod tests {
                 attr: r#"CASE WHEN "a" < 1 THEN 'x' END"#.into(),
                 categories: vec![("<x>".into(), "&".into(), sym())],
             },
-            label: Some(Label { text: r#""name" || '<b>'"#.into(), is_expression: true, size_pt: 8.0 }),
+            label: Some(Label {
+                text: r#""name" || '<b>'"#.into(),
+                is_expression: true,
+                size_pt: 8.0,
+                max_scale: None,
+                beside_point: false,
+            }),
         };
         let q = s.qml();
         assert!(q.contains(r#"attr="CASE WHEN &quot;a&quot; &lt; 1 THEN &apos;x&apos; END""#));

@@ -17,10 +17,12 @@ pub enum Format {
 pub(super) const CSS: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI','DejaVu Sans',sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#1a1a1a;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid #ccc;padding-bottom:.2em}
-table{border-collapse:collapse;width:100%;margin:.6em 0;font-size:.92em}th,td{border:1px solid #bbb;padding:.25em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}thead th{background:#eee}
+table{border-collapse:collapse;width:100%;margin:.6em 0;font-size:.92em}th,td{border:1px solid #bbb;padding:.25em .5em;text-align:left;vertical-align:top;overflow-wrap:normal;word-break:normal;hyphens:none}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}tr{break-inside:avoid}
+.marking{text-align:center;font-weight:700;letter-spacing:.1em}.byline{color:#444;font-size:.9em}footer{margin-top:2em;border-top:1px solid #ccc}thead th{background:#eee}
 .note{color:#555;font-size:.9em}figure{margin:1em 0}figcaption{font-size:.9em;color:#444}
-svg{width:100%;height:auto;border:1px solid #bbb;background:#fbfbf8}code{font-size:.9em;word-break:break-all}
+.banner{border:2px solid #b00020;background:#fff4f4;padding:.5em 1em;margin:1em 0}.banner ul{margin:.3em 0 0;padding-left:1.2em}
+svg{width:100%;height:auto;border:1px solid #bbb;background:#fbfbf8}code{font-size:.9em}
 @media print{body{max-width:none;margin:0}h2{break-after:avoid}table,figure{break-inside:avoid}a{color:inherit;text-decoration:none}}
 ";
 

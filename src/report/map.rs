@@ -176,6 +176,26 @@ pub(super) fn map(inputs: &Inputs<'_>, run: &FullRun, fields: &Fields, exclaves:
     }
     svg::legend(&mut out, &frame, &rows);
     svg::furniture(&mut out, &frame);
+    // A watermark over everything drawn from data that is not observed.
+    let status = [Some(inputs.legal), Some(inputs.control), Some(inputs.settlements), inputs.segments, inputs.routes]
+        .into_iter()
+        .flatten()
+        .map(|l| l.provenance.status)
+        .max()
+        .unwrap_or_default();
+    if status.is_caveat() {
+        let (w, h) = (svg::WIDTH, frame.height());
+        let _ = writeln!(
+            out,
+            r##"<text class="watermark" x="{:.0}" y="{:.0}" transform="rotate(-24 {:.0} {:.0})" text-anchor="middle" font-size="{:.0}" font-weight="700" fill="#b00020" fill-opacity="0.16" letter-spacing="6">{} DATA</text>"##,
+            w / 2.0,
+            h / 2.0,
+            w / 2.0,
+            h / 2.0,
+            (w / 16.0).min(64.0),
+            status.as_str().to_uppercase()
+        );
+    }
     out.push_str("</svg>\n");
     Ok(out)
 }

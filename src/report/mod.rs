@@ -31,7 +31,19 @@ fn fmt_opt(x: Option<f64>, places: usize) -> String {
     x.map_or("-".into(), |v| format!("{v:.places$}"))
 }
 
-/// Write the report.
+/// What the reader's organisation puts on every document: a title, an
+/// author and a classification marking (the date is the provenance's).
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    /// Replaces the default title.
+    pub title: Option<String>,
+    /// Who prepared the report.
+    pub author: Option<String>,
+    /// A marking printed at the top and the bottom, as given (e.g. `OFFICIAL`).
+    pub classification: Option<String>,
+}
+
+/// Write the report (with no header options).
 ///
 /// ```
 /// use delimit::job::{Inputs, Options, run};
@@ -51,20 +63,78 @@ pub fn render(
     fields: &Fields,
     fmt: Format,
 ) -> Result<String> {
+    render_with(inputs, run, provenance, fields, fmt, &Header::default())
+}
+
+/// Write the report with a title, author and classification in its
+/// header and footer.
+pub fn render_with(
+    inputs: &Inputs<'_>,
+    run: &FullRun,
+    provenance: &Provenance,
+    fields: &Fields,
+    fmt: Format,
+    header: &Header,
+) -> Result<String> {
     let mut out = String::new();
-    let title = "delimit report: legal basis and de facto control";
+    let title = header.title.as_deref().unwrap_or("delimit report: legal basis and de facto control");
+    // Who, when, how marked: under the title and again at the end.
+    let byline: Vec<String> = [
+        header.author.as_ref().map(|a| format!("Prepared by {a}")),
+        provenance.date.as_ref().map(|d| format!("Date: {d}")),
+        Some(provenance.tool.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let byline = byline.join(" · ");
     let ex = exclaves(inputs.legal, run, fields);
     match fmt {
         Format::Html => {
             let _ = write!(
                 out,
-                "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
-                escape(title),
+                "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
                 escape(title)
             );
+            if let Some(c) = &header.classification {
+                let _ = writeln!(out, "<p class=\"marking\">{}</p>", escape(c));
+            }
+            let _ = writeln!(out, "<h1>{}</h1>\n<p class=\"byline\">{}</p>", escape(title), escape(&byline));
         }
         Format::Markdown => {
-            let _ = writeln!(out, "# {title}\n");
+            if let Some(c) = &header.classification {
+                let _ = writeln!(out, "**{}**\n", crate::markup::escape_markdown(c));
+            }
+            let _ = writeln!(
+                out,
+                "# {}\n\n{}\n",
+                crate::markup::escape_markdown(title),
+                crate::markup::escape_markdown(&byline)
+            );
+        }
+    }
+    // Data that is not observed says so before anything else.
+    let caveats = provenance.caveats();
+    if !caveats.is_empty() {
+        let status = provenance.status().as_str().to_uppercase();
+        match fmt {
+            Format::Html => {
+                let _ = write!(
+                    out,
+                    "<div class=\"banner\" role=\"note\"><strong>{status} DATA: not a statement of fact.</strong><ul>"
+                );
+                for c in &caveats {
+                    let _ = write!(out, "<li>{}</li>", escape(c));
+                }
+                out.push_str("</ul></div>\n");
+            }
+            Format::Markdown => {
+                let _ = writeln!(out, "> **{status} DATA: not a statement of fact.**\n>");
+                for c in &caveats {
+                    let _ = writeln!(out, "> - {}", crate::markup::escape_markdown(c));
+                }
+                out.push('\n');
+            }
         }
     }
     para(
@@ -207,7 +277,7 @@ pub fn render(
             &mut out,
             fmt,
             &format!(
-                "{} ({}): {:.3} km; legally|held: {}",
+                "{} ({}): {:.3} km; by legal owner | holder: {}",
                 r.name,
                 r.kind.as_deref().unwrap_or("route"),
                 r.length_m / 1e3,
@@ -221,8 +291,8 @@ pub fn render(
                 vec![
                     v.rule.clone(),
                     v.status.to_string(),
-                    fmt_opt(v.measured, 3),
-                    fmt_opt(v.limit, 3),
+                    v.with_unit(v.measured),
+                    if v.limit.is_none() { "none stated".into() } else { v.with_unit(v.limit) },
                     v.detail.clone(),
                 ]
             })
@@ -233,24 +303,84 @@ pub fn render(
     }
 
     heading(&mut out, fmt, "provenance", "Provenance");
-    let rows: Vec<Vec<String>> = provenance
+    let role_of = |p: &crate::layer::Provenance| {
+        let layers = [
+            ("legal basis", Some(inputs.legal)),
+            ("control", Some(inputs.control)),
+            ("settlements", Some(inputs.settlements)),
+            ("segments", inputs.segments),
+            ("admin-1", inputs.admin1),
+            ("routes", inputs.routes),
+        ];
+        layers
+            .iter()
+            .find(|(_, l)| l.is_some_and(|l| l.provenance.path == p.path && l.provenance.layer == p.layer))
+            .map_or("input", |(r, _)| *r)
+    };
+    // A sha256 in groups of 16, so that a narrow column or a page breaks
+    // it between groups, never inside one.
+    let grouped = |h: &str| {
+        h.as_bytes().chunks(16).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+    };
+    let mut rows: Vec<Vec<String>> = provenance
         .inputs
         .iter()
         .map(|p| {
-            let op = p.crs_line();
-            vec![p.path.clone(), p.layer.clone(), p.sha256.clone(), op]
+            vec![
+                p.path.clone(),
+                role_of(p).into(),
+                p.driver.clone(),
+                p.crs_line(),
+                grouped(&p.sha256),
+                p.status.as_str().into(),
+            ]
         })
         .collect();
-    table(&mut out, fmt, &["input", "layer", "sha256", "CRS operation"], &rows);
-    let mut meta = vec![
-        vec!["tool".to_string(), provenance.tool.clone()],
-        vec!["parameters".into(), provenance.parameters.to_string()],
-    ];
+    if let (Some(c), Some(h)) =
+        (provenance.parameters["constraints"].as_str(), provenance.parameters["constraints_sha256"].as_str())
+    {
+        let status = if c.starts_with("embedded:") { "illustrative" } else { "as given" };
+        rows.push(vec![
+            c.into(),
+            "constraints".into(),
+            "TOML".into(),
+            "none (no geometry)".into(),
+            grouped(h),
+            status.into(),
+        ]);
+    }
+    table(&mut out, fmt, &["input", "role", "format", "CRS operation", "sha256", "status"], &rows);
+    let mut meta = vec![vec!["tool".to_string(), provenance.tool.clone()]];
+    if let serde_json::Value::Object(m) = &provenance.parameters {
+        for (k, v) in m.iter().filter(|(k, _)| !k.ends_with("sha256")) {
+            let v = match v {
+                serde_json::Value::Null => "none (default)".to_string(),
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            meta.push(vec![k.replace('_', " "), v]);
+        }
+    }
     meta.push(vec!["map CRS".into(), MAP_CRS.into()]);
     if let Some(d) = &provenance.date {
         meta.push(vec!["date".into(), d.clone()]);
     }
-    table(&mut out, fmt, &["", ""], &meta);
+    table(&mut out, fmt, &["parameter", "value"], &meta);
+    match fmt {
+        Format::Html => {
+            let _ = writeln!(out, "<footer><p class=\"byline\">{}</p>", escape(&byline));
+            if let Some(c) = &header.classification {
+                let _ = writeln!(out, "<p class=\"marking\">{}</p>", escape(c));
+            }
+            out.push_str("</footer>\n");
+        }
+        Format::Markdown => {
+            let _ = writeln!(out, "---\n\n{}\n", crate::markup::escape_markdown(&byline));
+            if let Some(c) = &header.classification {
+                let _ = writeln!(out, "**{}**\n", crate::markup::escape_markdown(c));
+            }
+        }
+    }
     if fmt == Format::Html {
         out.push_str("</body>\n</html>\n");
     }

@@ -154,10 +154,14 @@ pub fn furniture(out: &mut String, frame: &Frame) {
 /// the corner south of the Caspian holds no data of the sample).
 pub fn legend(out: &mut String, frame: &Frame, rows: &[(String, String)]) {
     let h = 20.0 * rows.len() as f64 + 12.0;
-    let (x, y) = (WIDTH - 262.0, frame.height() - h - 10.0);
+    // As wide as its longest label, from DejaVu Sans advance widths (the
+    // report's fallback font, and the widest of the system ones it names).
+    let text_w = rows.iter().map(|(_, l)| text_width(l, 12.0)).fold(0.0, f64::max);
+    let w = (30.0 + text_w + 12.0).ceil();
+    let (x, y) = (WIDTH - w - 12.0, frame.height() - h - 10.0);
     let _ = writeln!(
         out,
-        r##"<g class="legend" font-size="12" transform="translate({x:.1} {y:.1})"><rect x="0" y="0" width="250" height="{h}" fill="#fff" fill-opacity="0.9" stroke="#999"/>"##
+        r##"<g class="legend" font-size="12" transform="translate({x:.1} {y:.1})"><rect x="0" y="0" width="{w}" height="{h}" fill="#fff" fill-opacity="0.9" stroke="#999"/>"##
     );
     for (i, (swatch, label)) in rows.iter().enumerate() {
         let y = 8.0 + 20.0 * i as f64;
@@ -168,4 +172,30 @@ pub fn legend(out: &mut String, frame: &Frame, rows: &[(String, String)]) {
         );
     }
     out.push_str("</g>\n");
+}
+
+/// The width of `text` at `size` px in DejaVu Sans, from its advance widths
+/// (units per em 2048) grouped by character class; within a few per cent
+/// of the rendered width for Latin text, and on the wide side elsewhere.
+///
+/// ```
+/// let w = delimit::report::svg::text_width("route option, coloured by legal owner", 12.0);
+/// assert!(w > 200.0 && w < 260.0, "{w}");
+/// ```
+pub fn text_width(text: &str, size: f64) -> f64 {
+    let em: f64 = text
+        .chars()
+        .map(|c| match c {
+            'i' | 'j' | 'l' | '.' | ',' | ':' | ';' | '\'' | '|' | '!' => 0.28,
+            ' ' | '(' | ')' | '[' | ']' | 'f' | 't' | 'I' | 'r' => 0.38,
+            'm' | 'w' => 0.95,
+            'M' | 'W' => 0.96,
+            'A'..='Z' => 0.70,
+            '0'..='9' => 0.64,
+            'a'..='z' => 0.61,
+            '-' => 0.36,
+            _ => 0.72,
+        })
+        .sum();
+    em * size
 }

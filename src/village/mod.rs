@@ -63,6 +63,11 @@ pub struct Context<'a> {
     legal_idx: PolygonIndex,
     control_idx: PolygonIndex,
     admin_idx: Option<PolygonIndex>,
+    /// Admin-1 edges (tiling level), for the nearest unit and the distance
+    /// to a neighbouring one.
+    admin_edges: Option<EdgeIndex>,
+    /// The admin layer's positional accuracy, m.
+    admin_accuracy_m: f64,
     legal_edges: EdgeIndex,
     control_edges: EdgeIndex,
     /// Legal units' boxes, for the nearest-gap search.
@@ -103,6 +108,22 @@ pub struct Place {
     pub names_ru: Vec<String>,
     /// Alternate names in Latin script (Azerbaijani and transliterations).
     pub names_latin: Vec<String>,
+    /// What the data is known to get wrong or leave out about this place
+    /// (the settlements layer's `data_note`, with its citation).
+    pub data_note: Option<String>,
+}
+
+/// The positional accuracy assumed for an admin layer that states none, m.
+pub const DEFAULT_ADMIN_ACCURACY_M: f64 = 1000.0;
+
+/// Whether `code` is an ISO 3166-2 subdivision code (`AM-TV`, `AZ-SUS`),
+/// not a placeholder such as Natural Earth's `AZ-X01~`.
+fn is_iso_3166_2(code: &str) -> bool {
+    let Some((country, sub)) = code.split_once('-') else { return false };
+    country.len() == 2
+        && country.bytes().all(|b| b.is_ascii_uppercase())
+        && (1..=3).contains(&sub.len())
+        && sub.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// Where a point stands against one layer.
@@ -120,6 +141,9 @@ pub struct Side {
     pub source: Option<String>,
     /// Control only: as of.
     pub as_of: Option<String>,
+    /// How far the layer can be taken as fact (`illustrative`,
+    /// `approximate`, `observed`): an answer from a sample says so.
+    pub data_status: crate::layer::DataStatus,
 }
 
 /// The nearest point of a line.
@@ -188,8 +212,12 @@ pub struct Answer {
     pub legal: Side,
     /// Province or district (admin-1).
     pub province: Option<String>,
-    /// Its ISO 3166-2 code.
+    /// Its ISO 3166-2 code (a placeholder code is not shown).
     pub province_iso: Option<String>,
+    /// Why the province is uncertain, where it is: the place lies in no
+    /// unit (the nearest is given), or within the admin layer's accuracy
+    /// of another unit.
+    pub province_note: Option<String>,
     /// De facto control.
     pub control: Side,
     /// The `held_by_other` piece the place lies in.
@@ -283,6 +311,16 @@ impl<'a> Context<'a> {
         );
         // Only the tiling level: the Nakhchivan AR overlaps its districts.
         let admin_idx = admin1.map(|a| PolygonIndex::of_layer(a, |f| f.text("level").is_none_or(|l| l == "admin1")));
+        let admin_edges =
+            admin1.map(|a| EdgeIndex::of_layer(a, "name", |f| f.text("level").is_none_or(|l| l == "admin1")));
+        // The layer's own statement of accuracy, else that of a 1:10m map
+        // (Natural Earth admin-1): 0.5 mm at 1:10,000,000 is 5 km; 1 km is
+        // what its boundaries achieve in the region against OSM.
+        let admin_accuracy_m = admin1
+            .and_then(|a| {
+                a.features.iter().filter_map(|f| f.properties.get("positional_accuracy_m")?.as_f64()).reduce(f64::max)
+            })
+            .unwrap_or(DEFAULT_ADMIN_ACCURACY_M);
         let places = RTree::bulk_load(
             settlements
                 .features
@@ -329,6 +367,8 @@ impl<'a> Context<'a> {
             legal_idx,
             control_idx,
             admin_idx,
+            admin_edges,
+            admin_accuracy_m,
             legal_edges,
             control_edges,
             unit_boxes,
@@ -453,6 +493,7 @@ impl<'a> Context<'a> {
             names_hy: Vec::new(),
             names_ru: Vec::new(),
             names_latin: Vec::new(),
+            data_note: f.text("data_note").filter(|n| !n.trim().is_empty()),
         };
         if let Some(serde_json::Value::Array(a)) = f.properties.get(&self.opts.alt_names_field) {
             for n in a.iter().filter_map(|v| v.as_str()) {
@@ -493,7 +534,8 @@ impl<'a> Context<'a> {
         };
         let first = feats.first().map(|&i| &layer.features[i]);
         let distinct = |field: &str| -> Option<String> {
-            let mut v: Vec<String> = feats.iter().filter_map(|&i| layer.features[i].text(field)).collect();
+            let mut v: Vec<String> =
+                feats.iter().filter_map(|&i| layer.features[i].text(field)).filter(|t| !t.trim().is_empty()).collect();
             v.dedup();
             (!v.is_empty()).then(|| v.join("; "))
         };
@@ -506,14 +548,56 @@ impl<'a> Context<'a> {
             unit: first.and_then(|f| f.text("unit").or_else(|| f.text("name"))),
             source: if control { distinct(&self.opts.gaps.source_field) } else { None },
             as_of: if control { distinct(&self.opts.gaps.as_of_field) } else { None },
+            data_status: layer.provenance.status,
         }
     }
 
+    /// The unit a point lies in, or else the nearest one (a place on the
+    /// coast or a border, just outside the admin layer's coarser outline).
     fn province(&self, c: Coord<f64>) -> (Option<String>, Option<String>) {
-        let (Some(idx), Some(layer)) = (&self.admin_idx, self.admin1) else { return (None, None) };
-        match idx.locate(c).first() {
-            Some(&(i, _)) => (layer.features[i].text("name"), layer.features[i].text("iso_3166_2")),
-            None => (None, None),
+        let (name, iso, _) = self.province_detail(c, self.admin_idx.as_ref().is_some_and(|i| i.locate(c).is_empty()));
+        (name, iso)
+    }
+
+    /// The admin-1 unit a point lies in: its name, its ISO 3166-2 code
+    /// (only a real one), and with `explain`, a note where the answer is
+    /// uncertain: in no unit (the nearest is given), or within the layer's
+    /// positional accuracy of another unit.
+    fn province_detail(&self, c: Coord<f64>, explain: bool) -> (Option<String>, Option<String>, Option<String>) {
+        let (Some(idx), Some(layer)) = (&self.admin_idx, self.admin1) else { return (None, None, None) };
+        let unit = |i: usize| {
+            let f = &layer.features[i];
+            (f.text("name"), f.text("iso_3166_2").filter(|c| is_iso_3166_2(c)))
+        };
+        let inside = idx.locate(c).first().map(|&(i, _)| i);
+        let acc = self.admin_accuracy_m;
+        match (inside, explain.then_some(()).and(self.admin_edges.as_ref())) {
+            (Some(i), None) => {
+                let (n, iso) = unit(i);
+                (n, iso, None)
+            }
+            (Some(i), Some(edges)) => {
+                let (n, iso) = unit(i);
+                let near = edges.nearest_where(Point(c), |k| k != i).filter(|x| x.distance_m <= acc);
+                let note = near.map(|x| {
+                    format!(
+                        "or {}, {} m away: within the admin layer's accuracy of about {} m",
+                        x.key,
+                        crate::units::thousands(x.distance_m.round(), 0),
+                        crate::units::thousands(acc.round(), 0)
+                    )
+                });
+                (n, iso, note)
+            }
+            (None, Some(edges)) => match edges.nearest(Point(c), None, None) {
+                Some(x) => {
+                    let (n, iso) = unit(x.feature);
+                    let d = crate::units::thousands(x.distance_m.round(), 0);
+                    (n, iso, Some(format!("nearest unit, {d} m away: the place lies in none")))
+                }
+                None => (None, None, None),
+            },
+            (None, None) => (None, None, None),
         }
     }
 
@@ -535,7 +619,7 @@ impl<'a> Context<'a> {
         let control_hits = self.control_idx.locate(c);
         let legal = self.side(legal_hits.clone(), self.legal, &self.opts.gaps.owner_field, false);
         let control = self.side(control_hits.clone(), self.control, &self.opts.gaps.controller_field, true);
-        let (province, province_iso) = self.province(c);
+        let (province, province_iso, province_note) = self.province_detail(c, true);
         let owner = legal.key.clone();
         let controller = control.key.clone();
         // On a boundary, the nearest line of another party is that boundary:
@@ -598,6 +682,7 @@ impl<'a> Context<'a> {
             legal,
             province,
             province_iso,
+            province_note,
             control,
             gap,
             legal_line,

@@ -64,6 +64,9 @@ pub fn write_answer(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
         None => writeln!(out, "{}", a.query)?,
     }
     writeln!(out, "  position:     {}", Position { lat: a.lat, lon: a.lon })?;
+    if let Some(n) = a.place.as_ref().and_then(|p| p.data_note.as_ref()) {
+        writeln!(out, "  NOTE:         {n}")?;
+    }
     let side = |s: &crate::village::Side| match s.status {
         "none" => "not covered".to_string(),
         "boundary" => format!("ON THE BOUNDARY of {}", s.features.join(" and ")),
@@ -74,22 +77,28 @@ pub fn write_answer(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
             s.features.join(", ")
         ),
     };
-    writeln!(out, "  legal:        {}", side(&a.legal))?;
+    // A sample's answer says what it is, where the reader looks.
+    let status = |s: &crate::village::Side, dated: bool| match (s.data_status, dated) {
+        (crate::layer::DataStatus::Observed, _) => String::new(),
+        (st, true) => format!(" ({st} sample)"),
+        (st, false) => format!(" ({st} sample, no date)"),
+    };
+    writeln!(out, "  legal:        {}{}", side(&a.legal), status(&a.legal, true))?;
     if let Some(p) = &a.province {
         writeln!(
             out,
             "  province:     {p}{}",
             a.province_iso.as_deref().map(|i| format!(" ({i})")).unwrap_or_default()
         )?;
+        if let Some(n) = &a.province_note {
+            writeln!(out, "                {n}")?;
+        }
     }
-    writeln!(out, "  control:      {}", side(&a.control))?;
-    if a.control.source.is_some() || a.control.as_of.is_some() {
-        writeln!(
-            out,
-            "                as of {}; source: {}",
-            a.control.as_of.as_deref().unwrap_or("?"),
-            a.control.source.as_deref().unwrap_or("?")
-        )?;
+    writeln!(out, "  control:      {}{}", side(&a.control), status(&a.control, a.control.as_of.is_some()))?;
+    match (&a.control.as_of, &a.control.source) {
+        (Some(d), s) => writeln!(out, "                as of {d}; source: {}", s.as_deref().unwrap_or("not given"))?,
+        (None, Some(s)) => writeln!(out, "                source: {s}")?,
+        (None, None) => {}
     }
     match &a.gap {
         Some(g) => writeln!(out, "  gap:          {}", gap_text(g))?,

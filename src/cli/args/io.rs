@@ -18,6 +18,12 @@ pub(crate) struct InputArgs {
     /// Layer to read from a multi-layer file (GeoPackage).
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
+    /// How far a layer can be taken as fact, overriding its file's
+    /// `metadata.status`: ROLE=STATUS, e.g. control=approximate (roles:
+    /// legal, control, settlements, routes, segments; statuses: observed,
+    /// approximate, illustrative). Every output says so when not observed.
+    #[arg(long, value_name = "ROLE=STATUS", value_parser = parse_status)]
+    pub status: Vec<(Role, delimit::layer::DataStatus)>,
     #[command(flatten)]
     pub names: FieldArgs,
 }
@@ -70,9 +76,29 @@ impl InputArgs {
             format: self.format.as_deref().map(Format::from_name).transpose()?,
             layer: self.layer.clone(),
             keep_properties: None,
+            status: role.and_then(|r| self.status.iter().rev().find(|(k, _)| *k == r).map(|(_, s)| *s)),
             lenient_coordinates: false,
         })
     }
+}
+
+/// Every output feature carries the run's status (`data_status`), so that
+/// a layer taken out of its file still says what it is.
+pub(crate) fn stamp_status(
+    mut features: Vec<delimit::Feature>,
+    provenance: &serde_json::Value,
+) -> Vec<delimit::Feature> {
+    let status = provenance["status"].as_str().unwrap_or("observed").to_string();
+    for f in &mut features {
+        f.properties.insert("data_status".into(), status.clone().into());
+    }
+    features
+}
+
+pub(crate) fn parse_status(s: &str) -> Result<(Role, delimit::layer::DataStatus), String> {
+    let (role, status) =
+        s.split_once('=').ok_or_else(|| format!("`{s}` is not ROLE=STATUS, e.g. control=approximate"))?;
+    Ok((role.parse::<Role>()?, delimit::layer::DataStatus::from_name(status)?))
 }
 
 /// Reading, writing and `--json`: the flags every analysis shares.
@@ -139,7 +165,8 @@ impl OutputArgs {
         let Some(path) = &self.output else { return Ok(0) };
         let mut w = self.write_options();
         w.geojson.metadata = Some(provenance.clone());
-        let done = delimit::io::write_layer(path, layer, &features(), inputs, &w)?;
+        let features = stamp_status(features(), provenance);
+        let done = delimit::io::write_layer(path, layer, &features, inputs, &w)?;
         crate::cli::verbosity::wrote(&done);
         Ok(done.features)
     }

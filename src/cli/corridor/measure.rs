@@ -117,6 +117,7 @@ pub(super) fn run(args: MeasureArgs) -> Result<Outcome> {
         writeln!(out)?;
     } else {
         crate::cli::table::print_blocks(&mut out, &reports, |o, x| delimit::corridor::text::write_report(o, x))?;
+        crate::cli::verbosity::caveats(&mut out, &provenance)?;
     }
     let failed = reports.iter().any(|r| r.verdicts.iter().any(|v| v.status == "FAIL"));
     Ok(if failed { Outcome::DataErrors } else { Outcome::Ok })

@@ -23,8 +23,13 @@ pub(crate) struct RouteArgs {
     /// End, as LAT,LON.
     #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
     to: String,
-    /// Constraints (TOML). Hard rules make cells impassable.
-    #[arg(long, value_name = "FILE", required_unless_present = "cost_in")]
+    /// Constraints (TOML; see docs/corridor.md). Without them the cost is
+    /// distance (times the slope factor with --dem): each cell costs 1 per
+    /// metre crossed. With them, cells outside the transit state's legal
+    /// territory or control cost 10× (impassable where the constraints
+    /// allow 0 km), as do cells within a clearance band and on protected
+    /// lines. Costs are in weighted metres: metres × those factors.
+    #[arg(long, value_name = "FILE")]
     constraints: Option<PathBuf>,
     /// Route over this cost raster instead of building one (any GDAL
     /// raster in a projected CRS, square cells; no-data, negative and NaN
@@ -71,22 +76,26 @@ pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
     if let Some(raster) = &args.cost_in {
         return route_on_raster(raster, from, to, &args);
     }
-    let Some(constraints_path) = args.constraints.clone() else {
-        anyhow::bail!("--constraints is required without --cost-in")
-    };
+    let constraints_path = args.constraints.clone();
     let mut inputs: Vec<&Path> = args.layers.paths();
-    inputs.extend([Some(&constraints_path), args.dem.as_ref()].into_iter().flatten().map(PathBuf::as_path));
+    inputs.extend([constraints_path.as_ref(), args.dem.as_ref()].into_iter().flatten().map(PathBuf::as_path));
     args.io.output.preflight(&inputs)?;
     if let Some(c) = &args.cost_out {
         delimit::io::Output::prepare(c, args.io.output.force, &inputs)?;
     }
-    let constraints = Constraints::read(&constraints_path)?;
+    let constraints = match &constraints_path {
+        Some(p) => Constraints::read(p)?,
+        None => Constraints::default(),
+    };
     let (legal, control) = args.layers.load(&args.io.input, None)?;
-    constraints.check_parties(&constraints_path, &legal, &args.io.input.owner_field)?;
+    if let Some(p) = &constraints_path {
+        constraints.check_parties(p, &legal, &args.io.input.owner_field)?;
+    }
     let extents: Vec<geo::Rect<f64>> = [&legal, &control].iter().filter_map(|l| l.bbox()).collect();
     from.check_not_swapped("--from", &extents)?;
     to.check_not_swapped("--to", &extents)?;
-    let protected = plan::read_protected(&constraints, Some(&constraints_path), &args.io.input.read_options(None)?)?;
+    let protected =
+        plan::read_protected(&constraints, constraints_path.as_deref(), &args.io.input.read_options(None)?)?;
     let dem = args.dem.as_deref().map(delimit::corridor::Dem::open).transpose()?;
     let opts = PlanOptions {
         from,
@@ -109,7 +118,8 @@ pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
     let provenance = delimit::provenance::RunProvenance::new(
         [&legal.provenance, &control.provenance],
         json!({
-        "constraints": constraints_path.display().to_string(),
+        "constraints": constraints_path.as_ref().map(|p| p.display().to_string()),
+        "cost_unit": "weighted m (metres × cell cost factor)",
         "grid": grid,
         }),
     )
@@ -128,24 +138,27 @@ pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
     if let Some(path) = &args.cost_out {
         delimit::corridor::raster::write_cost(path, &plan.grid, &args.crs, args.io.output.force, &inputs)?;
     }
+    let routing = routing_rules(&constraints, args.dem.is_some(), &args.kind);
     let reports: Vec<RouteReport> = plan.options.iter().map(|(r, _)| r.clone()).collect();
     write_routes(&args.io.output, &reports, &inputs, &provenance)?;
     let mut out = args.io.summary_sink();
     if args.io.json {
         let routes: Vec<serde_json::Value> =
             plan.options.iter().map(|(r, c)| json!({ "route": r, "cost": c })).collect();
-        let v = json!({ "options": routes, "no_route": plan.no_route, "provenance": provenance });
+        let v = json!({ "options": routes, "no_route": plan.no_route, "routing": routing, "provenance": provenance });
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
         writeln!(out, "grid: {}×{} cells of {} m in {}", plan.grid.width, plan.grid.height, args.cell, args.crs)?;
         crate::cli::table::print_blocks(&mut out, &plan.options, |o, (r, c)| {
-            writeln!(o, "cost {c:.0}")?;
+            writeln!(o, "cost {c:.0} weighted m (metres × cell cost factor)")?;
+            writeln!(o, "{}", routing.join("\n"))?;
             delimit::corridor::text::write_report(o, r)
         })?;
         if let Some(r) = &plan.no_route {
             writeln!(out, "no route: {r}")?;
         }
+        crate::cli::verbosity::caveats(&mut out, &provenance)?;
     }
     Ok(Outcome::Ok)
 }
@@ -185,4 +198,49 @@ fn route_on_raster(raster: &Path, from: Position, to: Position, args: &RouteArgs
         )?;
     }
     Ok(Outcome::Ok)
+}
+
+/// Which rules the search enforced (impassable cells), which it only
+/// weighed (costlier cells), and which the verdicts only measure: a
+/// generated option is not "compliant" with a rule it was never held to.
+fn routing_rules(c: &Constraints, dem: bool, kind: &str) -> Vec<String> {
+    let (mut enforced, mut weighed, mut measured) = (Vec::new(), Vec::new(), Vec::new());
+    if c.transit_state.is_empty() {
+        weighed.push("distance only (no constraints given)".to_string());
+    } else {
+        for (what, limit) in [("legal territory", c.max_km_outside_legal), ("control", c.max_km_outside_control)] {
+            match limit {
+                Some(0.0) => enforced.push(format!("no cell outside {}'s {what}", c.transit_state)),
+                Some(l) => {
+                    weighed.push(format!("cells outside {}'s {what} cost 10×", c.transit_state));
+                    measured.push(format!("at most {l} km outside its {what}"));
+                }
+                None => weighed.push(format!("cells outside {}'s {what} cost 10×", c.transit_state)),
+            }
+        }
+        for cl in &c.clearance {
+            weighed.push(format!("cells within {} m of {} cost 10×", cl.min_m, cl.boundary));
+        }
+        if c.protected.is_some() {
+            weighed.push("cells on protected lines cost 10×".into());
+        }
+        if !c.checkpoint.is_empty() {
+            measured.push("border crossings only at the listed checkpoints".into());
+        }
+        if c.reciprocal.is_some() {
+            measured.push("the reciprocal route's km under foreign jurisdiction".into());
+        }
+    }
+    if dem {
+        weighed.push("slope".into());
+        if let Some(g) = c.max_grade_pct.get(kind) {
+            enforced.push(format!("no cell steeper than {g}% ({kind})"));
+        }
+    }
+    let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join("; ") };
+    vec![
+        format!("  routing enforced: {}", list(&enforced)),
+        format!("  routing weighed:  {}", list(&weighed)),
+        format!("  measured only:    {}", list(&measured)),
+    ]
 }

@@ -65,6 +65,9 @@ pub(crate) fn parse(path: &Path, bytes: &[u8], layer_name: &str, keep: Option<&[
             ));
         }
     };
+    raw.status = declared_status(top.get("metadata")).map_err(|m| {
+        gj(m, Some("metadata.status is observed, approximate or illustrative (or pass --status ROLE=STATUS)"))
+    })?;
     raw.declared_crs = match top.get("crs") {
         Some(c) => legacy_crs(c).map(Some).map_err(|m| gj(m, Some("or pass --src-crs EPSG:NNNN")))?,
         None => None,
@@ -487,6 +490,29 @@ fn legacy_crs(c: &Value) -> std::result::Result<String, String> {
         }
     }
     Ok(name.to_string())
+}
+
+/// The status a GeoJSON's top-level `metadata` declares: `status` (with
+/// `status_note`), or `illustrative: true`. The note falls back to the
+/// metadata's `what` and `not_represented`, which say what the layer
+/// shows and leaves out.
+fn declared_status(
+    meta: Option<&Value>,
+) -> std::result::Result<Option<(crate::layer::DataStatus, Option<String>)>, String> {
+    use crate::layer::DataStatus;
+    let Some(Value::Object(m)) = meta else { return Ok(None) };
+    let status = match (m.get("status"), m.get("illustrative")) {
+        (Some(Value::String(s)), _) => DataStatus::from_name(s)?,
+        (Some(other), _) => return Err(format!("metadata.status is {other}, not a string")),
+        (None, Some(Value::Bool(true))) => DataStatus::Illustrative,
+        _ => return Ok(None),
+    };
+    let text = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+    let note = text("status_note").or_else(|| {
+        let parts: Vec<String> = [text("what"), text("not_represented")].into_iter().flatten().collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    });
+    Ok(Some((status, note)))
 }
 
 fn json_error(path: &Path, text: &str, e: &serde_json::Error) -> Error {
