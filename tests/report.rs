@@ -175,3 +175,88 @@ fn report_reads_legal_lines_and_refuses_a_missing_file() {
     assert!(r.stderr.contains("/nonexistent/lines.geojson"), "{}", r.stderr);
     assert!(!out.exists());
 }
+
+/// Layout, measured by the browser: no table cell's text overflows its
+/// box (1400 px and 800 px wide); no two map labels (exclave names, gap
+/// numbers) overlap; every legend label lies inside the legend's box. A
+/// copy of the report gets a script that measures and writes its findings
+/// into the page (the report itself has no script), read with --dump-dom.
+/// Then the page prints to A4 (Chromium's --print-to-pdf) on a bounded
+/// number of pages.
+#[test]
+fn layout_has_no_overflow_no_label_collision_and_prints_to_a4() {
+    let dir = artefacts("report-layout");
+    let html =
+        report(
+            &dir,
+            "report.html",
+            &["--control", "data/control-osm2024.geojson"]
+                .map(|a| {
+                    if a.starts_with("data/") {
+                        crate::util::root().join(a).display().to_string()
+                    } else {
+                        a.to_string()
+                    }
+                })
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+    let probe = r#"<script>
+(() => {
+  const out = [];
+  for (const c of document.querySelectorAll('td, th')) {
+    if (c.scrollWidth > c.clientWidth + 1) out.push('overflow: ' + c.textContent.slice(0, 60));
+    // Wrapping only between words: with no overflow, no word is broken.
+    const s = getComputedStyle(c);
+    if (s.overflowWrap !== 'normal' || s.wordBreak !== 'normal') out.push('may break words: ' + c.textContent.slice(0, 60));
+  }
+  const boxes = [...document.querySelectorAll('svg text.exclave, svg text.gap-number')].map(t => [t.textContent, t.getBBox()]);
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [a, p] = boxes[i], [b, q] = boxes[j];
+    if (p.x < q.x + q.width && q.x < p.x + p.width && p.y < q.y + q.height && q.y < p.y + p.height) out.push('overlap: ' + a + ' / ' + b);
+  }
+  const legend = document.querySelector('svg g.legend rect');
+  if (legend) {
+    const r = legend.getBBox();
+    for (const t of document.querySelectorAll('svg g.legend text')) {
+      const b = t.getBBox(), m = t.parentNode.transform.baseVal.consolidate();
+      const right = b.x + b.width + (m ? m.matrix.e : 0);
+      if (right > r.x + r.width) out.push('legend: ' + t.textContent);
+    }
+  }
+  const pre = document.createElement('pre');
+  pre.id = 'layout';
+  pre.textContent = JSON.stringify({ problems: out, cells: document.querySelectorAll('td').length, labels: boxes.length });
+  document.body.appendChild(pre);
+})();
+</script>"#;
+    let text = std::fs::read_to_string(&html).unwrap();
+    let probed = dir.join("probed.html");
+    std::fs::write(&probed, text.replace("</body>", &format!("{probe}</body>"))).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    for width in ["1400", "800"] {
+        let dom = chromium(
+            profile.path(),
+            &[&format!("--window-size={width},2000"), "--dump-dom", &format!("file://{}", probed.display())],
+        );
+        let dom = String::from_utf8_lossy(&dom.stdout);
+        let json =
+            dom.split(r#"<pre id="layout">"#).nth(1).and_then(|s| s.split("</pre>").next()).expect("the probe ran");
+        let v: serde_json::Value = serde_json::from_str(&json.replace("&quot;", "\"").replace("&amp;", "&")).unwrap();
+        assert!(v["cells"].as_u64().unwrap() > 50 && v["labels"].as_u64().unwrap() >= 3, "{v}");
+        assert!(v["problems"].as_array().unwrap().is_empty(), "at {width} px: {v}");
+    }
+    let pdf = dir.join("report.pdf");
+    let out = chromium(
+        profile.path(),
+        &[
+            &format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer",
+            &format!("file://{}", html.display()),
+        ],
+    );
+    let bytes = std::fs::read(&pdf).unwrap_or_else(|_| panic!("no PDF: {}", String::from_utf8_lossy(&out.stderr)));
+    let pages = bytes.windows(10).filter(|w| w == b"/Type /Pag" || w == b"/Type/Page").count();
+    assert!((2..=12).contains(&pages), "{pages} pages");
+}

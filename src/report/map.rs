@@ -105,20 +105,20 @@ pub(super) fn map(inputs: &Inputs<'_>, run: &FullRun, fields: &Fields, exclaves:
             stroke(oi::VERMILLION)
         );
     }
+    // Labels are placed so that none overlaps another: exclave names
+    // first (above their unit, else below, further out each try), then
+    // the gap numbers, each beside its marker or, where that is taken,
+    // further out with a leader line back to it.
+    let mut placed = Placed::default();
+    let mut labels = String::new();
+    // The markers themselves come first: no label may cover one.
+    let mut markers = Vec::new();
     for (i, g) in numbered_gaps(run).iter().enumerate() {
-        let Some(c) = g.geometry.centroid() else {
-            continue;
-        };
-        let p = frame.point(c.0)?;
-        let _ = writeln!(
-            out,
-            r##"<g class="gap-marker"><circle cx="{:.1}" cy="{:.1}" r="9" fill="none" stroke="#d55e00" stroke-width="2"/><text x="{:.1}" y="{:.1}" font-size="11" font-weight="bold" fill="#5a2100">{}</text></g>"##,
-            p.x,
-            p.y,
-            p.x + 10.0,
-            p.y - 8.0,
-            i + 1
-        );
+        if let Some(c) = g.geometry.centroid() {
+            let p = frame.point(c.0)?;
+            placed.add([p.x - 9.0, p.y - 9.0, p.x + 9.0, p.y + 9.0]);
+            markers.push((i, p));
+        }
     }
     for e in exclaves {
         let Some(f) = inputs.legal.features.iter().find(|f| f.id == e.unit) else {
@@ -127,16 +127,58 @@ pub(super) fn map(inputs: &Inputs<'_>, run: &FullRun, fields: &Fields, exclaves:
         let Some(r) = f.polygons().and_then(|m| m.bounding_rect()) else {
             continue;
         };
-        let p = frame.point(Coord { x: (r.min().x + r.max().x) / 2.0, y: r.max().y })?;
+        let top = frame.point(Coord { x: (r.min().x + r.max().x) / 2.0, y: r.max().y })?;
+        let bottom = frame.point(Coord { x: (r.min().x + r.max().x) / 2.0, y: r.min().y })?;
         let label = e.name.clone().unwrap_or_else(|| e.unit.clone());
+        let text = format!("{label} (exclave of {})", e.owner);
+        let w = svg::text_width(&text, 11.0);
+        let tries = (0..8).flat_map(|k| [top.y - 4.0 - 14.0 * k as f64, bottom.y + 14.0 + 14.0 * k as f64]);
+        let Some(y) = tries.into_iter().find(|y| placed.free([top.x - w / 2.0, y - 11.0, top.x + w / 2.0, y + 3.0]))
+        else {
+            continue;
+        };
+        placed.add([top.x - w / 2.0, y - 11.0, top.x + w / 2.0, y + 3.0]);
         let _ = writeln!(
-            out,
+            labels,
             r##"<text class="exclave" x="{:.1}" y="{:.1}" font-size="11" font-style="italic" text-anchor="middle" stroke="#fff" stroke-width="3" paint-order="stroke" fill="#222">{}</text>"##,
-            p.x,
-            p.y - 4.0,
-            escape(&format!("{label} (exclave of {})", e.owner))
+            top.x,
+            y,
+            escape(&text)
         );
     }
+    for (i, p) in markers {
+        let text = (i + 1).to_string();
+        // The white halo (stroke 3) widens each label by 3 px.
+        let (w, h) = (svg::text_width(&text, 11.0) + 4.0, 14.0);
+        // Sixteen directions, at growing distances from the marker.
+        let spot = (0..30)
+            .flat_map(|k| {
+                let r = 14.0 + 8.0 * k as f64;
+                (0..16).map(move |d| {
+                    let a = std::f64::consts::PI / 8.0 * d as f64 - std::f64::consts::FRAC_PI_4;
+                    (r, p.x + r * a.cos(), p.y + r * a.sin())
+                })
+            })
+            .find(|&(_, x, y)| placed.free([x - w / 2.0, y - h / 2.0, x + w / 2.0, y + h / 2.0]));
+        let (r, x, y) = spot.unwrap_or((14.0, p.x + 14.0, p.y - 10.0));
+        placed.add([x - w / 2.0, y - h / 2.0, x + w / 2.0, y + h / 2.0]);
+        let leader = if r > 14.0 {
+            format!(
+                r##"<line x1="{:.1}" y1="{:.1}" x2="{x:.1}" y2="{y:.1}" stroke="#5a2100" stroke-width="0.8"/>"##,
+                p.x, p.y
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            r##"<g class="gap-marker"><circle cx="{:.1}" cy="{:.1}" r="9" fill="none" stroke="#d55e00" stroke-width="2"/>{leader}<text class="gap-number" x="{x:.1}" y="{:.1}" font-size="11" font-weight="bold" text-anchor="middle" fill="#5a2100" stroke="#fff" stroke-width="3" paint-order="stroke">{text}</text></g>"##,
+            p.x,
+            p.y,
+            y + 4.0,
+        );
+    }
+    out.push_str(&labels);
     let mut rows: Vec<(String, String)> = colours
         .iter()
         .map(|(k, c)| {
@@ -198,4 +240,18 @@ pub(super) fn map(inputs: &Inputs<'_>, run: &FullRun, fields: &Fields, exclaves:
     }
     out.push_str("</svg>\n");
     Ok(out)
+}
+
+/// Boxes already taken on the map, in SVG units: [x0, y0, x1, y1].
+#[derive(Default)]
+struct Placed(Vec<[f64; 4]>);
+
+impl Placed {
+    fn free(&self, b: [f64; 4]) -> bool {
+        !self.0.iter().any(|o| b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3])
+    }
+
+    fn add(&mut self, b: [f64; 4]) {
+        self.0.push(b);
+    }
 }
