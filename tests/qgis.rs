@@ -40,7 +40,10 @@ fn sample_project_opens_in_qgis_with_styles_crs_and_counts() {
     let log = check_in_qgis(&dir, &[]);
     assert!(log.contains("project CRS EPSG:32638"), "{log}");
     assert!(log.contains("default styles picked up from layer_styles"), "{log}");
-    assert!(dir.join("map.png").exists());
+    assert!(log.contains("settlement labels scale-limited: 0 at the full extent"), "{log}");
+    assert!(log.contains("route lines cased in"), "{log}");
+    assert!(log.contains("layout 'delimit A4' exported"), "{log}");
+    assert!(dir.join("map.png").exists() && dir.join("map-layout.pdf").exists() && dir.join("map-layout.png").exists());
 }
 
 #[test]

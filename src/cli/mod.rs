@@ -131,7 +131,10 @@ fn clean_up_on_signals() {
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
             delimit::io::clean_up_pending();
-            std::process::exit(128 + sig);
+            // _exit, not exit: the main thread may be inside GDAL, and
+            // exit's atexit handlers would tear GDAL down under it.
+            // SAFETY: _exit ends the process at once; nothing runs after it.
+            unsafe { libc::_exit(128 + sig) };
         }
     });
 }

@@ -78,6 +78,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             "gpkg": targets.gpkg.display().to_string(),
             "project": targets.project.display().to_string(),
             "crs": delimit::qgis::PROJECT_CRS,
+            "status": provenance.status().as_str(),
+            "layout": delimit::qgis::layout::NAME,
             "layers": layers.iter().map(|l| serde_json::json!({
                 "name": l.name, "id": l.id(), "title": l.title, "group": l.group, "features": l.features.len(),
             })).collect::<Vec<_>>(),

@@ -7,6 +7,7 @@
 //! QGIS's OGR provider creates when it saves a style to a GeoPackage).
 
 mod gpkg;
+pub mod layout;
 mod project;
 pub mod style;
 

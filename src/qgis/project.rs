@@ -226,6 +226,34 @@ pub fn project_xml(layers: &[LayerSpec], provenance: &Provenance, source: &str, 
         out.push_str("    </maplayer>\n");
     }
     out.push_str("  </projectlayers>\n");
+    // The print layout: title, status banner, map and inset, legend, scale
+    // bar, north arrow and provenance on one A4 page.
+    let title = format!(
+        "delimit: legal basis and de facto control{}",
+        if status.is_caveat() { format!(" ({} data)", status.as_str().to_uppercase()) } else { String::new() }
+    );
+    let banner = provenance.caveats().join("\n");
+    let mut prov: Vec<String> = provenance
+        .inputs
+        .iter()
+        .map(|p| format!("{} ({}): sha256 {}…", p.path, p.status, &p.sha256[..p.sha256.len().min(12)]))
+        .collect();
+    prov.push(format!("{}; EPSG:{}", provenance.tool, crs.trim_start_matches("EPSG:")));
+    out.push_str(&super::layout::layouts_xml(
+        projected,
+        &super::layout::Texts {
+            title: &title,
+            banner: &banner,
+            provenance: &prov.join("\n"),
+            // What a printed page needs explained, and fits in the frame:
+            // the basis, the gaps and the two lines.
+            legend: &layers
+                .iter()
+                .filter(|l| ["legal", "gaps", "legal_lines", "control_lines"].contains(&l.name.as_str()))
+                .map(|l| (l.id(), format!("{}{suffix}", l.title)))
+                .collect::<Vec<_>>(),
+        },
+    ));
     // ProjectionsEnabled: QGIS reads <projectCrs> only with it set (on-the-fly reprojection).
     out.push_str("  <properties>\n    <Paths>\n      <Absolute type=\"bool\">false</Absolute>\n    </Paths>\n");
     out.push_str("    <SpatialRefSys>\n      <ProjectionsEnabled type=\"int\">1</ProjectionsEnabled>\n    </SpatialRefSys>\n  </properties>\n");

@@ -16,9 +16,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from qgis.core import (  # noqa: E402
     QgsApplication,
+    QgsLayoutExporter,
+    QgsRectangle,
     QgsMapRendererParallelJob,
     QgsMapSettings,
     QgsProject,
+    QgsRenderContext,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QSize  # noqa: E402
@@ -144,6 +147,82 @@ def main():
     if share < 0.05 or len(colours) < 8:
         fail(f"the rendered map is blank: {share:.1%} painted, {len(colours)} colours ({png_path})")
     ok(f"rendered {w}x{h} to {png_path}: {share:.1%} painted, {len(colours)} colours")
+
+    # Settlement names are scale-limited: none is drawn at the project's
+    # full extent; zoomed to 1:100,000 on a town, some are.
+    def settlement_labels(extent):
+        s = QgsMapSettings(settings)
+        s.setExtent(extent)
+        j = QgsMapRendererParallelJob(s)
+        j.start()
+        j.waitForFinished()
+        res = j.takeLabelingResults()
+        return [lab for lab in res.allLabels() if lab.layerID == "delimit_settlements"] if res else []
+
+    # Zoomed out to at least 1:1,000,000 (a small layer's own extent may
+    # already be closer than the labels' 1:250,000 limit).
+    wide = QgsRectangle(settings.extent())
+    wide.scale(max(1.0, 1_000_000 / settings.scale()))
+    full = settlement_labels(wide)
+    if full:
+        fail(f"{len(full)} settlement labels drawn at 1:{settings.scale() * max(1.0, 1_000_000 / settings.scale()):,.0f}: not scale-limited")
+    centre = settings.extent().center()
+    near = project.mapLayer("delimit_settlements")
+    if near is not None and near.featureCount() > 0:
+        # Around the first settlement: 1,200 px at 0.28 mm/px is 336 mm, so 33.6 km is 1:100,000.
+        p = next(near.getFeatures()).geometry().asPoint()
+        from qgis.core import QgsCoordinateTransform
+        t = QgsCoordinateTransform(near.crs(), project.crs(), project)
+        c = t.transform(p)
+        zoomed = settlement_labels(QgsRectangle(c.x() - 16800, c.y() - 12600, c.x() + 16800, c.y() + 12600))
+        if not zoomed:
+            fail("no settlement label drawn at 1:100,000")
+        ok(f"settlement labels scale-limited: 0 at the full extent or 1:1,000,000, {len(zoomed)} at 1:100,000")
+    del centre
+
+    # Route lines have a casing in a colour that no fill uses.
+    routes = project.mapLayer("delimit_route_pieces")
+    if routes is not None:
+        fills = set()
+        for layer in project.mapLayers().values():
+            if layer.geometryType() == 2:
+                for sym in layer.renderer().symbols(QgsRenderContext()):
+                    fills.add(sym.color().name())
+        for sym in routes.renderer().symbols(QgsRenderContext()):
+            if sym.symbolLayerCount() < 2:
+                fail("route lines have no casing")
+            casing = sym.symbolLayer(0).color().name()
+            if casing in fills:
+                fail(f"route casing {casing} is also a fill colour")
+        ok(f"route lines cased in {casing}, a colour no fill uses")
+
+    # The print layout exports with QGIS's own exporter.
+    layouts = project.layoutManager().printLayouts()
+    if not layouts:
+        fail("the project has no print layout")
+    layout = layouts[0]
+    kinds = sorted({type(i).__name__ for i in layout.items()})
+    for need in ["QgsLayoutItemMap", "QgsLayoutItemLegend", "QgsLayoutItemScaleBar", "QgsLayoutItemPicture", "QgsLayoutItemLabel"]:
+        if need not in kinds:
+            fail(f"the layout lacks a {need}: {kinds}")
+    maps = [i for i in layout.items() if type(i).__name__ == "QgsLayoutItemMap"]
+    if len(maps) < 2 or not any(m.overviews().size() for m in maps):
+        fail("the layout has no overview inset")
+    texts = " ".join(i.text() for i in layout.items() if type(i).__name__ == "QgsLayoutItemLabel")
+    if expected.get("status", "observed") != "observed" and expected["status"].upper() not in texts:
+        fail(f"the layout does not state the data status: {texts[:200]}")
+    bar = [i for i in layout.items() if type(i).__name__ == "QgsLayoutItemScaleBar"][0]
+    if bar.rect().width() > 100:
+        fail(f"the scale bar is {bar.rect().width():.0f} mm wide")
+    exporter = QgsLayoutExporter(layout)
+    base = os.path.splitext(png_path)[0]
+    if exporter.exportToPdf(base + "-layout.pdf", QgsLayoutExporter.PdfExportSettings()) != QgsLayoutExporter.Success:
+        fail("the layout did not export to PDF")
+    image_settings = QgsLayoutExporter.ImageExportSettings()
+    image_settings.dpi = 100
+    if exporter.exportToImage(base + "-layout.png", image_settings) != QgsLayoutExporter.Success:
+        fail("the layout did not export to PNG")
+    ok(f"layout {layout.name()!r} exported to {base}-layout.pdf and .png ({', '.join(kinds)})")
     # Layers go before the application: QGIS 3.22 segfaults in exitQgis()
     # when the project still holds them.
     project.clear()
