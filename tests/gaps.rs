@@ -456,3 +456,31 @@ fn geojsonseq_files_read_back() {
     assert!(info.stdout.contains("GeoJSONSeq"), "{}", info.stdout);
     assert!(info.stdout.contains(&format!("\"features\": {n}")), "{n} features: {}", info.stdout);
 }
+
+/// A zero-width spike, collinear to within 1e-12° (as GEOS accepts it), is
+/// a warning and the overlay removes it: the unit's area is the area
+/// without the spike (issue 20).
+#[test]
+fn a_near_collinear_spike_is_overlaid_as_if_absent() {
+    let dir = tempfile::tempdir().unwrap();
+    let poly = |ring: &str| {
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"owner":"AAA","controller":"AAA"}},"geometry":{{"type":"Polygon","coordinates":[[{ring}]]}}}}]}}"#
+        )
+    };
+    let spiked = dir.path().join("spiked.geojson");
+    std::fs::write(&spiked, poly("[45.0,40.0],[45.1,40.0],[45.1,40.05],[45.2,40.050000000001],[45.1,40.050000000002],[45.1,40.1],[45.0,40.1],[45.0,40.0]")).unwrap();
+    let plain = dir.path().join("plain.geojson");
+    std::fs::write(&plain, poly("[45.0,40.0],[45.1,40.0],[45.1,40.1],[45.0,40.1],[45.0,40.0]")).unwrap();
+    let km2 = |p: &std::path::Path| -> f64 {
+        let r = run(delimit().args(["gaps", "--all", "--json", "--legal"]).arg(p).arg("--control").arg(p));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        v["summary"]["rows"][0]["km2"].as_f64().unwrap()
+    };
+    let (a, b) = (km2(&spiked), km2(&plain));
+    assert!((a - b).abs() <= 1e-9 * b, "{a} vs {b}");
+    let check = run(delimit().args(["check", "--role", "legal"]).arg(&spiked));
+    assert_eq!(check.code, 0, "a warning, not an error: {}", check.stdout);
+    assert!(check.stdout.contains("warning: spike"), "{}", check.stdout);
+}

@@ -8,6 +8,7 @@
 mod partition;
 mod rings;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::layer::{Layer, Role};
@@ -150,10 +151,20 @@ pub fn check_layer(layer: &Layer, opts: &CheckOptions) -> Report {
                 width_m: None,
             });
         }
-        if let Some(g) = &f.geometry {
-            rings::check_geometry(&f.id, g, opts.min_area_m2, &mut problems);
-        }
     }
+    // Each feature's geometry on its own core; problems keep the file's order.
+    let per_feature: Vec<Vec<Problem>> = layer
+        .features
+        .par_iter()
+        .map(|f| {
+            let mut found = Vec::new();
+            if let Some(g) = &f.geometry {
+                rings::check_geometry(&f.id, g, opts.min_area_m2, &mut found);
+            }
+            found
+        })
+        .collect();
+    problems.extend(per_feature.into_iter().flatten());
     let geometry_ok = !problems.iter().any(|p| p.severity == Severity::Error);
     match opts.role {
         Role::Legal | Role::Control => {
