@@ -28,6 +28,20 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// Whether `c` is a control character (C0, C1, DEL) or a Unicode
+/// bidirectional control: characters a terminal obeys rather than shows.
+/// Party codes may not hold them, and terminal text escapes them.
+///
+/// ```
+/// use delimit::markup::is_control_or_bidi;
+/// assert!(is_control_or_bidi('\u{1b}') && is_control_or_bidi('\u{202e}') && is_control_or_bidi('\u{9b}'));
+/// assert!(!is_control_or_bidi('Ə') && !is_control_or_bidi('Ջ'));
+/// ```
+pub fn is_control_or_bidi(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Escape text for Markdown (CommonMark and GitHub's tables), so that a
 /// value from a file stays text: HTML (`<script>`), links and images
 /// (`[x](javascript:…)`), emphasis, code spans and table cells (`|`, a

@@ -7,12 +7,7 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-/// Whether `c` must not reach a terminal raw: C0 and C1 controls, DEL, and
-/// the Unicode bidirectional controls.
-fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
+use delimit::markup::is_control_or_bidi as is_unsafe;
 
 fn escape_with(s: &str, keep_newlines: bool) -> Cow<'_, str> {
     if !s.chars().any(|c| is_unsafe(c) && !(keep_newlines && c == '\n')) {

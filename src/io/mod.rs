@@ -636,10 +636,7 @@ pub fn party_code_problem(code: &str) -> Option<String> {
             shown()
         ));
     }
-    if code.chars().any(|c| {
-        c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    }) {
+    if code.chars().any(crate::markup::is_control_or_bidi) {
         return Some(format!(
             "holds a control or bidirectional-override character (\"{}\"); party codes are plain text",
             shown()
