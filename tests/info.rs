@@ -24,3 +24,18 @@ fn info_human_form_names_the_crs_handling() {
     assert!(r.stdout.contains("2 features (Polygon 2)"), "{}", r.stdout);
     assert!(r.stdout.contains("crs: EPSG:4326 (assumed (no CRS in file)); no transformation"), "{}", r.stdout);
 }
+
+/// A file's status is stated: the sample control layer is illustrative,
+/// a plain fixture says nothing (observed).
+#[test]
+fn info_states_a_layer_that_is_not_observed() {
+    let r = run(delimit().arg("info").arg(crate::util::root().join("data/control.geojson")));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("    status: ILLUSTRATIVE: The legal layer with the Soviet-era exclave holdings"),
+        "{}",
+        r.stdout
+    );
+    let plain = run(delimit().arg("info").arg(fixture("check/overlap/legal.geojson")));
+    assert!(!plain.stdout.contains("status:"), "{}", plain.stdout);
+}

@@ -61,6 +61,11 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             let fields: Vec<String> = l.fields.iter().map(|f| format!("{} ({})", f.name, f.kind)).collect();
             writeln!(out, "    fields: {}", if fields.is_empty() { "none".into() } else { fields.join(", ") })?;
             writeln!(out, "    sha256: {}", l.provenance.sha256)?;
+            // A layer that is not observed says so here too.
+            if l.provenance.status.is_caveat() {
+                let note = l.provenance.status_note.as_deref().map(|n| format!(": {n}")).unwrap_or_default();
+                writeln!(out, "    status: {}{note}", l.provenance.status.as_str().to_uppercase())?;
+            }
             if l.notes > 0 {
                 writeln!(out, "    reader notes: {} (run `delimit check` for details)", l.notes)?;
             }
