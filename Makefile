@@ -11,7 +11,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # (PyQGIS, headless) for the project, a real browser for the report, and
 # PostgreSQL + PostGIS for `-o PG:` (tests/postgis/cluster.sh starts a
 # throwaway server on loopback for the test and stops it after).
-TEST_PKGS := python3-qgis chromium fonts-dejavu-core postgresql postgresql-15-postgis-3
+TEST_PKGS := python3-qgis python3-pip chromium fonts-dejavu-core postgresql postgresql-15-postgis-3
 
 # $(call apt_ensure,PACKAGES): install those of PACKAGES that are missing.
 define apt_ensure
@@ -31,8 +31,23 @@ endef
 deps:
 	$(call apt_ensure,$(APT_PKGS))
 
+# Python peers for the tests, from PyPI with pinned hashes, into
+# target/peers: shapely >= 2.1 (GEOS CoverageValidator, tests/coverage.rs;
+# Debian's shapely is 1.8) and pyproj (tests/corridor.rs). Reinstalled
+# whenever tests/peers/requirements.txt changes.
+PEERS := target/peers
+
 test-deps:
 	$(call apt_ensure,$(TEST_PKGS))
+	@if cmp -s tests/peers/requirements.txt $(PEERS)/.requirements; then \
+	  echo "Python peers present in $(PEERS)"; \
+	else \
+	  echo "installing Python peers into $(PEERS)"; \
+	  rm -rf $(PEERS) && \
+	  /usr/bin/python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps \
+	    --only-binary=:all: --require-hashes -r tests/peers/requirements.txt --target $(PEERS) && \
+	  cp tests/peers/requirements.txt $(PEERS)/.requirements; \
+	fi
 
 build: deps
 	$(CARGO) build --release --locked

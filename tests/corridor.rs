@@ -402,3 +402,58 @@ fn bare_pair(text: &str) -> Option<String> {
         (num(a) && num(b)).then(|| w.to_string())
     })
 }
+
+/// One edge convention: crossings are found on edges straight in lon/lat,
+/// and lengths are measured along those same edges on the ellipsoid, so a
+/// route's pieces add up to its length, and the km per jurisdiction agree
+/// with an independent computation (shapely cuts the route segmentized to
+/// 1e-4°, pyproj.Geod measures the parts: tests/peers/corridor_lengths.py)
+/// within 1 mm per 100 km. Run on the sample's two routes (long edges across
+/// several borders) and on a zigzag of 30–60 km edges across the ARM–AZE
+/// border, where the geodesic reading of the pieces overran the route.
+#[test]
+fn route_pieces_add_up_to_the_route_and_agree_with_shapely_and_pyproj() {
+    let dir = tempfile::tempdir().unwrap();
+    let zigzag = dir.path().join("zigzag.geojson");
+    let pts: Vec<String> = (0..9)
+        .map(|k| {
+            let (lon, lat) = (45.0 + 0.3 * k as f64, if k % 2 == 0 { 40.4 } else { 41.0 });
+            format!("[{lon},{lat}]")
+        })
+        .collect();
+    std::fs::write(
+        &zigzag,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"name":"zigzag","kind":"road"}},"geometry":{{"type":"LineString","coordinates":[{}]}}}}]}}"#,
+            pts.join(",")
+        ),
+    )
+    .unwrap();
+    let legal = crate::util::root().join("data/legal.geojson");
+    for routes in [crate::util::root().join("data/routes.geojson"), zigzag] {
+        let r = run(delimit().args(["corridor", "measure", "--json", "--routes"]).arg(&routes));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let ours: Value = serde_json::from_str(&r.stdout).unwrap();
+        let peers = crate::util::python_peer("corridor_lengths.py", &[legal.as_os_str(), routes.as_os_str()]);
+        for peer in peers {
+            let name = peer["name"].as_str().unwrap();
+            let ours = route(&ours, name);
+            let length = f(&ours["length_m"]);
+            let pieces: f64 = ours["pieces"].as_array().unwrap().iter().map(|p| f(&p["length_m"])).sum();
+            assert!((pieces - length).abs() < 1e-9 * length, "{name}: pieces {pieces} m vs route {length} m");
+            // 1 mm per 100 km.
+            let tol = 1e-8 * length;
+            assert!((length - f(&peer["length_m"])).abs() < tol, "{name}: {length} m vs pyproj {}", peer["length_m"]);
+            let mut by_owner = std::collections::BTreeMap::<String, f64>::new();
+            for (k, m) in ours["by_jurisdiction_m"].as_object().unwrap() {
+                *by_owner.entry(k.split('|').next().unwrap().to_string()).or_default() += f(m);
+            }
+            let theirs = peer["by_owner_m"].as_object().unwrap();
+            assert_eq!(by_owner.len(), theirs.len(), "{name}: {by_owner:?} vs {theirs:?}");
+            for (owner, m) in theirs {
+                let got = by_owner[owner.as_str()];
+                assert!((got - f(m)).abs() < tol, "{name}: {owner} {got} m vs shapely+pyproj {m} m");
+            }
+        }
+    }
+}

@@ -288,12 +288,13 @@ fn every_filter_keeps_what_the_unfiltered_run_says_and_counts_the_rest() {
         (
             vec!["--pair", "AZE,ARM"],
             Box::new(move |r: &Value| {
+                // A dual claim has two owners, a contested piece two controllers.
                 let (o, c) = (s(r, "owner"), s(r, "controller"));
-                let cs: Vec<&str> = c.split('|').collect();
-                (o == "ARM" && cs.contains(&"AZE")) || (o == "AZE" && cs.contains(&"ARM"))
+                let (os, cs): (Vec<&str>, Vec<&str>) = (o.split('|').collect(), c.split('|').collect());
+                (os.contains(&"ARM") && cs.contains(&"AZE")) || (os.contains(&"AZE") && cs.contains(&"ARM"))
             }),
         ),
-        (vec!["--owner", "AZE"], Box::new(move |r: &Value| s(r, "owner") == "AZE")),
+        (vec!["--owner", "AZE"], Box::new(move |r: &Value| s(r, "owner").split('|').any(|o| o == "AZE"))),
         (vec!["--controller", "ARM"], Box::new(move |r: &Value| s(r, "controller").split('|').any(|c| c == "ARM"))),
         (
             vec!["--class", "held_by_other", "--class", "unassigned"],
@@ -430,7 +431,7 @@ fn the_summary_table_is_aligned_and_sorted_by_class_then_area() {
             (f[0].to_string(), f[4].replace(',', "").trim_start_matches('<').parse::<f64>().unwrap())
         })
         .collect();
-    let order = ["held_by_other", "contested_control", "held_by_owner", "unassigned", "outside_basis"];
+    let order = ["held_by_other", "contested_control", "dual_claim", "held_by_owner", "unassigned", "outside_basis"];
     for w in rows.windows(2) {
         let (ca, cb) =
             (order.iter().position(|c| *c == w[0].0).unwrap(), order.iter().position(|c| *c == w[1].0).unwrap());

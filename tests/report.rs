@@ -141,8 +141,8 @@ fn report_figures_are_the_gaps_figures() {
     for row in v["summary"]["rows"].as_array().unwrap().iter().filter(|r| r["class"] != "held_by_owner") {
         let line = format!(
             "| {} | {} | {} | {} | {:.3} |",
-            row["owner"].as_str().unwrap(),
-            // Markdown escapes the bar of a contested pair.
+            // Markdown escapes the bar of a contested pair or a dual claim.
+            row["owner"].as_str().unwrap().replace('|', "\\|"),
             row["controller"].as_str().unwrap().replace('|', "\\|"),
             row["class"].as_str().unwrap(),
             row["features"],

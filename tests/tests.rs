@@ -6,6 +6,7 @@ mod util;
 mod check;
 mod cli;
 mod corridor;
+mod coverage;
 mod crs;
 mod data;
 mod determinism;

@@ -84,3 +84,20 @@ pub fn ogrinfo_listing(path: &Path) -> String {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).lines().skip(1).collect::<Vec<_>>().join("\n")
 }
+
+/// Run a Python peer (tests/peers/*.py) with the hash-pinned packages that
+/// `make test-deps` installs into target/peers; one JSON object per line.
+pub fn python_peer(script: &str, args: &[&std::ffi::OsStr]) -> Vec<serde_json::Value> {
+    let out = std::process::Command::new("/usr/bin/python3")
+        .arg(root().join("tests/peers").join(script))
+        .args(args)
+        .env("PYTHONPATH", root().join("target/peers"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{script} failed (`make test-deps` installs shapely and pyproj into target/peers): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}

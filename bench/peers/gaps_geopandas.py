@@ -9,12 +9,14 @@ Method, chosen to mean what delimit means:
 - control is dissolved per controller; where two controllers overlap, the
   overlap is a 'contested' pseudo-controller (GeoPandas has no such class),
   classed contested_control inside or outside the legal basis;
+- likewise legal is dissolved per owner; where two owners overlap, the
+  overlap is a 'dual' pseudo-owner, classed dual_claim whoever holds it;
 - invalid inputs go through make_valid(method="structure") (overlapping
   parts unioned, as delimit --repair does), and nested GeometryCollections
   are reduced to their polygons;
 - geopandas.overlay(legal, control, how="union") then gives:
   owner == controller -> held_by_owner, owner != controller ->
-  held_by_other, 'contested' -> contested_control, legal only ->
+  held_by_other, 'dual' -> dual_claim, 'contested' -> contested_control, legal only ->
   unassigned, control only -> outside_basis.
 Areas: pyproj.Geod(ellps="WGS84").geometry_area_perimeter, summed per class.
 
@@ -67,39 +69,50 @@ if not a.no_segmentize:
     legal["geometry"] = shapely.segmentize(legal.geometry.values, 0.002)
     control["geometry"] = shapely.segmentize(control.geometry.values, 0.002)
 
-# Flatten control: per controller, minus every overlap with another
-# controller; the overlaps become a 'contested' pseudo-controller. Only
-# pairs that the spatial index finds touching are intersected.
-by = control.dissolve(by="controller").reset_index()
-pairs = gpd.sjoin(by, by, predicate="intersects", how="inner")
-pairs = pairs[pairs.controller_left < pairs.controller_right]
-overlaps = {}
-for _, r in pairs.iterrows():
-    o = shapely.intersection(r.geometry, by.geometry.iloc[r.index_right])
-    o = shapely.get_parts(o)
-    o = [g for g in o if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty]
-    if o:
-        g = shapely.union_all(o)
-        overlaps.setdefault(r.controller_left, []).append(g)
-        overlaps.setdefault(r.controller_right, []).append(g)
-parts, contested = [], []
-for _, r in by.iterrows():
-    mine = overlaps.get(r.controller, [])
-    overlap = shapely.union_all(mine) if mine else shapely.Polygon()
-    contested.extend(mine)
-    parts.append({"controller": r.controller, "geometry": shapely.difference(r.geometry, overlap) if mine else r.geometry})
-if contested:
-    parts.append({"controller": "contested", "geometry": shapely.union_all(contested)})
-flat = gpd.GeoDataFrame(parts, geometry="geometry", crs=control.crs)
-flat = flat[~flat.geometry.is_empty]
+def flatten(df, field, both):
+    """Dissolve per value of `field`, minus every overlap between two
+    values; the overlaps become one pseudo-value `both`. Only pairs that the
+    spatial index finds touching are intersected."""
+    by = df.dissolve(by=field).reset_index()
+    pairs = gpd.sjoin(by, by, predicate="intersects", how="inner")
+    pairs = pairs[pairs[f"{field}_left"] < pairs[f"{field}_right"]]
+    overlaps = {}
+    for _, r in pairs.iterrows():
+        o = shapely.intersection(r.geometry, by.geometry.iloc[r.index_right])
+        o = shapely.get_parts(o)
+        o = [g for g in o if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty]
+        if o:
+            g = shapely.union_all(o)
+            overlaps.setdefault(r[f"{field}_left"], []).append(g)
+            overlaps.setdefault(r[f"{field}_right"], []).append(g)
+    parts, shared = [], []
+    for _, r in by.iterrows():
+        mine = overlaps.get(r[field], [])
+        overlap = shapely.union_all(mine) if mine else shapely.Polygon()
+        shared.extend(mine)
+        parts.append({field: r[field], "geometry": shapely.difference(r.geometry, overlap) if mine else r.geometry})
+    if shared:
+        parts.append({field: both, "geometry": shapely.union_all(shared)})
+    flat = gpd.GeoDataFrame(parts, geometry="geometry", crs=df.crs)
+    return flat[~flat.geometry.is_empty]
 
-u = gpd.overlay(legal, flat, how="union", keep_geom_type=True)
+
+# Control: where two controllers overlap, a 'contested' pseudo-controller.
+# Legal: where two owners overlap (slivers; delimit refuses wider ones), a
+# 'dual' pseudo-owner, counted once as delimit's dual_claim class.
+flat = flatten(control, "controller", "contested")
+legal_flat = flatten(legal, "owner", "dual")
+
+u = gpd.overlay(legal_flat, flat, how="union", keep_geom_type=True)
 
 
 def klass(r):
     o, c = r.get("owner"), r.get("controller")
     o = None if o is None or (isinstance(o, float)) else o
     c = None if c is None or (isinstance(c, float)) else c
+    if o == "dual":
+        # Two legal owners claim it, whoever holds it.
+        return "dual_claim"
     if c == "contested":
         # Inside or outside the legal basis: two controllers claim it.
         return "contested_control"

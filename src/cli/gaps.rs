@@ -13,8 +13,10 @@ use super::args::{FilterArgs, IoArgs, LayerArgs, SettlementsArgs, non_negative};
 /// Find every area legally of one party and held by another.
 ///
 /// Overlays the legal basis with the control layer and classifies every
-/// piece: held_by_other (the gaps), contested_control, unassigned,
-/// outside_basis, and with --all held_by_owner. With no inputs it runs on
+/// piece: held_by_other (the gaps), contested_control, dual_claim (a
+/// sliver overlap of two legal units), unassigned, outside_basis, and with
+/// --all held_by_owner. The pieces form a polygon coverage: neighbours
+/// share their borders vertex for vertex. With no inputs it runs on
 /// the embedded sample.
 #[derive(Debug, ClapArgs)]
 pub(crate) struct Args {
@@ -202,7 +204,7 @@ fn print_table(
     if !r.legal_slivers.is_empty() {
         writeln!(
             out,
-            "note: {} sliver overlap(s) in the legal basis are counted in both units (see `delimit check --role legal`)",
+            "note: {} sliver overlap(s) in the legal basis, each counted once: as a dual_claim piece where the owners differ (see `delimit check --role legal`)",
             r.legal_slivers.len()
         )?;
     }

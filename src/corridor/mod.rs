@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use crate::index::{EdgeIndex, Places, PolygonIndex, Position};
 use crate::layer::Layer;
-use crate::lines::{PairLine, line_length_m};
+use crate::lines::PairLine;
 
 /// A piece of a route in one jurisdiction.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -37,7 +37,7 @@ pub struct Piece {
     pub owner: Option<String>,
     /// Controller.
     pub controller: Option<String>,
-    /// Geodesic length, m.
+    /// Length on the ellipsoid of its edges straight in lon/lat, m.
     pub length_m: f64,
     /// Chainage from, m.
     pub from_m: f64,
@@ -120,7 +120,8 @@ pub struct RouteReport {
     pub name: String,
     /// `rail`, `road`, …
     pub kind: Option<String>,
-    /// Geodesic length, m.
+    /// Length on the ellipsoid of its edges straight in lon/lat, m: the
+    /// sum of its pieces' lengths.
     pub length_m: f64,
     /// Pieces in route order.
     pub pieces: Vec<Piece>,
@@ -257,7 +258,10 @@ impl<'a> Context<'a> {
             let at = |t: f64| Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) };
             for s in ts.windows(2) {
                 let (p, q) = (at(s[0]), at(s[1]));
-                let len = Geodesic.distance(Point(p), Point(q));
+                // The crossings are found on the edge straight in lon/lat, so
+                // the edge is measured as that curve: the pieces then add up
+                // to the route's length exactly (see measure::straight_edge_length_m).
+                let len = crate::measure::straight_edge_length_m(p, q);
                 if len == 0.0 {
                     continue;
                 }
@@ -313,7 +317,7 @@ impl<'a> Context<'a> {
         buffer_km: f64,
     ) -> RouteReport {
         let pieces = self.pieces(route);
-        let length_m = line_length_m(route);
+        let length_m = crate::measure::straight_line_length_m(route);
         let mut by: BTreeMap<String, f64> = BTreeMap::new();
         for p in &pieces {
             let k = format!("{}|{}", p.owner.as_deref().unwrap_or("-"), p.controller.as_deref().unwrap_or("-"));

@@ -49,7 +49,8 @@ pub struct RasterRoute {
     pub cost_in_cells: f64,
     /// Cells visited.
     pub cells: usize,
-    /// Geodesic length of the path through the cell centres, m.
+    /// Length of the path through the cell centres (edges straight in
+    /// lon/lat, on the ellipsoid), m.
     pub length_m: f64,
     pub width: usize,
     pub height: usize,
@@ -109,7 +110,7 @@ pub fn route_on(path: &Path, from: Position, to: Position) -> Result<Option<Rast
         cost,
         cost_in_cells: cost / grid.cell,
         cells: cells.len(),
-        length_m: crate::lines::line_length_m(&line),
+        length_m: crate::measure::straight_line_length_m(&line),
         width,
         height,
         cell_m: grid.cell,

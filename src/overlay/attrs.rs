@@ -75,7 +75,16 @@ impl<'a> Attrs<'a> {
         let poly = &p.polygon;
         let area_m2 = measure::polygon_area_m2(poly);
         let width_m = measure::width_m(poly, 0.5);
-        let owner = p.unit.map(|i| self.lu[i].key.clone());
+        // A dual claim names both owners and both units, in owner order.
+        let (owner, legal_unit) = match (p.unit, p.other_unit) {
+            (Some(i), Some(k)) => {
+                let mut two =
+                    [(&self.lu[i].key, &self.legal.features[i].id), (&self.lu[k].key, &self.legal.features[k].id)];
+                two.sort();
+                (Some(format!("{}|{}", two[0].0, two[1].0)), Some(format!("{}|{}", two[0].1, two[1].1)))
+            }
+            (i, _) => (i.map(|i| self.lu[i].key.clone()), i.map(|i| self.legal.features[i].id.clone())),
+        };
         let inner = poly.interior_point();
         let bb = poly.bounding_rect();
         // The control polygons of the piece's controller(s) whose box meets it.
@@ -98,7 +107,6 @@ impl<'a> Attrs<'a> {
             _ => None,
         };
         let settlements = self.places.inside(poly);
-        let legal_unit = p.unit.map(|i| self.legal.features[i].id.clone());
         let id = piece_id(p.class, legal_unit.as_deref(), controller.as_deref(), inner);
         Gap {
             id,

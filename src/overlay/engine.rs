@@ -3,11 +3,6 @@
 
 use super::*;
 
-/// `r` grown to cover every box given.
-pub(super) fn grow(r: Rect<f64>, boxes: impl Iterator<Item = Option<Rect<f64>>>) -> Rect<f64> {
-    boxes.fold(r, |acc, b| union_rect(Some(acc), b).unwrap_or(acc))
-}
-
 pub(super) fn union_rect(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> Option<Rect<f64>> {
     match (a, b) {
         (Some(a), Some(b)) => Some(Rect::new(
@@ -18,28 +13,69 @@ pub(super) fn union_rect(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> Option<R
     }
 }
 
-pub(super) struct Unit<'a> {
+pub(crate) struct Unit<'a> {
     pub(super) id: String,
     pub(super) key: String,
     pub(super) geom: Cow<'a, MultiPolygon<f64>>,
     pub(super) bbox: Option<Rect<f64>>,
+    /// The geodesic area as given, before snapping, m².
+    pub(super) area_m2: f64,
 }
 
-pub(super) fn units<'a>(layer: &'a Layer, key: &str) -> Vec<Unit<'a>> {
+pub(crate) fn units<'a>(layer: &'a Layer, key: &str) -> Vec<Unit<'a>> {
     layer
         .features
         .iter()
         .map(|f| {
             let geom = f.polygons().unwrap_or_else(|| Cow::Owned(MultiPolygon(vec![])));
-            Unit { id: f.id.clone(), key: f.text(key).unwrap_or_default(), bbox: geom.bounding_rect(), geom }
+            Unit {
+                id: f.id.clone(),
+                key: f.text(key).unwrap_or_default(),
+                bbox: geom.bounding_rect(),
+                area_m2: measure::multipolygon_area_m2(&geom),
+                geom,
+            }
         })
         .collect()
+}
+
+/// The one grid of a run: the finest that holds every unit of both layers.
+pub(crate) fn run_grid(lu: &[Unit], cu: &[Unit]) -> Grid {
+    let all = lu.iter().chain(cu).filter_map(|u| u.bbox).reduce(|a, b| union_rect(Some(a), Some(b)).unwrap_or(a));
+    Grid::for_rect(all.unwrap_or_else(|| Rect::new(geo::coord! { x: 0.0, y: 0.0 }, geo::coord! { x: 1.0, y: 1.0 })))
+}
+
+/// Every unit of both layers (those `pick` selects) snapped onto `g` and
+/// noded together ([`noding`]): from here on, each cut only selects edges
+/// of one arrangement.
+pub(crate) fn node_units<'a>(
+    lu: &mut [Unit<'a>],
+    cu: &mut [Unit<'a>],
+    g: Grid,
+    pick: impl Fn(bool, usize) -> bool,
+) -> noding::NodingStats {
+    let picked: Vec<(bool, usize)> = (0..lu.len())
+        .map(|i| (true, i))
+        .chain((0..cu.len()).map(|j| (false, j)))
+        .filter(|&(legal, i)| pick(legal, i))
+        .collect();
+    let geoms: Vec<&MultiPolygon<f64>> =
+        picked.iter().map(|&(legal, i)| if legal { lu[i].geom.as_ref() } else { cu[i].geom.as_ref() }).collect();
+    let (noded, stats) = noding::node_all(&geoms, g);
+    for ((legal, i), m) in picked.into_iter().zip(noded) {
+        let u = if legal { &mut lu[i] } else { &mut cu[i] };
+        u.bbox = m.bounding_rect();
+        u.geom = Cow::Owned(m);
+    }
+    stats
 }
 
 /// A raw piece before its attributes are measured.
 pub(super) struct RawPiece {
     pub(super) class: Class,
     pub(super) unit: Option<usize>,
+    /// For a `dual_claim` piece: the other legal unit.
+    pub(super) other_unit: Option<usize>,
     pub(super) controller: Option<String>,
     pub(super) controls: Vec<usize>,
     pub(super) polygon: Polygon<f64>,
@@ -88,67 +124,125 @@ pub(super) fn contained<T>(unit: &str, cands: &[usize], others: &[Unit], f: impl
     })
 }
 
-pub(super) fn cut_legal(i: usize, u: &Unit, cands: &[usize], cu: &[Unit]) -> (Vec<RawPiece>, Conservation) {
+/// Legal unit `i` cut into pieces on the run's grid `g`.
+///
+/// First the overlaps with other legal units (`near`, their indices):
+/// validation has let only slivers through. An overlap with a unit of
+/// another owner is one `dual_claim` piece, emitted by the lower-indexed
+/// unit of the pair and taken out of both; an overlap with a unit of the
+/// same owner stays in the lower-indexed unit only. Then, of what is left
+/// (and of each dual claim), the area where controllers overlap
+/// (contested), each controller's area in turn, and what no one holds.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn cut_legal(
+    i: usize,
+    u: &Unit,
+    cands: &[usize],
+    cu: &[Unit],
+    near: &[usize],
+    lu: &[Unit],
+    g: Grid,
+) -> (Vec<RawPiece>, Conservation) {
     let mut pieces = Vec::new();
-    let area = measure::multipolygon_area_m2(&u.geom);
     let Some(ub) = u.bbox else {
         return (pieces, Conservation::empty("legal", &u.id));
     };
     let clip_to = clip::widen(ub);
     let geoms: Vec<(usize, Cow<'_, MultiPolygon<f64>>)> =
         cands.iter().map(|&k| (k, clip::to_rect(&cu[k].geom, cu[k].bbox, clip_to))).collect();
-    let g = Grid::for_rect(grow(ub, geoms.iter().map(|(_, m)| m.bounding_rect())));
     let mut groups: BTreeMap<&str, (IntShapes, Vec<usize>)> = BTreeMap::new();
     for (k, geom) in &geoms {
         let e = groups.entry(cu[*k].key.as_str()).or_default();
         e.0.extend(g.shapes(geom));
         e.1.push(*k);
     }
+    // Where two controllers' areas overlap, pair by pair (where three
+    // overlap, the first pair in key order takes it).
+    let keys: Vec<&str> = groups.keys().copied().collect();
+    let mut contested: Vec<(String, Vec<usize>, IntShapes)> = Vec::new();
+    for a in 0..keys.len() {
+        for b in a + 1..keys.len() {
+            let both = split::intersect(&groups[keys[a]].0, &groups[keys[b]].0);
+            if !both.is_empty() {
+                let ks = groups[keys[a]].1.iter().chain(&groups[keys[b]].1).copied().collect();
+                contested.push((format!("{}|{}", keys[a], keys[b]), ks, both));
+            }
+        }
+    }
     let whole = g.shapes(&u.geom);
     let mut rest = whole.clone();
-    let mut cut_twice: i128 = 0;
-    let mut noding: i128 = 0;
-    let mut emit =
-        |class: Class, controller: Option<String>, controls: Vec<usize>, shapes: &IntShapes, cut: &mut i128| {
-            *cut += split::twice_area(shapes);
+    let (mut cut_twice, mut noding): (i128, i128) = (0, 0);
+    let mut dual: Vec<(usize, IntShapes)> = Vec::new();
+    // What this unit leaves to others, on the ellipsoid (for conservation).
+    let mut given_m2 = 0.0;
+    // Neighbours share borders edge for edge after noding, so most units
+    // overlap none of them: one overlay with all of them settles that, and
+    // only a unit that does overlap is cut neighbour by neighbour.
+    let neighbours: Vec<(usize, IntShapes)> = near
+        .iter()
+        .filter(|&&k| k != i && !(lu[k].key == u.key && k > i))
+        .map(|&k| (k, g.shapes(&clip::to_rect(&lu[k].geom, lu[k].bbox, clip_to))))
+        .filter(|(_, s)| !s.is_empty())
+        .collect();
+    let overlaps_any = !neighbours.is_empty() && {
+        let all: IntShapes = neighbours.iter().flat_map(|(_, s)| s.iter().cloned()).collect();
+        split::twice_area(&split::intersect(&whole, &all)) != 0
+    };
+    for (k, other) in neighbours.into_iter().filter(|_| overlaps_any) {
+        let same = lu[k].key == u.key;
+        let cut = split::split(&rest, &other);
+        if split::twice_area(&cut.inside) == 0 {
+            continue;
+        }
+        noding += cut.noding;
+        rest = cut.outside;
+        if same || k < i {
+            // Counted by unit k.
+            cut_twice += split::twice_area(&cut.inside);
+            given_m2 += g.polygons(&cut.inside).iter().map(measure::polygon_area_m2).sum::<f64>();
+        } else {
+            dual.push((k, cut.inside));
+        }
+    }
+    let mut carve = |region: IntShapes, other_unit: Option<usize>, cut_twice: &mut i128, noding: &mut i128| {
+        let class_of = |c: Class| if other_unit.is_some() { Class::DualClaim } else { c };
+        let mut emit = |class: Class, controller: Option<String>, controls: Vec<usize>, shapes: &IntShapes| {
+            *cut_twice += split::twice_area(shapes);
             for polygon in g.polygons(shapes) {
                 pieces.push(RawPiece {
-                    class,
+                    class: class_of(class),
                     unit: Some(i),
+                    other_unit,
                     controller: controller.clone(),
                     controls: controls.clone(),
                     polygon,
                 });
             }
         };
-    // Contested first: wherever two controllers' areas overlap, pair by
-    // pair (where three overlap, the first pair in key order takes it).
-    let keys: Vec<&str> = groups.keys().copied().collect();
-    for a in 0..keys.len() {
-        for b in a + 1..keys.len() {
-            let both = split::intersect(&groups[keys[a]].0, &groups[keys[b]].0);
-            if both.is_empty() {
-                continue;
-            }
-            let cut = split::split(&rest, &both);
-            let ks: Vec<usize> = groups[keys[a]].1.iter().chain(&groups[keys[b]].1).copied().collect();
-            emit(Class::ContestedControl, Some(format!("{}|{}", keys[a], keys[b])), ks, &cut.inside, &mut cut_twice);
-            noding += cut.noding;
+        let mut rest = region;
+        for (pair, ks, both) in &contested {
+            let cut = split::split(&rest, both);
+            emit(Class::ContestedControl, Some(pair.clone()), ks.clone(), &cut.inside);
+            *noding += cut.noding;
             rest = cut.outside;
         }
+        for (key, (shapes, ks)) in &groups {
+            let cut = split::split(&rest, shapes);
+            let class = if *key == u.key { Class::HeldByOwner } else { Class::HeldByOther };
+            emit(class, Some(key.to_string()), ks.clone(), &cut.inside);
+            *noding += cut.noding;
+            rest = cut.outside;
+        }
+        emit(Class::Unassigned, None, Vec::new(), &rest);
+    };
+    carve(rest, None, &mut cut_twice, &mut noding);
+    for (k, region) in dual {
+        carve(region, Some(k), &mut cut_twice, &mut noding);
     }
-    for (key, (shapes, ks)) in &groups {
-        let cut = split::split(&rest, shapes);
-        let class = if *key == u.key { Class::HeldByOwner } else { Class::HeldByOther };
-        emit(class, Some(key.to_string()), ks.clone(), &cut.inside, &mut cut_twice);
-        noding += cut.noding;
-        rest = cut.outside;
-    }
-    emit(Class::Unassigned, None, Vec::new(), &rest, &mut cut_twice);
 
-    let geodesic: f64 = pieces.iter().map(|p| measure::polygon_area_m2(&p.polygon)).sum();
+    let geodesic: f64 = pieces.iter().map(|p| measure::polygon_area_m2(&p.polygon)).sum::<f64>() + given_m2;
     let snapped: f64 = g.polygons(&whole).iter().map(measure::polygon_area_m2).sum();
-    let c = conservation("legal", &u.id, area, snapped, geodesic, split::twice_area(&whole), cut_twice, noding);
+    let c = conservation("legal", &u.id, u.area_m2, snapped, geodesic, split::twice_area(&whole), cut_twice, noding);
     (pieces, c)
 }
 
@@ -165,9 +259,9 @@ pub(super) fn cut_control(
     lu: &[Unit],
     others: &[usize],
     cu: &[Unit],
+    g: Grid,
 ) -> (Vec<RawPiece>, Conservation) {
     let mut pieces = Vec::new();
-    let area = measure::multipolygon_area_m2(&u.geom);
     let Some(ub) = u.bbox else {
         return (pieces, Conservation::empty("control", &u.id));
     };
@@ -176,10 +270,6 @@ pub(super) fn cut_control(
         cands.iter().map(|&k| clip::to_rect(&lu[k].geom, lu[k].bbox, clip_to)).collect();
     let other_geoms: Vec<(usize, Cow<'_, MultiPolygon<f64>>)> =
         others.iter().map(|&k| (k, clip::to_rect(&cu[k].geom, cu[k].bbox, clip_to))).collect();
-    let g = Grid::for_rect(grow(
-        ub,
-        legal_geoms.iter().chain(other_geoms.iter().map(|(_, m)| m)).map(|m| m.bounding_rect()),
-    ));
     let whole = g.shapes(&u.geom);
     let mut rest = whole.clone();
     let (mut cut_twice, mut noding, mut geodesic_sum) = (0i128, 0i128, 0.0);
@@ -213,6 +303,7 @@ pub(super) fn cut_control(
             pieces.push(RawPiece {
                 class: Class::ContestedControl,
                 unit: None,
+                other_unit: None,
                 controller: Some(format!("{a}|{b}")),
                 controls: vec![j, k],
                 polygon,
@@ -225,13 +316,15 @@ pub(super) fn cut_control(
         pieces.push(RawPiece {
             class: Class::OutsideBasis,
             unit: None,
+            other_unit: None,
             controller: Some(u.key.clone()),
             controls: vec![j],
             polygon,
         });
     }
     let snapped: f64 = g.polygons(&whole).iter().map(measure::polygon_area_m2).sum();
-    let c = conservation("control", &u.id, area, snapped, geodesic_sum, split::twice_area(&whole), cut_twice, noding);
+    let c =
+        conservation("control", &u.id, u.area_m2, snapped, geodesic_sum, split::twice_area(&whole), cut_twice, noding);
     (pieces, c)
 }
 

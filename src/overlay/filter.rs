@@ -8,8 +8,14 @@ use crate::error::{Error, Result};
 
 impl Class {
     /// Every class, in summary order.
-    pub const ALL: [Class; 5] =
-        [Class::HeldByOther, Class::ContestedControl, Class::HeldByOwner, Class::Unassigned, Class::OutsideBasis];
+    pub const ALL: [Class; 6] = [
+        Class::HeldByOther,
+        Class::ContestedControl,
+        Class::DualClaim,
+        Class::HeldByOwner,
+        Class::Unassigned,
+        Class::OutsideBasis,
+    ];
 
     /// A class by its output name.
     ///
@@ -32,7 +38,7 @@ impl Class {
 pub struct GapFilter {
     /// Two parties, in either role: owner A held by B, or owner B held by A.
     pub pair: Option<(String, String)>,
-    /// Legal owners to keep (any of them).
+    /// Legal owners to keep (any of them; a dual claim matches each of its owners).
     pub owners: Vec<String>,
     /// Controllers to keep (any of them; a contested piece matches each of its controllers).
     pub controllers: Vec<String>,
@@ -91,14 +97,15 @@ impl GapFilter {
 
     /// Whether a piece is kept.
     pub fn keeps(&self, g: &Gap) -> bool {
-        let owner = g.owner.as_deref();
+        // A dual claim has two owners, as a contested piece has two controllers.
+        let owners: Vec<&str> = g.owner.as_deref().map(|c| c.split('|').collect()).unwrap_or_default();
         let controllers: Vec<&str> = g.controller.as_deref().map(|c| c.split('|').collect()).unwrap_or_default();
         let pair_ok = self.pair.as_ref().is_none_or(|(a, b)| {
-            (owner == Some(a.as_str()) && controllers.contains(&b.as_str()))
-                || (owner == Some(b.as_str()) && controllers.contains(&a.as_str()))
+            (owners.contains(&a.as_str()) && controllers.contains(&b.as_str()))
+                || (owners.contains(&b.as_str()) && controllers.contains(&a.as_str()))
         });
         pair_ok
-            && (self.owners.is_empty() || owner.is_some_and(|o| self.owners.iter().any(|x| x == o)))
+            && (self.owners.is_empty() || owners.iter().any(|o| self.owners.iter().any(|x| x == o)))
             && (self.controllers.is_empty() || controllers.iter().any(|c| self.controllers.iter().any(|x| x == c)))
             && (self.classes.is_empty() || self.classes.contains(&g.class))
             && self.min_area_km2.is_none_or(|m| g.area_m2 / 1e6 >= m)

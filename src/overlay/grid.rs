@@ -27,11 +27,17 @@ impl Grid {
         Grid { cx, cy, scale: 2f64.powi(e) }
     }
 
+    /// One grid step, degrees.
+    #[cfg(test)]
+    pub(crate) fn step(self) -> f64 {
+        1.0 / self.scale
+    }
+
     pub(crate) fn to_int(self, c: Coord<f64>) -> IntPoint {
         IntPoint::new(((c.x - self.cx) * self.scale).round() as i32, ((c.y - self.cy) * self.scale).round() as i32)
     }
 
-    fn to_float(self, p: IntPoint) -> Coord<f64> {
+    pub(crate) fn to_float(self, p: IntPoint) -> Coord<f64> {
         Coord { x: p.x as f64 / self.scale + self.cx, y: p.y as f64 / self.scale + self.cy }
     }
 

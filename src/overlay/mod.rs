@@ -6,13 +6,19 @@
 //! 1. Each polygon is covered by quadtree cells (`ST_Subdivide`-like) and
 //!    the control cells are bulk-loaded into an R-tree; the legal cells
 //!    query it for candidates.
-//! 2. Each legal unit is cut on one integer grid shared by all its
-//!    operations: first the area where controllers overlap (contested), then
-//!    each controller's area in turn, each split taken from one i_overlay
-//!    graph, so the two halves tile what was left exactly. What remains is
-//!    unassigned. Control polygons are cut by the legal units the same way;
-//!    what remains is outside the basis.
-//! 3. Conservation is checked per unit: the pieces' areas must add up to
+//! 2. Every ring of both layers is put on one integer grid for the run and
+//!    snap-rounded once, all against all (`noding`): crossings become
+//!    vertices of both edges, and edges within half a grid step of a vertex
+//!    pass through it. The cuts below then only select edges, so the pieces
+//!    form a polygon coverage: neighbours share their borders vertex for
+//!    vertex, within and across units.
+//! 3. Each legal unit is cut: first its sliver overlaps with other legal
+//!    units (one `dual_claim` piece each), then the area where controllers
+//!    overlap (contested), then each controller's area in turn, each split
+//!    taken from one i_overlay graph, so the two halves tile what was left
+//!    exactly. What remains is unassigned. Control polygons are cut by the
+//!    legal units the same way; what remains is outside the basis.
+//! 4. Conservation is checked per unit: the pieces' areas must add up to
 //!    the unit's, to 1e-9 relative (planar) and 1e-6 (geodesic).
 //!
 //! Units are processed in parallel; results are collected in input order,
@@ -20,10 +26,13 @@
 
 mod attrs;
 mod clip;
+mod coverage;
+pub use coverage::{CoverageDefects, coverage_defects};
 mod engine;
 mod filter;
 pub(crate) mod grid;
 mod index;
+pub(crate) mod noding;
 pub use filter::{Filtered, GapFilter, parse_pair};
 mod policy;
 pub(crate) mod split;
@@ -80,8 +89,12 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
     let legal_slivers = validate(legal, Role::Legal, opts, tolerance_m)?;
     validate(control, Role::Control, opts, tolerance_m)?;
 
-    let lu = units(legal, &opts.owner_field);
-    let cu = units(control, &opts.controller_field);
+    let mut lu = units(legal, &opts.owner_field);
+    let mut cu = units(control, &opts.controller_field);
+    // One grid for the run and one noding of every ring: neighbouring
+    // pieces then share their borders vertex for vertex (noding.rs).
+    let g = run_grid(&lu, &cu);
+    node_units(&mut lu, &mut cu, g, |_, _| true);
     let (l_cover, c_cover): (Vec<_>, Vec<_>) = rayon::join(
         || lu.par_iter().map(|u| index::cover(&u.geom)).collect(),
         || cu.par_iter().map(|u| index::cover(&u.geom)).collect(),
@@ -94,7 +107,8 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
         .enumerate()
         .map(|(i, u)| {
             let cands = c_index.candidates(&l_cover[i]);
-            contained(&u.id, &cands, &cu, || cut_legal(i, u, &cands, &cu))
+            let near = l_index.candidates(&l_cover[i]);
+            contained(&u.id, &cands, &cu, || cut_legal(i, u, &cands, &cu, &near, &lu, g))
         })
         .collect();
     // Control side.
@@ -104,7 +118,7 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
         .map(|(j, u)| {
             let cands = l_index.candidates(&c_cover[j]);
             let others: Vec<usize> = c_index.candidates(&c_cover[j]).into_iter().filter(|&k| k != j).collect();
-            contained(&u.id, &cands, &lu, || cut_control(j, u, &cands, &lu, &others, &cu))
+            contained(&u.id, &cands, &lu, || cut_control(j, u, &cands, &lu, &others, &cu, g))
         })
         .collect();
 

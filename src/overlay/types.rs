@@ -11,6 +11,10 @@ pub enum Class {
     HeldByOther,
     /// Two or more controllers claim to hold it.
     ContestedControl,
+    /// Two legal units of different owners overlap here (within the
+    /// sliver tolerance: wider overlaps are refused). One piece, naming
+    /// both owners, counted in neither unit.
+    DualClaim,
     /// Legally of the owner and held by it.
     HeldByOwner,
     /// Legal area that no control polygon covers.
@@ -25,6 +29,7 @@ impl Class {
         match self {
             Class::HeldByOther => "held_by_other",
             Class::ContestedControl => "contested_control",
+            Class::DualClaim => "dual_claim",
             Class::HeldByOwner => "held_by_owner",
             Class::Unassigned => "unassigned",
             Class::OutsideBasis => "outside_basis",
@@ -153,7 +158,8 @@ pub struct GapsResult {
     pub tolerance_m: f64,
     /// Where it came from.
     pub tolerance_from: String,
-    /// Legal overlaps narrower than the tolerance, counted in both units.
+    /// Legal overlaps narrower than the tolerance: each is a `dual_claim`
+    /// piece (different owners) or counted once (one owner).
     pub legal_slivers: Vec<crate::check::Problem>,
 }
 

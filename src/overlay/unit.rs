@@ -30,6 +30,8 @@ pub struct UnitOverlay<'a> {
     cu: Vec<Unit<'a>>,
     c_index: index::Index,
     tolerance_m: f64,
+    /// The grid [`gaps`] would use for these two layers.
+    grid: Grid,
 }
 
 impl<'a> UnitOverlay<'a> {
@@ -40,7 +42,8 @@ impl<'a> UnitOverlay<'a> {
         let cu = units(control, &opts.controller_field);
         let c_cover: Vec<Vec<Rect<f64>>> = cu.iter().map(|u| index::cover(&u.geom)).collect();
         let c_index = index::Index::new(&c_cover);
-        UnitOverlay { legal, lu, cu, c_index, tolerance_m }
+        let grid = run_grid(&lu, &cu);
+        UnitOverlay { legal, lu, cu, c_index, tolerance_m, grid }
     }
 
     /// The sliver tolerance in use, m.
@@ -121,22 +124,59 @@ impl<'a> UnitOverlay<'a> {
 
     pub fn pieces_of(&self, i: usize, keep: impl Fn(Class) -> bool) -> Result<Vec<Gap>> {
         let u = &self.lu[i];
+        let Some(ub) = u.bbox else { return Ok(Vec::new()) };
+        let clip_to = clip::widen(ub);
         let cands = self.c_index.candidates(&index::cover(&u.geom));
-        let (raw, _) = contained(&u.id, &cands, &self.cu, || cut_legal(i, u, &cands, &self.cu))?;
+        // The legal units near this one, itself included, in layer order
+        // (the order decides who emits a dual claim, as in `gaps`).
+        let near: Vec<usize> = (0..self.lu.len())
+            .filter(|&k| k == i || self.lu[k].bbox.is_some_and(|b| intersection_rect(b, clip_to).is_some()))
+            .collect();
+        // Noded as `gaps` nodes them, cut to the unit's neighbourhood first:
+        // what lies beyond the widened box cannot touch the unit's pieces.
+        let local = |src: &Unit, clip: bool| -> Unit<'static> {
+            Unit {
+                id: src.id.clone(),
+                key: src.key.clone(),
+                geom: Cow::Owned(if clip {
+                    clip::to_rect(&src.geom, src.bbox, clip_to).into_owned()
+                } else {
+                    src.geom.clone().into_owned()
+                }),
+                bbox: src.bbox,
+                area_m2: src.area_m2,
+            }
+        };
+        let mut llu: Vec<Unit> = near.iter().map(|&k| local(&self.lu[k], k != i)).collect();
+        let mut lcu: Vec<Unit> = cands.iter().map(|&k| local(&self.cu[k], true)).collect();
+        node_units(&mut llu, &mut lcu, self.grid, |_, _| true);
+        let li = near.iter().position(|&k| k == i).expect("the unit is near itself");
+        let lnear: Vec<usize> = (0..llu.len()).collect();
+        let lcands: Vec<usize> = (0..lcu.len()).collect();
+        let (raw, _) =
+            contained(&u.id, &cands, &self.cu, || cut_legal(li, &llu[li], &lcands, &lcu, &lnear, &llu, self.grid))?;
         Ok(raw
             .into_iter()
             .filter(|p| keep(p.class))
             .map(|p| {
                 let poly = p.polygon;
                 let width_m = measure::width_m(&poly, 0.5);
-                let legal_unit = self.legal.features[i].id.clone();
+                let (owner, legal_unit) = match p.other_unit.map(|k| near[k]) {
+                    Some(k) => {
+                        let mut two =
+                            [(&u.key, &self.legal.features[i].id), (&self.lu[k].key, &self.legal.features[k].id)];
+                        two.sort();
+                        (format!("{}|{}", two[0].0, two[1].0), format!("{}|{}", two[0].1, two[1].1))
+                    }
+                    None => (u.key.clone(), self.legal.features[i].id.clone()),
+                };
                 Gap {
                     id: piece_id(p.class, Some(&legal_unit), p.controller.as_deref(), poly.interior_point()),
                     class: p.class,
-                    owner: Some(u.key.clone()),
+                    owner: Some(owner),
                     controller: p.controller,
                     legal_unit: Some(legal_unit),
-                    control_ids: p.controls.iter().map(|&k| self.cu[k].id.clone()).collect(),
+                    control_ids: p.controls.iter().map(|&k| self.cu[cands[k]].id.clone()).collect(),
                     control_source: None,
                     as_of: None,
                     area_m2: measure::polygon_area_m2(&poly),

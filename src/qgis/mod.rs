@@ -102,6 +102,11 @@ pub fn gap_categories() -> Vec<(String, String, Symbol)> {
             "contested control".into(),
             poly(vec![fill(oi::REDDISH_PURPLE, 170, oi::REDDISH_PURPLE)]),
         ),
+        (
+            Class::DualClaim.as_str().into(),
+            "claimed by two legal units".into(),
+            poly(vec![fill(oi::ORANGE, 170, oi::ORANGE)]),
+        ),
         (Class::Unassigned.as_str().into(), "in the basis, held by no one".into(), poly(vec![fill(GREY, 140, GREY)])),
         (
             Class::OutsideBasis.as_str().into(),
@@ -262,7 +267,7 @@ pub fn layers(
         "gaps",
         "Gaps (legal owner × controller)",
         "Gaps",
-        "Every overlay piece: held_by_other (the gaps), contested_control, unassigned, outside_basis and held_by_owner; slivers are flagged, never dropped.",
+        "Every overlay piece: held_by_other (the gaps), contested_control, dual_claim, unassigned, outside_basis and held_by_owner; slivers are flagged, never dropped.",
         Kind::Polygon,
         crate::export::gap_features(&all),
         Style {

@@ -30,6 +30,7 @@ from qgis.PyQt.QtGui import QColor  # noqa: E402
 GAP_CATEGORIES = [
     "held_by_other",
     "contested_control",
+    "dual_claim",
     "unassigned",
     "outside_basis",
     "held_by_owner",

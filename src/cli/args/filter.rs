@@ -19,7 +19,8 @@ pub(crate) struct FilterArgs {
     #[arg(long = "controller", value_name = "CODE")]
     pub controllers: Vec<String>,
     /// Only pieces of this class (repeatable): held_by_other,
-    /// contested_control, held_by_owner, unassigned, outside_basis.
+    /// contested_control, dual_claim, held_by_owner, unassigned,
+    /// outside_basis.
     #[arg(long = "class", value_name = "CLASS")]
     pub classes: Vec<String>,
     /// Leave out pieces smaller than this, km².
