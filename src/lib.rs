@@ -27,6 +27,7 @@
 //! - [`index`]: the spatial indexes: point in polygon, nearest boundary edge (geodesic), named points.
 //! - [`boundary`]: the edges two units share, merged into lines.
 //! - [`overlay`]: `gaps`, the legal × control overlay with its classes and conservation check.
+//! - [`changes`]: control over time: what changed hands between snapshots, and the held series.
 //! - [`export`]: every result as features, with the same fields wherever it is written.
 //! - [`polygonize`]: a legal basis from boundary lines with left and right owners.
 //! - [`job`]: a full run: every analysis on one set of layers.
@@ -36,6 +37,7 @@
 //! - [`units`]: numbers for readers: thousands separators, areas never shown as a false zero.
 
 pub mod boundary;
+pub mod changes;
 pub mod check;
 pub mod corridor;
 pub mod crs;

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod changes;
 mod check;
 mod cli;
 mod corridor;

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::Args as ClapArgs;
-use delimit::overlay::{Class, Gap, GapsOptions, GapsResult, gaps};
+use delimit::overlay::{Class, Gap, GapsResult, gaps};
 use serde_json::{Value, json};
 
 use super::Outcome;
@@ -59,14 +59,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let (legal, control) = args.layers.load(&args.io.input, keep)?;
     let settlements = if args.no_settlements { None } else { Some(args.places.load(&args.io.input)?) };
 
-    let opts = GapsOptions {
-        owner_field: args.io.input.owner_field.clone(),
-        controller_field: args.io.input.controller_field.clone(),
-        name_field: args.io.input.name_field.clone(),
-        tolerance_m: args.tolerance_m,
-        repair: args.repair,
-        ..GapsOptions::default()
-    };
+    let opts = args.io.input.gaps_options(args.tolerance_m, args.repair);
     let step = super::verbosity::Step::start("overlaying legal basis and control…");
     let mut result = gaps(&legal, &control, settlements.as_ref(), &opts)?;
     // After the conservation check: filtering chooses what is reported,

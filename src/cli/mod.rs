@@ -2,6 +2,7 @@
 //! printed here and nowhere else.
 
 mod args;
+mod changes;
 mod check;
 mod completions;
 mod corridor;
@@ -57,6 +58,8 @@ enum Command {
     Check(check::Args),
     /// Find every area legally of one party and held by another.
     Gaps(gaps::Args),
+    /// What changed hands between control snapshots, when, and whose legal territory it was.
+    Changes(changes::Args),
     /// How far the line of control departs from the legal line, per owner pair.
     Lines(lines::Args),
     /// How much of each legal line is delimited, per pair and sector.
@@ -103,6 +106,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Data(a) => data::run(a),
         Command::Gaps(a) => gaps::run(a),
+        Command::Changes(a) => changes::run(a),
         Command::Village(a) => village::run(a),
         Command::Corridor(a) => corridor::run(a),
         Command::Lines(a) => lines::run(a),

@@ -292,8 +292,16 @@ impl Output {
         F: FnOnce(&Path) -> Result<()>,
     {
         let write_err = |source| Error::Write { path: self.target.clone(), source };
-        let tmp = tempfile::Builder::new().prefix(TMP_PREFIX).tempdir_in(&self.folder).map_err(write_err)?;
-        let _pending = Pending::new(tmp.path());
+        // Created and registered under one lock: the signal thread takes the
+        // same lock before it cleans up, so a signal between the two cannot
+        // leave the folder behind.
+        let (tmp, _pending) = {
+            let mut pending = lock(&PENDING);
+            let tmp = tempfile::Builder::new().prefix(TMP_PREFIX).tempdir_in(&self.folder).map_err(write_err)?;
+            pending.insert(tmp.path().to_path_buf());
+            let guard = Pending(tmp.path().to_path_buf());
+            (tmp, guard)
+        };
         let tmp_target = tmp.path().join(&self.name);
         write(&tmp_target)?;
         // Sorted so that a failure part-way is reproducible.
@@ -357,13 +365,6 @@ fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
 /// A path in [`PENDING`] while it lives.
 struct Pending(PathBuf);
 
-impl Pending {
-    fn new(p: &Path) -> Pending {
-        lock(&PENDING).insert(p.to_path_buf());
-        Pending(p.to_path_buf())
-    }
-}
-
 impl Drop for Pending {
     fn drop(&mut self) {
         lock(&PENDING).remove(&self.0);
@@ -385,9 +386,12 @@ impl CreatedFolder {
         if std::fs::symlink_metadata(dir).is_ok() {
             return Err(Error::OutputNotFile { path: dir.to_path_buf(), what: "not a folder".into() });
         }
+        // Under the lock the signal thread takes (as for temporary folders).
+        let mut pending = lock(&PENDING);
         std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
         let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-        lock(&PENDING).insert(real.clone());
+        pending.insert(real.clone());
+        drop(pending);
         Ok(CreatedFolder(Some(real)))
     }
 

@@ -50,6 +50,10 @@ pub struct ReadOptions {
     /// positions; every other reader refuses them, as no measure over them
     /// means anything.
     pub lenient_coordinates: bool,
+    /// The role's key field may be missing (a partial control snapshot:
+    /// one polygon, no fields, its controller given by `--controller`).
+    /// Values that are present are still checked.
+    pub key_optional: bool,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -410,7 +414,7 @@ fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Res
         notes: raw.notes,
     };
     if let Some(role) = opts.role {
-        check_role(path, &layer, role, &opts.fields)?;
+        check_role(path, &layer, role, &opts.fields, opts.key_optional)?;
     }
     Ok(layer)
 }
@@ -541,12 +545,13 @@ fn allowed(role: Role, g: &Geometry<f64>) -> bool {
     )
 }
 
-fn check_role(path: &Path, layer: &Layer, role: Role, names: &FieldNames) -> Result<()> {
+fn check_role(path: &Path, layer: &Layer, role: Role, names: &FieldNames, key_optional: bool) -> Result<()> {
     if layer.features.is_empty() {
         return Err(Error::Empty { path: path.to_path_buf(), layer: layer.name.clone() });
     }
     let key = names.key_for(role);
     if let Some((field, flag)) = key
+        && !key_optional
         && !layer.fields.iter().any(|f| f.name == field)
     {
         return Err(Error::MissingField {
@@ -589,6 +594,8 @@ fn check_role(path: &Path, layer: &Layer, role: Role, names: &FieldNames) -> Res
                     });
                 }
                 Some(v) if !v.trim().is_empty() => {}
+                // A partial snapshot: the caller supplies the value.
+                _ if key_optional => {}
                 Some(_) => {
                     return Err(Error::FieldValue {
                         path: path.to_path_buf(),

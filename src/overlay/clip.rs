@@ -36,13 +36,16 @@ pub(crate) fn to_rect<'a>(
         _ => Cow::Owned(MultiPolygon(
             m.0.iter()
                 .filter(|p| p.bounding_rect().is_some_and(|b| intersects(b, r)))
-                .filter_map(|p| {
-                    let ext = ring(p.exterior(), r)?;
-                    Some(Polygon::new(ext, p.interiors().iter().filter_map(|h| ring(h, r)).collect()))
-                })
+                .filter_map(|p| polygon_to_rect(p, r))
                 .collect(),
         )),
     }
+}
+
+/// One polygon clipped to `r` (None when nothing of it lies inside).
+pub(crate) fn polygon_to_rect(p: &Polygon<f64>, r: Rect<f64>) -> Option<Polygon<f64>> {
+    let ext = ring(p.exterior(), r)?;
+    Some(Polygon::new(ext, p.interiors().iter().filter_map(|h| ring(h, r)).collect()))
 }
 
 fn intersects(a: Rect<f64>, b: Rect<f64>) -> bool {

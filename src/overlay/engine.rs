@@ -39,9 +39,15 @@ pub(crate) fn units<'a>(layer: &'a Layer, key: &str) -> Vec<Unit<'a>> {
         .collect()
 }
 
-/// The one grid of a run: the finest that holds every unit of both layers.
-pub(crate) fn run_grid(lu: &[Unit], cu: &[Unit]) -> Grid {
-    let all = lu.iter().chain(cu).filter_map(|u| u.bbox).reduce(|a, b| union_rect(Some(a), Some(b)).unwrap_or(a));
+/// The one grid of a run: the finest that holds every unit of both layers
+/// (and `extent`, when given).
+pub(crate) fn run_grid(lu: &[Unit], cu: &[Unit], extent: Option<Rect<f64>>) -> Grid {
+    let all = lu
+        .iter()
+        .chain(cu)
+        .filter_map(|u| u.bbox)
+        .chain(extent)
+        .reduce(|a, b| union_rect(Some(a), Some(b)).unwrap_or(a));
     Grid::for_rect(all.unwrap_or_else(|| Rect::new(geo::coord! { x: 0.0, y: 0.0 }, geo::coord! { x: 1.0, y: 1.0 })))
 }
 

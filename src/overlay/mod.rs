@@ -25,7 +25,7 @@
 //! so the output is the same for any number of threads.
 
 mod attrs;
-mod clip;
+pub(crate) mod clip;
 mod coverage;
 pub use coverage::{CoverageDefects, coverage_defects};
 mod engine;
@@ -93,7 +93,7 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
     let mut cu = units(control, &opts.controller_field);
     // One grid for the run and one noding of every ring: neighbouring
     // pieces then share their borders vertex for vertex (noding.rs).
-    let g = run_grid(&lu, &cu);
+    let g = run_grid(&lu, &cu, opts.extent);
     node_units(&mut lu, &mut cu, g, |_, _| true);
     let (l_cover, c_cover): (Vec<_>, Vec<_>) = rayon::join(
         || lu.par_iter().map(|u| index::cover(&u.geom)).collect(),

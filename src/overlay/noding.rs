@@ -22,13 +22,14 @@
 //! make it pass through another hot pixel; rounds repeat on the edges that
 //! changed until none does (iterated snap rounding).
 //!
-//! Work: one R-tree of edges and one of hot pixels per round, one query per
-//! edge: O(n log n) in the number of vertices, in parallel.
+//! Work: one R-tree of edges per round (and a small one of the round's
+//! crossings), one query per edge: O(n log n) in the number of vertices,
+//! in parallel.
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use i_overlay::i_float::int::point::IntPoint;
 use rayon::prelude::*;
-use rstar::{AABB, RTree, RTreeObject, primitives::GeomWithData};
+use rstar::{AABB, RTree, RTreeObject};
 
 use super::grid::Grid;
 
@@ -51,22 +52,38 @@ pub(crate) struct NodingStats {
     pub converged: bool,
 }
 
+/// An edge: 24 bytes (i32 on the grid), so that the world's ten million
+/// edges and their tree fit in a few hundred MB. Arithmetic is in i64/i128.
 #[derive(Clone, Copy)]
 struct Seg {
-    a: [i64; 2],
-    b: [i64; 2],
+    a32: [i32; 2],
+    b32: [i32; 2],
     ring: u32,
     k: u32,
 }
 
-impl RTreeObject for Seg {
-    type Envelope = AABB<[i64; 2]>;
-    fn envelope(&self) -> Self::Envelope {
-        AABB::from_corners(self.a, self.b)
+impl Seg {
+    fn a(&self) -> [i64; 2] {
+        [self.a32[0] as i64, self.a32[1] as i64]
+    }
+    fn b(&self) -> [i64; 2] {
+        [self.b32[0] as i64, self.b32[1] as i64]
     }
 }
 
-type Pixel = GeomWithData<[i64; 2], ()>;
+impl RTreeObject for Seg {
+    type Envelope = AABB<[i32; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        AABB::from_corners(self.a32, self.b32)
+    }
+}
+
+/// A hot pixel, by its centre.
+type Pixel = [i32; 2];
+
+fn p32(v: [i64; 2]) -> [i32; 2] {
+    [v[0] as i32, v[1] as i32]
+}
 
 fn orient(a: [i64; 2], b: [i64; 2], c: [i64; 2]) -> i128 {
     (b[0] - a[0]) as i128 * (c[1] - a[1]) as i128 - (b[1] - a[1]) as i128 * (c[0] - a[0]) as i128
@@ -84,18 +101,19 @@ fn round_div(n: i128, d: i128) -> i64 {
 /// depend on the order of the edges, nor does its rounding: both edges get
 /// the same vertex.
 fn crossing(s: &Seg, t: &Seg) -> Option<[i64; 2]> {
-    let (d1, d2) = (orient(s.a, s.b, t.a), orient(s.a, s.b, t.b));
+    let (sa, sb, ta, tb) = (s.a(), s.b(), t.a(), t.b());
+    let (d1, d2) = (orient(sa, sb, ta), orient(sa, sb, tb));
     if d1 == 0 || d2 == 0 || (d1 > 0) == (d2 > 0) {
         return None;
     }
-    let (d3, d4) = (orient(t.a, t.b, s.a), orient(t.a, t.b, s.b));
+    let (d3, d4) = (orient(ta, tb, sa), orient(ta, tb, sb));
     if d3 == 0 || d4 == 0 || (d3 > 0) == (d4 > 0) {
         return None;
     }
     // s.a + (s.b − s.a) · d3 / (d3 − d4)
     let den = d3 - d4;
-    let x = s.a[0] as i128 * den + (s.b[0] - s.a[0]) as i128 * d3;
-    let y = s.a[1] as i128 * den + (s.b[1] - s.a[1]) as i128 * d3;
+    let x = sa[0] as i128 * den + (sb[0] - sa[0]) as i128 * d3;
+    let y = sa[1] as i128 * den + (sb[1] - sa[1]) as i128 * d3;
     Some([round_div(x, den), round_div(y, den)])
 }
 
@@ -105,7 +123,8 @@ fn crossing(s: &Seg, t: &Seg) -> Option<[i64; 2]> {
 /// must still route both its edges through the pixel it was rounded to.
 /// Exact: doubled coordinates keep the square's corners on the integers.
 fn through_pixel(s: &Seg, v: [i64; 2]) -> bool {
-    let (a, b) = ([2 * s.a[0], 2 * s.a[1]], [2 * s.b[0], 2 * s.b[1]]);
+    let (sa, sb) = (s.a(), s.b());
+    let (a, b) = ([2 * sa[0], 2 * sa[1]], [2 * sb[0], 2 * sb[1]]);
     let (cx, cy) = (2 * v[0], 2 * v[1]);
     if a[0].min(b[0]) > cx + 1 || a[0].max(b[0]) < cx - 1 || a[1].min(b[1]) > cy + 1 || a[1].max(b[1]) < cy - 1 {
         return false;
@@ -173,8 +192,8 @@ pub(crate) fn node_all(geoms: &[&MultiPolygon<f64>], g: Grid) -> (Vec<MultiPolyg
     (out, stats)
 }
 
-fn p64(p: IntPoint) -> [i64; 2] {
-    [p.x as i64, p.y as i64]
+fn p32i(p: IntPoint) -> [i32; 2] {
+    [p.x, p.y]
 }
 
 /// Snap-round `rings` (open rings of integer points, as i_overlay takes
@@ -192,61 +211,77 @@ pub(crate) fn snap_round(rings: &mut [Vec<IntPoint>]) -> NodingStats {
             .flat_map(|(ri, r)| {
                 let n = r.len();
                 (0..if n >= 2 { n } else { 0 }).map(move |k| Seg {
-                    a: p64(r[k]),
-                    b: p64(r[(k + 1) % n]),
+                    a32: p32i(r[k]),
+                    b32: p32i(r[(k + 1) % n]),
                     ring: ri as u32,
                     k: k as u32,
                 })
             })
-            .filter(|s| s.a != s.b)
+            .filter(|s| s.a32 != s.b32)
             .collect();
         let is_dirty = |s: &Seg| dirty[s.ring as usize][s.k as usize];
-        let tree = RTree::bulk_load(segs.clone());
-        // Crossings of a dirty edge with any edge.
-        let mut crossings: Vec<[i64; 2]> = segs
+        // The tree owns the edges; the queries below walk references to them.
+        let tree = RTree::bulk_load(segs);
+        let segs: Vec<&Seg> = tree.iter().collect();
+        // One query per dirty edge finds both kinds of hot pixel near it:
+        // its crossings with any edge, and the vertices of the edges whose
+        // boxes meet its own (every vertex near it is one of those), which
+        // it passes through. No tree of vertices is needed.
+        let near: Vec<(usize, Vec<Pixel>, Vec<Pixel>)> = segs
             .par_iter()
-            .filter(|s| is_dirty(s))
-            .flat_map_iter(|s| {
-                tree.locate_in_envelope_intersecting(&s.envelope())
-                    .filter_map(move |t| crossing(s, t))
-                    .collect::<Vec<_>>()
+            .enumerate()
+            .filter(|(_, s)| is_dirty(s))
+            .filter_map(|(i, s)| {
+                let (mut cross, mut hits) = (Vec::new(), Vec::new());
+                for t in tree.locate_in_envelope_intersecting(&s.envelope()) {
+                    if let Some(c) = crossing(s, t) {
+                        cross.push(p32(c));
+                    }
+                    for v in [t.a32, t.b32] {
+                        if v != s.a32 && v != s.b32 && through_pixel(s, [v[0] as i64, v[1] as i64]) {
+                            hits.push(v);
+                        }
+                    }
+                }
+                // Most edges meet nothing: keep only those that do.
+                (!cross.is_empty() || !hits.is_empty()).then_some((i, cross, hits))
             })
             .collect();
+        let mut crossings: Vec<Pixel> = near.iter().flat_map(|(_, c, _)| c.iter().copied()).collect();
         crossings.par_sort_unstable();
         crossings.dedup();
         stats.crossings += crossings.len();
-        let new_pixels = RTree::bulk_load(crossings.iter().map(|&c| Pixel::new(c, ())).collect());
-        // Every vertex is a hot pixel for the dirty edges; the new crossings
-        // are for every edge.
-        let any_dirty = segs.iter().any(is_dirty);
-        let vertices = if any_dirty {
-            let mut v: Vec<[i64; 2]> = rings.iter().flatten().map(|&p| p64(p)).collect();
-            v.par_sort_unstable();
-            v.dedup();
-            RTree::bulk_load(v.into_iter().map(|c| Pixel::new(c, ())).collect())
-        } else {
-            RTree::new()
-        };
-        let inserts: Vec<(u32, u32, Vec<[i64; 2]>)> = segs
+        let mut hits: Vec<Vec<Pixel>> = Vec::new();
+        let mut hit_of: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+        for (i, _, h) in near {
+            if !h.is_empty() {
+                hit_of.insert(i, hits.len());
+                hits.push(h);
+            }
+        }
+        // The new crossings are hot pixels for every edge.
+        let new_pixels = RTree::bulk_load(crossings);
+        let inserts: Vec<(u32, u32, Vec<Pixel>)> = segs
             .par_iter()
-            .filter_map(|s| {
-                let env = s.envelope();
-                let mut found: Vec<[i64; 2]> = new_pixels
-                    .locate_in_envelope_intersecting(&env)
-                    .chain(
-                        if is_dirty(s) { Some(vertices.locate_in_envelope_intersecting(&env)) } else { None }
-                            .into_iter()
-                            .flatten(),
-                    )
-                    .map(|p| *p.geom())
-                    .filter(|&v| v != s.a && v != s.b && through_pixel(s, v))
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let (sa, sb) = (s.a(), s.b());
+                let mut found: Vec<Pixel> = new_pixels
+                    .locate_in_envelope_intersecting(&s.envelope())
+                    .copied()
+                    .filter(|&v| v != s.a32 && v != s.b32 && through_pixel(s, [v[0] as i64, v[1] as i64]))
                     .collect();
+                if let Some(&h) = hit_of.get(&i) {
+                    found.extend_from_slice(&hits[h]);
+                }
                 if found.is_empty() {
                     return None;
                 }
                 // In order along the edge.
-                let (dx, dy) = ((s.b[0] - s.a[0]) as i128, (s.b[1] - s.a[1]) as i128);
-                found.sort_unstable_by_key(|v| ((v[0] - s.a[0]) as i128 * dx + (v[1] - s.a[1]) as i128 * dy, *v));
+                let (dx, dy) = ((sb[0] - sa[0]) as i128, (sb[1] - sa[1]) as i128);
+                found.sort_unstable_by_key(|v| {
+                    ((v[0] as i64 - sa[0]) as i128 * dx + (v[1] as i64 - sa[1]) as i128 * dy, *v)
+                });
                 found.dedup();
                 Some((s.ring, s.k, found))
             })
@@ -256,7 +291,7 @@ pub(crate) fn snap_round(rings: &mut [Vec<IntPoint>]) -> NodingStats {
             stats.converged = true;
             break;
         }
-        let mut by_ring: Vec<Vec<(u32, Vec<[i64; 2]>)>> = vec![Vec::new(); rings.len()];
+        let mut by_ring: Vec<Vec<(u32, Vec<Pixel>)>> = vec![Vec::new(); rings.len()];
         for (r, k, v) in inserts {
             by_ring[r as usize].push((k, v));
         }
@@ -279,7 +314,7 @@ pub(crate) fn snap_round(rings: &mut [Vec<IntPoint>]) -> NodingStats {
                             let (_, vs) = it.next().expect("peeked");
                             d.push(true);
                             for v in vs {
-                                pts.push(IntPoint::new(v[0] as i32, v[1] as i32));
+                                pts.push(IntPoint::new(v[0], v[1]));
                                 d.push(true);
                             }
                         }
@@ -336,9 +371,9 @@ mod tests {
     #[test]
     fn rounding_is_the_same_from_either_edge() {
         for (s, t) in [([0, 0, 7, 3], [1, 5, 6, -2]), ([-3, -9, 11, 4], [9, -8, -2, 6])] {
-            let a = Seg { a: [s[0], s[1]], b: [s[2], s[3]], ring: 0, k: 0 };
-            let b = Seg { a: [t[0], t[1]], b: [t[2], t[3]], ring: 1, k: 0 };
-            let rev = Seg { a: b.b, b: b.a, ..b };
+            let a = Seg { a32: [s[0], s[1]], b32: [s[2], s[3]], ring: 0, k: 0 };
+            let b = Seg { a32: [t[0], t[1]], b32: [t[2], t[3]], ring: 1, k: 0 };
+            let rev = Seg { a32: b.b32, b32: b.a32, ..b };
             assert_eq!(crossing(&a, &b), crossing(&b, &a));
             assert_eq!(crossing(&a, &b), crossing(&a, &rev));
             assert!(crossing(&a, &b).is_some());

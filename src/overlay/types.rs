@@ -56,6 +56,11 @@ pub struct GapsOptions {
     /// Repair inputs (snap to the grid and self-union) instead of refusing
     /// invalid geometry.
     pub repair: bool,
+    /// A box the run's integer grid must also hold, besides the two
+    /// layers: runs given the same box snap to the same grid, so their
+    /// pieces share vertices (`changes` overlays one basis with many
+    /// snapshots so).
+    pub extent: Option<Rect<f64>>,
 }
 
 impl Default for GapsOptions {
@@ -69,6 +74,7 @@ impl Default for GapsOptions {
             name_field: f.name,
             tolerance_m: None,
             repair: false,
+            extent: None,
         }
     }
 }

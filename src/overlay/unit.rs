@@ -42,7 +42,7 @@ impl<'a> UnitOverlay<'a> {
         let cu = units(control, &opts.controller_field);
         let c_cover: Vec<Vec<Rect<f64>>> = cu.iter().map(|u| index::cover(&u.geom)).collect();
         let c_index = index::Index::new(&c_cover);
-        let grid = run_grid(&lu, &cu);
+        let grid = run_grid(&lu, &cu, opts.extent);
         UnitOverlay { legal, lu, cu, c_index, tolerance_m, grid }
     }
 

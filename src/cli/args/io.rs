@@ -68,6 +68,18 @@ impl InputArgs {
         }
     }
 
+    /// The overlay's options from the field flags, the tolerance and --repair.
+    pub fn gaps_options(&self, tolerance_m: Option<f64>, repair: bool) -> delimit::overlay::GapsOptions {
+        delimit::overlay::GapsOptions {
+            owner_field: self.owner_field.clone(),
+            controller_field: self.controller_field.clone(),
+            name_field: self.name_field.clone(),
+            tolerance_m,
+            repair,
+            ..delimit::overlay::GapsOptions::default()
+        }
+    }
+
     pub fn read_options(&self, role: Option<Role>) -> delimit::Result<ReadOptions> {
         Ok(ReadOptions {
             role,
@@ -78,6 +90,7 @@ impl InputArgs {
             keep_properties: None,
             status: role.and_then(|r| self.status.iter().rev().find(|(k, _)| *k == r).map(|(_, s)| *s)),
             lenient_coordinates: false,
+            key_optional: false,
         })
     }
 }

@@ -1,0 +1,296 @@
+//! `delimit changes` on synthetic series written into a temporary folder:
+//! the inputs' three forms, partial snapshots, the outputs and the errors.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::util::*;
+
+/// A legal basis: A west of 45.1°E, B east of it (45.0–45.2°E, 40.0–40.1°N).
+fn legal(dir: &Path) -> PathBuf {
+    let p = dir.join("legal.geojson");
+    std::fs::write(&p, fc("owner", &[("A", 45.0, 45.1, None), ("B", 45.1, 45.2, None)])).unwrap();
+    p
+}
+
+/// A FeatureCollection of boxes spanning 40.0–40.1°N: (key, x0, x1, date).
+fn fc(field: &str, boxes: &[(&str, f64, f64, Option<&str>)]) -> String {
+    let fs: Vec<String> = boxes
+        .iter()
+        .map(|(k, x0, x1, d)| {
+            let mut parts: Vec<String> = Vec::new();
+            if !k.is_empty() {
+                parts.push(format!(r#""{field}":"{k}""#));
+            }
+            if let Some(d) = d {
+                parts.push(format!(r#""as_of":"{d}""#));
+            }
+            let props = format!("{{{}}}", parts.join(","));
+            format!(
+                r#"{{"type":"Feature","properties":{props},"geometry":{{"type":"Polygon","coordinates":[[[{x0},40.0],[{x1},40.0],[{x1},40.1],[{x0},40.1],[{x0},40.0]]]}}}}"#
+            )
+        })
+        .collect();
+    format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, fs.join(","))
+}
+
+/// The front at `x`: A holds west of it, B east.
+fn front(dir: &Path, name: &str, x: f64, date: Option<&str>) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, fc("controller", &[("A", 45.0, x, date), ("B", x, 45.2, date)])).unwrap();
+    p
+}
+
+fn json_run(args: &[&std::ffi::OsStr]) -> Value {
+    let r = run(delimit().args(["changes", "--json", "--no-settlements"]).args(args));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+fn km2(x0: f64, x1: f64) -> f64 {
+    delimit::measure::polygon_area_m2(
+        &geo::Rect::new(geo::coord! { x: x0, y: 40.0 }, geo::coord! { x: x1, y: 40.1 }).to_polygon(),
+    ) / 1e6
+}
+
+fn row<'a>(v: &'a Value, from: &str, owner: &str, party: &str) -> &'a Value {
+    v["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["from_date"] == from && p["owner"] == owner && p["party"] == party)
+        .unwrap_or_else(|| panic!("no row {from} {owner} {party}: {v}"))
+}
+
+/// The same series given three ways gives the same periods; a square of
+/// front moving east 1 km a day crosses the legal boundary on day 3.
+#[test]
+fn a_front_moving_east_given_three_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let legal = legal(d);
+    let xs = [45.08, 45.09, 45.1, 45.11];
+    std::fs::create_dir(d.join("series")).unwrap();
+    let mut files = Vec::new();
+    let mut one = Vec::new();
+    for (k, x) in xs.iter().enumerate() {
+        let date = format!("2024-01-0{}", k + 1);
+        files.push(front(d, &format!("front-{k}.geojson"), *x, Some(&date)));
+        front(&d.join("series"), &format!("front_{}.geojson", date.replace('-', "")), *x, None);
+        one.push(("A", 45.0, *x, date.clone()));
+        one.push(("B", *x, 45.2, date));
+    }
+    let single = d.join("single.geojson");
+    let boxes: Vec<(&str, f64, f64, Option<&str>)> =
+        one.iter().map(|(k, a, b, s)| (*k, *a, *b, Some(s.as_str()))).collect();
+    std::fs::write(&single, fc("controller", &boxes)).unwrap();
+
+    let mut a: Vec<&std::ffi::OsStr> = vec!["--legal".as_ref(), legal.as_os_str()];
+    for f in &files {
+        a.push("--control".as_ref());
+        a.push(f.as_os_str());
+    }
+    let by_control = json_run(&a);
+    let glob = format!("{}/series/front_*.geojson", d.display());
+    let by_glob = json_run(&["--legal".as_ref(), legal.as_os_str(), "--series".as_ref(), glob.as_ref()]);
+    let by_field = json_run(&["--legal".as_ref(), legal.as_os_str(), "--series".as_ref(), single.as_os_str()]);
+    assert_eq!(by_glob["dates"][0]["from"], "file name", "{}", by_glob["dates"]);
+    assert_eq!(by_field["dates"][0]["from"], "field as_of");
+    for v in [&by_control, &by_glob, &by_field] {
+        assert_eq!(v["dates"].as_array().unwrap().len(), 4);
+        for (k, owner) in [(0, "A"), (1, "A"), (2, "B")] {
+            let from = format!("2024-01-0{}", k + 1);
+            let r = row(v, &from, owner, "A");
+            let want = km2(xs[k], xs[k + 1]);
+            let got = r["gained_km2"].as_f64().unwrap();
+            assert!((got - want).abs() < 1e-9 * want.max(1.0) * 100.0, "{from}: gained {got} vs {want}");
+            assert!((r["gained_from"]["B"].as_f64().unwrap() - want).abs() < 1e-6);
+            let identity = r["held_before_km2"].as_f64().unwrap() + got - r["lost_km2"].as_f64().unwrap();
+            assert!((r["held_after_km2"].as_f64().unwrap() - identity).abs() < 1e-6, "{r}");
+        }
+        assert!(v["identity"]["worst"].as_f64().unwrap() <= 1e-9);
+    }
+    // The held series: B's legal territory held by A appears on day 4.
+    let held = by_field["held"].as_array().unwrap();
+    let b_by_a = held.iter().find(|h| h["date"] == "2024-01-04" && h["owner"] == "B" && h["party"] == "A").unwrap();
+    assert!((b_by_a["km2"].as_f64().unwrap() - km2(45.1, 45.11)).abs() < 1e-6);
+
+    // -o: one feature per changed piece; --csv-series: the held series.
+    let out = d.join("changes.geojson");
+    let csv = d.join("held.csv");
+    let r = run(delimit()
+        .args(["changes", "--no-settlements", "--legal"])
+        .arg(&legal)
+        .arg("--series")
+        .arg(&single)
+        .arg("-o")
+        .arg(&out)
+        .arg("--csv-series")
+        .arg(&csv));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("held series") && r.stdout.contains("identity"), "{}", r.stdout);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let fs = v["features"].as_array().unwrap();
+    assert_eq!(fs.len(), 3, "{v}");
+    for f in fs {
+        let p = &f["properties"];
+        for k in [
+            "id",
+            "from_date",
+            "to_date",
+            "owner",
+            "legal_unit",
+            "controller_before",
+            "controller_after",
+            "area_km2",
+            "width_m",
+            "sliver",
+            "settlements",
+        ] {
+            assert!(p.get(k).is_some(), "{k} missing: {p}");
+        }
+        assert_eq!((p["controller_before"].as_str(), p["controller_after"].as_str()), (Some("B"), Some("A")));
+    }
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("date,owner,party,km2\n") && text.lines().count() > 8, "{text}");
+
+    // --between skips the days between; --since drops the first.
+    let v = json_run(&[
+        "--legal".as_ref(),
+        legal.as_os_str(),
+        "--series".as_ref(),
+        single.as_os_str(),
+        "--between".as_ref(),
+        "2024-01-01".as_ref(),
+        "2024-01-04".as_ref(),
+    ]);
+    assert_eq!(v["dates"].as_array().unwrap().len(), 2);
+    let total: f64 = v["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["party"] == "A")
+        .map(|p| p["gained_km2"].as_f64().unwrap())
+        .sum();
+    assert!((total - km2(45.08, 45.11)).abs() < 1e-6, "{total}");
+    let v = json_run(&[
+        "--legal".as_ref(),
+        legal.as_os_str(),
+        "--series".as_ref(),
+        single.as_os_str(),
+        "--since".as_ref(),
+        "2024-01-02".as_ref(),
+    ]);
+    assert_eq!(v["dates"].as_array().unwrap().len(), 3);
+}
+
+/// A partial snapshot: one polygon, no fields. --controller names its
+/// holder, and --rest owner (an assumption, said so) gives the rest to its
+/// legal owner.
+#[test]
+fn partial_snapshots_take_a_controller_and_state_the_rest_assumption() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let legal = legal(d);
+    let write = |name: &str, x: f64| {
+        let p = d.join(name);
+        std::fs::write(&p, fc("controller", &[("", 45.0, x, None)])).unwrap();
+        p
+    };
+    let (a, b) = (write("a_2024-03-01.geojson", 45.1), write("a_2024-03-08.geojson", 45.13));
+    let r = run(delimit()
+        .args(["changes", "--no-settlements", "--controller", "A", "--rest", "owner", "--legal"])
+        .arg(&legal)
+        .args(["--control".as_ref(), a.as_os_str(), "--control".as_ref(), b.as_os_str()]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("ASSUMPTION --rest owner"), "{}", r.stdout);
+    let v = json_run(&[
+        "--controller".as_ref(),
+        "A".as_ref(),
+        "--rest".as_ref(),
+        "owner".as_ref(),
+        "--legal".as_ref(),
+        legal.as_os_str(),
+        "--control".as_ref(),
+        a.as_os_str(),
+        "--control".as_ref(),
+        b.as_os_str(),
+    ]);
+    assert!(v["assumption"].as_str().unwrap().contains("assumption"));
+    let r = row(&v, "2024-03-01", "B", "A");
+    assert!((r["gained_km2"].as_f64().unwrap() - km2(45.1, 45.13)).abs() < 1e-6);
+    assert!(r["gained_from"].get("B").is_some(), "{r}");
+}
+
+fn f_name(p: &Path) -> String {
+    p.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+#[test]
+fn undated_duplicate_and_empty_snapshots_are_refused_naming_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let legal = legal(d);
+    let undated = front(d, "front.geojson", 45.1, None);
+    let dated = front(d, "front_2024-01-01.geojson", 45.1, None);
+    let same = front(d, "other.geojson", 45.12, Some("2024-01-01"));
+    let empty = d.join("empty_2024-02-01.geojson");
+    std::fs::write(&empty, r#"{"type":"FeatureCollection","features":[]}"#).unwrap();
+    for (files, want) in [
+        (vec![&undated, &dated], "has no date"),
+        (vec![&dated, &same], "two snapshots are dated 2024-01-01"),
+        (vec![&dated, &empty], "has no features"),
+    ] {
+        let mut cmd = delimit();
+        cmd.args(["changes", "--legal"]).arg(&legal);
+        for f in &files {
+            cmd.arg("--control").arg(f);
+        }
+        let r = run(&mut cmd);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains(want), "{want}: {}", r.stderr);
+        assert!(r.stderr.starts_with("error:") && files.iter().any(|f| r.stderr.contains(&f_name(f))), "{}", r.stderr);
+    }
+}
+
+/// A snapshot in another CRS is transformed on load, with its operation
+/// recorded, and compares with one in lon/lat.
+#[test]
+fn a_snapshot_in_another_crs_works_with_its_operation_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let legal = legal(d);
+    let a = front(d, "front_2024-01-01.geojson", 45.1, None);
+    let b = front(d, "front_2024-01-02.geojson", 45.12, None);
+    let utm = d.join("front_utm_2024-01-02.gpkg");
+    require_tool("ogr2ogr");
+    let st = std::process::Command::new("ogr2ogr").args(["-t_srs", "EPSG:32638"]).arg(&utm).arg(&b).status().unwrap();
+    assert!(st.success());
+    let plain = json_run(&[
+        "--legal".as_ref(),
+        legal.as_os_str(),
+        "--control".as_ref(),
+        a.as_os_str(),
+        "--control".as_ref(),
+        b.as_os_str(),
+    ]);
+    let v = json_run(&[
+        "--legal".as_ref(),
+        legal.as_os_str(),
+        "--control".as_ref(),
+        a.as_os_str(),
+        "--control".as_ref(),
+        utm.as_os_str(),
+    ]);
+    let inputs = v["provenance"]["inputs"].as_array().unwrap();
+    assert!(
+        inputs
+            .iter()
+            .any(|i| i["source_crs"].as_str().unwrap_or_default().contains("32638") && !i["operation"].is_null()),
+        "{inputs:?}"
+    );
+    let g = |v: &Value| row(v, "2024-01-01", "B", "A")["gained_km2"].as_f64().unwrap();
+    // Round trip through UTM: the same area to well under a square metre.
+    assert!((g(&v) - g(&plain)).abs() < 1e-6, "{} vs {}", g(&v), g(&plain));
+}
