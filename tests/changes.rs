@@ -294,3 +294,60 @@ fn a_snapshot_in_another_crs_works_with_its_operation_recorded() {
     // Round trip through UTM: the same area to well under a square metre.
     assert!((g(&v) - g(&plain)).abs() < 1e-6, "{} vs {}", g(&v), g(&plain));
 }
+
+/// A line redigitised 20 m east between two snapshots: every changed piece
+/// is a sliver (narrower than the 100 m tolerance), classified, not dropped.
+#[test]
+fn a_redigitised_line_moving_20_m_gives_slivers_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let legal = legal(d);
+    // 20 m of longitude at 40°N.
+    let dx = 20.0 / (111_320.0 * 40f64.to_radians().cos());
+    let a = front(d, "f_2024-05-01.geojson", 45.1, None);
+    let b = front(d, "f_2024-05-02.geojson", 45.1 + dx, None);
+    let out = d.join("c.geojson");
+    let r = run(delimit().args(["changes", "--no-settlements", "--tolerance-m", "100", "--legal"]).arg(&legal).args([
+        "--control".as_ref(),
+        a.as_os_str(),
+        "--control".as_ref(),
+        b.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let fs = v["features"].as_array().unwrap();
+    assert!(!fs.is_empty());
+    for f in fs {
+        let p = &f["properties"];
+        assert_eq!(p["sliver"], true, "{p}");
+        assert!((p["width_m"].as_f64().unwrap() - 20.0).abs() < 1.0, "{p}");
+    }
+}
+
+/// The same inputs give byte-identical outputs with 1 or 2 threads.
+#[test]
+fn changes_are_byte_identical_across_thread_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let legal = legal(d);
+    let files: Vec<PathBuf> = [45.07, 45.1, 45.13]
+        .iter()
+        .enumerate()
+        .map(|(k, x)| front(d, &format!("f_2024-06-0{}.geojson", k + 1), *x, None))
+        .collect();
+    let mut outs = Vec::new();
+    for (i, threads) in ["1", "2", "1", "2"].iter().enumerate() {
+        let (o, c) = (d.join(format!("c{i}.geojson")), d.join(format!("h{i}.csv")));
+        let mut cmd = delimit();
+        cmd.env("RAYON_NUM_THREADS", threads).args(["changes", "--legal"]).arg(&legal);
+        for f in &files {
+            cmd.arg("--control").arg(f);
+        }
+        let r = run(cmd.arg("-o").arg(&o).arg("--csv-series").arg(&c));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        outs.push((std::fs::read(&o).unwrap(), std::fs::read(&c).unwrap(), r.stdout));
+    }
+    assert!(outs.windows(2).all(|w| w[0] == w[1]), "outputs differ between thread counts");
+}
