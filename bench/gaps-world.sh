@@ -45,7 +45,8 @@ run delimit "$cache/delimit.json" "$bin" gaps --legal "$cache/legal.geojson" --c
   --owner-field adm0_a3 --controller-field isoA3 --no-settlements --all --repair --json
 # Untimed: the pieces at full precision, for GEOS's coverage validation.
 "$bin" -q gaps --legal "$cache/legal.geojson" --control "$cache/control.geojson" --owner-field adm0_a3 \
-  --controller-field isoA3 --no-settlements --all --repair --precision 15 -o "$cache/world-pieces.geojson" --force
+  --controller-field isoA3 --no-settlements --all --repair --precision 15 -o "$cache/world-pieces.geojson" --force \
+  > "$cache/world-pieces.txt"
 PYTHONPATH="$root/target/peers" /usr/bin/python3 "$root/tests/peers/coverage.py" "$cache/world-pieces.geojson" \
   > "$cache/world-coverage.json"
 run geopandas "$cache/geopandas.json" "${PYTHON:-python3}" "$root/bench/peers/gaps_geopandas.py" "$cache/legal.geojson" "$cache/control.geojson" --no-segmentize \
