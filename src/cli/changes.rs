@@ -14,7 +14,7 @@ use super::args::{IoArgs, SettlementsArgs, load_or_sample, non_negative};
 use super::table::{area_km2, render};
 
 /// What changed hands between control snapshots, when, from whom to whom,
-/// and whose legal territory it was.
+/// and whose legal territory it was
 ///
 /// Takes a legal basis (default: the embedded sample) and a series of
 /// control snapshots: --control repeated (one file per date), or --series

@@ -58,7 +58,8 @@ enum Command {
     Check(check::Args),
     /// Find every area legally of one party and held by another.
     Gaps(gaps::Args),
-    /// What changed hands between control snapshots, when, and whose legal territory it was.
+    // No doc here: the long help comes from `changes::Args` (inputs, every
+    // output field, the identity and the --rest assumption).
     Changes(changes::Args),
     /// How far the line of control departs from the legal line, per owner pair.
     Lines(lines::Args),
