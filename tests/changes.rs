@@ -351,3 +351,92 @@ fn changes_are_byte_identical_across_thread_counts() {
     }
     assert!(outs.windows(2).all(|w| w[0] == w[1]), "outputs differ between thread counts");
 }
+
+/// `gaps --as-of DATE --series …` overlays the snapshot in force at DATE:
+/// the latest on or before it, named in the summary; before the first, a
+/// usage error.
+#[test]
+fn gaps_as_of_takes_the_snapshot_in_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let legal = legal(d);
+    std::fs::create_dir(d.join("series")).unwrap();
+    for (date, x) in [("20240101", 45.08), ("20240110", 45.12)] {
+        front(&d.join("series"), &format!("front_{date}.geojson"), x, None);
+    }
+    let glob = d.join("series").join("front_*.geojson");
+    let held = |as_of: &str| -> (f64, Value) {
+        let r = run(delimit()
+            .args(["gaps", "--json", "--no-settlements", "--legal"])
+            .arg(&legal)
+            .arg("--series")
+            .arg(&glob)
+            .args(["--as-of", as_of]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        let km2: f64 = v["summary"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["class"] == "held_by_other")
+            .map(|r| r["km2"].as_f64().unwrap())
+            .sum();
+        (km2, v["summary"]["snapshot"].clone())
+    };
+    // On 2024-01-09 the first snapshot is in force: B holds 45.08–45.1 of A's.
+    let (k, snap) = held("2024-01-09");
+    assert!((k - km2(45.08, 45.1)).abs() < 1e-5, "{k} {snap}");
+    assert_eq!(snap["snapshot"], "2024-01-01");
+    assert_eq!(snap["date_from"], "file name");
+    // From 2024-01-10 on, the second: A holds 45.1–45.12 of B's.
+    let (k, snap) = held("2024-03-01");
+    assert!((k - km2(45.1, 45.12)).abs() < 1e-5, "{k} {snap}");
+    assert_eq!(snap["snapshot"], "2024-01-10");
+    let r = run(delimit()
+        .args(["gaps", "--no-settlements", "--legal"])
+        .arg(&legal)
+        .arg("--series")
+        .arg(&glob)
+        .args(["--as-of", "2023-12-31"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--as-of") && r.stderr.contains("2024-01-01"), "{}", r.stderr);
+}
+
+/// Each change names the admin-1 units it lies in.
+#[test]
+fn changes_name_their_admin1_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let legal = legal(d);
+    let admin = d.join("admin1.geojson");
+    std::fs::write(
+        &admin,
+        fc("country", &[("A", 45.0, 45.1, None), ("B", 45.1, 45.2, None)])
+            .replacen(r#""country":"A""#, r#""country":"A","name":"West province""#, 1)
+            .replacen(r#""country":"B""#, r#""country":"B","name":"East district""#, 1),
+    )
+    .unwrap();
+    let (a, b) = (front(d, "f_2024-01-01.geojson", 45.08, None), front(d, "f_2024-01-02.geojson", 45.12, None));
+    let out = d.join("changes.geojson");
+    let r = run(delimit()
+        .args(["changes", "--no-settlements", "--legal"])
+        .arg(&legal)
+        .arg("--control")
+        .arg(&a)
+        .arg("--control")
+        .arg(&b)
+        .arg("--admin1")
+        .arg(&admin)
+        .arg("-o")
+        .arg(&out));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let names: Vec<(&str, &str)> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["properties"]["owner"].as_str().unwrap(), f["properties"]["admin1"].as_str().unwrap()))
+        .collect();
+    assert!(names.contains(&("A", "West province")), "{names:?}");
+    assert!(names.contains(&("B", "East district")), "{names:?}");
+}

@@ -120,6 +120,13 @@ impl Report {
 /// assert_eq!(p.location, Some([0.5, 0.5]));
 /// ```
 pub fn check_layer(layer: &Layer, opts: &CheckOptions) -> Report {
+    check_with(layer, opts, true)
+}
+
+/// [`check_layer`] without the overlaps and gaps between features when
+/// `partition` is false: for a control layer they are findings, never
+/// errors, so the overlay's validation skips them.
+pub(crate) fn check_with(layer: &Layer, opts: &CheckOptions, partition: bool) -> Report {
     let mut problems = Vec::new();
     for n in &layer.notes {
         let (severity, code) = match n.code {
@@ -167,7 +174,7 @@ pub fn check_layer(layer: &Layer, opts: &CheckOptions) -> Report {
     problems.extend(per_feature.into_iter().flatten());
     let geometry_ok = !problems.iter().any(|p| p.severity == Severity::Error);
     match opts.role {
-        Role::Legal | Role::Control => {
+        Role::Legal | Role::Control if partition => {
             // Overlay on broken rings gives meaningless areas; say so instead.
             if geometry_ok {
                 partition::check(layer, opts, &mut problems);

@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args as ClapArgs;
-use delimit::changes::{ChangesOptions, ChangesResult, Rest, Snapshot, changes, order, parse_date};
+use delimit::changes::{ChangesOptions, ChangesResult, Rest, changes_streamed};
 use delimit::layer::Role;
 use serde_json::json;
 
 use super::Outcome;
 use super::args::{IoArgs, SettlementsArgs, load_or_sample, non_negative};
+use super::series::{Series, date_option, series_files};
 use super::table::{area_km2, render};
 
 /// What changed hands between control snapshots, when, from whom to whom,
@@ -24,15 +25,21 @@ use super::table::{area_km2, render};
 ///
 /// Prints, per period, the km² each party gained (from whom) and lost (to
 /// whom) of each owner's legal territory, and the held series: for each
-/// date, the km² of each owner's legal territory held by each party. The
-/// identity held(t2) = held(t1) + gained − lost is checked for every
-/// period, owner and party against the two dates' own overlays, to 1e-9 of
-/// the owner's legal area; a failure exits 1 naming them.
+/// date, the km² of each owner's legal territory held by each party.
+///
+/// Each period compares the two snapshots' edges on one grid and overlays
+/// only boxes around the edges that differ, so the work grows with the
+/// change, not with the snapshot. The identity held(t2) = held(t1) +
+/// gained − lost holds by owner and party; it is checked against each
+/// window's own overlay of the first date, and the last date is overlaid
+/// whole and must agree with the first plus every change, to 1e-9 of the
+/// owner's legal area. A failure exits 1 naming the period, owner and party.
 ///
 /// -o writes one feature per piece that changed controller: id, from_date,
 /// to_date, owner, legal_unit, controller_before, controller_after
 /// (`-`: no one; `A|B`: contested), area_km2, width_m, sliver (narrower
-/// than --tolerance-m: a redigitised line, never dropped) and settlements.
+/// than --tolerance-m: a redigitised line, never dropped), admin1 (the
+/// admin-1 units it lies in) and settlements.
 #[derive(Debug, ClapArgs)]
 pub(crate) struct Args {
     /// Legal basis (polygons with an owner field). Default: the embedded sample.
@@ -76,55 +83,15 @@ pub(crate) struct Args {
     csv_series: Option<PathBuf>,
     #[command(flatten)]
     places: SettlementsArgs,
+    /// Admin-1 units (polygons with `name`) to name in the `admin1` field of
+    /// each change. Default: the embedded sample's provinces and districts.
+    #[arg(long, value_name = "FILE")]
+    admin1: Option<PathBuf>,
     /// Do not look up settlements in the changed pieces.
     #[arg(long, conflicts_with = "settlements")]
     no_settlements: bool,
     #[command(flatten)]
     io: IoArgs,
-}
-
-/// Files matching a glob whose wildcards (`*`, `?`) are in the file name.
-fn expand(pattern: &str) -> Result<Vec<PathBuf>, delimit::Error> {
-    let p = Path::new(pattern);
-    let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    fn matches(pat: &[u8], s: &[u8]) -> bool {
-        match (pat.first(), s.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => matches(&pat[1..], s) || (!s.is_empty() && matches(pat, &s[1..])),
-            (Some(b'?'), Some(_)) => matches(&pat[1..], &s[1..]),
-            (Some(a), Some(b)) if a == b => matches(&pat[1..], &s[1..]),
-            _ => false,
-        }
-    }
-    let entries = std::fs::read_dir(dir).map_err(|e| delimit::Error::Usage {
-        option: "--series".into(),
-        message: format!("cannot list {}: {e}", dir.display()),
-        hint: Some("the wildcards may only be in the file name: --series 'positions/*.geojson'".into()),
-    })?;
-    let mut out: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter(|e| matches(name.as_bytes(), e.file_name().to_string_lossy().as_bytes()))
-        .map(|e| e.path())
-        .collect();
-    out.sort();
-    if out.is_empty() {
-        return Err(delimit::Error::Usage {
-            option: "--series".into(),
-            message: format!("no file matches `{pattern}`"),
-            hint: Some("quote the pattern so the shell does not expand it: --series 'positions/*.geojson'".into()),
-        });
-    }
-    Ok(out)
-}
-
-fn date_option(option: &str, s: &str) -> Result<String, delimit::Error> {
-    parse_date(s).ok_or_else(|| delimit::Error::Usage {
-        option: option.into(),
-        message: format!("`{s}` is not a date"),
-        hint: Some("dates are YYYY-MM-DD".into()),
-    })
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
@@ -137,8 +104,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     };
     let since = args.since.as_deref().map(|s| date_option("--since", s)).transpose()?;
     let files: Vec<PathBuf> = match &args.series {
-        Some(s) if s.contains(['*', '?']) => expand(s)?,
-        Some(s) => vec![PathBuf::from(s)],
+        Some(s) => series_files(s)?,
         None => args.controls.clone(),
     };
     if files.is_empty() {
@@ -152,28 +118,21 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let mut inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     inputs.extend(args.legal.as_deref());
     inputs.extend(args.places.settlements.as_deref());
+    inputs.extend(args.admin1.as_deref());
     args.io.output.preflight(&inputs)?;
     if let Some(c) = &args.csv_series {
         delimit::io::Output::prepare(c, args.io.output.force, &inputs)?;
     }
 
     let legal = load_or_sample(args.legal.as_deref(), "legal.geojson", Role::Legal, &args.io.input, None)?;
-    let mut snaps: Vec<Snapshot> = Vec::new();
-    let single_series = args.series.as_deref().is_some_and(|s| !s.contains(['*', '?']));
     // With --controller, a snapshot may have no controller field at all.
     let read = delimit::io::ReadOptions {
         key_optional: args.controller.is_some(),
         ..args.io.input.read_options(Some(Role::Control))?
     };
-    for f in &files {
-        let layer = delimit::io::read_layer(f, &read)?;
-        if single_series {
-            snaps.extend(delimit::changes::split_series(layer, &args.time_field)?);
-        } else {
-            snaps.push(delimit::changes::snapshot_of_file(layer, &args.time_field)?);
-        }
-    }
-    let snaps = order(snaps)?;
+    let single = args.series.as_deref().is_some_and(|s| !s.contains(['*', '?']));
+    let series = Series::read(&files, single, &read, &args.time_field)?;
+    let load = |k: usize| series.load(k, &read);
     let settlements = if args.no_settlements { None } else { Some(args.places.load(&args.io.input)?) };
     let rest = if args.rest == "owner" { Rest::Owner } else { Rest::Unassigned };
     let opts = ChangesOptions {
@@ -184,17 +143,16 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         since,
     };
     let step = super::verbosity::Step::start("overlaying the legal basis with each snapshot…");
-    let r = changes(&legal, &snaps, settlements.as_ref(), &opts)?;
+    let mut r = changes_streamed(&legal, &series.dated, &load, settlements.as_ref(), &opts)?;
+    let admin_input = args.io.input.with_owner_field("country");
+    let admin1 = load_or_sample(args.admin1.as_deref(), "admin1.geojson", Role::Legal, &admin_input, None)?;
+    delimit::changes::name_admin1(&mut r, &admin1);
     drop(step);
 
     let mut provs: Vec<&delimit::layer::Provenance> = vec![&legal.provenance];
-    let mut seen = std::collections::BTreeSet::new();
-    for s in &snaps {
-        if seen.insert(s.layer.provenance.path.clone()) {
-            provs.push(&s.layer.provenance);
-        }
-    }
+    provs.extend(series.provenance.iter());
     provs.extend(settlements.as_ref().map(|s| &s.provenance));
+    provs.push(&admin1.provenance);
     let assumption = (rest == Rest::Owner).then_some(
         "--rest owner: legal area that no control polygon covers is counted as held by its legal owner (an assumption, not data)",
     );
@@ -210,7 +168,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         }),
     )
     .to_json();
-    let written = args.io.output.write("changes", || features(&r), &inputs, &provenance)?;
+    let written = args.io.output.write("changes", || delimit::changes::features(&r), &inputs, &provenance)?;
     if let Some(c) = &args.csv_series {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(["date", "owner", "party", "km2"])?;
@@ -229,6 +187,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             "held": r.held,
             "changes": r.changes.len(),
             "unchanged_periods": r.unchanged_periods,
+            "work": r.work,
             "identity": { "worst": r.worst_identity, "tolerance": delimit::changes::IDENTITY_TOLERANCE, "of": "the owner's legal area" },
             "assumption": assumption,
             "provenance": provenance,
@@ -243,34 +202,38 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-fn features(r: &ChangesResult) -> Vec<delimit::Feature> {
-    r.changes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mut p = serde_json::Map::new();
-            p.insert("id".into(), c.id.clone().into());
-            p.insert("from_date".into(), c.from_date.clone().into());
-            p.insert("to_date".into(), c.to_date.clone().into());
-            p.insert("owner".into(), c.owner.clone().into());
-            p.insert("legal_unit".into(), c.legal_unit.clone().into());
-            p.insert("controller_before".into(), c.controller_before.clone().into());
-            p.insert("controller_after".into(), c.controller_after.clone().into());
-            p.insert("area_km2".into(), ((c.area_m2 / 1e6 * 1e6).round() / 1e6).into());
-            p.insert("width_m".into(), ((c.width_m * 10.0).round() / 10.0).into());
-            p.insert("sliver".into(), c.sliver.into());
-            p.insert("settlements".into(), c.settlements.join("; ").into());
-            delimit::Feature { id: c.id.clone(), index: i, geometry: Some(c.geometry.clone().into()), properties: p }
-        })
-        .collect()
-}
-
 fn print(out: &mut dyn Write, r: &ChangesResult, assumption: Option<&str>) -> std::io::Result<()> {
-    let dates: Vec<String> = r.dates.iter().map(|(d, from)| format!("{d} ({from})")).collect();
-    writeln!(out, "snapshots: {}", dates.join(", "))?;
+    if r.dates.len() <= 8 {
+        let dates: Vec<String> = r.dates.iter().map(|(d, from)| format!("{d} ({from})")).collect();
+        writeln!(out, "snapshots: {}", dates.join(", "))?;
+    } else {
+        // A long series: its span, and where the dates came from.
+        let mut from: Vec<&str> = r.dates.iter().map(|(_, f)| f.as_str()).collect();
+        from.sort_unstable();
+        from.dedup();
+        writeln!(
+            out,
+            "snapshots: {}, {} to {} (dates from {})",
+            r.dates.len(),
+            r.dates[0].0,
+            r.dates[r.dates.len() - 1].0,
+            from.join(", ")
+        )?;
+    }
     writeln!(out, "sliver tolerance: {} m", r.tolerance_m)?;
     if r.unchanged_periods > 0 {
         writeln!(out, "{} period(s) with identical snapshots: no change, not overlaid again", r.unchanged_periods)?;
+    }
+    if r.work.edges_compared > 0 {
+        writeln!(
+            out,
+            "edges compared: {}; changed: {} ({:.2}%); overlaid in {} window(s): {} vertices",
+            r.work.edges_compared,
+            r.work.edges_changed,
+            100.0 * r.work.edges_changed as f64 / r.work.edges_compared as f64,
+            r.work.windows,
+            r.work.edges_overlaid
+        )?;
     }
     writeln!(out)?;
     // Periods: only rows where something moved.

@@ -1,14 +1,17 @@
 //! `delimit gaps`
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args as ClapArgs;
+use delimit::io::ReadOptions;
 use delimit::overlay::{Class, Gap, GapsResult, gaps};
 use serde_json::{Value, json};
 
 use super::Outcome;
 use super::args::{FilterArgs, IoArgs, LayerArgs, SettlementsArgs, non_negative};
+use super::series::{Series, date_option, series_files};
 
 /// Find every area legally of one party and held by another.
 ///
@@ -37,6 +40,19 @@ pub(crate) struct Args {
     /// Repair invalid inputs (snap to the overlay grid, self-union) instead of refusing them.
     #[arg(long)]
     repair: bool,
+    /// A control series: one file with several dates in --time-field, or a
+    /// glob of files, one per date ('positions/*.geojson'; quote it). With
+    /// --as-of, the snapshot in force at that date is the control layer.
+    #[arg(long, value_name = "FILE|GLOB", requires = "as_of", conflicts_with = "control")]
+    series: Option<String>,
+    /// Use the snapshot of --series in force at this date: the latest on or
+    /// before it (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", requires = "series")]
+    as_of: Option<String>,
+    /// Field holding each snapshot's date (YYYY-MM-DD); a file without it is
+    /// dated by the first date in its name.
+    #[arg(long, value_name = "FIELD", default_value = "as_of")]
+    time_field: String,
     #[command(flatten)]
     filter: FilterArgs,
     #[command(flatten)]
@@ -44,8 +60,11 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
+    let series_files = args.series.as_deref().map(series_files).transpose()?;
+    let as_of = args.as_of.as_deref().map(|d| date_option("--as-of", d)).transpose()?;
     let mut inputs = args.layers.paths();
     inputs.extend(args.places.settlements.as_deref());
+    inputs.extend(series_files.iter().flatten().map(PathBuf::as_path));
     args.io.output.preflight(&inputs)?;
     if let Some(t) = args.tolerance_m {
         non_negative("--tolerance-m", t)?;
@@ -56,7 +75,28 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let f = args.io.input.fields();
     let keep =
         Some(vec![f.owner, f.controller, f.as_of, f.source, f.name, "id".into(), "positional_accuracy_m".into()]);
-    let (legal, control) = args.layers.load(&args.io.input, keep)?;
+    let (legal, control, in_force) = match (&series_files, &as_of) {
+        (Some(files), Some(date)) => {
+            let mut fields = keep.clone().unwrap_or_default();
+            fields.push(args.time_field.clone());
+            let read = ReadOptions {
+                keep_properties: Some(fields),
+                ..args.io.input.read_options(Some(delimit::layer::Role::Control))?
+            };
+            let single = args.series.as_deref().is_some_and(|s| !s.contains(['*', '?']));
+            let series = Series::read(files, single, &read, &args.time_field)?;
+            let k = series.in_force(date)?;
+            let control = series.load(k, &read)?.into_owned();
+            let legal = args.layers.legal(&args.io.input, keep, Some(&control))?;
+            let d = &series.dated[k];
+            let note = json!({ "as_of": date, "snapshot": d.date, "date_from": d.date_from, "file": d.path, "snapshots": series.dated.len() });
+            (legal, control, Some(note))
+        }
+        _ => {
+            let (legal, control) = args.layers.load(&args.io.input, keep)?;
+            (legal, control, None)
+        }
+    };
     let settlements = if args.no_settlements { None } else { Some(args.places.load(&args.io.input)?) };
 
     let opts = args.io.input.gaps_options(args.tolerance_m, args.repair);
@@ -77,6 +117,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         json!({
         "tolerance_m": result.tolerance_m,
         "tolerance_from": result.tolerance_from,
+        "series": in_force,
         }),
     )
     .to_json();
@@ -84,6 +125,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let features_written =
         args.io.output.write("gaps", || delimit::export::gap_features(&written), &inputs, &provenance)?;
     let mut summary = summary(&result);
+    if let Some(n) = &in_force {
+        summary["snapshot"] = n.clone();
+    }
     if filter.is_active() {
         summary["filter"] = json!({ "flags": args.filter.describe(), "left_out_pieces": filtered.pieces, "left_out_km2": round(filtered.km2, 6) });
     }
@@ -93,6 +137,17 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
+        if let Some(n) = &in_force {
+            writeln!(
+                out,
+                "control: the snapshot of {} ({}, {}), the latest of {} on or before {}",
+                n["snapshot"].as_str().unwrap_or_default(),
+                n["date_from"].as_str().unwrap_or_default(),
+                n["file"].as_str().unwrap_or_default(),
+                n["snapshots"],
+                n["as_of"].as_str().unwrap_or_default()
+            )?;
+        }
         print_table(&mut out, &summary, &result, &legal, &control)?;
         crate::cli::verbosity::caveats(&mut out, &provenance)?;
     }

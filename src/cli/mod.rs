@@ -16,6 +16,7 @@ mod polygonize;
 mod progress;
 mod qgis;
 mod report;
+mod series;
 mod table;
 pub(crate) mod term;
 pub(crate) mod verbosity;

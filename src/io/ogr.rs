@@ -488,6 +488,23 @@ fn fill(
         let first = vals.next();
         first.is_some_and(Value::is_boolean) && vals.all(Value::is_boolean)
     };
+    // In a GeoPackage, a field named `date` or `…_date` whose every value
+    // is a calendar date (YYYY-MM-DD) is a DATE: QGIS's temporal controller
+    // filters on it. (Other drivers keep the text: OGR's CSV writes dates
+    // as YYYY/MM/DD.)
+    let date = |k: &str| {
+        driver == "GPKG" && (k == "date" || k.ends_with("_date")) && {
+            let mut vals = features.iter().filter_map(|f| f.properties.get(k)).filter(|v| !v.is_null());
+            let first = vals.next();
+            let is_date =
+                |v: &Value| v.as_str().is_some_and(|s| s.len() == 10 && crate::changes::parse_date(s).is_some());
+            first.is_some_and(is_date) && vals.all(is_date)
+        }
+    };
+    let fields: Vec<(String, OGRFieldType::Type)> = fields
+        .into_iter()
+        .map(|(k, t)| if t == OGRFieldType::OFTString && date(&k) { (k, OGRFieldType::OFTDate) } else { (k, t) })
+        .collect();
     for (k, t) in &fields {
         if *t == OGRFieldType::OFTInteger && boolean(k) {
             create_boolean_field(&lyr, k).map_err(gdal_err(path, "OGR_L_CreateField"))?;

@@ -35,7 +35,7 @@ impl<'a> Attrs<'a> {
         // and only those controllers' legal territory is gathered.
         let mut pairs: Vec<(usize, String)> = raw
             .iter()
-            .filter(|p| p.class == Class::HeldByOther)
+            .filter(|p| p.class == Class::HeldByOther && !opts.areas_only)
             .filter_map(|p| Some((p.unit?, p.controller.clone()?)))
             .collect();
         pairs.sort();
@@ -74,7 +74,7 @@ impl<'a> Attrs<'a> {
     pub(super) fn measure(&self, p: RawPiece) -> Gap {
         let poly = &p.polygon;
         let area_m2 = measure::polygon_area_m2(poly);
-        let width_m = measure::width_m(poly, 0.5);
+        let width_m = if self.opts.areas_only { 0.0 } else { measure::width_m(poly, 0.5) };
         // A dual claim names both owners and both units, in owner order.
         let (owner, legal_unit) = match (p.unit, p.other_unit) {
             (Some(i), Some(k)) => {
@@ -95,7 +95,7 @@ impl<'a> Attrs<'a> {
             .filter(|&k| matches!((bb, self.cu[k].bbox), (Some(a), Some(b)) if a.intersects(&b)))
             .collect();
         let controller = p.controller.clone();
-        let sliver = width_m < self.tolerance_m;
+        let sliver = !self.opts.areas_only && width_m < self.tolerance_m;
         let depth_m = match (p.class, p.unit, &p.controller) {
             (Class::HeldByOther, Some(i), Some(c)) => self.lines.get(&(i, c.clone())).and_then(|l| {
                 // In a sliver every point is within width/2 of its edge, so
@@ -106,7 +106,7 @@ impl<'a> Attrs<'a> {
             }),
             _ => None,
         };
-        let settlements = self.places.inside(poly);
+        let settlements = if self.opts.areas_only { Vec::new() } else { self.places.inside(poly) };
         let id = piece_id(p.class, legal_unit.as_deref(), controller.as_deref(), inner);
         Gap {
             id,
@@ -118,7 +118,7 @@ impl<'a> Attrs<'a> {
             control_source: self.distinct(&controls, &self.opts.source_field),
             as_of: self.distinct(&controls, &self.opts.as_of_field),
             area_m2,
-            perimeter_m: measure::length_m(&Geometry::Polygon(poly.clone())),
+            perimeter_m: if self.opts.areas_only { 0.0 } else { measure::length_m(&Geometry::Polygon(poly.clone())) },
             depth_m,
             width_m,
             settlements,

@@ -3,7 +3,7 @@
 
 use super::*;
 
-pub(super) fn union_rect(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> Option<Rect<f64>> {
+pub(crate) fn union_rect(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> Option<Rect<f64>> {
     match (a, b) {
         (Some(a), Some(b)) => Some(Rect::new(
             geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },

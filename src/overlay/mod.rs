@@ -28,6 +28,7 @@ mod attrs;
 pub(crate) mod clip;
 mod coverage;
 pub use coverage::{CoverageDefects, coverage_defects};
+pub(crate) use engine::union_rect;
 mod engine;
 mod filter;
 pub(crate) mod grid;
@@ -93,7 +94,7 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
     let mut cu = units(control, &opts.controller_field);
     // One grid for the run and one noding of every ring: neighbouring
     // pieces then share their borders vertex for vertex (noding.rs).
-    let g = run_grid(&lu, &cu, opts.extent);
+    let g = opts.grid.map_or_else(|| run_grid(&lu, &cu, opts.extent), |f| f.0);
     node_units(&mut lu, &mut cu, g, |_, _| true);
     let (l_cover, c_cover): (Vec<_>, Vec<_>) = rayon::join(
         || lu.par_iter().map(|u| index::cover(&u.geom)).collect(),
@@ -144,6 +145,19 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
     let ctx = Attrs::new(legal, &lu, control, &cu, settlements, opts, tolerance_m, &raw);
     let gaps = raw.into_par_iter().map(|p| ctx.measure(p)).collect();
     Ok(GapsResult { gaps, conservation, tolerance_m, tolerance_from, legal_slivers })
+}
+
+/// A control layer as [`gaps`] would overlay it: repaired when
+/// `opts.repair` asks, then validated at `tolerance_m`. For callers that
+/// overlay parts of one layer many times ([`crate::changes`]): the checks
+/// run once on the whole layer, with errors that name its file and feature.
+pub fn prepare_control<'a>(control: &'a Layer, opts: &GapsOptions, tolerance_m: f64) -> Result<Cow<'a, Layer>> {
+    let mut control = Cow::Borrowed(control);
+    if opts.repair {
+        repair(&mut control, &opts.controller_field)?;
+    }
+    validate(&control, Role::Control, opts, tolerance_m)?;
+    Ok(control)
 }
 
 #[cfg(test)]

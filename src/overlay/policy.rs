@@ -15,7 +15,10 @@ pub(super) fn validate(
         _ => opts.controller_field.clone(),
     };
     let copts = CheckOptions { role, key_field: Some(key), min_area_m2: 1.0, tolerance_m };
-    let report = check_layer(layer, &copts);
+    // Overlaps between control polygons are contested control, not a
+    // defect, and gaps between them are unassigned: neither is an error, so
+    // only the legal basis is checked as a partition.
+    let report = crate::check::check_with(layer, &copts, role == Role::Legal);
     // Holes between legal units are not a defect for the overlay: control
     // over them comes out as outside_basis. Broken rings and real dual
     // claims are: areas over them mean nothing.

@@ -37,6 +37,11 @@ impl Class {
     }
 }
 
+/// An integer grid chosen inside the crate (`changes` overlays each window
+/// on a refinement of its run's grid); opaque elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FixedGrid(pub(crate) super::grid::Grid);
+
 /// Options for [`gaps`].
 #[derive(Debug, Clone)]
 pub struct GapsOptions {
@@ -61,6 +66,13 @@ pub struct GapsOptions {
     /// pieces share vertices (`changes` overlays one basis with many
     /// snapshots so).
     pub extent: Option<Rect<f64>>,
+    /// The run's integer grid, fixed by the caller ([`FixedGrid`]); it must
+    /// hold both layers. Overrides `extent`.
+    pub grid: Option<FixedGrid>,
+    /// Measure each piece's area only: width, depth and perimeter are left
+    /// at 0, `sliver` false and settlements empty. For callers that only
+    /// sum areas (`changes` checks its identity with such runs).
+    pub areas_only: bool,
 }
 
 impl Default for GapsOptions {
@@ -75,6 +87,8 @@ impl Default for GapsOptions {
             tolerance_m: None,
             repair: false,
             extent: None,
+            areas_only: false,
+            grid: None,
         }
     }
 }

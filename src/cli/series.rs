@@ -1,0 +1,150 @@
+//! Control series on the command line: `--series FILE|GLOB`, shared by
+//! `changes` and `gaps --as-of`.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use delimit::Layer;
+use delimit::changes::{Dated, parse_date, snapshot_of_file, split_series};
+use delimit::io::ReadOptions;
+use delimit::layer::Provenance;
+use rayon::prelude::*;
+
+/// The files of `--series`: a glob (wildcards in the file name) or one file.
+pub(crate) fn series_files(s: &str) -> Result<Vec<PathBuf>, delimit::Error> {
+    if s.contains(['*', '?']) { expand(s) } else { Ok(vec![PathBuf::from(s)]) }
+}
+
+/// Files matching a glob whose wildcards (`*`, `?`) are in the file name.
+fn expand(pattern: &str) -> Result<Vec<PathBuf>, delimit::Error> {
+    let p = Path::new(pattern);
+    let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    fn matches(pat: &[u8], s: &[u8]) -> bool {
+        match (pat.first(), s.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => matches(&pat[1..], s) || (!s.is_empty() && matches(pat, &s[1..])),
+            (Some(b'?'), Some(_)) => matches(&pat[1..], &s[1..]),
+            (Some(a), Some(b)) if a == b => matches(&pat[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| delimit::Error::Usage {
+        option: "--series".into(),
+        message: format!("cannot list {}: {e}", dir.display()),
+        hint: Some("the wildcards may only be in the file name: --series 'positions/*.geojson'".into()),
+    })?;
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| matches(name.as_bytes(), e.file_name().to_string_lossy().as_bytes()))
+        .map(|e| e.path())
+        .collect();
+    out.sort();
+    if out.is_empty() {
+        return Err(delimit::Error::Usage {
+            option: "--series".into(),
+            message: format!("no file matches `{pattern}`"),
+            hint: Some("quote the pattern so the shell does not expand it: --series 'positions/*.geojson'".into()),
+        });
+    }
+    Ok(out)
+}
+
+/// A date option's value as `YYYY-MM-DD`.
+pub(crate) fn date_option(option: &str, s: &str) -> Result<String, delimit::Error> {
+    parse_date(s).ok_or_else(|| delimit::Error::Usage {
+        option: option.into(),
+        message: format!("`{s}` is not a date"),
+        hint: Some("dates are YYYY-MM-DD".into()),
+    })
+}
+
+/// Snapshots kept in memory, in vertices in all; the others are read again
+/// when their turn comes, so that a long series runs in the memory of two.
+const KEEP_VERTICES: usize = 1_000_000;
+
+/// A series as read: each snapshot's date and box, the layers that fit in
+/// [`KEEP_VERTICES`], and where to read the others again.
+pub(crate) struct Series {
+    pub dated: Vec<Dated>,
+    kept: Vec<Option<Layer>>,
+    sources: Vec<PathBuf>,
+    /// Each file's provenance, in the order given.
+    pub provenance: Vec<Provenance>,
+}
+
+impl Series {
+    /// Read `files`, a few at a time in parallel. `single`: one file that
+    /// holds the whole series, split by `time_field` (kept whole).
+    pub(crate) fn read(
+        files: &[PathBuf],
+        single: bool,
+        read: &ReadOptions,
+        time_field: &str,
+    ) -> Result<Series, delimit::Error> {
+        let take = |f: &PathBuf| -> delimit::Result<(Provenance, Vec<delimit::changes::Snapshot>)> {
+            let layer = delimit::io::read_layer(f, read)?;
+            let prov = layer.provenance.clone();
+            let snaps =
+                if single { split_series(layer, time_field)? } else { vec![snapshot_of_file(layer, time_field)?] };
+            Ok((prov, snaps))
+        };
+        let mut out = Series { dated: Vec::new(), kept: Vec::new(), sources: Vec::new(), provenance: Vec::new() };
+        let mut budget = KEEP_VERTICES;
+        for chunk in files.chunks(2 * rayon::current_num_threads()) {
+            let read_in: Vec<_> = chunk.par_iter().map(|f| take(f).map(|r| (f, r))).collect::<delimit::Result<_>>()?;
+            for (f, (prov, snaps)) in read_in {
+                out.provenance.push(prov);
+                for s in snaps {
+                    out.dated.push(Dated {
+                        date: s.date,
+                        date_from: s.date_from,
+                        path: s.layer.provenance.path.clone(),
+                        bbox: s.layer.bbox(),
+                    });
+                    out.sources.push(f.clone());
+                    let n = s.layer.vertex_count();
+                    if single || n <= budget {
+                        budget = budget.saturating_sub(n);
+                        out.kept.push(Some(s.layer));
+                    } else {
+                        out.kept.push(None);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Snapshot `k`'s layer: kept, or read again.
+    pub(crate) fn load(&self, k: usize, read: &ReadOptions) -> delimit::Result<Cow<'_, Layer>> {
+        match &self.kept[k] {
+            Some(l) => Ok(Cow::Borrowed(l)),
+            None => Ok(Cow::Owned(delimit::io::read_layer(&self.sources[k], read)?)),
+        }
+    }
+
+    /// The snapshot in force at `date`: the latest on or before it.
+    pub(crate) fn in_force(&self, date: &str) -> Result<usize, delimit::Error> {
+        let mut order: Vec<usize> = (0..self.dated.len()).collect();
+        order.sort_by(|&a, &b| self.dated[a].date.cmp(&self.dated[b].date));
+        for w in order.windows(2) {
+            let (a, b) = (&self.dated[w[0]], &self.dated[w[1]]);
+            if a.date == b.date {
+                return Err(delimit::Error::InvalidInput {
+                    path: b.path.clone().into(),
+                    message: format!("two snapshots are dated {}: {} and {}", a.date, a.path, b.path),
+                    hint: "each snapshot needs its own date; merge the two or correct one date".into(),
+                });
+            }
+        }
+        order.iter().rev().copied().find(|&k| self.dated[k].date.as_str() <= date).ok_or_else(|| {
+            delimit::Error::Usage {
+                option: "--as-of".into(),
+                message: format!("no snapshot is in force on {date}: the first is dated {}", self.dated[order[0]].date),
+                hint: Some(format!("give a date on or after {}", self.dated[order[0]].date)),
+            }
+        })
+    }
+}
