@@ -85,6 +85,9 @@ pub struct FullRun {
     pub legal_check: Report,
     /// `check` on the control layer.
     pub control_check: Report,
+    /// What changed hands over a control series, when one was given (the
+    /// caller runs [`crate::changes`]; [`run`] leaves it empty).
+    pub changes: Option<crate::changes::ChangesResult>,
 }
 
 /// Run every analysis.
@@ -131,6 +134,7 @@ pub fn run(inputs: &Inputs<'_>, opts: &Options) -> Result<FullRun> {
         deviation,
         progress,
         routes,
+        changes: None,
     })
 }
 

@@ -147,3 +147,32 @@ fn filters_choose_the_projects_gap_pieces() {
     assert!(text.contains(&format!("Feature Count: {want_n}")), "want {want_n}: {text}");
     assert!(text.contains(r#""filter":"--pair ARM,AZE --no-slivers""#), "{text}");
 }
+
+/// With a control series, the project has a `changes` layer whose temporal
+/// properties are set (start and end from the date fields), and the
+/// project's temporal range is the series. The snapshots are synthetic: a
+/// box of the sample's Armenian legal territory held by AZE that grows,
+/// then shrinks.
+#[test]
+fn a_series_gives_a_time_aware_changes_layer() {
+    let dir = artefacts("qgis-series");
+    let series = dir.join("series");
+    std::fs::create_dir_all(&series).unwrap();
+    for (date, x1) in [("2024-01-01", 45.05), ("2024-02-01", 45.08), ("2024-03-01", 45.03)] {
+        std::fs::write(
+            series.join(format!("synthetic_{date}.geojson")),
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"controller":"AZE","source":"synthetic test series"}},"geometry":{{"type":"Polygon","coordinates":[[[45.0,40.0],[{x1},40.0],[{x1},40.05],[45.0,40.05],[45.0,40.0]]]}}}}]}}"#
+            ),
+        )
+        .unwrap();
+    }
+    let glob = series.join("synthetic_*.geojson");
+    let log = check_in_qgis(&dir, &["--series", glob.to_str().unwrap()]);
+    assert!(
+        log.contains(
+            "layer delimit_changes temporal: from_date to to_date (dates); project range 2024-01-01 .. 2024-03-01"
+        ),
+        "{log}"
+    );
+}

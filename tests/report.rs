@@ -260,3 +260,60 @@ fn layout_has_no_overflow_no_label_collision_and_prints_to_a4() {
     let pages = bytes.windows(10).filter(|w| w == b"/Type /Pag" || w == b"/Type/Page").count();
     assert!((2..=12).contains(&pages), "{pages} pages");
 }
+
+/// With a control series, the report has the two charts (inline SVG with
+/// axes, units and dates, one point per date and pair, one bar per nonzero
+/// gain or loss) and the ten largest changes with their places; each
+/// point's value is the held series `delimit changes` gives. The series is
+/// synthetic: a box of the sample's Armenian legal territory held by AZE
+/// that grows, then shrinks.
+#[test]
+fn a_series_adds_charts_and_the_largest_changes() {
+    let dir = artefacts("report-series");
+    let dates = ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"];
+    for (date, x1) in dates.iter().zip([45.05, 45.08, 45.03, 45.03]) {
+        std::fs::write(
+            dir.join(format!("synthetic_{date}.geojson")),
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"controller":"AZE"}},"geometry":{{"type":"Polygon","coordinates":[[[45.0,40.0],[{x1},40.0],[{x1},40.05],[45.0,40.05],[45.0,40.0]]]}}}}]}}"#
+            ),
+        )
+        .unwrap();
+    }
+    let glob = dir.join("synthetic_*.geojson");
+    let glob = glob.to_str().unwrap();
+    let html = std::fs::read_to_string(report(&dir, "series.html", &["--series", glob])).unwrap();
+    let chart = |class: &str| -> String {
+        let start = html.find(&format!("<svg class=\"chart {class}\"")).unwrap_or_else(|| panic!("no {class} chart"));
+        let end = start + html[start..].find("</svg>").unwrap();
+        html[start..end].to_string()
+    };
+    let (held, flows) = (chart("held"), chart("flows"));
+    for (svg, titles) in
+        [(&held, ["km² held", "snapshot date"]), (&flows, ["km² gained (+) / lost (−)", "period end date"])]
+    {
+        assert!(svg.contains("class=\"axis x\"") && svg.contains("class=\"axis y\""), "{svg}");
+        for t in titles {
+            assert!(svg.contains(&format!(">{t}</text>")), "no axis title {t}: {svg}");
+        }
+        for d in [dates[0], dates[3]] {
+            assert!(svg.contains(&format!(">{d}</text>")), "no tick at {d}");
+        }
+    }
+    // One pair (ARM territory held by AZE), four dates.
+    assert_eq!(held.matches("class=\"pt\"").count(), 4, "{held}");
+    // A gain in the first period, a loss in the second; the unchanged last
+    // period has no bar.
+    assert_eq!(flows.matches("class=\"bar gain\"").count(), 1, "{flows}");
+    assert_eq!(flows.matches("class=\"bar loss\"").count(), 1, "{flows}");
+    // The points are the held series of `delimit changes`.
+    let r = run(delimit().args(["changes", "--json", "--no-settlements", "--series", glob]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    for h in v["held"].as_array().unwrap().iter().filter(|h| h["owner"] == "ARM" && h["party"] == "AZE") {
+        let want = format!("{}: ARM held by AZE: {:.3} km²", h["date"].as_str().unwrap(), h["km2"].as_f64().unwrap());
+        assert!(held.contains(&want), "no point {want}: {held}");
+    }
+    assert!(html.contains("The ten largest changes"), "no table of the largest changes");
+    assert!(html.contains("Ararat"), "the largest changes do not name their admin-1 unit");
+}

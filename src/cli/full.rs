@@ -25,6 +25,15 @@ pub(crate) struct FullArgs {
     /// Admin-1 polygons with `name` and `country`, for progress sectors. Default: the embedded sample.
     #[arg(long, value_name = "FILE")]
     pub admin1: Option<PathBuf>,
+    /// A control series (one file split by --time-field, or a glob of
+    /// files, one per date; quote it): adds what changed hands between its
+    /// snapshots, as in `delimit changes` (a temporal `changes` layer in
+    /// QGIS, charts and the largest changes in the report).
+    #[arg(long, value_name = "FILE|GLOB")]
+    pub series: Option<String>,
+    /// Field holding each snapshot's date (YYYY-MM-DD) in --series.
+    #[arg(long, value_name = "FIELD", default_value = "as_of")]
+    pub time_field: String,
     /// Routes to measure (LineStrings with `name` and `kind`). Default: the
     /// embedded ILLUSTRATIVE routes, when the legal basis is the sample too.
     #[arg(long, value_name = "FILE")]
@@ -71,6 +80,8 @@ pub(crate) struct Loaded {
     pub admin1: Layer,
     pub routes: Option<Layer>,
     pub options: Options,
+    /// The control series, with the options to read it again.
+    pub series: Option<(super::series::Series, delimit::io::ReadOptions)>,
 }
 
 impl Loaded {
@@ -86,7 +97,7 @@ impl Loaded {
     }
 
     pub fn provenance(&self) -> Vec<delimit::layer::Provenance> {
-        [
+        let mut v: Vec<delimit::layer::Provenance> = [
             Some(&self.legal),
             Some(&self.control),
             Some(&self.settlements),
@@ -97,7 +108,11 @@ impl Loaded {
         .into_iter()
         .flatten()
         .map(|l| l.provenance.clone())
-        .collect()
+        .collect();
+        if let Some((s, _)) = &self.series {
+            v.extend(s.provenance.iter().cloned());
+        }
+        v
     }
 }
 
@@ -112,6 +127,11 @@ impl FullArgs {
             status: self.status.clone(),
             names: self.names.clone(),
         }
+    }
+
+    /// The files of --series (none without it).
+    pub fn series_files(&self) -> delimit::Result<Vec<PathBuf>> {
+        self.series.as_deref().map(super::series::series_files).transpose().map(Option::unwrap_or_default)
     }
 
     /// Every input file, --legal-lines and --frame included.
@@ -231,7 +251,16 @@ impl FullArgs {
             protected,
             ..Options::default()
         };
-        Ok(Loaded { legal, control, settlements, segments, admin1, routes, options })
+        let series = match &self.series {
+            Some(s) => {
+                let read = i.read_options(Some(Role::Control))?;
+                let single = !s.contains(['*', '?']);
+                let files = self.series_files()?;
+                Some((super::series::Series::read(&files, single, &read, &self.time_field)?, read))
+            }
+            None => None,
+        };
+        Ok(Loaded { legal, control, settlements, segments, admin1, routes, options, series })
     }
 }
 
@@ -243,6 +272,13 @@ pub(crate) fn run(l: &Loaded, args: &FullArgs) -> delimit::Result<FullRun> {
     let filter = args.filter.filter()?;
     let _step = super::verbosity::Step::start("running every analysis: gaps, lines, progress, routes…");
     let mut run = delimit::job::run(&l.inputs(), &l.options)?;
+    if let Some((series, read)) = &l.series {
+        let load = |k: usize| series.load(k, read);
+        let opts = delimit::changes::ChangesOptions { gaps: l.options.gaps.clone(), ..Default::default() };
+        let mut r = delimit::changes::changes_streamed(&l.legal, &series.dated, &load, Some(&l.settlements), &opts)?;
+        delimit::changes::name_admin1(&mut r, &l.admin1);
+        run.changes = Some(r);
+    }
     if filter.is_active() {
         let out = filter.apply(&mut run.gaps.gaps);
         super::verbosity::note!(

@@ -56,7 +56,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             .into());
         }
     }
-    let inputs = args.full.paths();
+    let series_files = args.full.series_files()?;
+    let mut inputs = args.full.paths();
+    inputs.extend(series_files.iter().map(PathBuf::as_path));
     delimit::io::declare_inputs(&inputs);
     targets.preflight(&inputs)?;
 
@@ -82,6 +84,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             "layout": delimit::qgis::layout::NAME,
             "layers": layers.iter().map(|l| serde_json::json!({
                 "name": l.name, "id": l.id(), "title": l.title, "group": l.group, "features": l.features.len(),
+                "temporal": l.temporal.as_ref().map(|t| serde_json::json!({
+                    "start_field": t.start_field, "end_field": t.end_field, "start": t.range.0, "end": t.range.1,
+                })),
             })).collect::<Vec<_>>(),
         });
         serde_json::to_writer_pretty(&mut out, &v)?;

@@ -42,7 +42,9 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     args.full.validate()?;
-    let inputs = args.full.paths();
+    let series_files = args.full.series_files()?;
+    let mut inputs = args.full.paths();
+    inputs.extend(series_files.iter().map(PathBuf::as_path));
     // Checked before the run, so a long run does not fail at the end.
     delimit::io::Output::prepare(&args.output, args.force, &inputs)?;
     let loaded = args.full.load()?;

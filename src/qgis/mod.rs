@@ -47,6 +47,21 @@ pub struct LayerSpec {
     pub style: Style,
     /// Shown when the project opens (dense layers start hidden).
     pub visible: bool,
+    /// Time-aware: each feature is shown from one date field to another,
+    /// so that QGIS's temporal controller animates the layer.
+    pub temporal: Option<Temporal>,
+}
+
+/// A layer's temporal properties: QGIS's "start and end date from fields".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Temporal {
+    /// Field holding the date a feature appears (YYYY-MM-DD).
+    pub start_field: String,
+    /// Field holding the date it is gone.
+    pub end_field: String,
+    /// The first and last dates of the layer's series: the project's
+    /// temporal range.
+    pub range: (String, String),
 }
 
 impl LayerSpec {
@@ -194,6 +209,8 @@ pub fn layers(
         .iter()
         .filter_map(|f| f.text(owner_field))
         .chain(inputs.control.features.iter().filter_map(|f| f.text(controller_field)))
+        .chain(run.changes.iter().flat_map(|r| r.changes.iter().map(|c| c.controller_after.clone())))
+        .filter(|p| p != "-")
         .collect();
     let colours = party_colours(parties);
     let mut out = Vec::new();
@@ -216,6 +233,7 @@ pub fn layers(
             features,
             style,
             visible,
+            temporal: None,
         });
     };
     let copy = |l: &Layer| -> Vec<Feature> { l.features.clone() };
@@ -262,6 +280,21 @@ pub fn layers(
         crate::export::problem_features(&run.control_check),
         problems_style(),
     );
+    if let Some(r) = &run.changes {
+        let mut renderer = party_renderer("controller_after", &colours, party_fill);
+        if let Renderer::Categorised { categories, .. } = &mut renderer {
+            categories.push(("-".into(), "held by no one".into(), party_fill(GREY)));
+        }
+        push(
+            "changes",
+            "Changes of control",
+            "Control",
+            "Pieces of the legal basis whose controller changed between consecutive snapshots of the series, from from_date to to_date, with the owner, the controllers before and after, area, width, sliver, admin-1 units and settlements. Time-aware: QGIS's temporal controller shows each change over its period.",
+            Kind::Polygon,
+            crate::changes::features(r),
+            Style { renderer, label: None },
+        );
+    }
     let all: Vec<&crate::overlay::Gap> = run.gaps.gaps.iter().collect();
     push(
         "gaps",
@@ -397,6 +430,16 @@ pub fn layers(
     // exact goes over what is wide and graded.
     const ORDER: [&str; 5] = ["progress", "control_lines", "legal_lines", "deviation_runs", "deviation_stations"];
     out.sort_by_key(|l| ORDER.iter().position(|n| *n == l.name).unwrap_or(0));
+    // The changes layer is shown over its series' period.
+    if let Some((first, last)) = run.changes.as_ref().and_then(|r| Some((r.dates.first()?, r.dates.last()?)))
+        && let Some(spec) = out.iter_mut().find(|l| l.name == "changes")
+    {
+        spec.temporal = Some(Temporal {
+            start_field: "from_date".into(),
+            end_field: "to_date".into(),
+            range: (first.0.clone(), last.0.clone()),
+        });
+    }
     out
 }
 

@@ -216,6 +216,16 @@ pub fn project_xml(layers: &[LayerSpec], provenance: &Provenance, source: &str, 
         spatialrefsys(&mut out, "          ", "EPSG:4326")?;
         out.push_str("        </crs>\n      </resourceMetadata>\n");
         out.push_str("      <provider encoding=\"UTF-8\">ogr</provider>\n");
+        // Mode 2: QgsVectorLayerTemporalProperties' "start and end date from
+        // fields". A feature is shown from its start to its end date.
+        if let Some(t) = &l.temporal {
+            let _ = writeln!(
+                out,
+                "      <temporal enabled=\"1\" mode=\"2\" startField=\"{}\" endField=\"{}\" durationField=\"\" durationUnit=\"d\" fixedDuration=\"0\" accumulate=\"0\" startExpression=\"\" endExpression=\"\" limitMode=\"0\">\n        <fixedRange>\n          <start></start>\n          <end></end>\n        </fixedRange>\n      </temporal>",
+                escape(&t.start_field),
+                escape(&t.end_field)
+            );
+        }
         out.push_str("      <layerOpacity>1</layerOpacity>\n");
         // The same style as the layer's default in layer_styles: the project
         // reads as intended even where the GeoPackage styles are not consulted.
@@ -226,6 +236,22 @@ pub fn project_xml(layers: &[LayerSpec], provenance: &Provenance, source: &str, 
         out.push_str("    </maplayer>\n");
     }
     out.push_str("  </projectlayers>\n");
+    // The project's time range: the series of its time-aware layers, one
+    // day a step, so that the temporal controller steps through it.
+    let range = layers.iter().filter_map(|l| l.temporal.as_ref()).fold(None, |acc: Option<(String, String)>, t| {
+        Some(match acc {
+            None => t.range.clone(),
+            Some((a, b)) => (a.min(t.range.0.clone()), b.max(t.range.1.clone())),
+        })
+    });
+    if let Some((start, end)) = range {
+        let _ = writeln!(
+            out,
+            "  <ProjectTimeSettings timeStepUnit=\"d\" timeStep=\"1\" frameRate=\"1\" cumulativeTemporalRange=\"0\">\n    <TemporalRange>\n      <start>{}T00:00:00Z</start>\n      <end>{}T00:00:00Z</end>\n    </TemporalRange>\n  </ProjectTimeSettings>",
+            escape(&start),
+            escape(&end)
+        );
+    }
     // The print layout: title, status banner, map and inset, legend, scale
     // bar, north arrow and provenance on one A4 page.
     let title = format!(

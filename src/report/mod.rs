@@ -7,6 +7,7 @@
 //! byte-deterministic.
 
 mod blocks;
+mod charts;
 mod exclaves;
 mod map;
 pub mod svg;
@@ -229,6 +230,10 @@ pub fn render_with(
         table(&mut out, fmt, &["name", "unit", "owner", "km²#", "held by"], &rows);
     }
 
+    if let Some(c) = &run.changes {
+        changes_section(&mut out, fmt, c);
+    }
+
     heading(&mut out, fmt, "progress", "Delimitation progress");
     match &run.progress {
         None => para(&mut out, fmt, "No delimited segments were given."),
@@ -385,4 +390,79 @@ pub fn render_with(
         out.push_str("</body>\n</html>\n");
     }
     Ok(out)
+}
+
+/// Control over time: the series, two charts (HTML), the held series at
+/// the last date and the ten largest changes with their places.
+fn changes_section(out: &mut String, fmt: Format, c: &crate::changes::ChangesResult) {
+    heading(out, fmt, "changes", "Control over time");
+    let (first, last) = (&c.dates[0].0, &c.dates[c.dates.len() - 1].0);
+    let mut from: Vec<&str> = c.dates.iter().map(|(_, f)| f.as_str()).collect();
+    from.sort_unstable();
+    from.dedup();
+    para(
+        out,
+        fmt,
+        &format!(
+            "{} control snapshots from {first} to {last} (dates from {}); {} pieces of the legal basis changed controller. \
+             Pieces narrower than {} m are slivers (a line redigitised between snapshots), counted, never dropped. \
+             held(t2) = held(t1) + gained − lost holds to {:.1e} of the owner's legal area.",
+            c.dates.len(),
+            from.join(", "),
+            c.changes.len(),
+            c.tolerance_m,
+            c.worst_identity
+        ),
+    );
+    if fmt == Format::Html {
+        let _ = writeln!(
+            out,
+            "<figure>\n{}\n<figcaption>km² of each owner's legal territory held by another party, at each snapshot date (one point per date).</figcaption>\n</figure>",
+            charts::held_chart(c)
+        );
+        let _ = writeln!(
+            out,
+            "<figure>\n{}\n<figcaption>km² gained (above the axis) and lost (below) by each party in each period, drawn at the period's end date.</figcaption>\n</figure>",
+            charts::flows_chart(c)
+        );
+    }
+    let rows: Vec<Vec<String>> = c
+        .held
+        .iter()
+        .filter(|h| &h.date == last && h.party != h.owner)
+        .map(|h| vec![h.owner.clone(), h.party.clone(), km2(h.km2)])
+        .collect();
+    para(out, fmt, &format!("Held on {last} (`-`: held by no one):"));
+    table(out, fmt, &["owner", "held by", "km²#"], &rows);
+    let mut largest: Vec<&crate::changes::Change> = c.changes.iter().collect();
+    largest.sort_by(|a, b| b.area_m2.total_cmp(&a.area_m2).then_with(|| a.id.cmp(&b.id)));
+    let rows: Vec<Vec<String>> = largest
+        .iter()
+        .take(10)
+        .enumerate()
+        .map(|(i, ch)| {
+            vec![
+                (i + 1).to_string(),
+                format!("{} → {}", ch.from_date, ch.to_date),
+                ch.owner.clone(),
+                ch.legal_unit.clone(),
+                format!("{} → {}", ch.controller_before, ch.controller_after),
+                km2(ch.area_m2 / 1e6),
+                format!("{:.0}", ch.width_m),
+                ch.admin1.join("; "),
+                ch.settlements.join("; "),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        para(out, fmt, "No piece changed controller.");
+    } else {
+        para(out, fmt, "The ten largest changes:");
+        table(
+            out,
+            fmt,
+            &["no.#", "period", "owner", "legal unit", "controller", "km²#", "width m#", "admin-1", "settlements"],
+            &rows,
+        );
+    }
 }

@@ -16,6 +16,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from qgis.core import (  # noqa: E402
     QgsApplication,
+    QgsDateTimeRange,
+    QgsFeatureRequest,
+    QgsVectorLayerTemporalContext,
+    QgsVectorLayerTemporalProperties,
     QgsLayoutExporter,
     QgsRectangle,
     QgsMapRendererParallelJob,
@@ -24,7 +28,7 @@ from qgis.core import (  # noqa: E402
     QgsRenderContext,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QSize  # noqa: E402
+from qgis.PyQt.QtCore import QDate, QDateTime, QSize, Qt, QTime  # noqa: E402
 from qgis.PyQt.QtGui import QColor  # noqa: E402
 
 GAP_CATEGORIES = [
@@ -79,6 +83,36 @@ def main():
         if not any("sha256" in h for h in history):
             fail(f"layer {name}: no input sha256 in its metadata history {history}")
     ok(f"{len(want)} layers valid, counts equal delimit's, provenance in metadata")
+
+    # Time-aware layers: start and end from fields, and the project's
+    # temporal range is the series.
+    temporal = [(i, l["temporal"]) for i, l in want.items() if l.get("temporal")]
+    for lid, t in temporal:
+        props = layers[lid].temporalProperties()
+        if not props.isActive():
+            fail(f"layer {lid}: temporal properties are not active")
+        if props.mode() != QgsVectorLayerTemporalProperties.ModeFeatureDateTimeStartAndEndFromFields:
+            fail(f"layer {lid}: temporal mode {props.mode()}, expected start and end from fields")
+        if (props.startField(), props.endField()) != (t["start_field"], t["end_field"]):
+            fail(f"layer {lid}: temporal fields {props.startField()}, {props.endField()} != {t}")
+        kinds = {f.name(): f.typeName() for f in layers[lid].fields()}
+        if kinds.get(t["start_field"], "").lower() != "date" or kinds.get(t["end_field"], "").lower() != "date":
+            fail(f"layer {lid}: the temporal fields are not dates: {kinds}")
+        rng = project.timeSettings().temporalRange()
+        got = (rng.begin().date().toString("yyyy-MM-dd"), rng.end().date().toString("yyyy-MM-dd"))
+        if got != (t["start"], t["end"]):
+            fail(f"project temporal range {got} != the series {t['start']} .. {t['end']}")
+        # The layer's filter at a date inside the first period keeps that
+        # period's changes only.
+        ctx = QgsVectorLayerTemporalContext()
+        ctx.setLayer(layers[lid])
+        day = QDateTime(QDate.fromString(t["start"], "yyyy-MM-dd"), QTime(12, 0), Qt.UTC)
+        expr = props.createFilterString(ctx, QgsDateTimeRange(day, day))
+        shown = [f for f in layers[lid].getFeatures(QgsFeatureRequest().setFilterExpression(expr))]
+        if not shown or any(f["from_date"].toString("yyyy-MM-dd") != t["start"] for f in shown):
+            fail(f"layer {lid}: on {t['start']} the filter {expr!r} shows {len(shown)} features, not the first period's")
+        ok(f"layer {lid} temporal: {props.startField()} to {props.endField()} (dates); project range {got[0]} .. {got[1]}; "
+           f"{len(shown)} change(s) shown on {t['start']}")
 
     tree = project.layerTreeRoot()
     groups = [g.name() for g in tree.children()]
