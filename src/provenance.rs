@@ -80,16 +80,30 @@ impl RunProvenance {
     }
 }
 
+/// One line per status, role and note: the files of a series that all say
+/// the same thing share a line, so that 700 snapshots are one note.
 fn caveat_lines<'a>(
     inputs: impl Iterator<Item = (crate::layer::DataStatus, &'a str, &'a str, Option<&'a str>)>,
 ) -> Vec<String> {
-    let mut seen = std::collections::BTreeSet::new();
-    inputs
-        .filter(|(s, ..)| s.is_caveat())
-        .filter(|(_, layer, path, _)| seen.insert((layer.to_string(), path.to_string())))
-        .map(|(s, layer, path, note)| {
+    type Group<'a> = ((crate::layer::DataStatus, &'a str, Option<&'a str>), Vec<&'a str>);
+    let mut groups: Vec<Group<'a>> = Vec::new();
+    for (s, layer, path, note) in inputs.filter(|(s, ..)| s.is_caveat()) {
+        match groups.iter_mut().find(|(k, _)| *k == (s, layer, note)) {
+            Some((_, paths)) if paths.contains(&path) => {}
+            Some((_, paths)) => paths.push(path),
+            None => groups.push(((s, layer, note), vec![path])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((s, layer, note), paths)| {
             let note = note.map(|n| format!(": {n}")).unwrap_or_default();
-            format!("{} input {layer} ({path}){note}", s.as_str().to_uppercase())
+            let files = match paths.len() {
+                1 => paths[0].to_string(),
+                2 | 3 => format!("{} files: {}", paths.len(), paths.join(", ")),
+                n => format!("{n} files: {} … {}", paths[0], paths[n - 1]),
+            };
+            format!("{} input {layer} ({files}){note}", s.as_str().to_uppercase())
         })
         .collect()
 }
@@ -100,6 +114,10 @@ fn caveat_lines<'a>(
 /// ```
 /// let v = serde_json::json!({"inputs": [{"layer": "control", "path": "c.geojson", "status": "illustrative", "status_note": "a sample"}]});
 /// assert_eq!(delimit::provenance::caveats_of(&v), ["ILLUSTRATIVE input control (c.geojson): a sample"]);
+/// // A series whose files all say the same thing is one line.
+/// let day = |d: u32| serde_json::json!({"layer": "control", "path": format!("s/{d}.geojson"), "status": "illustrative", "status_note": "synthetic"});
+/// let v = serde_json::json!({"inputs": (1..=5).map(day).collect::<Vec<_>>()});
+/// assert_eq!(delimit::provenance::caveats_of(&v), ["ILLUSTRATIVE input control (5 files: s/1.geojson … s/5.geojson): synthetic"]);
 /// ```
 pub fn caveats_of(provenance: &Value) -> Vec<String> {
     let inputs = provenance["inputs"].as_array().map(Vec::as_slice).unwrap_or_default();

@@ -440,3 +440,41 @@ fn changes_name_their_admin1_units() {
     assert!(names.contains(&("A", "West province")), "{names:?}");
     assert!(names.contains(&("B", "East district")), "{names:?}");
 }
+
+/// The README's example: the synthetic fixture series (fixtures/changes,
+/// written by its make.py). Known answers for every period, and the
+/// ILLUSTRATIVE status in the summary, the JSON and the written layer.
+#[test]
+fn the_fixture_series_gives_its_known_answers_and_says_it_is_illustrative() {
+    let fx = crate::util::root().join("fixtures/changes");
+    let glob = fx.join("series").join("front_*.geojson");
+    let area = |x0: f64, y0: f64, x1: f64, y1: f64| {
+        delimit::measure::polygon_area_m2(
+            &geo::Rect::new(geo::coord! { x: x0, y: y0 }, geo::coord! { x: x1, y: y1 }).to_polygon(),
+        ) / 1e6
+    };
+    let v =
+        json_run(&["--legal".as_ref(), fx.join("legal.geojson").as_os_str(), "--series".as_ref(), glob.as_os_str()]);
+    let gained = |from: &str, owner: &str| row(&v, from, owner, "A")["gained_km2"].as_f64().unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * 100.0;
+    assert!(close(gained("2024-01-01", "A"), km2(45.08, 45.09)), "{v}");
+    assert!(close(gained("2024-02-01", "A"), area(45.09, 40.03, 45.1, 40.07)), "{v}");
+    assert!(close(gained("2024-02-01", "B"), area(45.1, 40.03, 45.12, 40.07)), "{v}");
+    assert_eq!(v["unchanged_periods"], 1);
+    let statuses: Vec<&str> =
+        v["provenance"]["inputs"].as_array().unwrap().iter().filter_map(|i| i["status"].as_str()).collect();
+    assert!(statuses.len() >= 5 && statuses.iter().filter(|s| **s == "illustrative").count() >= 5, "{statuses:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("changes.geojson");
+    let r = run(delimit()
+        .args(["changes", "--no-settlements", "--legal"])
+        .arg(fx.join("legal.geojson"))
+        .arg("--series")
+        .arg(&glob)
+        .arg("-o")
+        .arg(&out));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = format!("{}{}", r.stdout, r.stderr);
+    assert!(text.contains("ILLUSTRATIVE input control (4 files:"), "{text}");
+    assert!(std::fs::read_to_string(&out).unwrap().contains("illustrative"), "the written layer does not say it");
+}
