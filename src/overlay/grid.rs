@@ -27,17 +27,6 @@ impl Grid {
         Grid { cx, cy, scale: 2f64.powi(e) }
     }
 
-    /// A finer grid for a part of this one: centred on a point of this grid
-    /// near `rect`'s centre, its step this one's divided by the largest power
-    /// of two that keeps `rect` within ±2^29. Every point of this grid is a
-    /// point of the finer one, so what was snapped here stays where it is.
-    pub(crate) fn refined_for(self, rect: Rect<f64>) -> Grid {
-        let centre = self.to_float(self.to_int(rect.center()));
-        let half = (rect.width().max(rect.height()) / 2.0 + 2.0 / self.scale).max(1e-9);
-        let k = ((2f64.powi(29) / (half * self.scale)).log2().floor() as i32).clamp(0, 40);
-        Grid { cx: centre.x, cy: centre.y, scale: self.scale * 2f64.powi(k) }
-    }
-
     /// One grid step, degrees.
     #[cfg(test)]
     pub(crate) fn step(self) -> f64 {

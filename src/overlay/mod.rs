@@ -147,6 +147,20 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
     Ok(GapsResult { gaps, conservation, tolerance_m, tolerance_from, legal_slivers })
 }
 
+/// The sliver tolerance [`gaps`] would use, in metres, and where it comes
+/// from: `given`, else the inputs' `positional_accuracy_m`, else 100 m.
+pub fn tolerance_of(legal: &Layer, control: &Layer, given: Option<f64>) -> (f64, String) {
+    tolerance(legal, control, given)
+}
+
+/// A layer as `--repair` mends it before the overlay (each invalid feature
+/// snapped to a fine grid and self-unioned); borrowed when nothing needs it.
+pub fn repaired<'a>(layer: &'a Layer, key: &str) -> Result<Cow<'a, Layer>> {
+    let mut layer = Cow::Borrowed(layer);
+    repair(&mut layer, key)?;
+    Ok(layer)
+}
+
 /// A control layer as [`gaps`] would overlay it: repaired when
 /// `opts.repair` asks, then validated at `tolerance_m`. For callers that
 /// overlay parts of one layer many times ([`crate::changes`]): the checks

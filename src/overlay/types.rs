@@ -38,7 +38,7 @@ impl Class {
 }
 
 /// An integer grid chosen inside the crate (`changes` overlays each window
-/// on a refinement of its run's grid); opaque elsewhere.
+/// on its run's grid); opaque elsewhere.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FixedGrid(pub(crate) super::grid::Grid);
 
