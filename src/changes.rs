@@ -780,6 +780,24 @@ pub struct Dated {
     pub bbox: Option<Rect<f64>>,
 }
 
+/// The snapshots' indices in date order; two with one date is an error
+/// naming both files.
+pub fn date_order(dated: &[Dated]) -> Result<Vec<usize>> {
+    let mut order: Vec<usize> = (0..dated.len()).collect();
+    order.sort_by(|&a, &b| dated[a].date.cmp(&dated[b].date));
+    for w in order.windows(2) {
+        let (a, b) = (&dated[w[0]], &dated[w[1]]);
+        if a.date == b.date {
+            return Err(series_error(
+                &b.path,
+                format!("two snapshots are dated {}: {} and {}", a.date, a.path, b.path),
+                "each snapshot needs its own date; merge the two or correct one date",
+            ));
+        }
+    }
+    Ok(order)
+}
+
 /// Reads snapshot `k` of the list given to [`changes_streamed`].
 pub type Loader<'a> = dyn Fn(usize) -> Result<Cow<'a, Layer>> + Sync + 'a;
 
@@ -796,18 +814,7 @@ pub fn changes_streamed<'a>(
 ) -> Result<ChangesResult> {
     let cf = opts.gaps.controller_field.clone();
     // Which snapshots take part: --since, then --between.
-    let mut picked: Vec<usize> = (0..dated.len()).collect();
-    picked.sort_by(|&a, &b| dated[a].date.cmp(&dated[b].date));
-    for w in picked.windows(2) {
-        let (a, b) = (&dated[w[0]], &dated[w[1]]);
-        if a.date == b.date {
-            return Err(series_error(
-                &b.path,
-                format!("two snapshots are dated {}: {} and {}", a.date, a.path, b.path),
-                "each snapshot needs its own date; merge the two or correct one date",
-            ));
-        }
-    }
+    let mut picked = date_order(dated)?;
     picked.retain(|&k| opts.since.as_ref().is_none_or(|d| dated[k].date >= *d));
     if let Some((a, b)) = &opts.between {
         let find = |d: &str| {

@@ -127,18 +127,7 @@ impl Series {
 
     /// The snapshot in force at `date`: the latest on or before it.
     pub(crate) fn in_force(&self, date: &str) -> Result<usize, delimit::Error> {
-        let mut order: Vec<usize> = (0..self.dated.len()).collect();
-        order.sort_by(|&a, &b| self.dated[a].date.cmp(&self.dated[b].date));
-        for w in order.windows(2) {
-            let (a, b) = (&self.dated[w[0]], &self.dated[w[1]]);
-            if a.date == b.date {
-                return Err(delimit::Error::InvalidInput {
-                    path: b.path.clone().into(),
-                    message: format!("two snapshots are dated {}: {} and {}", a.date, a.path, b.path),
-                    hint: "each snapshot needs its own date; merge the two or correct one date".into(),
-                });
-            }
-        }
+        let order = delimit::changes::date_order(&self.dated)?;
         order.iter().rev().copied().find(|&k| self.dated[k].date.as_str() <= date).ok_or_else(|| {
             delimit::Error::Usage {
                 option: "--as-of".into(),
