@@ -118,7 +118,7 @@ fn refused_cases() -> Vec<Refused> {
             name: "--step 0 (lines)",
             files: vec![],
             args: &["lines", "--step", "0", "-o", "{dir}/runs.geojson"],
-            expect: &["--step", "0 is not a positive length"],
+            expect: &["--step", "0 is not a positive number"],
         },
         Refused {
             name: "constraints that are not TOML (corridor measure)",

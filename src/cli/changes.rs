@@ -10,7 +10,7 @@ use delimit::layer::Role;
 use serde_json::json;
 
 use super::Outcome;
-use super::args::{IoArgs, SettlementsArgs, load_or_sample, non_negative};
+use super::args::{IoArgs, SettlementsArgs, load_or_sample};
 use super::series::{Series, date_option, series_files};
 use super::table::{area_km2, render};
 
@@ -73,13 +73,13 @@ pub(crate) struct Args {
     since: Option<String>,
     /// Pieces narrower than this (metres) are flagged as slivers. Default:
     /// the inputs' positional_accuracy_m, else 100.
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", value_parser = crate::cli::args::non_negative_number)]
     tolerance_m: Option<f64>,
     /// Repair invalid inputs instead of refusing them.
     #[arg(long)]
     repair: bool,
     /// Also write the held series as a flat table (date, owner, party, km2).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, long, value_name = "FILE")]
     csv_series: Option<PathBuf>,
     #[command(flatten)]
     places: SettlementsArgs,
@@ -95,9 +95,6 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
-    if let Some(t) = args.tolerance_m {
-        non_negative("--tolerance-m", t)?;
-    }
     let between = match &args.between {
         Some(v) => Some((date_option("--between", &v[0])?, date_option("--between", &v[1])?)),
         None => None,
@@ -132,7 +129,18 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     };
     let single = args.series.as_deref().is_some_and(|s| !s.contains(['*', '?']));
     let series = Series::read(&files, single, &read, &args.time_field)?;
-    let load = |k: usize| series.load(k, &read);
+    // Snapshots are read in date order, one per period: the count read is
+    // the share of the work done.
+    let read_so_far = std::sync::atomic::AtomicUsize::new(0);
+    let total = series.dated.len().max(1);
+    let load = |k: usize| {
+        let n = read_so_far.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        super::verbosity::progress(
+            "overlaying the legal basis with each snapshot…",
+            Some(100.0 * n as f64 / total as f64),
+        );
+        series.load(k, &read)
+    };
     let settlements = if args.no_settlements { None } else { Some(args.places.load(&args.io.input)?) };
     let rest = if args.rest == "owner" { Rest::Owner } else { Rest::Unassigned };
     let opts = ChangesOptions {

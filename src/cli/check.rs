@@ -9,7 +9,7 @@ use delimit::check::{CheckOptions, Severity, check_layer};
 use delimit::layer::{Feature, Role};
 
 use super::Outcome;
-use super::args::{IoArgs, non_negative};
+use super::args::IoArgs;
 
 /// Check geometry validity and coordinates; for a legal basis, also that the
 /// units form a partition (no dual claims, no gaps). Exits 1 when errors are found.
@@ -22,11 +22,11 @@ pub(crate) struct Args {
     #[arg(long, value_name = "ROLE")]
     role: Role,
     /// Overlaps and gaps smaller than this (m²) are not reported.
-    #[arg(long, value_name = "M2", default_value_t = 1.0)]
+    #[arg(long, value_name = "M2", default_value_t = 1.0, value_parser = crate::cli::args::non_negative_number)]
     min_area_m2: f64,
     /// Overlaps and gaps narrower than this (metres) are digitising slivers:
     /// reported as warnings. 1:100k sheets are good to about 50–70 m.
-    #[arg(long, value_name = "M", default_value_t = delimit::check::DEFAULT_TOLERANCE_M)]
+    #[arg(long, value_name = "M", default_value_t = delimit::check::DEFAULT_TOLERANCE_M, value_parser = crate::cli::args::non_negative_number)]
     tolerance_m: f64,
     #[command(flatten)]
     io: IoArgs,
@@ -34,8 +34,6 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     args.io.output.preflight(&[&args.file])?;
-    non_negative("--min-area-m2", args.min_area_m2)?;
-    non_negative("--tolerance-m", args.tolerance_m)?;
     // check reports positions out of lon/lat range as findings.
     let opts = delimit::io::ReadOptions { lenient_coordinates: true, ..args.io.input.read_options(Some(args.role))? };
     let layer = delimit::io::read_layer(&args.file, &opts)?;
@@ -75,7 +73,10 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             "problems",
             &points,
             &[&args.file],
-            &args.io.output.write_options(),
+            &delimit::io::WriteOptions {
+                style: super::args::default_style("problems", &points),
+                ..args.io.output.write_options()
+            },
         )?);
     }
 

@@ -28,10 +28,10 @@ enum Action {
     /// Write the embedded files into DIR (which must exist).
     Export {
         /// Destination folder.
-        #[arg(value_name = "DIR")]
+        #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, value_name = "DIR")]
         dir: PathBuf,
         /// Replace files that already exist.
-        #[arg(long)]
+        #[arg(long, help_heading = crate::cli::describe::OUTPUT_HEADING)]
         force: bool,
     },
 }

@@ -9,7 +9,7 @@ use delimit::layer::{Layer, Role};
 use delimit::overlay::GapsOptions;
 use serde_json::json;
 
-use super::args::{FieldArgs, InputArgs, LayerArgs, SettlementsArgs, load_or_sample, non_negative};
+use super::args::{FieldArgs, InputArgs, LayerArgs, SettlementsArgs, load_or_sample};
 
 /// Inputs and parameters of a full run. Every layer defaults to the
 /// embedded sample, so that `delimit qgis -o out` alone gives a project.
@@ -40,19 +40,19 @@ pub(crate) struct FullArgs {
     pub routes: Option<PathBuf>,
     /// Route constraints (TOML; see docs/corridor.md). Default with the
     /// sample routes: the embedded ILLUSTRATIVE data/corridor.toml.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "TOML")]
     pub constraints: Option<PathBuf>,
     /// Measure no routes (no corridor layers or section).
     #[arg(long, conflicts_with_all = ["routes", "constraints"])]
     pub no_routes: bool,
     /// Pieces narrower than this (m) are slivers. Default: the inputs' positional_accuracy_m, else 100.
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", value_parser = crate::cli::args::non_negative_number)]
     pub tolerance_m: Option<f64>,
     /// Station spacing along the legal line, m.
-    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    #[arg(long, value_name = "M", default_value_t = 100.0, value_parser = crate::cli::args::positive_number)]
     pub step: f64,
     /// Neighbours digitised apart by up to this many metres share a line.
-    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    #[arg(long, value_name = "M", default_value_t = 100.0, value_parser = crate::cli::args::non_negative_number)]
     pub match_m: f64,
     /// Stamp this date (YYYY-MM-DD) in the outputs. Without it, the same
     /// inputs give byte-identical outputs.
@@ -149,11 +149,6 @@ impl FullArgs {
     /// Refuse bad values before anything is read.
     pub fn validate(&self) -> delimit::Result<()> {
         self.filter.filter()?;
-        if let Some(t) = self.tolerance_m {
-            non_negative("--tolerance-m", t)?;
-        }
-        non_negative("--match-m", self.match_m)?;
-        super::args::positive("--step", self.step, "length")?;
         if let Some(d) = &self.date {
             let ok = d.len() == 10
                 && d.chars().enumerate().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });

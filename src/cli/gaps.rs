@@ -10,7 +10,7 @@ use delimit::overlay::{Class, Gap, GapsResult, gaps};
 use serde_json::{Value, json};
 
 use super::Outcome;
-use super::args::{FilterArgs, IoArgs, LayerArgs, SettlementsArgs, non_negative};
+use super::args::{FilterArgs, IoArgs, LayerArgs, SettlementsArgs};
 use super::series::{Series, date_option, series_files};
 
 /// Find every area legally of one party and held by another.
@@ -32,7 +32,7 @@ pub(crate) struct Args {
     no_settlements: bool,
     /// Pieces narrower than this (metres) are flagged as slivers (never
     /// dropped). Default: the inputs' positional_accuracy_m, else 100.
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", value_parser = crate::cli::args::non_negative_number)]
     tolerance_m: Option<f64>,
     /// Also write held_by_owner pieces.
     #[arg(long)]
@@ -66,9 +66,6 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     inputs.extend(args.places.settlements.as_deref());
     inputs.extend(series_files.iter().flatten().map(PathBuf::as_path));
     args.io.output.preflight(&inputs)?;
-    if let Some(t) = args.tolerance_m {
-        non_negative("--tolerance-m", t)?;
-    }
     let filter = args.filter.filter()?;
     // gaps reads only these properties of the polygon layers; the rest are
     // not kept (a Natural Earth admin-1 feature carries 121).

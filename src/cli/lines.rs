@@ -10,7 +10,7 @@ use delimit::lines::{Deviation, LinesOptions, PairLine, deviation, filter_pair, 
 use serde_json::json;
 
 use super::Outcome;
-use super::args::{InputArgs, IoArgs, LayerArgs, SettlementsArgs, non_negative};
+use super::args::{InputArgs, IoArgs, LayerArgs, SettlementsArgs};
 
 /// How far the line of control departs from the legal line, per owner pair.
 ///
@@ -37,16 +37,16 @@ pub(crate) struct Args {
     /// Neighbours digitised apart by up to this many metres still share a
     /// line (it follows the first party's edges there); 0 matches exact
     /// shared edges only.
-    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    #[arg(long, value_name = "M", default_value_t = 100.0, value_parser = crate::cli::args::non_negative_number)]
     match_m: f64,
     /// Only this pair, e.g. ARM|AZE (either order).
     #[arg(long, value_name = "A|B")]
     pair: Option<String>,
     /// Station spacing along the legal line, m (geodesic).
-    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    #[arg(long, value_name = "M", default_value_t = 100.0, value_parser = crate::cli::args::positive_number)]
     step: f64,
     /// Offsets up to this are within tolerance, m.
-    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    #[arg(long, value_name = "M", default_value_t = 100.0, value_parser = crate::cli::args::non_negative_number)]
     tolerance_m: f64,
     /// What -o writes: stations (points), runs (constant sign and band) or lines (the pair lines).
     #[arg(long, value_name = "WHAT", default_value = "runs", value_parser = ["stations", "runs", "lines"])]
@@ -61,9 +61,6 @@ pub(crate) fn read_pair_lines(path: &Path, input: &InputArgs) -> delimit::Result
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
-    non_negative("--tolerance-m", args.tolerance_m)?;
-    non_negative("--match-m", args.match_m)?;
-    super::args::positive("--step", args.step, "length")?;
     let mut inputs: Vec<&Path> = args.layers.paths();
     inputs.extend([&args.control_lines, &args.places.settlements].into_iter().flatten().map(PathBuf::as_path));
     args.io.output.preflight(&inputs)?;

@@ -7,6 +7,7 @@ mod check;
 mod completions;
 mod corridor;
 mod data;
+mod describe;
 mod full;
 mod gaps;
 mod info;
@@ -47,6 +48,10 @@ pub(crate) struct Cli {
     /// starts. Sizes as 512M, 2G, 8GiB.
     #[arg(long, global = true, value_name = "SIZE", default_value = "2G", value_parser = delimit::limits::parse_size)]
     max_memory: u64,
+    /// How progress is shown on stderr: auto (a spinner on a terminal),
+    /// json (one object per line, for front ends), none.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    progress: verbosity::ProgressMode,
     #[command(subcommand)]
     command: Command,
 }
@@ -82,6 +87,8 @@ enum Command {
     Completions(completions::Args),
     /// Write man pages (to stdout, or one page per command into a folder).
     Man(man::Args),
+    /// Describe every command and its parameters as JSON (for front ends).
+    Describe(describe::Args),
 }
 
 /// What a subcommand returns: success, or "ran, but found errors in the data".
@@ -100,6 +107,7 @@ pub fn main() -> ExitCode {
         }
     };
     verbosity::set(cli.quiet, cli.verbose);
+    verbosity::set_progress(cli.progress);
     delimit::limits::set_max_memory(cli.max_memory);
     clean_up_on_signals();
     let started = std::time::Instant::now();
@@ -118,8 +126,12 @@ pub fn main() -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
+        Command::Describe(a) => describe::run(a),
     };
     verbosity::detail!("done in {:.2} s", started.elapsed().as_secs_f64());
+    if result.is_ok() {
+        verbosity::progress("done", Some(100.0));
+    }
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::DataErrors) => ExitCode::from(1),

@@ -10,7 +10,7 @@ use delimit::lines::{ProgressOptions, progress};
 use serde_json::json;
 
 use super::Outcome;
-use super::args::{IoArgs, load_or_sample, non_negative};
+use super::args::{IoArgs, load_or_sample};
 use delimit::lines::filter_pair;
 
 /// How much of each legal line is delimited, per pair and sector.
@@ -36,21 +36,19 @@ pub(crate) struct Args {
     /// Neighbours digitised apart by up to this many metres still share a
     /// line (it follows the first party's edges there); 0 matches exact
     /// shared edges only.
-    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    #[arg(long, value_name = "M", default_value_t = 100.0, value_parser = crate::cli::args::non_negative_number)]
     match_m: f64,
     /// Only this pair, e.g. ARM|AZE.
     #[arg(long, value_name = "A|B")]
     pair: Option<String>,
     /// A segment farther than this from every legal line (median of its samples) is a problem, m.
-    #[arg(long, value_name = "M", default_value_t = 500.0)]
+    #[arg(long, value_name = "M", default_value_t = 500.0, value_parser = crate::cli::args::non_negative_number)]
     max_distance_m: f64,
     #[command(flatten)]
     io: IoArgs,
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
-    non_negative("--max-distance-m", args.max_distance_m)?;
-    non_negative("--match-m", args.match_m)?;
     let mut inputs: Vec<&Path> =
         [&args.segments, &args.legal, &args.admin1].into_iter().flatten().map(PathBuf::as_path).collect();
     inputs.extend(args.ll.paths());

@@ -21,16 +21,16 @@ use super::full::FullArgs;
 #[command(group = clap::ArgGroup::new("target").required(true).multiple(true).args(["dir", "gpkg"]))]
 pub(crate) struct Args {
     /// Folder to write delimit.gpkg and delimit.qgs into (created if missing).
-    #[arg(short = 'o', long = "output", value_name = "DIR", conflicts_with_all = ["gpkg", "project"])]
+    #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, short = 'o', long = "output", value_name = "DIR", conflicts_with_all = ["gpkg", "project"])]
     dir: Option<PathBuf>,
     /// The GeoPackage to write (with --project).
-    #[arg(long, value_name = "FILE", requires = "project")]
+    #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, long, value_name = "FILE", requires = "project")]
     gpkg: Option<PathBuf>,
     /// The project to write (with --gpkg); its data source is relative to it.
-    #[arg(long, value_name = "FILE", requires = "gpkg")]
+    #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, long, value_name = "FILE", requires = "gpkg")]
     project: Option<PathBuf>,
     /// Replace existing files.
-    #[arg(long)]
+    #[arg(long, help_heading = crate::cli::describe::OUTPUT_HEADING)]
     force: bool,
     #[command(flatten)]
     full: FullArgs,

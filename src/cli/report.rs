@@ -19,13 +19,13 @@ use super::full::FullArgs;
 #[derive(Debug, ClapArgs)]
 pub(crate) struct Args {
     /// The report file.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, short = 'o', long = "output", value_name = "FILE")]
     output: PathBuf,
     /// html or md.
-    #[arg(long, value_name = "FORMAT", default_value = "html", value_parser = ["html", "md"])]
+    #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, long, value_name = "FORMAT", default_value = "html", value_parser = ["html", "md"])]
     format: String,
     /// Replace an existing report.
-    #[arg(long)]
+    #[arg(long, help_heading = crate::cli::describe::OUTPUT_HEADING)]
     force: bool,
     /// Title, in place of the default, in the header.
     #[arg(long, value_name = "TEXT")]

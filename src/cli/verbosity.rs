@@ -1,11 +1,43 @@
 //! What goes to stderr besides errors: notes, counts and progress
 //! (`--quiet` silences them, `-v` adds the inputs read and the time taken).
-//! Progress shows only on a terminal.
+//! Progress shows only on a terminal, or with `--progress json` as one
+//! JSON object per line on stderr, for front ends (the QGIS plugin).
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicI8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI8, Ordering};
 
 static LEVEL: AtomicI8 = AtomicI8::new(0);
+static JSON: AtomicBool = AtomicBool::new(false);
+
+/// How progress is shown: `--progress`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ProgressMode {
+    /// A spinner on a terminal, nothing otherwise.
+    Auto,
+    /// One JSON object per line on stderr: {"progress": {"step": …,
+    /// "percent": …}}; percent is null where the step's share is unknown.
+    Json,
+    /// None.
+    None,
+}
+
+/// Set once, from `--progress`.
+pub(crate) fn set_progress(mode: ProgressMode) {
+    JSON.store(mode == ProgressMode::Json, Ordering::Relaxed);
+    SPINNER.store(mode == ProgressMode::Auto, Ordering::Relaxed);
+}
+
+static SPINNER: AtomicBool = AtomicBool::new(true);
+
+/// One progress line, with `--progress json`: `percent` of the whole
+/// step where known. JSON progress is not silenced by --quiet: a front end
+/// asks for it on purpose.
+pub(crate) fn progress(step: &str, percent: Option<f64>) {
+    if JSON.load(Ordering::Relaxed) {
+        let p = percent.map(|p| (p.clamp(0.0, 100.0) * 10.0).round() / 10.0);
+        eprintln!("{}", serde_json::json!({ "progress": { "step": step, "percent": p } }));
+    }
+}
 
 /// Set once, from the flags: -1 quiet, 0 normal, 1 and up verbose.
 pub(crate) fn set(quiet: bool, verbose: u8) {
@@ -48,7 +80,8 @@ pub(crate) struct Step(Option<indicatif::ProgressBar>);
 
 impl Step {
     pub(crate) fn start(message: &str) -> Step {
-        let show = notes() && std::io::stderr().is_terminal();
+        progress(message, None);
+        let show = notes() && SPINNER.load(Ordering::Relaxed) && std::io::stderr().is_terminal();
         Step(show.then(|| {
             let s = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
             // Drawn only if the step takes more than a moment.

@@ -13,7 +13,7 @@ use delimit::village::{Answer, Context, VillageOptions};
 use serde_json::json;
 
 use super::Outcome;
-use super::args::{InputArgs, LayerArgs, SettlementsArgs, load_or_sample, non_negative};
+use super::args::{InputArgs, LayerArgs, SettlementsArgs, load_or_sample};
 
 /// Ask about places: legal owner, controller, gap, and distances to the lines.
 ///
@@ -39,14 +39,14 @@ pub(crate) struct Args {
     /// outside_data; the exit code is 1 if any row is not ok. `--file -`
     /// reads names or LAT,LON from stdin, one per line, and writes one JSON
     /// line per answer as each arrives.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "TABLE")]
     file: Option<PathBuf>,
     /// Only places whose province (name or ISO code), legal owner or
     /// country code is this; repeat to narrow further. Applies to every row.
     #[arg(long = "in", value_name = "PROVINCE|OWNER")]
     within: Vec<String>,
     /// Settlements across the legal line within this many km.
-    #[arg(long, value_name = "KM", default_value_t = 5.0)]
+    #[arg(long, value_name = "KM", default_value_t = 5.0, value_parser = crate::cli::args::non_negative_number)]
     radius: f64,
     #[command(flatten)]
     layers: LayerArgs,
@@ -59,7 +59,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FIELD", default_value = "alternatenames")]
     alt_names_field: String,
     /// Sliver width for the gaps, m (as for `gaps`).
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", value_parser = crate::cli::args::non_negative_number)]
     tolerance_m: Option<f64>,
     #[command(flatten)]
     input: InputArgs,
@@ -67,22 +67,18 @@ pub(crate) struct Args {
     #[arg(long)]
     json: bool,
     /// Write the places and their nearest-boundary lines to this GeoJSON (or GDAL) file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, long, value_name = "FILE")]
     geojson: Option<PathBuf>,
     /// Write one row per question to this file: status, place, owner,
     /// controller, distances (a flat table for .csv, points otherwise).
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
     /// Replace an existing --geojson or -o output.
-    #[arg(long)]
+    #[arg(long, help_heading = crate::cli::describe::OUTPUT_HEADING)]
     force: bool,
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
-    non_negative("--radius", args.radius)?;
-    if let Some(t) = args.tolerance_m {
-        non_negative("--tolerance-m", t)?;
-    }
     let stdin_batch = args.file.as_deref() == Some(Path::new("-"));
     let mut inputs = args.layers.paths();
     inputs.extend([&args.places.settlements, &args.admin1, &args.file].into_iter().flatten().map(PathBuf::as_path));

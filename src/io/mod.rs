@@ -9,6 +9,8 @@ pub use ogr::Kind;
 pub use ogr::gdal_init;
 pub(crate) use ogr::{gdal_err, write_layers};
 mod raw;
+mod styles;
+pub use styles::{LayerStyle, add_layer_styles};
 mod vsi;
 
 use std::io::Read;
@@ -661,6 +663,9 @@ pub struct WriteOptions {
     pub format: Option<Format>,
     /// GeoJSON coordinate precision and metadata.
     pub geojson: geojson::GeoJsonOptions,
+    /// The layer's default QGIS style, written into `layer_styles` when
+    /// the output is a GeoPackage (QGIS applies it on opening the layer).
+    pub style: Option<LayerStyle>,
 }
 
 /// Write one file of bytes, complete or absent (through [`Output`]).
@@ -780,7 +785,13 @@ pub fn write_layer(
         }
         Format::Ogr(driver) => {
             renamed = ogr::write(tmp, driver, layer_name, features)?;
-            Ok(())
+            match &opts.style {
+                // Into the temporary file: the package appears with its style or not at all.
+                Some(style) if driver.eq_ignore_ascii_case("GPKG") => {
+                    add_layer_styles(tmp, std::slice::from_ref(style), ogr::FIXED_GPKG_TIME)
+                }
+                _ => Ok(()),
+            }
         }
     })?;
     Ok(Written { path: final_path, ..written(renamed) })

@@ -72,6 +72,11 @@ pub(crate) fn layer_names(path: &Path, driver: &str) -> Result<Vec<String>> {
     Ok(ds.layers().map(|l| l.name()).collect())
 }
 
+/// The layers that hold data: all but QGIS's `layer_styles` table.
+fn data_layers(names: &[String]) -> Vec<&str> {
+    names.iter().map(String::as_str).filter(|n| *n != "layer_styles").collect()
+}
+
 /// Read one layer (by name, or the only one).
 pub(crate) fn read(path: &Path, driver: &str, layer: Option<&str>) -> Result<RawLayer> {
     let ds = open(path, driver)?;
@@ -82,7 +87,12 @@ pub(crate) fn read(path: &Path, driver: &str, layer: Option<&str>) -> Result<Raw
             layer: name.to_string(),
             available: names.clone(),
         })?,
-        None if names.len() == 1 => ds.layer(0).map_err(gdal_err(path, "GDALDatasetGetLayer"))?,
+        // QGIS's style table (`layer_styles`, which delimit writes into its
+        // GeoPackages) is never the data: a package with one layer and its
+        // style has one layer to read.
+        None if data_layers(&names).len() == 1 => {
+            ds.layer_by_name(data_layers(&names)[0]).map_err(gdal_err(path, "GDALDatasetGetLayerByName"))?
+        }
         None if names.is_empty() => {
             return Err(Error::Empty { path: path.to_path_buf(), layer: "(none)".into() });
         }

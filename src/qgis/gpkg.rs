@@ -2,42 +2,14 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, params};
-
 use super::{LayerSpec, Provenance};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::io::LayerStyle;
 
 /// The timestamp GDAL and we write into `gpkg_contents.last_change` and
 /// `layer_styles.update_time` when no date is asked for: a fixed one, so
 /// that two runs give the same file.
 const FIXED_TIME: &str = "1970-01-01T00:00:00.000Z";
-
-/// QGIS's `layer_styles` table, as its OGR provider creates it in a
-/// GeoPackage (column names and types as QGIS reads them).
-const CREATE_LAYER_STYLES: &str = r#"CREATE TABLE "layer_styles" (
-  "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
-  "f_table_catalog" TEXT(256),
-  "f_table_schema" TEXT(256),
-  "f_table_name" TEXT(256),
-  "f_geometry_column" TEXT(256),
-  "styleName" TEXT(30),
-  "styleQML" TEXT,
-  "styleSLD" TEXT,
-  "useAsDefault" BOOLEAN,
-  "description" TEXT,
-  "owner" TEXT(30),
-  "ui" TEXT(30),
-  "update_time" DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
-)"#;
-
-const INSERT_STYLE: &str = r#"INSERT INTO "layer_styles"
-  ("f_table_catalog", "f_table_schema", "f_table_name", "f_geometry_column", "styleName", "styleQML", "styleSLD",
-   "useAsDefault", "description", "owner", "ui", "update_time")
-  VALUES ('', '', ?1, 'geom', ?2, ?3, '', 1, ?4, '', NULL, ?5)"#;
-
-/// QGIS ignores a table that `gpkg_contents` does not list.
-const REGISTER: &str = r#"INSERT INTO "gpkg_contents" ("table_name", "data_type", "identifier", "description", "last_change")
-  VALUES ('layer_styles', 'attributes', 'layer_styles', ?1, ?2)"#;
 
 fn timestamp(p: &Provenance) -> String {
     match &p.date {
@@ -59,19 +31,9 @@ pub(super) fn write(path: &Path, layers: &[LayerSpec], provenance: &Provenance) 
     let _ = gdal::config::clear_config_option("OGR_CURRENT_DATE");
     written?;
 
-    let err = |e: rusqlite::Error| Error::Sqlite { path: path.to_path_buf(), message: e.to_string() };
-    let mut db = Connection::open(path).map_err(err)?;
-    let tx = db.transaction().map_err(err)?;
-    tx.execute(CREATE_LAYER_STYLES, []).map_err(err)?;
-    tx.execute(REGISTER, params!["QGIS layer styles: the default style of each layer, written by delimit", time])
-        .map_err(err)?;
-    {
-        let mut insert = tx.prepare(INSERT_STYLE).map_err(err)?;
-        for l in layers {
-            insert.execute(params![l.name, "delimit default", l.style.qml(), l.description, time]).map_err(err)?;
-        }
-    }
-    tx.commit().map_err(err)?;
-    // No journal or WAL file is left beside the package.
-    db.close().map_err(|(_, e)| err(e))
+    let styles: Vec<LayerStyle> = layers
+        .iter()
+        .map(|l| LayerStyle { table: l.name.clone(), qml: l.style.qml(), description: l.description.clone() })
+        .collect();
+    crate::io::add_layer_styles(path, &styles, &time)
 }

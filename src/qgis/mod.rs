@@ -182,6 +182,93 @@ fn problems_style() -> Style {
     }
 }
 
+fn gaps_style() -> Style {
+    Style {
+        renderer: Renderer::Categorised { attr: GAP_CATEGORY.into(), categories: gap_categories() },
+        label: Some(Label {
+            text: r#"CASE WHEN NOT "sliver" AND "class" IN ('held_by_other', 'contested_control') THEN format_number("area_km2", 2) || ' km²' END"#.into(),
+            is_expression: true,
+            size_pt: 8.0,
+            max_scale: None,
+            beside_point: false,
+        }),
+    }
+}
+
+fn changes_style(colours: &[(String, Rgba)]) -> Style {
+    let mut renderer = party_renderer("controller_after", colours, party_fill);
+    if let Renderer::Categorised { categories, .. } = &mut renderer {
+        categories.push(("-".into(), "held by no one".into(), party_fill(GREY)));
+    }
+    Style { renderer, label: None }
+}
+
+/// Runs (lines, by their largest offset) or stations (points, by theirs).
+fn deviation_style(kind: Kind) -> Style {
+    let attr = if kind == Kind::Line { "max_offset_m" } else { "abs_offset_m" };
+    Style { renderer: Renderer::Graduated { attr: attr.into(), ranges: deviation_ranges(kind) }, label: None }
+}
+
+fn progress_style() -> Style {
+    Style {
+        renderer: Renderer::Categorised {
+            attr: "status".into(),
+            categories: vec![
+                ("delimited".into(), "delimited".into(), line(oi::BLUE, 1.6, false)),
+                ("pending".into(), "pending".into(), line(GREY, 0.8, true)),
+            ],
+        },
+        label: None,
+    }
+}
+
+fn route_pieces_style(colours: &[(String, Rgba)]) -> Style {
+    Style { renderer: party_renderer("owner", colours, |c| cased_line(c, 1.4)), label: None }
+}
+
+fn legal_lines_style() -> Style {
+    Style { renderer: Renderer::Single(line(oi::BLACK, 0.4, false)), label: None }
+}
+
+/// The default style of a layer one analysis writes with `-o` (by the
+/// layer's name there: gaps, changes, runs, stations, lines, progress,
+/// problems, faces, corridor, route), for the `layer_styles` table of a
+/// GeoPackage output. Party colours follow the parties the features name,
+/// sorted, as in the project. `None` for a layer without a default style.
+///
+/// ```
+/// let f = delimit::layer::Feature { id: "1".into(), index: 0, geometry: None,
+///     properties: [("class".to_string(), serde_json::json!("held_by_other"))].into_iter().collect() };
+/// let s = delimit::qgis::output_style("gaps", &[f]).unwrap();
+/// assert!(s.qml().contains("held_by_other"));
+/// assert!(delimit::qgis::output_style("unknown", &[]).is_none());
+/// ```
+pub fn output_style(layer: &str, features: &[Feature]) -> Option<Style> {
+    let parties = |field: &str| {
+        let codes: BTreeSet<String> = features.iter().filter_map(|f| f.text(field)).filter(|p| p != "-").collect();
+        party_colours(codes)
+    };
+    Some(match layer {
+        "gaps" => gaps_style(),
+        "changes" => {
+            let mut codes: BTreeSet<String> = BTreeSet::new();
+            for f in features {
+                codes.extend(["controller_before", "controller_after"].iter().filter_map(|k| f.text(k)));
+            }
+            codes.remove("-");
+            changes_style(&party_colours(codes))
+        }
+        "runs" => deviation_style(Kind::Line),
+        "stations" => deviation_style(Kind::Point),
+        "lines" => legal_lines_style(),
+        "progress" => progress_style(),
+        "problems" => problems_style(),
+        "faces" => Style { renderer: party_renderer("owner", &parties("owner"), party_fill), label: None },
+        "corridor" | "route" => route_pieces_style(&parties("owner")),
+        _ => return None,
+    })
+}
+
 /// Every layer of a full run, styled. `owner_field` and `controller_field`
 /// name the parties in the input layers.
 ///
@@ -281,10 +368,6 @@ pub fn layers(
         problems_style(),
     );
     if let Some(r) = &run.changes {
-        let mut renderer = party_renderer("controller_after", &colours, party_fill);
-        if let Renderer::Categorised { categories, .. } = &mut renderer {
-            categories.push(("-".into(), "held by no one".into(), party_fill(GREY)));
-        }
         push(
             "changes",
             "Changes of control",
@@ -292,7 +375,7 @@ pub fn layers(
             "Pieces of the legal basis whose controller changed between consecutive snapshots of the series, from from_date to to_date, with the owner, the controllers before and after, area, width, sliver, admin-1 units and settlements. Time-aware: QGIS's temporal controller shows each change over its period.",
             Kind::Polygon,
             crate::changes::features(r),
-            Style { renderer, label: None },
+            changes_style(&colours),
         );
     }
     let all: Vec<&crate::overlay::Gap> = run.gaps.gaps.iter().collect();
@@ -303,16 +386,7 @@ pub fn layers(
         "Every overlay piece: held_by_other (the gaps), contested_control, dual_claim, unassigned, outside_basis and held_by_owner; slivers are flagged, never dropped.",
         Kind::Polygon,
         crate::export::gap_features(&all),
-        Style {
-            renderer: Renderer::Categorised { attr: GAP_CATEGORY.into(), categories: gap_categories() },
-            label: Some(Label {
-                text: r#"CASE WHEN NOT "sliver" AND "class" IN ('held_by_other', 'contested_control') THEN format_number("area_km2", 2) || ' km²' END"#.into(),
-                is_expression: true,
-                size_pt: 8.0,
-                max_scale: None,
-                beside_point: false,
-            }),
-        },
+        gaps_style(),
     );
     push(
         "legal_lines",
@@ -321,7 +395,7 @@ pub fn layers(
         "The boundary each pair of owners shares in the legal basis.",
         Kind::Line,
         crate::export::pair_line_features(&run.legal_lines),
-        Style { renderer: Renderer::Single(line(oi::BLACK, 0.4, false)), label: None },
+        legal_lines_style(),
     );
     push(
         "control_lines",
@@ -339,10 +413,7 @@ pub fn layers(
         "Stretches of the legal line where the line of control lies on one side within one band; width and colour grow with the largest offset.",
         Kind::Line,
         crate::export::run_features(&run.deviation),
-        Style {
-            renderer: Renderer::Graduated { attr: "max_offset_m".into(), ranges: deviation_ranges(Kind::Line) },
-            label: None,
-        },
+        deviation_style(Kind::Line),
     );
     push(
         "deviation_stations",
@@ -351,10 +422,7 @@ pub fn layers(
         "Stations along the legal line with the signed geodesic offset to the line of control.",
         Kind::Point,
         crate::export::station_features(&run.deviation),
-        Style {
-            renderer: Renderer::Graduated { attr: "abs_offset_m".into(), ranges: deviation_ranges(Kind::Point) },
-            label: None,
-        },
+        deviation_style(Kind::Point),
     );
     if let Some(p) = &run.progress {
         push(
@@ -364,16 +432,7 @@ pub fn layers(
             "The legal lines split into delimited and pending parts, per sector.",
             Kind::Line,
             crate::export::progress_features(p),
-            Style {
-                renderer: Renderer::Categorised {
-                    attr: "status".into(),
-                    categories: vec![
-                        ("delimited".into(), "delimited".into(), line(oi::BLUE, 1.6, false)),
-                        ("pending".into(), "pending".into(), line(GREY, 0.8, true)),
-                    ],
-                },
-                label: None,
-            },
+            progress_style(),
         );
     }
     if !run.routes.is_empty() {
@@ -385,7 +444,7 @@ pub fn layers(
             "Each route split where it passes from one legal owner or controller to another.",
             Kind::Line,
             f.pieces,
-            Style { renderer: party_renderer("owner", &colours, |c| cased_line(c, 1.4)), label: None },
+            route_pieces_style(&colours),
         );
         push(
             "route_crossings",

@@ -24,7 +24,7 @@ pub(crate) struct FilterArgs {
     #[arg(long = "class", value_name = "CLASS")]
     pub classes: Vec<String>,
     /// Leave out pieces smaller than this, km².
-    #[arg(long, value_name = "KM2")]
+    #[arg(long, value_name = "KM2", value_parser = crate::cli::args::non_negative_number)]
     pub min_area_km2: Option<f64>,
     /// Leave out slivers.
     #[arg(long)]

@@ -95,6 +95,16 @@ impl InputArgs {
     }
 }
 
+/// delimit's default QGIS style for a layer an analysis writes, for a
+/// GeoPackage output's `layer_styles`.
+pub(crate) fn default_style(layer: &str, features: &[delimit::Feature]) -> Option<delimit::io::LayerStyle> {
+    delimit::qgis::output_style(layer, features).map(|s| delimit::io::LayerStyle {
+        table: layer.to_string(),
+        qml: s.qml(),
+        description: format!("delimit's default style for the `{layer}` layer"),
+    })
+}
+
 /// Every output feature carries the run's status (`data_status`), so that
 /// a layer taken out of its file still says what it is.
 pub(crate) fn stamp_status(
@@ -141,17 +151,17 @@ pub(crate) struct OutputArgs {
     /// Output file; the format follows the extension (.geojson,
     /// .geojsons, .gpkg, .fgb, .shp, .csv with a WKT column, …). `-` writes
     /// GeoJSON to stdout, and the summary goes to stderr.
-    #[arg(short = 'o', long = "output", value_name = "FILE", allow_hyphen_values = true)]
+    #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, short = 'o', long = "output", value_name = "FILE", allow_hyphen_values = true)]
     pub output: Option<PathBuf>,
     /// Output format, overriding the extension: geojson, geojsonseq
     /// (RFC 8142, one feature per record), gpkg, csv, … or a GDAL driver.
-    #[arg(long, value_name = "FORMAT")]
+    #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, long, value_name = "FORMAT")]
     pub output_format: Option<String>,
     /// Replace an existing output (inputs are never overwritten).
-    #[arg(long)]
+    #[arg(long, help_heading = crate::cli::describe::OUTPUT_HEADING)]
     pub force: bool,
     /// Decimal places in GeoJSON coordinates (7 ≈ 1 cm).
-    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=15))]
+    #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=15))]
     pub precision: u32,
 }
 
@@ -162,6 +172,7 @@ impl OutputArgs {
             // Checked by preflight before any work.
             format: self.output_format.as_deref().and_then(|f| Format::from_name(f).ok()),
             geojson: delimit::io::geojson::GeoJsonOptions { precision: self.precision, metadata: None },
+            style: None,
         }
     }
 
@@ -179,6 +190,7 @@ impl OutputArgs {
         let mut w = self.write_options();
         w.geojson.metadata = Some(provenance.clone());
         let features = stamp_status(features(), provenance);
+        w.style = default_style(layer, &features);
         let done = delimit::io::write_layer(path, layer, &features, inputs, &w)?;
         crate::cli::verbosity::wrote(&done);
         Ok(done.features)

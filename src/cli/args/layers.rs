@@ -99,29 +99,23 @@ pub(crate) fn load_or_sample(
     Ok(layer)
 }
 
-/// Refuse zero, a negative, NaN or infinite value for an option that
-/// sizes something (`what`: "length", "size"), before any work starts.
-pub(crate) fn positive(option: &str, value: f64, what: &str) -> delimit::Result<()> {
-    if value > 0.0 && value.is_finite() {
-        Ok(())
-    } else {
-        Err(delimit::Error::Usage {
-            option: option.into(),
-            message: format!("{value} is not a positive {what}"),
-            hint: None,
-        })
+/// The parser of an option that sizes something (--step, --cell, --scale):
+/// zero, a negative, NaN or infinite value is refused before any work
+/// starts. As a clap parser, `delimit describe` finds the bound too.
+pub(crate) fn positive_number(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        Ok(v) => Err(format!("{v} is not a positive number")),
+        Err(e) => Err(e.to_string()),
     }
 }
 
-/// Refuse a negative, NaN or infinite value for a numeric option, before any work starts.
-pub(crate) fn non_negative(option: &str, value: f64) -> delimit::Result<()> {
-    if value >= 0.0 && value.is_finite() {
-        Ok(())
-    } else {
-        Err(delimit::Error::Usage {
-            option: option.into(),
-            message: format!("{value} is not a non-negative number"),
-            hint: None,
-        })
+/// The parser of a distance, an area or a tolerance: a negative, NaN or
+/// infinite value is refused before any work starts.
+pub(crate) fn non_negative_number(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v >= 0.0 && v.is_finite() => Ok(v),
+        Ok(v) => Err(format!("{v} is not a non-negative number")),
+        Err(e) => Err(e.to_string()),
     }
 }

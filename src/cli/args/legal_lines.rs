@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{InputArgs, load_or_sample, non_negative};
+use super::{InputArgs, load_or_sample};
 
 /// Boundary lines with the frame that closes them.
 pub(crate) struct Frame {
@@ -34,10 +34,10 @@ pub(crate) struct LegalLinesArgs {
     #[arg(long, value_name = "FIELD", default_value = "right")]
     pub right_field: String,
     /// Join line endpoints closer than this, m. Default: 0.25 mm at --scale (25 m at 1:100 000).
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", value_parser = crate::cli::args::non_negative_number)]
     pub snap_m: Option<f64>,
     /// Scale denominator of the source map the lines were digitised from.
-    #[arg(long, value_name = "N", default_value_t = 100_000.0)]
+    #[arg(long, value_name = "N", default_value_t = 100_000.0, value_parser = crate::cli::args::positive_number)]
     pub scale: f64,
 }
 
@@ -51,10 +51,7 @@ impl LegalLinesArgs {
             });
         }
         let (snap_m, snap_from) = match self.snap_m {
-            Some(s) => {
-                non_negative("--snap-m", s)?;
-                (s, "--snap-m".to_string())
-            }
+            Some(s) => (s, "--snap-m".to_string()),
             None => (delimit::polygonize::snap_for_scale(self.scale), format!("0.25 mm at 1:{}", self.scale)),
         };
         Ok(delimit::polygonize::Options {

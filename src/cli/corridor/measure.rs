@@ -12,7 +12,7 @@ use geo::{Geometry, LineString};
 use serde_json::json;
 
 use super::super::Outcome;
-use super::super::args::{IoArgs, LayerArgs, SettlementsArgs, load_or_sample, non_negative};
+use super::super::args::{IoArgs, LayerArgs, SettlementsArgs, load_or_sample};
 use super::{context, write_routes};
 
 #[derive(Debug, ClapArgs)]
@@ -23,29 +23,27 @@ pub(crate) struct MeasureArgs {
     routes: Option<PathBuf>,
     /// Constraints (TOML; see docs/corridor.md). Without it only the measures
     /// are given (with the sample routes: the embedded data/corridor.toml).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "TOML")]
     constraints: Option<PathBuf>,
     /// A DEM (any GDAL raster, any CRS): elevation profile, ascent, descent,
     /// steepest grade over 200 m, and the grade rule.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "RASTER")]
     dem: Option<PathBuf>,
     /// Settlements within this many km of a route are listed.
-    #[arg(long, value_name = "KM", default_value_t = 2.0)]
+    #[arg(long, value_name = "KM", default_value_t = 2.0, value_parser = crate::cli::args::non_negative_number)]
     buffer: f64,
     #[command(flatten)]
     layers: LayerArgs,
     #[command(flatten)]
     places: SettlementsArgs,
     /// Neighbours digitised apart by up to this many metres share a boundary (for clearances).
-    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    #[arg(long, value_name = "M", default_value_t = 100.0, value_parser = crate::cli::args::non_negative_number)]
     match_m: f64,
     #[command(flatten)]
     io: IoArgs,
 }
 
 pub(super) fn run(args: MeasureArgs) -> Result<Outcome> {
-    non_negative("--buffer", args.buffer)?;
-    non_negative("--match-m", args.match_m)?;
     let mut inputs: Vec<&Path> = args.layers.paths();
     inputs.extend(
         [&args.routes, &args.constraints, &args.places.settlements, &args.dem]

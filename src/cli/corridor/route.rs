@@ -11,7 +11,7 @@ use delimit::position::Position;
 use serde_json::json;
 
 use super::super::Outcome;
-use super::super::args::{IoArgs, LayerArgs, non_negative};
+use super::super::args::{IoArgs, LayerArgs};
 use super::write_routes;
 
 #[derive(Debug, ClapArgs)]
@@ -29,21 +29,21 @@ pub(crate) struct RouteArgs {
     /// territory or control cost 10× (impassable where the constraints
     /// allow 0 km), as do cells within a clearance band and on protected
     /// lines. Costs are in weighted metres: metres × those factors.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "TOML")]
     constraints: Option<PathBuf>,
     /// Route over this cost raster instead of building one (any GDAL
     /// raster in a projected CRS, square cells; no-data, negative and NaN
     /// cells are impassable). For comparing with GRASS on one surface.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["constraints", "cost_out"])]
+    #[arg(long, value_name = "RASTER", conflicts_with_all = ["constraints", "cost_out"])]
     cost_in: Option<PathBuf>,
     /// Projected CRS of the cost raster.
     #[arg(long, value_name = "CRS", default_value = "EPSG:32638")]
     crs: String,
     /// Cell size, m.
-    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    #[arg(long, value_name = "M", default_value_t = 100.0, value_parser = crate::cli::args::positive_number)]
     cell: f64,
     /// Margin around the two ends, km.
-    #[arg(long, value_name = "KM", default_value_t = 10.0)]
+    #[arg(long, value_name = "KM", default_value_t = 10.0, value_parser = crate::cli::args::non_negative_number)]
     margin_km: f64,
     /// Number of distinct options (1 to 100); each is a full search that
     /// penalises the corridor of the ones before.
@@ -51,11 +51,11 @@ pub(crate) struct RouteArgs {
           value_parser = clap::value_parser!(u32).range(1..=delimit::limits::MAX_ALTERNATIVES as i64))]
     alternatives: u32,
     /// Write the cost raster (GeoTIFF; impassable cells are no-data).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, long, value_name = "RASTER")]
     cost_out: Option<PathBuf>,
     /// A DEM (any GDAL raster, any CRS): a slope cost, and the grade limit
     /// for --kind from the constraints as a hard rule.
-    #[arg(long, value_name = "FILE", conflicts_with = "cost_in")]
+    #[arg(long, value_name = "RASTER", conflicts_with = "cost_in")]
     dem: Option<PathBuf>,
     /// The kind of route generated, for its grade limit (`max_grade_pct`).
     #[arg(long, value_name = "KIND", default_value = "rail")]
@@ -63,15 +63,13 @@ pub(crate) struct RouteArgs {
     #[command(flatten)]
     layers: LayerArgs,
     /// Neighbours digitised apart by up to this many metres share a boundary (for clearances).
-    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    #[arg(long, value_name = "M", default_value_t = 100.0, value_parser = crate::cli::args::non_negative_number)]
     match_m: f64,
     #[command(flatten)]
     io: IoArgs,
 }
 
 pub(super) fn run(args: RouteArgs) -> Result<Outcome> {
-    non_negative("--margin-km", args.margin_km)?;
-    super::super::args::positive("--cell", args.cell, "size")?;
     let (from, to) = (Position::parse_flag("--from", &args.from)?, Position::parse_flag("--to", &args.to)?);
     if let Some(raster) = &args.cost_in {
         return route_on_raster(raster, from, to, &args);
