@@ -5,7 +5,7 @@ CARGO    ?= cargo
 # Root installs directly; anyone else goes through sudo.
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps test-deps build run test lint bench clean
+.PHONY: deps test-deps build run test lint bench clean plugin
 
 # What the tests compare against or open the outputs with: a real QGIS
 # (PyQGIS, headless) for the project, a real browser for the report, and
@@ -56,6 +56,13 @@ build: deps
 # by another, from the embedded sample (data/); see data/SOURCES.md.
 run: build
 	./target/release/delimit gaps
+
+# The QGIS Processing plugin as an installable zip (QGIS: Plugins > Manage
+# and Install Plugins > Install from ZIP), with help per algorithm from the
+# binary it was built with; see qgis-plugin/README.md.
+plugin: build
+	$(call apt_ensure,python3)
+	/usr/bin/python3 qgis-plugin/build.py target/release/delimit target/delimit_processing.zip
 
 # Formatting and lints first: they fail in seconds, the suite in minutes.
 lint: deps

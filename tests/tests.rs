@@ -17,6 +17,7 @@ mod hostile;
 mod info;
 mod lines;
 mod malformed;
+mod plugin;
 mod polygonize;
 mod postgis;
 mod qgis;
