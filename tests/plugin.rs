@@ -231,5 +231,7 @@ fn the_processing_plugin_runs_every_algorithm_in_qgis() {
     ] {
         assert!(stdout.contains(expected), "missing `{expected}` in:\n{stdout}");
     }
-    assert!(work.join("plugin-gaps.png").exists());
+    for png in ["plugin-gaps.png", "toolbox.png", "dialog-gaps.png"] {
+        assert!(work.join(png).exists(), "{png}");
+    }
 }

@@ -39,6 +39,8 @@ from qgis.core import (
     QgsVectorFileWriter,
 )
 
+from qgis.PyQt.QtGui import QIcon
+
 from .names import algorithm_name
 
 HERE = os.path.dirname(__file__)
@@ -119,12 +121,18 @@ def first_sentence(text):
 
 
 def help_text(name, command):
-    """The help shipped with the zip (`delimit CMD --help`), else the description's."""
+    """The help panel: the description part of `delimit CMD --help` (shipped in
+    the zip as help/NAME.txt), else of the description, as HTML paragraphs;
+    each parameter's own help is on the parameter."""
     path = os.path.join(HERE, "help", f"{name}.txt")
+    text = command.get("help") or ""
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
-            return "<pre>" + f.read().replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
-    return command.get("help") or ""
+            text = f.read().split("\nUsage:")[0]
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+    escape = lambda t: t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # noqa: E731
+    html = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    return html + f"<p>Command line: <code>delimit {' '.join(command['argv'])} --help</code></p>"
 
 
 class DelimitAlgorithm(QgsProcessingAlgorithm):
@@ -143,6 +151,9 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
 
     def displayName(self):  # noqa: N802 (QGIS's name)
         return self.name().replace("_", " ")
+
+    def icon(self):
+        return QIcon(os.path.join(HERE, "icon.svg"))
 
     def shortDescription(self):  # noqa: N802 (QGIS's name)
         return self.command.get("summary") or ""

@@ -11,8 +11,11 @@ use delimit::layer::{Feature, Role};
 use super::Outcome;
 use super::args::IoArgs;
 
-/// Check geometry validity and coordinates; for a legal basis, also that the
-/// units form a partition (no dual claims, no gaps). Exits 1 when errors are found.
+/// Check a layer's geometry, and for a legal basis, that it is a partition.
+///
+/// Checks geometry validity and coordinates; for a legal basis, also that
+/// the units form a partition (no dual claims, no gaps). Exits 1 when
+/// errors are found.
 #[derive(Debug, ClapArgs)]
 pub(crate) struct Args {
     /// The layer to check; `-` is stdin.

@@ -58,36 +58,28 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    // A command whose Args carry a doc comment takes its summary (first
+    // line) and long help (the rest) from there: a doc comment here would
+    // replace both with one line.
     /// Describe files: layers, counts, geometry types, CRS, extent, fields.
     Info(info::Args),
-    /// Check a layer's geometry, and for a legal basis, that it is a partition.
     Check(check::Args),
-    /// Find every area legally of one party and held by another.
     Gaps(gaps::Args),
     // No doc here: the long help comes from `changes::Args` (inputs, every
     // output field, the identity and the --rest assumption).
     Changes(changes::Args),
-    /// How far the line of control departs from the legal line, per owner pair.
     Lines(lines::Args),
-    /// How much of each legal line is delimited, per pair and sector.
     Progress(progress::Args),
     /// Measure transit-route options against sovereignty constraints.
     Corridor(corridor::Args),
-    /// Ask about places by name (any spelling) or coordinates.
     Village(village::Args),
-    /// Build legal polygons from boundary lines with left and right owners.
     Polygonize(polygonize::Args),
-    /// Write a styled GeoPackage and a QGIS project with every layer of a full run.
     Qgis(qgis::Args),
-    /// Write a self-contained HTML (or Markdown) report with a map.
     Report(report::Args),
     /// Show or export the sample data embedded in the binary.
     Data(data::Args),
-    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::Args),
-    /// Write man pages (to stdout, or one page per command into a folder).
     Man(man::Args),
-    /// Describe every command and its parameters as JSON (for front ends).
     Describe(describe::Args),
 }
 

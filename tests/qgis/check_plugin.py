@@ -140,7 +140,8 @@ def main():
     ok(f"zip holds {len(names)} files: metadata, icon, licence, help per algorithm")
     sys.path.insert(0, plugins)
 
-    app = QgsApplication([], False)
+    # With widgets (offscreen): the toolbox and a dialog are rendered too.
+    app = QgsApplication([], True)
     app.initQgis()
     from processing.core.Processing import Processing
 
@@ -158,6 +159,24 @@ def main():
     if missing:
         fail(f"missing algorithms: {sorted(missing)}")
     ok(f"provider `delimit` registered with {len(algs)} algorithms: {', '.join(sorted(algs))}")
+
+    # Pictures of the toolbox and of one algorithm's dialog, for the docs.
+    from qgis.gui import QgsProcessingToolboxTreeView
+    from processing.gui.AlgorithmDialog import AlgorithmDialog
+
+    tree = QgsProcessingToolboxTreeView(None, QgsApplication.processingRegistry())
+    tree.setFilterString("delimit")
+    tree.expandAll()
+    tree.resize(380, 360)
+    dialog = AlgorithmDialog(QgsApplication.processingRegistry().createAlgorithmById("delimit:gaps"))
+    dialog.resize(900, 700)
+    dialog.show()
+    app.processEvents()
+    for widget, name in ((tree, "toolbox.png"), (dialog, "dialog-gaps.png")):
+        if not widget.grab().save(os.path.join(work, name)):
+            fail(f"could not render {name}")
+    dialog.close()
+    ok("toolbox and the gaps dialog rendered to toolbox.png and dialog-gaps.png")
 
     # Every CLI flag of every command is a parameter, or set by the plugin itself.
     from delimit_processing.algorithm import HANDLED, param_name
