@@ -198,6 +198,17 @@ def main():
                 fail(f"{c['name']}: {p['flag'] or p['id']} is neither a parameter of delimit:{alg.name()} nor handled")
     ok(f"every CLI flag ({flags} over all commands) is a parameter or handled by the plugin ({len(HANDLED)} kinds)")
 
+    # A binary of another minor version is refused, and the message says why.
+    from delimit_processing import binary as plugin_binary
+
+    try:
+        plugin_binary.check_version("0.2.0")
+        fail("a 0.2.0 binary was accepted")
+    except plugin_binary.BinaryError as e:
+        if "0.2.0" not in str(e) or plugin_binary.SUPPORTED not in str(e):
+            fail(f"the version message does not say which versions: {e}")
+        ok(f"another version is refused: {e}")
+
     # Parameters are typed: fields come from the layer, numbers carry ranges, points are points.
     gaps = algs["gaps"]
     owner = gaps.parameterDefinition("OWNER_FIELD")
@@ -291,6 +302,7 @@ def main():
             fail(f"{name}: the summary or exit code differs from the CLI's")
         n = count(ref_out)
         styled(r["OUTPUT"], renderer, n)
+        against_cli.ref = ref
         return n
 
     n = against_cli(
@@ -330,6 +342,18 @@ def main():
         "categorizedSymbol",
     )
     ok(f"corridor_route: --from/--to as map points, same route as the CLI, {n} features")
+    ref_route = against_cli.ref
+
+    # The same points picked in another CRS (UTM 38N) give the same route.
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY
+
+    utm = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"), QgsCoordinateReferenceSystem("EPSG:32638"), project)
+    a, b = utm.transform(QgsPointXY(46.40, 39.21)), utm.transform(QgsPointXY(45.9, 39.0))
+    in_utm = dict(route_params, FROM=f"{a.x()!r},{a.y()!r} [EPSG:32638]", TO=f"{b.x()!r},{b.y()!r} [EPSG:32638]", OUTPUT=os.path.join(out, "route-utm.gpkg"))
+    r_utm, _ = run("corridor_route", in_utm, None)
+    if strip(json.loads(r_utm["JSON"])) != strip(ref_route):
+        fail("corridor_route: points given in EPSG:32638 gave another route")
+    ok("corridor_route: the same points picked in EPSG:32638 give the same route")
 
     lines = layer(os.path.join(data, "legal-lines.geojson"), "legal-lines")
     n = against_cli(
