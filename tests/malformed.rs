@@ -70,7 +70,7 @@ fn cases() -> Vec<Case> {
         Case { name: "unknown CRS in the file", file: "legal.geojson", bytes: br#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:12345678"}},"features":[]}"#.to_vec(), args: &[], expect: &["unknown CRS `EPSG:12345678`"] },
         Case { name: "unknown --format", file: "legal.dat", bytes: ok.clone(), args: &["--format", "nosuchdriver"], expect: &["invalid value for --format", "ogrinfo --formats"] },
         Case { name: "not a GeoPackage", file: "legal.gpkg", bytes: ok.clone(), args: &[], expect: &["GDAL GDALOpenEx failed"] },
-        Case { name: "unknown role", file: "legal.geojson", bytes: ok.clone(), args: &["--role", "owner"], expect: &["unknown role `owner`"] },
+        Case { name: "unknown role", file: "legal.geojson", bytes: ok.clone(), args: &["--role", "owner"], expect: &["invalid value 'owner' for '--role <ROLE>'", "possible values: legal, control"] },
         Case { name: "unknown output extension", file: "legal.geojson", bytes: ok.clone(), args: &["-o", "{dir}/problems.txt"], expect: &["unknown format `.txt`"] },
     ]
 }

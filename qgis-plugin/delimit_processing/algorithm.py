@@ -209,7 +209,9 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
         if kind == "choice":
             choices = p["choices"]
             d = choices.index(default) if default in choices else None
-            return QgsProcessingParameterEnum(name, label, options=choices, defaultValue=d, optional=optional)
+            return QgsProcessingParameterEnum(
+                name, label, options=choices, allowMultiple=p["repeatable"], defaultValue=d, optional=optional
+            )
         if kind == "layer":
             if p["repeatable"] or p["values"] is None:
                 return QgsProcessingParameterMultipleLayers(name, label, QgsProcessing.TypeVectorAnyGeometry, optional=optional)
@@ -327,6 +329,8 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
                 values = [repr(self.parameterAsDouble(parameters, name, context))]
             elif kind == "integer":
                 values = [str(self.parameterAsInt(parameters, name, context))]
+            elif kind == "choice" and p["repeatable"]:
+                values = [p["choices"][i] for i in self.parameterAsEnums(parameters, name, context)]
             elif kind == "choice":
                 values = [p["choices"][self.parameterAsEnum(parameters, name, context)]]
             elif kind == "field":

@@ -22,7 +22,7 @@ pub(crate) struct Args {
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// What the layer is: legal, control, settlements, routes or segments.
-    #[arg(long, value_name = "ROLE")]
+    #[arg(long, value_name = "ROLE", value_parser = role_parser())]
     role: Role,
     /// Overlaps and gaps smaller than this (m²) are not reported.
     #[arg(long, value_name = "M2", default_value_t = 1.0, value_parser = crate::cli::args::non_negative_number)]
@@ -33,6 +33,13 @@ pub(crate) struct Args {
     tolerance_m: f64,
     #[command(flatten)]
     io: IoArgs,
+}
+
+/// The roles as clap's possible values: `--help`, completions and
+/// `describe` list them.
+fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Role::ALL.map(Role::as_str)).try_map(|s| s.parse::<Role>())
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {

@@ -278,7 +278,8 @@ def main():
 
     # check, which exits 1 when the data has errors: a verdict, not a failure.
     ref = cli(binary, ["check", legal.source(), "--role", "legal"])
-    r, _ = run("check", {"FILE": legal, "ROLE": "legal", "OUTPUT": os.path.join(out, "problems.gpkg")}, 1 if ref["errors"] else 0)
+    legal_role = algs["check"].parameterDefinition("ROLE").options().index("legal")
+    r, _ = run("check", {"FILE": legal, "ROLE": legal_role, "OUTPUT": os.path.join(out, "problems.gpkg")}, 1 if ref["errors"] else 0)
     if (r["ERRORS"], r["WARNINGS"]) != (ref["errors"], ref["warnings"]) or strip(json.loads(r["JSON"])) != strip(ref):
         fail(f"check: {r['ERRORS']} errors, {r['WARNINGS']} warnings; the CLI: {ref['errors']}, {ref['warnings']}")
     styled(r["OUTPUT"], "categorizedSymbol", len(ref["problems"]))
@@ -438,7 +439,7 @@ def main():
         return c
 
     src = QgsProcessingModelChildParameterSource
-    model.addChildAlgorithm(child("delimit:check", "check", {"FILE": src.fromModelParameter("LEGAL"), "ROLE": src.fromStaticValue("legal")}))
+    model.addChildAlgorithm(child("delimit:check", "check", {"FILE": src.fromModelParameter("LEGAL"), "ROLE": src.fromStaticValue(legal_role)}))
     model.addChildAlgorithm(child("delimit:gaps", "gaps", {"LEGAL": src.fromModelParameter("LEGAL"), "CONTROL": src.fromModelParameter("CONTROL")}, ["check"]))
     qp = child("delimit:qgis_project", "qgis", {"LEGAL": src.fromModelParameter("LEGAL"), "CONTROL": src.fromModelParameter("CONTROL"), "OUTPUT": src.fromModelParameter("PROJECT_DIR")}, ["gaps"])
     model.addChildAlgorithm(qp)

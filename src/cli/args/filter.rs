@@ -21,7 +21,7 @@ pub(crate) struct FilterArgs {
     /// Only pieces of this class (repeatable): held_by_other,
     /// contested_control, dual_claim, held_by_owner, unassigned,
     /// outside_basis.
-    #[arg(long = "class", value_name = "CLASS")]
+    #[arg(long = "class", value_name = "CLASS", value_parser = delimit::overlay::Class::ALL.map(delimit::overlay::Class::as_str))]
     pub classes: Vec<String>,
     /// Leave out pieces smaller than this, km².
     #[arg(long, value_name = "KM2", value_parser = crate::cli::args::non_negative_number)]
