@@ -203,6 +203,16 @@ fn the_processing_plugin_runs_every_algorithm_in_qgis() {
         .output()
         .unwrap();
     assert!(build.status.success(), "build.py: {}", String::from_utf8_lossy(&build.stderr));
+    // A PostGIS layer among the inputs: the control layer in a throwaway server.
+    let pg = crate::postgis::Cluster::start();
+    crate::util::require_tool("ogr2ogr");
+    let loaded = std::process::Command::new("ogr2ogr")
+        .args(["-f", "PostgreSQL", &pg.target(), "-nln", "control", "-lco", "GEOMETRY_NAME=geom"])
+        .arg(root().join("data/control.geojson"))
+        .output()
+        .unwrap();
+    assert!(loaded.status.success(), "ogr2ogr into PostGIS: {}", String::from_utf8_lossy(&loaded.stderr));
+    let pg_uri = pg.target().trim_start_matches("PG:").to_string() + " table=\"public\".\"control\" (geom)";
     let work = dir.join("work");
     let tmp = dir.join("tmp");
     std::fs::create_dir_all(&work).unwrap();
@@ -213,6 +223,7 @@ fn the_processing_plugin_runs_every_algorithm_in_qgis() {
         .arg(binary())
         .arg(root())
         .arg(&work)
+        .arg(&pg_uri)
         .env("QT_QPA_PLATFORM", "offscreen")
         .env("TMPDIR", &tmp)
         .env("XDG_RUNTIME_DIR", &tmp)
@@ -225,6 +236,7 @@ fn the_processing_plugin_runs_every_algorithm_in_qgis() {
         "every CLI flag",
         "gaps (control as a memory layer): same summary as the CLI",
         "changes: 4 memory-layer snapshots",
+        "gaps with the control layer in PostGIS",
         "a missing field gives delimit's error:/hint: through Processing",
         "no output, no temporary files",
         "model check -> gaps -> qgis_project ran headless",

@@ -11,14 +11,14 @@ use geo::GeodesicArea;
 use crate::util::{delimit, require_tool, root, run};
 
 /// A running throwaway server; stopped on drop, pass or fail.
-struct Cluster {
+pub(crate) struct Cluster {
     dir: PathBuf,
     port: String,
     _tmp: tempfile::TempDir,
 }
 
 impl Cluster {
-    fn start() -> Cluster {
+    pub(crate) fn start() -> Cluster {
         require_tool("psql");
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("pg");
@@ -37,7 +37,7 @@ impl Cluster {
         Cluster { dir, port, _tmp: tmp }
     }
 
-    fn target(&self) -> String {
+    pub(crate) fn target(&self) -> String {
         format!("PG:host=127.0.0.1 port={} dbname=delimit user=postgres", self.port)
     }
 

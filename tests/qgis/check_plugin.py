@@ -2,11 +2,12 @@
 """Install the delimit Processing plugin from its zip in a real (headless)
 QGIS, run every algorithm, and compare with the CLI.
 
-    /usr/bin/python3 tests/qgis/check_plugin.py ZIP BINARY REPO WORKDIR
+    /usr/bin/python3 tests/qgis/check_plugin.py ZIP BINARY REPO WORKDIR [PG_URI]
 
 ZIP is what `make plugin` builds (qgis-plugin/build.py), BINARY the delimit
 binary, REPO the source tree (for the sample files), WORKDIR an empty
-folder. TMPDIR should be an empty folder too: the cancellation check looks
+folder; PG_URI, a QGIS postgres data source of the sample's control layer
+(`... table="public"."control" (geom)`), adds a run with a PostGIS input. TMPDIR should be an empty folder too: the cancellation check looks
 there for the plugin's temporary files. Prints one line per check; exits 1
 on the first failure, saying which. Needs Debian's python3-qgis; run with
 QT_QPA_PLATFORM=offscreen.
@@ -126,6 +127,7 @@ def memory_copy(lyr):
 
 def main():
     zip_path, binary, repo, work = sys.argv[1:5]
+    pg_uri = sys.argv[5] if len(sys.argv) > 5 else None
     data = os.path.join(repo, "data")
     os.environ["DELIMIT_BINARY"] = binary
 
@@ -275,6 +277,16 @@ def main():
     if not any("temporary GeoPackage" in c for c in fb.commands) and not fb.steps:
         fail("gaps: no progress step reported")
     ok(f"gaps (control as a memory layer): same summary as the CLI, {n} features, held_by_other {held} km², categorised style, {len(fb.steps)} progress step(s)")
+
+    # The same with the control layer in PostGIS (through a temporary GeoPackage).
+    if pg_uri:
+        control_pg = QgsVectorLayer(pg_uri, "control", "postgres")
+        if not control_pg.isValid() or control_pg.featureCount() != control_file.featureCount():
+            fail(f"the PostGIS control layer does not open: {pg_uri}")
+        r, fb = run("gaps", {"LEGAL": legal, "CONTROL": control_pg, "STATUS": status, "SETTLEMENTS": settlements, "ALL": True, "OUTPUT": os.path.join(out, "gaps-pg.gpkg")})
+        if strip(json.loads(r["JSON"])) != strip(ref):
+            fail("gaps with a PostGIS control layer: the summary differs from the CLI's")
+        ok(f"gaps with the control layer in PostGIS: same summary as the CLI ({control_pg.featureCount()} polygons read through a temporary GeoPackage)")
 
     # check, which exits 1 when the data has errors: a verdict, not a failure.
     ref = cli(binary, ["check", legal.source(), "--role", "legal"])
