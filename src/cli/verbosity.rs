@@ -4,10 +4,11 @@
 //! JSON object per line on stderr, for front ends (the QGIS plugin).
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, AtomicI8, Ordering};
+use std::sync::atomic::{AtomicI8, AtomicU8, Ordering};
 
 static LEVEL: AtomicI8 = AtomicI8::new(0);
-static JSON: AtomicBool = AtomicBool::new(false);
+/// The `--progress` mode, as its discriminant.
+static PROGRESS: AtomicU8 = AtomicU8::new(ProgressMode::Auto as u8);
 
 /// How progress is shown: `--progress`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -23,17 +24,14 @@ pub(crate) enum ProgressMode {
 
 /// Set once, from `--progress`.
 pub(crate) fn set_progress(mode: ProgressMode) {
-    JSON.store(mode == ProgressMode::Json, Ordering::Relaxed);
-    SPINNER.store(mode == ProgressMode::Auto, Ordering::Relaxed);
+    PROGRESS.store(mode as u8, Ordering::Relaxed);
 }
-
-static SPINNER: AtomicBool = AtomicBool::new(true);
 
 /// One progress line, with `--progress json`: `percent` of the whole
 /// step where known. JSON progress is not silenced by --quiet: a front end
 /// asks for it on purpose.
 pub(crate) fn progress(step: &str, percent: Option<f64>) {
-    if JSON.load(Ordering::Relaxed) {
+    if PROGRESS.load(Ordering::Relaxed) == ProgressMode::Json as u8 {
         let p = percent.map(|p| (p.clamp(0.0, 100.0) * 10.0).round() / 10.0);
         eprintln!("{}", serde_json::json!({ "progress": { "step": step, "percent": p } }));
     }
@@ -81,7 +79,8 @@ pub(crate) struct Step(Option<indicatif::ProgressBar>);
 impl Step {
     pub(crate) fn start(message: &str) -> Step {
         progress(message, None);
-        let show = notes() && SPINNER.load(Ordering::Relaxed) && std::io::stderr().is_terminal();
+        let spinner = PROGRESS.load(Ordering::Relaxed) == ProgressMode::Auto as u8;
+        let show = notes() && spinner && std::io::stderr().is_terminal();
         Step(show.then(|| {
             let s = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
             // Drawn only if the step takes more than a moment.
