@@ -5,7 +5,7 @@ from qgis.core import Qgis, QgsMessageLog, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from . import binary
-from .algorithm import DelimitAlgorithm, algorithm_name
+from .algorithm import DelimitAlgorithm
 
 HERE = os.path.dirname(__file__)
 
@@ -52,7 +52,3 @@ class DelimitProvider(QgsProcessingProvider):
         for command in self.description["commands"]:
             if command["analysis"]:
                 self.addAlgorithm(DelimitAlgorithm(exe, command, self.description.get("globals", [])))
-
-    def algorithm_names(self):
-        """The names of the algorithms this provider builds from the description."""
-        return [algorithm_name(c) for c in (self.description or {}).get("commands", []) if c["analysis"]]

@@ -85,7 +85,9 @@ fn listed(a: &clap::Arg) -> bool {
 
 fn parameter(root: &clap::Command, path: &[String], a: &clap::Arg) -> Value {
     let takes_value = !matches!(a.get_action(), ArgAction::SetTrue | ArgAction::SetFalse | ArgAction::Count);
-    let value_name = a.get_value_names().and_then(|v| v.first()).filter(|_| takes_value).map(|s| s.to_string());
+    let value_names: Vec<String> =
+        a.get_value_names().unwrap_or_default().iter().map(|s| s.to_string()).filter(|_| takes_value).collect();
+    let value_name = value_names.first().cloned();
     let choices: Vec<String> = a.get_possible_values().iter().map(|p| p.get_name().to_string()).collect();
     let kind = kind(a, value_name.as_deref(), !choices.is_empty());
     let range = match kind {
@@ -101,8 +103,6 @@ fn parameter(root: &clap::Command, path: &[String], a: &clap::Arg) -> Value {
         Some(r) => json!(r.max_values()),
         None => json!(1),
     };
-    let value_names: Vec<String> =
-        a.get_value_names().unwrap_or_default().iter().map(|s| s.to_string()).filter(|_| takes_value).collect();
     let defaults: Vec<String> = a.get_default_values().iter().map(|d| d.to_string_lossy().into_owned()).collect();
     json!({
         "id": a.get_id().as_str(),

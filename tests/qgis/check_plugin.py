@@ -182,14 +182,13 @@ def main():
 
     # Every CLI flag of every command is a parameter, or set by the plugin itself.
     from delimit_processing.algorithm import HANDLED, param_name
+    from delimit_processing.names import algorithm_name
 
     description = json.loads(subprocess.run([binary, "describe", "--json"], capture_output=True, check=True).stdout)
     flags = 0
     for c in description["commands"]:
         if not c["analysis"]:
             continue
-        from delimit_processing.names import algorithm_name
-
         alg = algs[algorithm_name(c)]
         defined = {p.name() for p in alg.parameterDefinitions()}
         for p in c["parameters"] + description["globals"]:
