@@ -1047,9 +1047,10 @@ fn snap_layer(layer: &Layer, g: Grid) -> Layer {
 /// exactly. Measured on the snapped vertices, a thin piece's area moves by
 /// its length times the snapping (0.06 m² of a 24,000 m² piece, 2.3e-6).
 /// Areas are therefore measured with each vertex that is an input vertex
-/// put back where the input has it; intersections stay on the grid. The
-/// same grid point always gives the same coordinate, so pieces that share
-/// an edge still add up exactly.
+/// put back where the input has it; crossings the overlay made stay on the
+/// grid (unless one falls on an input vertex's grid point, within a grid
+/// step of it). Within one `Origins`, a grid point gives one coordinate,
+/// so pieces that share an edge still add up exactly.
 struct Origins {
     grid: Grid,
     /// (grid key, coordinate as given), sorted; one coordinate per key.
