@@ -22,9 +22,12 @@
 //!    owner's legal area; on a failure, the dates between are overlaid
 //!    whole to name the first period, owner and party that are off.
 //!
-//! 5. Areas are measured with every vertex that came from an input where
-//!    the input has it ([`Origins`]); only the vertices the overlay made
-//!    (crossings) stay on the grid. The written geometry stays on the grid.
+//! 5. Areas reported are measured with every vertex that came from an
+//!    input where the input has it ([`Origins`]); only the vertices the
+//!    overlay made (crossings) stay on the grid. The checks of step 4 run
+//!    on the grid measure, where the pieces of every overlay add up exactly
+//!    (an input vertex put back can lie off an edge whose other end is a
+//!    crossing). The written geometry stays on the grid.
 //!
 //! A snapshot identical to the one before (same controllers, same
 //! coordinates) is not overlaid again: it costs its reading only.
@@ -391,10 +394,13 @@ fn party_of(g: &Gap, rest: Rest) -> String {
 /// km² (as m²) by owner and party.
 type Held2 = BTreeMap<(String, String), f64>;
 
-fn held_map(r: &crate::overlay::GapsResult, rest: Rest) -> Held2 {
+/// By owner and party: the pieces' areas as the overlay measured them (on
+/// the grid), or `areas` (one per piece) when given.
+fn held_map(r: &crate::overlay::GapsResult, rest: Rest, areas: Option<&[f64]>) -> Held2 {
     let mut m: Held2 = BTreeMap::new();
-    for g in r.gaps.iter().filter(|g| g.legal_unit.is_some()) {
-        *m.entry((g.owner.clone().unwrap_or_default(), party_of(g, rest))).or_default() += g.area_m2;
+    for (i, g) in r.gaps.iter().enumerate().filter(|(_, g)| g.legal_unit.is_some()) {
+        let a = areas.map_or(g.area_m2, |v| v[i]);
+        *m.entry((g.owner.clone().unwrap_or_default(), party_of(g, rest))).or_default() += a;
     }
     m
 }
@@ -637,8 +643,9 @@ fn layer_of(items: Vec<(&Polygon<f64>, String)>, key: &str, role: Role, prefix: 
 
 /// One period within one window.
 struct PeriodOut {
-    /// m² before and after, by owner and party.
-    areas: BTreeMap<(String, String), (f64, f64)>,
+    /// m² by owner and party: before and after on the grid, then before
+    /// and after on the input vertices ([`Origins`]).
+    areas: BTreeMap<(String, String), [f64; 4]>,
     /// By owner and party: how far the areas before are from the window's
     /// overlay of the first date, m².
     deviation: Vec<((String, String), f64)>,
@@ -661,8 +668,7 @@ fn period(
     // moved only.
     let aopts = GapsOptions { areas_only: true, ..opts.clone() };
     let (first, second) = rayon::join(|| gaps(legal, a, None, &aopts), || gaps(legal, b, None, &aopts));
-    let (mut first, second) = (first?, second?);
-    origins.measure(&mut first);
+    let (first, second) = (first?, second?);
     let pieces: Vec<&Gap> = first.gaps.iter().filter(|g| g.legal_unit.is_some()).collect();
     let stage = pieces_layer(&pieces, &opts.owner_field, rest, t1);
     // The second date's pieces, not its raw polygons, re-cut the first's:
@@ -672,11 +678,11 @@ fn period(
     // the same lines (on the world layer: 87 m² of Belize moved between
     // parties that had not changed).
     let after = after_layer(&second, &opts.controller_field, t2);
-    let mut r = gaps(&stage, &after, None, &aopts)?;
-    origins.measure(&mut r);
-    let mut areas: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
+    let r = gaps(&stage, &after, None, &aopts)?;
+    let measured = origins.areas(&r);
+    let mut areas: BTreeMap<(String, String), [f64; 4]> = BTreeMap::new();
     let mut moved = Vec::new();
-    for g in r.gaps.iter().filter(|g| g.legal_unit.is_some()) {
+    for (g, &area_m2) in r.gaps.iter().zip(&measured).filter(|(g, _)| g.legal_unit.is_some()) {
         let Some(i) = g.legal_unit.as_deref().and_then(|u| u.strip_prefix('p')).and_then(|n| n.parse::<usize>().ok())
         else {
             continue;
@@ -689,8 +695,10 @@ fn period(
             None if rest == Rest::Owner => owner.clone(),
             None => "-".into(),
         };
-        areas.entry((owner.clone(), before.clone())).or_default().0 += g.area_m2;
-        areas.entry((owner.clone(), after.clone())).or_default().1 += g.area_m2;
+        let bef = areas.entry((owner.clone(), before.clone())).or_default();
+        (bef[0], bef[2]) = (bef[0] + g.area_m2, bef[2] + area_m2);
+        let aft = areas.entry((owner.clone(), after.clone())).or_default();
+        (aft[1], aft[3]) = (aft[1] + g.area_m2, aft[3] + area_m2);
         if after != before {
             let unit = src.legal_unit.clone().unwrap_or_default();
             let inner = g.geometry.interior_point();
@@ -711,7 +719,7 @@ fn period(
                 legal_unit: unit,
                 controller_before: before,
                 controller_after: after,
-                area_m2: g.area_m2,
+                area_m2,
                 width_m,
                 sliver: width_m < opts.tolerance_m.unwrap_or(0.0),
                 settlements: places.inside(&g.geometry),
@@ -722,12 +730,12 @@ fn period(
     }
     // The second overlay re-cuts the first date's pieces: by owner and
     // party, the areas before must still be those of the first overlay.
-    let h1 = held_map(&first, rest);
+    let h1 = held_map(&first, rest, None);
     let keys: std::collections::BTreeSet<&(String, String)> = h1.keys().chain(areas.keys()).collect();
     let deviation = keys
         .into_iter()
         .map(|key| {
-            let bef = areas.get(key).map_or(0.0, |a| a.0);
+            let bef = areas.get(key).map_or(0.0, |a| a[0]);
             (key.clone(), (bef - h1.get(key).copied().unwrap_or(0.0)).abs())
         })
         .collect();
@@ -901,15 +909,18 @@ pub fn changes_streamed<'a>(
         let edges = edge_counts(&layer, &cf, grid);
         Ok(Ready { original, layer, digest, edges })
     };
-    // A date overlaid whole, measured on its input vertices.
-    let held_of = |layer: &Layer, original: &Layer| -> Result<Held2> {
-        let mut r = gaps(legal, layer, None, &aopts)?;
-        Origins::of(&[legal_in, original], grid, None).measure(&mut r);
-        Ok(held_map(&r, opts.rest))
-    };
+    // A date overlaid whole, held on the grid: what the identity is
+    // checked on.
+    let held_of =
+        |layer: &Layer| -> Result<Held2> { Ok(held_map(&gaps(legal, layer, None, &aopts)?, opts.rest, None)) };
     let mut prev = ready(first_layer)?;
     // The first date, overlaid whole: the start of the held series.
-    let mut helds: Vec<Held2> = vec![held_of(&prev.layer, &prev.original)?];
+    // On the grid for the identity, and on the input vertices as reported.
+    let first = gaps(legal, &prev.layer, None, &aopts)?;
+    let measured = Origins::of(&[legal_in, &prev.original], grid, None).areas(&first);
+    let mut helds: Vec<Held2> = vec![held_map(&first, opts.rest, Some(&measured))];
+    let mut helds_grid: Vec<Held2> = vec![held_map(&first, opts.rest, None)];
+    drop((first, measured));
     let mut owner_area: BTreeMap<String, f64> = BTreeMap::new();
     for ((o, _), a) in &helds[0] {
         *owner_area.entry(o.clone()).or_default() += a;
@@ -950,27 +961,33 @@ pub fn changes_streamed<'a>(
             || (k + 1 < n).then(|| fill(k + 1).and_then(ready)),
         );
         next = following;
-        let Step { delta, mut moved, work, worst, unchanged } = step?;
+        let Step { delta, delta_grid, mut moved, work, worst, unchanged } = step?;
         out.worst_identity = out.worst_identity.max(worst);
         out.unchanged_periods += usize::from(unchanged);
         out.work.edges_compared += work.edges_compared;
         out.work.edges_changed += work.edges_changed;
         out.work.windows += work.windows;
         out.work.edges_overlaid += work.edges_overlaid;
-        let mut held = helds[k - 1].clone();
+        let (mut held, mut held_grid) = (helds[k - 1].clone(), helds_grid[k - 1].clone());
         for (key, d) in delta {
             *held.entry(key).or_default() += d;
         }
-        // Where a party no longer holds anything, the running sum leaves
-        // rounding residue (1e-16 of the owner's area): drop it.
-        held.retain(|(o, _), a| *a > 1e-12 * owner_area.get(o).copied().unwrap_or(0.0).max(1.0));
+        for (key, d) in delta_grid {
+            *held_grid.entry(key).or_default() += d;
+        }
+        // Where a party no longer holds anything, the running sum on the
+        // grid leaves rounding residue (1e-16 of the owner's area): drop it,
+        // from both series.
+        held_grid.retain(|(o, _), a| *a > 1e-12 * owner_area.get(o).copied().unwrap_or(0.0).max(1.0));
+        held.retain(|key, _| held_grid.contains_key(key));
+        helds_grid.push(held_grid);
         moved.sort_by(|x, y| (&x.legal_unit, &x.id).cmp(&(&y.legal_unit, &y.id)));
         out.periods.extend(period_rows(t1, t2, &helds[k - 1], &held, &moved));
         out.changes.extend(moved);
         helds.push(held);
         prev = cur;
     }
-    let last = (prev.digest != first_digest).then(|| held_of(&prev.layer, &prev.original));
+    let last = (prev.digest != first_digest).then(|| held_of(&prev.layer));
     drop(prev);
 
     // The series as a whole: the last date overlaid whole must agree with
@@ -987,13 +1004,12 @@ pub fn changes_streamed<'a>(
                 })
                 .max_by(|x, y| x.1.total_cmp(&y.1))
         };
-        if let Some((_, dev)) = dev_of(&last?, &helds[n - 1]) {
+        if let Some((_, dev)) = dev_of(&last?, &helds_grid[n - 1]) {
             out.worst_identity = out.worst_identity.max(dev);
             if dev > IDENTITY_TOLERANCE {
                 for k in 1..n {
-                    let original = fill(k)?;
-                    let layer = prepare(&original)?;
-                    if let Some((key, d)) = dev_of(&held_of(&layer, &original)?, &helds[k])
+                    let layer = prepare(&*fill(k)?)?;
+                    if let Some((key, d)) = dev_of(&held_of(&layer)?, &helds_grid[k])
                         && d > IDENTITY_TOLERANCE
                     {
                         return Err(identity_error(&dates[k - 1].date, &dates[k].date, &key, d));
@@ -1046,11 +1062,14 @@ fn snap_layer(layer: &Layer, g: Grid) -> Layer {
 /// 7° basis, under a millimetre), so that windows and whole overlays agree
 /// exactly. Measured on the snapped vertices, a thin piece's area moves by
 /// its length times the snapping (0.06 m² of a 24,000 m² piece, 2.3e-6).
-/// Areas are therefore measured with each vertex that is an input vertex
-/// put back where the input has it; crossings the overlay made stay on the
-/// grid (unless one falls on an input vertex's grid point, within a grid
-/// step of it). Within one `Origins`, a grid point gives one coordinate,
-/// so pieces that share an edge still add up exactly.
+/// Areas reported are therefore measured with each vertex that is an
+/// input vertex put back where the input has it; crossings the overlay made
+/// stay on the grid (unless one falls on an input vertex's grid point,
+/// within a grid step of it). Within one `Origins`, a grid point gives one
+/// coordinate, so pieces that share an edge add up. Across overlays they
+/// need not: a vertex put back can lie off an edge whose other end is a
+/// crossing (2.1e-9 of a unit's area for boxes read from EPSG:3857), so the
+/// identity is checked on the grid measure.
 struct Origins {
     grid: Grid,
     /// (grid key, coordinate as given), sorted; one coordinate per key.
@@ -1101,9 +1120,9 @@ impl Origins {
         crate::measure::polygon_area_m2(&Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect()))
     }
 
-    /// Every piece of an overlay measured so.
-    fn measure(&self, r: &mut crate::overlay::GapsResult) {
-        r.gaps.par_iter_mut().for_each(|g| g.area_m2 = self.area_m2(&g.geometry));
+    /// Every piece of an overlay measured so, in the order of its pieces.
+    fn areas(&self, r: &crate::overlay::GapsResult) -> Vec<f64> {
+        r.gaps.par_iter().map(|g| self.area_m2(&g.geometry)).collect()
     }
 }
 
@@ -1135,8 +1154,10 @@ struct StepContext<'a> {
 
 /// One period's outcome.
 struct Step {
-    /// m² by owner and party: after − before.
+    /// m² by owner and party: after − before, on the input vertices.
     delta: Held2,
+    /// The same on the grid, for the identity check.
+    delta_grid: Held2,
     moved: Vec<Change>,
     work: Work,
     /// Worst deviation of the identity, as a fraction of the owner's area.
@@ -1147,8 +1168,14 @@ struct Step {
 
 /// One period: the windows around the edges that differ, each overlaid.
 fn step(ctx: &StepContext, prev: &Ready, cur: &Ready, (t1, t2): (&String, &String)) -> Result<Step> {
-    let mut out =
-        Step { delta: BTreeMap::new(), moved: Vec::new(), work: Work::default(), worst: 0.0, unchanged: false };
+    let mut out = Step {
+        delta: BTreeMap::new(),
+        delta_grid: BTreeMap::new(),
+        moved: Vec::new(),
+        work: Work::default(),
+        worst: 0.0,
+        unchanged: false,
+    };
     if cur.digest == prev.digest {
         // Identical snapshots: read and hashed, not overlaid.
         out.unchanged = true;
@@ -1171,7 +1198,8 @@ fn step(ctx: &StepContext, prev: &Ready, cur: &Ready, (t1, t2): (&String, &Strin
         let wopts = GapsOptions { grid: Some(FixedGrid(wg)), ..ctx.opts.clone() };
         let origins = Origins::of(&[ctx.legal_in, &prev.original, &cur.original], wg, Some(clip::widen(w)));
         let p = period(&l, (&a, &b), ctx.places, &wopts, ctx.rest, (t1, t2), &origins)?;
-        for ((o, party), (bef, aft)) in &p.areas {
+        for ((o, party), [bef_grid, aft_grid, bef, aft]) in &p.areas {
+            *out.delta_grid.entry((o.clone(), party.clone())).or_default() += aft_grid - bef_grid;
             *out.delta.entry((o.clone(), party.clone())).or_default() += aft - bef;
         }
         for (key, dev) in p.deviation {
@@ -1439,11 +1467,11 @@ mod tests {
         // and measured alike (input vertices as given).
         let grid = Grid::for_rect(extent.unwrap());
         for s in &days {
-            let mut whole =
+            let whole =
                 gaps(&legal(), &s.layer, None, &GapsOptions { extent, tolerance_m: Some(1.0), ..Default::default() })
                     .unwrap();
-            Origins::of(&[&legal(), &s.layer], grid, None).measure(&mut whole);
-            for ((o, p), a) in &held_map(&whole, Rest::Unassigned) {
+            let measured = Origins::of(&[&legal(), &s.layer], grid, None).areas(&whole);
+            for ((o, p), a) in &held_map(&whole, Rest::Unassigned, Some(&measured)) {
                 let h = r
                     .held
                     .iter()
@@ -1491,6 +1519,32 @@ mod tests {
         let to_c: f64 = r.changes.iter().map(|c| c.area_m2).sum();
         let want = area(island[0], island[1], island[2], island[3]);
         assert!((to_c - want).abs() <= 1e-9 * want, "C's island: {to_c} m², exact {want} m²");
+    }
+
+    #[test]
+    fn collinear_edges_off_the_grid_keep_the_identity() {
+        // Boxes read from EPSG:3857 (x 5,010,000–5,040,000 m, y 4,865,000–
+        // 4,880,000 m): their corners are off the grid, one box's corner lies
+        // on the next box's edge, and their right edges run past the basis.
+        // Restoring input vertices on the pieces once broke the identity
+        // here (2.1e-9 of B's legal area): a corner put back lay off an edge
+        // whose other end was a crossing left on the grid.
+        let (y0, y1) = (39.993515401076074, 40.0966695840272);
+        let day = |d: &str, x1: f64| snap(d, &[("X", 45.005595734388024, y0, x1, y1)]);
+        let days = vec![
+            day("2024-01-05", 45.140343027005954),
+            day("2024-02-12", 45.203225096894315),
+            day("2024-03-20", 45.275090319623885),
+        ];
+        let opts = ChangesOptions { rest: Rest::Owner, ..Default::default() };
+        let r = changes(&legal(), &days, None, &opts).unwrap();
+        assert!(r.worst_identity <= IDENTITY_TOLERANCE, "{}", r.worst_identity);
+        // B loses to X the part of its unit east of the first box's edge and
+        // south of the boxes' top.
+        let lost: f64 = r.changes.iter().map(|c| c.area_m2).sum();
+        let want = area(45.140343027005954, 40.0, 45.2, y1);
+        assert!((lost - want).abs() <= 1e-6 * want, "{lost} m², exact {want} m²");
+        assert!(r.changes.iter().all(|c| c.from_date == "2024-01-05" && c.controller_after == "X"));
     }
 
     #[test]

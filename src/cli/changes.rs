@@ -34,8 +34,9 @@ use super::table::{area_km2, render};
 /// window's own overlay of the first date, and the last date is overlaid
 /// whole and must agree with the first plus every change, to 1e-9 of the
 /// owner's legal area. A failure exits 1 naming the period, owner and party.
-/// Areas are measured with each input vertex where the input has it; only
-/// the crossings the overlay made stay on the grid.
+/// Areas are reported with each input vertex where the input has it (only
+/// the crossings the overlay made stay on the grid); the checks run on the
+/// grid, where every overlay's pieces add up exactly.
 ///
 /// -o writes one feature per piece that changed controller: id, from_date,
 /// to_date, owner, legal_unit, controller_before, controller_after
