@@ -296,7 +296,7 @@ fn print(out: &mut dyn Write, r: &ChangesResult, assumption: Option<&str>) -> st
         )?;
     }
     writeln!(out)?;
-    writeln!(out, "held series, km² of each owner's legal territory held by another party:")?;
+    writeln!(out, "held series, km² of each owner's legal territory held by another party (`-`: by no one):")?;
     let rows: Vec<Vec<String>> = r
         .held
         .iter()
