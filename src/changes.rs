@@ -557,9 +557,7 @@ fn clip_layer(layer: &Layer, w: Rect<f64>, g: Grid) -> Layer {
         IntPoint::new(hi.x, hi.y),
         IntPoint::new(lo.x, hi.y),
     ]]];
-    let touches = |b: Rect<f64>| {
-        b.min().x <= w.max().x && w.min().x <= b.max().x && b.min().y <= w.max().y && w.min().y <= b.max().y
-    };
+    let touches = |b: Rect<f64>| boxes_touch(b, w);
     let features = layer
         .features
         .par_iter()
