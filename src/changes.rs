@@ -641,9 +641,9 @@ fn layer_of(items: Vec<(&Polygon<f64>, String)>, key: &str, role: Role, prefix: 
 
 /// One period within one window.
 struct PeriodOut {
-    /// m² by owner and party: before and after on the grid, then before
-    /// and after on the input vertices ([`Origins`]).
-    areas: BTreeMap<(String, String), [f64; 4]>,
+    /// m² before and after on the grid, by owner and party (the moved
+    /// pieces carry their area on the input vertices, [`Origins`]).
+    areas: BTreeMap<(String, String), (f64, f64)>,
     /// By owner and party: how far the areas before are from the window's
     /// overlay of the first date, m².
     deviation: Vec<((String, String), f64)>,
@@ -677,10 +677,9 @@ fn period(
     // parties that had not changed).
     let after = after_layer(&second, &opts.controller_field, t2);
     let r = gaps(&stage, &after, None, &aopts)?;
-    let measured = origins.areas(&r);
-    let mut areas: BTreeMap<(String, String), [f64; 4]> = BTreeMap::new();
+    let mut areas: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
     let mut moved = Vec::new();
-    for (g, &area_m2) in r.gaps.iter().zip(&measured).filter(|(g, _)| g.legal_unit.is_some()) {
+    for g in r.gaps.iter().filter(|g| g.legal_unit.is_some()) {
         let Some(i) = g.legal_unit.as_deref().and_then(|u| u.strip_prefix('p')).and_then(|n| n.parse::<usize>().ok())
         else {
             continue;
@@ -693,10 +692,8 @@ fn period(
             None if rest == Rest::Owner => owner.clone(),
             None => "-".into(),
         };
-        let bef = areas.entry((owner.clone(), before.clone())).or_default();
-        (bef[0], bef[2]) = (bef[0] + g.area_m2, bef[2] + area_m2);
-        let aft = areas.entry((owner.clone(), after.clone())).or_default();
-        (aft[1], aft[3]) = (aft[1] + g.area_m2, aft[3] + area_m2);
+        areas.entry((owner.clone(), before.clone())).or_default().0 += g.area_m2;
+        areas.entry((owner.clone(), after.clone())).or_default().1 += g.area_m2;
         if after != before {
             let unit = src.legal_unit.clone().unwrap_or_default();
             let inner = g.geometry.interior_point();
@@ -717,7 +714,9 @@ fn period(
                 legal_unit: unit,
                 controller_before: before,
                 controller_after: after,
-                area_m2,
+                // Only a moved piece is measured on the input vertices: the
+                // others count as much before as after.
+                area_m2: origins.area_m2(&g.geometry),
                 width_m,
                 sliver: width_m < opts.tolerance_m.unwrap_or(0.0),
                 settlements: places.inside(&g.geometry),
@@ -733,7 +732,7 @@ fn period(
     let deviation = keys
         .into_iter()
         .map(|key| {
-            let bef = areas.get(key).map_or(0.0, |a| a[0]);
+            let bef = areas.get(key).map_or(0.0, |a| a.0);
             (key.clone(), (bef - h1.get(key).copied().unwrap_or(0.0)).abs())
         })
         .collect();
@@ -1196,9 +1195,12 @@ fn step(ctx: &StepContext, prev: &Ready, cur: &Ready, (t1, t2): (&String, &Strin
         let wopts = GapsOptions { grid: Some(FixedGrid(wg)), ..ctx.opts.clone() };
         let origins = Origins::of(&[ctx.legal_in, &prev.original, &cur.original], wg, Some(clip::widen(w)));
         let p = period(&l, (&a, &b), ctx.places, &wopts, ctx.rest, (t1, t2), &origins)?;
-        for ((o, party), [bef_grid, aft_grid, bef, aft]) in &p.areas {
-            *out.delta_grid.entry((o.clone(), party.clone())).or_default() += aft_grid - bef_grid;
-            *out.delta.entry((o.clone(), party.clone())).or_default() += aft - bef;
+        for ((o, party), (bef, aft)) in &p.areas {
+            *out.delta_grid.entry((o.clone(), party.clone())).or_default() += aft - bef;
+        }
+        for c in &p.moved {
+            *out.delta.entry((c.owner.clone(), c.controller_after.clone())).or_default() += c.area_m2;
+            *out.delta.entry((c.owner.clone(), c.controller_before.clone())).or_default() -= c.area_m2;
         }
         for (key, dev) in p.deviation {
             let dev = dev / ctx.owner_area.get(&key.0).copied().unwrap_or(0.0).max(1.0);
