@@ -478,3 +478,68 @@ fn the_fixture_series_gives_its_known_answers_and_says_it_is_illustrative() {
     assert!(text.contains("ILLUSTRATIVE input control (4 files:"), "{text}");
     assert!(std::fs::read_to_string(&out).unwrap().contains("illustrative"), "the written layer does not say it");
 }
+
+/// Issue 30: snapshots whose control hole is stored counter-clockwise and
+/// whose leftmost vertex V snapping turns into a zero-width spike (the
+/// legal unit's top edge passes half a grid step below V and crosses V's
+/// steep edge within a step of it) pass `changes`' own identity check, and
+/// the hole A fills stays A's. Read as filled, the hole was contested A|B,
+/// and the check failed (as on 3 of 4 periods of a real series).
+#[test]
+fn snapshots_with_counter_clockwise_holes_keep_the_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    // The run's grid on the 66° box: 2^-23° a step.
+    let step = 2f64.powi(-23);
+    let ring = |pts: &[(f64, f64)]| {
+        let v: Vec<String> = pts.iter().chain(std::iter::once(&pts[0])).map(|(x, y)| format!("[{x},{y}]")).collect();
+        format!("[{}]", v.join(","))
+    };
+    let d = |deg: f64, r: f64| (30.0 + r * f64::to_radians(deg).cos(), -2.0 + r * f64::to_radians(deg).sin());
+    // Counter-clockwise; V = (30, −2) leftmost, its edges at −60° and −30°.
+    let spiky = [(30.0, -2.0), d(-60.0, 6.0), (38.0, -6.0), d(-30.0, 6.0)];
+    let square = [(0.0, -33.0), (66.0, -33.0), (66.0, 33.0), (0.0, 33.0)];
+    let second = [(25.0, -9.0), (26.0, -9.0), (26.0, -8.0), (25.0, -8.0)];
+    let feature = |k: &str, rings: &[String]| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"controller":"{k}"}},"geometry":{{"type":"Polygon","coordinates":[{}]}}}}"#,
+            rings.join(",")
+        )
+    };
+    let snapshot = |name: &str, holes: &[&[(f64, f64)]]| {
+        let mut b = vec![ring(&square)];
+        b.extend(holes.iter().map(|h| ring(h)));
+        let mut fs = vec![feature("B", &b)];
+        fs.extend(holes.iter().map(|h| feature("A", &[ring(h)])));
+        std::fs::write(
+            dir.path().join(name),
+            format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, fs.join(",")),
+        )
+        .unwrap();
+    };
+    std::fs::create_dir(dir.path().join("series")).unwrap();
+    snapshot("series/2024-01-01.geojson", &[&spiky]);
+    snapshot("series/2024-02-01.geojson", &[&spiky, &second]);
+    let legal = dir.path().join("legal.geojson");
+    let unit = ring(&[(20.0, -10.0), (40.0, -10.0), (40.0, -2.0 - 0.5 * step), (20.0, -2.0 - 0.5 * step)]);
+    std::fs::write(
+        &legal,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"owner":"A"}},"geometry":{{"type":"Polygon","coordinates":[{unit}]}}}}]}}"#
+        ),
+    )
+    .unwrap();
+    let glob = format!("{}/series/*.geojson", dir.path().display());
+    // Exit 0: the identity check (last date whole against the first plus
+    // every change) passed.
+    let v = json_run(&["--legal".as_ref(), legal.as_os_str(), "--series".as_ref(), glob.as_ref()]);
+    // Only the second hole changed hands, B → A; nothing was contested.
+    let second_km2 = delimit::measure::polygon_area_m2(
+        &geo::Rect::new(geo::coord! { x: 25.0, y: -9.0 }, geo::coord! { x: 26.0, y: -8.0 }).to_polygon(),
+    ) / 1e6;
+    let a = row(&v, "2024-01-01", "A", "A");
+    assert!((a["gained_km2"].as_f64().unwrap() - second_km2).abs() < 1e-6 * second_km2, "{a}");
+    let b = row(&v, "2024-01-01", "A", "B");
+    assert!((b["lost_km2"].as_f64().unwrap() - second_km2).abs() < 1e-6 * second_km2, "{b}");
+    let text = v.to_string();
+    assert!(!text.contains("A|B"), "a hole was read as filled: {text}");
+}

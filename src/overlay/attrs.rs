@@ -87,13 +87,8 @@ impl<'a> Attrs<'a> {
         };
         let inner = poly.interior_point();
         let bb = poly.bounding_rect();
-        // The control polygons of the piece's controller(s) whose box meets it.
-        let controls: Vec<usize> = p
-            .controls
-            .iter()
-            .copied()
-            .filter(|&k| matches!((bb, self.cu[k].bbox), (Some(a), Some(b)) if a.intersects(&b)))
-            .collect();
+        // The control polygons of the piece's controller(s) that cover it.
+        let controls = covering(poly, inner, bb, &p.controls, self.cu);
         let controller = p.controller.clone();
         let sliver = !self.opts.areas_only && width_m < self.tolerance_m;
         let depth_m = match (p.class, p.unit, &p.controller) {
@@ -126,4 +121,38 @@ impl<'a> Attrs<'a> {
             geometry: p.polygon,
         }
     }
+}
+
+/// The control polygons among `ks` that cover part of `poly`, in the order
+/// given: not those whose box merely meets it (issue 30: an exclave piece
+/// cited the mainland's date and source, because the mainland's box held
+/// it). The pieces are cut from the noded control polygons, so a piece
+/// lies wholly inside or outside each of them but for shared edges: the
+/// interior point settles most, and an area test the rest (a piece that
+/// spans two adjacent polygons of one controller). Where a controller has
+/// only one polygon near the piece, that one covers it.
+pub(super) fn covering(
+    poly: &Polygon<f64>,
+    inner: Option<Point<f64>>,
+    bb: Option<Rect<f64>>,
+    ks: &[usize],
+    cu: &[Unit],
+) -> Vec<usize> {
+    use geo::{Area, BooleanOps, Contains};
+    let Some(bb) = bb else { return Vec::new() };
+    let near: Vec<usize> = ks.iter().copied().filter(|&k| cu[k].bbox.is_some_and(|b| b.intersects(&bb))).collect();
+    let alone = |k: usize| near.iter().filter(|&&j| cu[j].key == cu[k].key).count() == 1;
+    let planar = poly.unsigned_area();
+    near.iter()
+        .copied()
+        .filter(|&k| {
+            if alone(k) || inner.is_some_and(|p| cu[k].geom.contains(&p)) {
+                return true;
+            }
+            let local = clip::to_rect(&cu[k].geom, cu[k].bbox, clip::widen(bb));
+            // Shared edges give no area; a covered part gives its own (at
+            // least a grid cell, far above this).
+            MultiPolygon(vec![poly.clone()]).intersection(local.as_ref()).unsigned_area() > planar * 1e-9
+        })
+        .collect()
 }

@@ -42,8 +42,15 @@ impl Grid {
 
     /// Polygons onto the grid, oriented (outer counter-clockwise, holes
     /// clockwise) so that the non-zero fill rule reads them right.
+    ///
+    /// Each ring is oriented by the exact signed area of its integer ring,
+    /// never by the turn at one vertex: geo's `winding_order` looks only
+    /// at the lowest-left vertex, and where snapping has made that vertex
+    /// a zero-width spike it answers `None`. A counter-clockwise hole was
+    /// then left as it came and the non-zero rule filled it (issue 30: 5
+    /// of 50 real holes counted as `contested_control`). A ring whose
+    /// snapped area is 0 encloses nothing either way.
     pub(crate) fn shapes(&self, m: &MultiPolygon<f64>) -> IntShapes {
-        use geo::winding_order::{Winding, WindingOrder};
         m.0.iter()
             .map(|p| {
                 std::iter::once(p.exterior())
@@ -56,11 +63,9 @@ impl Grid {
                             pts.pop();
                         }
                         pts.dedup();
-                        // As geo's orient(Direction::Default) would turn the
-                        // float ring, without cloning it first (a world layer's
-                        // polygons are cut and oriented once per unit they meet).
-                        let wrong = if k == 0 { WindingOrder::Clockwise } else { WindingOrder::CounterClockwise };
-                        if r.winding_order() == Some(wrong) {
+                        // Shell counter-clockwise (positive), holes clockwise.
+                        let a = twice_signed_area(&pts);
+                        if (k == 0 && a < 0) || (k > 0 && a > 0) {
                             pts.reverse();
                         }
                         pts
@@ -305,6 +310,28 @@ mod tests {
         assert_eq!(out[0].len(), 2, "{out:?}");
         let total: i128 = out.iter().flatten().map(|c| twice_signed_area(c)).sum();
         assert_eq!(total, twice_signed_area(&ring));
+    }
+
+    /// Issue 30: a hole whose lowest-left vertex is a zero-width spike
+    /// (the ring runs out to it and straight back) has no turn there, so a
+    /// one-vertex orientation test cannot tell which way it is stored. Its
+    /// exact area can: stored either way round it must come out clockwise.
+    #[test]
+    fn a_hole_with_a_spike_at_its_lowest_left_vertex_is_oriented_by_its_area() {
+        use geo::coord;
+        let g = Grid::for_rect(Rect::new(coord! { x: 0.0, y: 0.0 }, coord! { x: 8.0, y: 8.0 }));
+        let shell = LineString::from(vec![(0.0, 0.0), (8.0, 0.0), (8.0, 8.0), (0.0, 8.0), (0.0, 0.0)]);
+        // Counter-clockwise: the square x 2..3, y 1..3, with a spike out to (1, 1).
+        let ccw = LineString::from(vec![(1.0, 1.0), (3.0, 1.0), (3.0, 3.0), (2.0, 3.0), (2.0, 1.0), (1.0, 1.0)]);
+        let mut cw = ccw.clone();
+        cw.0.reverse();
+        for hole in [ccw, cw] {
+            let s = g.shapes(&MultiPolygon(vec![Polygon::new(shell.clone(), vec![hole])]));
+            assert!(twice_signed_area(&s[0][0]) > 0, "shell counter-clockwise");
+            assert!(twice_signed_area(&s[0][1]) < 0, "hole clockwise");
+            // 64 − 2 square degrees under the non-zero rule.
+            assert_eq!(g.area(&s), 62.0);
+        }
     }
 
     #[test]

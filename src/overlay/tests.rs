@@ -347,3 +347,207 @@ fn a_unit_crossed_by_snapping_is_conserved_as_the_overlay_reads_it() {
     let c = checked("legal", &u, g, &whole, snapped, pieces_m2 / 2.0, tw(&read) / 2, noding);
     assert!(c.planar_rel > 0.1 && c.geodesic_rel > 0.1, "{c:?}");
 }
+
+/// The issue-30 hole: a quadrilateral whose leftmost vertex V = (30, −2)
+/// has both its edges going down, at −60° and −30°, as `(V, hole ring
+/// counter-clockwise)`.
+fn spiky_hole() -> LineString<f64> {
+    let d = |deg: f64, r: f64| (30.0 + r * deg.to_radians().cos(), -2.0 + r * deg.to_radians().sin());
+    LineString::from(vec![(30.0, -2.0), d(-60.0, 6.0), (38.0, -6.0), d(-30.0, 6.0), (30.0, -2.0)])
+}
+
+/// Issue 30: a control hole stored counter-clockwise (as GEOS and Shapely
+/// often write holes) whose leftmost vertex snapping turns into a
+/// zero-width spike was read as filled, so polygon A, which fills the hole
+/// exactly, came out `contested_control A|B` (161,528 km² here) and the
+/// owner's own hold was lost. The case, as the issue gives it: B is a
+/// square 66° wide with a quadrilateral hole; A fills the hole; the legal
+/// unit's top edge passes half a grid step (or three quarters) below the
+/// hole's leftmost vertex V. It crosses V's steep edge within one grid
+/// step of V, and V's other edge passes through that crossing's pixel, so
+/// both edges leave V through one grid point. Both storage orders must give
+/// `held_by_owner` for A.
+#[test]
+fn a_control_hole_is_a_hole_whichever_way_it_is_stored() {
+    use geo::BooleanOps;
+    let gbox = geo::Rect::new(Coord { x: 0.0, y: -33.0 }, Coord { x: 66.0, y: 33.0 });
+    let g = Grid::for_rect(gbox);
+    let hole_ccw = spiky_hole();
+    let mut hole_cw = hole_ccw.clone();
+    hole_cw.0.reverse();
+    for frac in [0.5, 0.75] {
+        let unit = rect(20.0, -10.0, 40.0, -2.0 - frac * g.step());
+        // The case is the one described: snapped, V is a zero-width spike.
+        let b = MultiPolygon(vec![Polygon::new(gbox.to_polygon().exterior().clone(), vec![hole_ccw.clone()])]);
+        let (noded, _) = super::noding::node_all(&[&unit, &b], g);
+        let h: Vec<_> = noded[1].0[0].interiors()[0].0.iter().map(|c| g.to_int(*c)).collect();
+        let v = g.to_int(Coord { x: 30.0, y: -2.0 });
+        let at = h.iter().position(|p| *p == v).unwrap();
+        let n = h.len() - 1;
+        assert_eq!(h[(at + 1) % n], h[(at + n - 1) % n], "V is not a spike once snapped: {h:?}");
+        for (order, hole) in [("counter-clockwise", &hole_ccw), ("clockwise", &hole_cw)] {
+            let b = Polygon::new(gbox.to_polygon().exterior().clone(), vec![hole.clone()]);
+            let a = Polygon::new(hole.clone(), vec![]);
+            let legal = layer(Role::Legal, vec![("L".into(), "A".into(), unit.clone())]);
+            let control = layer(
+                Role::Control,
+                vec![
+                    ("b".into(), "B".into(), MultiPolygon(vec![b])),
+                    ("a".into(), "A".into(), MultiPolygon(vec![a.clone()])),
+                ],
+            );
+            let r = gaps(&legal, &control, None, &GapsOptions { tolerance_m: Some(0.0), ..GapsOptions::default() })
+                .unwrap_or_else(|e| panic!("{order} hole, {frac} step: {e}"));
+            let area = |c: Class| r.gaps.iter().filter(|g| g.class == c).map(|g| g.area_m2).sum::<f64>();
+            assert_eq!(area(Class::ContestedControl), 0.0, "{order} hole, {frac} step: hole read as filled");
+            // A holds what of its hole lies in the unit (all but a sliver at V).
+            let own_m2 = measure::multipolygon_area_m2(&MultiPolygon(vec![a]).intersection(&unit));
+            let rel = (area(Class::HeldByOwner) - own_m2).abs() / own_m2;
+            assert!(rel < 1e-8, "{order}, {frac} step: held_by_owner {} vs {own_m2} m²", area(Class::HeldByOwner));
+            // The rest of the unit is B's: nothing lost, nothing doubled.
+            let unit_m2 = measure::multipolygon_area_m2(&unit);
+            let held_other = area(Class::HeldByOther);
+            assert!(
+                ((held_other + own_m2) - unit_m2).abs() / unit_m2 < 1e-8,
+                "{order}, {frac}: {held_other} + {own_m2} vs {unit_m2}"
+            );
+        }
+    }
+}
+
+/// A legal partition and a control layer of random stars with holes,
+/// each ring stored either way round.
+/// Four rings' radii (legal outer and hole, control outer and hole) and
+/// whether each of six rings is stored reversed.
+type RingStorage = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, [bool; 6]);
+
+fn ring_storage() -> impl Strategy<Value = RingStorage> {
+    (radii(), radii(), radii(), radii(), prop::array::uniform6(prop::bool::ANY))
+}
+
+/// A counter-clockwise ring with a needle at its leftmost vertex V: the
+/// ring runs from V + (0, w) out to a tip 0.005° west and back to V, so
+/// that where `w` is under half a grid step, V and V + (0, w) snap to one
+/// point and the tip becomes a zero-width spike.
+fn needled(r: &LineString<f64>, w: f64) -> LineString<f64> {
+    let mut pts: Vec<Coord<f64>> = r.0[..r.0.len() - 1].to_vec();
+    let i = (0..pts.len()).min_by(|&a, &b| pts[a].x.total_cmp(&pts[b].x)).unwrap();
+    let v = pts[i];
+    pts.splice(i..=i, [Coord { x: v.x, y: v.y + w }, Coord { x: v.x - 0.005, y: v.y }, v]);
+    pts.push(pts[0]);
+    LineString::new(pts)
+}
+
+fn stored(r: &LineString<f64>, reverse: bool) -> LineString<f64> {
+    let mut r = r.clone();
+    if reverse {
+        r.0.reverse();
+    }
+    r
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(24)
+    ))]
+
+    /// Issue 30: however each ring is stored (shell or hole, either way
+    /// round), `gaps` gives the same pieces, classes and areas.
+    #[test]
+    fn any_ring_orientation_gives_the_same_classes_and_areas(
+        (outer, hole, c1, c1h, flips) in ring_storage(),
+        x1 in 45.02f64..45.18, y1 in 40.02f64..40.18,
+        needle in 0.05f64..0.45,
+    ) {
+        let step = Grid::for_rect(geo::Rect::new(Coord { x: 44.95, y: 39.95 }, Coord { x: 45.25, y: 40.25 })).step();
+        let run = |flips: [bool; 6]| {
+            let s_ext = star(45.1, 40.1, &outer, 0.05);
+            let s_hole = star(45.1, 40.1, &hole, 0.015);
+            let frame = geo::Rect::new(Coord { x: 44.95, y: 39.95 }, Coord { x: 45.25, y: 40.25 }).to_polygon();
+            let a = Polygon::new(stored(&s_ext, flips[0]), vec![stored(&s_hole, flips[1])]);
+            let b = MultiPolygon(vec![
+                Polygon::new(stored(frame.exterior(), flips[2]), vec![stored(&s_ext, flips[3])]),
+                Polygon::new(stored(&s_hole, flips[4]), vec![]),
+            ]);
+            let legal = layer(Role::Legal, vec![("S".into(), "A".into(), MultiPolygon(vec![a])), ("F".into(), "B".into(), b)]);
+            // A control star with a hole, the hole's leftmost vertex the tip
+            // of a needle narrower than a grid step: its hole lets the
+            // owner's own control show through.
+            let c_hole = needled(&star(x1, y1, &c1h, 0.02), needle * step);
+            let c = Polygon::new(star(x1, y1, &c1, 0.06), vec![stored(&c_hole, flips[5])]);
+            let control = layer(Role::Control, vec![("c".into(), "B".into(), MultiPolygon(vec![c]))]);
+            gaps(&legal, &control, None, &GapsOptions { tolerance_m: Some(0.0), ..GapsOptions::default() })
+                .map(|r| {
+                    let mut v: Vec<(String, f64)> = r.gaps.iter().map(|g| (format!("{:?} {:?} {:?}", g.class, g.legal_unit, g.controller), g.area_m2)).collect();
+                    v.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+                    v
+                })
+                .map_err(|e| format!("{e}"))
+        };
+        let canonical = run([false; 6]).map_err(TestCaseError::fail)?;
+        let other = run(flips).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(canonical.len(), other.len(), "{:?}", flips);
+        for (x, y) in canonical.iter().zip(&other) {
+            prop_assert_eq!(&x.0, &y.0);
+            prop_assert!((x.1 - y.1).abs() <= 1e-9 * x.1.max(1.0), "{}: {} vs {}", x.0, x.1, y.1);
+        }
+    }
+}
+
+/// Issue 30: a piece cites the control polygons that cover it, not every
+/// polygon of its controller whose box meets it. The ARM mainland (two
+/// adjacent halves, 2019, source A) has a hole where an AZE exclave lies;
+/// ARM's polygon over the exclave is dated 2024 from source B. The
+/// exclave's piece cites only the 2024 polygon, and the mainland's piece
+/// cites both halves (it spans them) and not the exclave's polygon.
+#[test]
+fn pieces_cite_the_control_polygons_that_cover_them() {
+    let e = (45.05, 40.05, 45.06, 40.06);
+    let with_hole = |x0: f64, x1: f64| {
+        let outer = geo::Rect::new(Coord { x: x0, y: 40.0 }, Coord { x: x1, y: 40.2 }).to_polygon();
+        let hole = geo::Rect::new(Coord { x: e.0, y: e.1 }, Coord { x: e.2, y: e.3 }).to_polygon();
+        if x0 < e.0 && e.2 < x1 {
+            MultiPolygon(vec![Polygon::new(outer.exterior().clone(), vec![hole.exterior().clone()])])
+        } else {
+            MultiPolygon(vec![outer])
+        }
+    };
+    let legal = layer(
+        Role::Legal,
+        vec![
+            ("ARM".into(), "ARM".into(), with_hole(45.0, 45.2)),
+            ("AZE-ex".into(), "AZE".into(), rect(e.0, e.1, e.2, e.3)),
+        ],
+    );
+    let mut control = layer(
+        Role::Control,
+        vec![
+            ("west".into(), "ARM".into(), with_hole(45.0, 45.1)),
+            ("east".into(), "ARM".into(), with_hole(45.1, 45.2)),
+            ("exclave".into(), "ARM".into(), rect(e.0, e.1, e.2, e.3)),
+        ],
+    );
+    for (f, (as_of, source)) in
+        control.features.iter_mut().zip([("2019-01-01", "A"), ("2019-01-01", "A"), ("2024-06-01", "B")])
+    {
+        f.properties.insert("as_of".into(), as_of.into());
+        f.properties.insert("source".into(), source.into());
+    }
+    let r = gaps(&legal, &control, None, &GapsOptions { tolerance_m: Some(0.0), ..GapsOptions::default() }).unwrap();
+    let held: Vec<_> = r.gaps.iter().filter(|g| g.class == Class::HeldByOther).collect();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0].control_ids, vec!["exclave".to_string()]);
+    assert_eq!(held[0].as_of.as_deref(), Some("2024-06-01"));
+    assert_eq!(held[0].control_source.as_deref(), Some("B"));
+    let own: Vec<_> = r.gaps.iter().filter(|g| g.class == Class::HeldByOwner).collect();
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert_eq!(own[0].control_ids, vec!["west".to_string(), "east".to_string()]);
+    assert_eq!(own[0].as_of.as_deref(), Some("2019-01-01"));
+    assert_eq!(own[0].control_source.as_deref(), Some("A"));
+    // The per-unit overlay that `village` uses cites the same.
+    let ov =
+        super::UnitOverlay::new(&legal, &control, &GapsOptions { tolerance_m: Some(0.0), ..GapsOptions::default() });
+    let one = ov.pieces(1).unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].control_ids, vec!["exclave".to_string()]);
+}

@@ -176,7 +176,10 @@ impl<'a> UnitOverlay<'a> {
                     owner: Some(owner),
                     controller: p.controller,
                     legal_unit: Some(legal_unit),
-                    control_ids: p.controls.iter().map(|&k| self.cu[cands[k]].id.clone()).collect(),
+                    control_ids: covering(&poly, poly.interior_point(), poly.bounding_rect(), &p.controls, &lcu)
+                        .into_iter()
+                        .map(|k| self.cu[cands[k]].id.clone())
+                        .collect(),
                     control_source: None,
                     as_of: None,
                     area_m2: measure::polygon_area_m2(&poly),
