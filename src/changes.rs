@@ -706,6 +706,11 @@ fn period(
                 )
                 .as_bytes(),
             );
+            // Written as it is measured: with its input vertices put back
+            // (issue 30: a sliver reported as 425 m² measured 482.7 m² as
+            // written on the grid). Within one window a grid point gives one
+            // coordinate, so changed pieces that share an edge still do.
+            let geometry = origins.restored(&g.geometry);
             moved.push(Change {
                 id: format!("c{}", hash.iter().take(5).map(|b| format!("{b:02x}")).collect::<String>()),
                 from_date: t1.clone(),
@@ -716,12 +721,12 @@ fn period(
                 controller_after: after,
                 // Only a moved piece is measured on the input vertices: the
                 // others count as much before as after.
-                area_m2: origins.area_m2(&g.geometry),
+                area_m2: crate::measure::polygon_area_m2(&geometry),
                 width_m,
                 sliver: width_m < opts.tolerance_m.unwrap_or(0.0),
                 settlements: places.inside(&g.geometry),
                 admin1: Vec::new(),
-                geometry: g.geometry.clone(),
+                geometry,
             });
         }
     }
@@ -1111,10 +1116,15 @@ impl Origins {
         self.at.binary_search_by_key(&k, |e| e.0).map_or(c, |i| self.at[i].1)
     }
 
+    /// The polygon with its input vertices where the input has them.
+    fn restored(&self, p: &Polygon<f64>) -> Polygon<f64> {
+        let ring = |r: &geo::LineString<f64>| geo::LineString(r.0.iter().map(|c| self.restore(*c)).collect());
+        Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect())
+    }
+
     /// The polygon's area, m², with its input vertices where the input has them.
     fn area_m2(&self, p: &Polygon<f64>) -> f64 {
-        let ring = |r: &geo::LineString<f64>| geo::LineString(r.0.iter().map(|c| self.restore(*c)).collect());
-        crate::measure::polygon_area_m2(&Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect()))
+        crate::measure::polygon_area_m2(&self.restored(p))
     }
 
     /// Every piece of an overlay measured so, in the order of its pieces.
@@ -1265,6 +1275,9 @@ pub fn name_admin1(r: &mut ChangesResult, admin1: &Layer) {
             .into_iter()
             .chain(ring.iter().step_by(step).copied())
             .flat_map(|p| idx.locate(p))
+            // A vertex on a unit's boundary is not in it: a piece whose edge
+            // runs along the line between two units lies in one of them.
+            .filter(|(_, at)| *at == crate::index::Position::Inside)
             .filter_map(|(i, _)| admin1.features[i].text("name"))
             .collect();
         names.sort();
@@ -1273,10 +1286,55 @@ pub fn name_admin1(r: &mut ChangesResult, admin1: &Layer) {
     });
 }
 
+/// For each change, the `to_date` of the first later change that covers
+/// part of the same ground (`None`: nothing changed there again in the
+/// series). A change is in force from its `to_date`, the first snapshot
+/// that shows it, until then. Pieces of one run share the run's grid, so
+/// two that only share an edge overlap by no area; an R-tree of their boxes
+/// keeps it O(n log n) for changes that do not pile up in one place.
+pub fn superseded(changes: &[Change]) -> Vec<Option<String>> {
+    use geo::{Area, BooleanOps, BoundingRect};
+    use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
+    let boxes: Vec<Option<geo::Rect<f64>>> = changes.iter().map(|c| c.geometry.bounding_rect()).collect();
+    let tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
+        boxes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                b.map(|b| GeomWithData::new(Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]), i))
+            })
+            .collect(),
+    );
+    changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let b = boxes[i]?;
+            let env = AABB::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]);
+            let own = c.geometry.unsigned_area();
+            let mut later: Vec<&Change> = tree
+                .locate_in_envelope_intersecting(&env)
+                .map(|g| &changes[g.data])
+                .filter(|o| o.to_date > c.to_date)
+                .collect();
+            later.sort_by(|a, b| a.to_date.cmp(&b.to_date).then_with(|| a.id.cmp(&b.id)));
+            later
+                .into_iter()
+                .find(|o| c.geometry.intersection(&o.geometry).unsigned_area() > own * 1e-9)
+                .map(|o| o.to_date.clone())
+        })
+        .collect()
+}
+
 /// The changes as features, with the fields `-o` writes: id, from_date,
-/// to_date, owner, legal_unit, controller_before, controller_after,
-/// area_km2 (to 1 m²), width_m (to 0.1 m), sliver, admin1 and settlements.
+/// to_date, in_force_date (= to_date, the first snapshot that shows the
+/// change), superseded_date (the next change over the same ground, or
+/// NULL), owner, legal_unit, controller_before, controller_after,
+/// area_km2 (to 1 mm²), width_m (to 0.1 m), sliver, admin1 and settlements.
+/// The geometry is the one measured: input vertices where the input has
+/// them, the overlay's crossings on its grid.
 pub fn features(r: &ChangesResult) -> Vec<Feature> {
+    let until = superseded(&r.changes);
     r.changes
         .iter()
         .enumerate()
@@ -1285,11 +1343,15 @@ pub fn features(r: &ChangesResult) -> Vec<Feature> {
             p.insert("id".into(), c.id.clone().into());
             p.insert("from_date".into(), c.from_date.clone().into());
             p.insert("to_date".into(), c.to_date.clone().into());
+            p.insert("in_force_date".into(), c.to_date.clone().into());
+            p.insert("superseded_date".into(), until[i].clone().into());
             p.insert("owner".into(), c.owner.clone().into());
             p.insert("legal_unit".into(), c.legal_unit.clone().into());
             p.insert("controller_before".into(), c.controller_before.clone().into());
             p.insert("controller_after".into(), c.controller_after.clone().into());
-            p.insert("area_km2".into(), ((c.area_m2 / 1e6 * 1e6).round() / 1e6).into());
+            // To 1 mm²: a period's pieces then sum to its totals as printed,
+            // and each measures as reported.
+            p.insert("area_km2".into(), ((c.area_m2 / 1e6 * 1e9).round() / 1e9).into());
             p.insert("width_m".into(), ((c.width_m * 10.0).round() / 10.0).into());
             p.insert("sliver".into(), c.sliver.into());
             p.insert("admin1".into(), c.admin1.join("; ").into());

@@ -124,6 +124,9 @@ pub enum Error {
     /// The output's folder does not exist.
     #[error("output folder {} does not exist", path.display())]
     OutputFolder { path: PathBuf },
+    /// A folder to write into exists and is not a folder.
+    #[error("{} exists and is not a folder", path.display())]
+    NotAFolder { path: PathBuf },
 
     /// Writing the output failed; nothing was left behind.
     #[error("cannot write {}", path.display())]
@@ -238,6 +241,7 @@ impl Error {
                 Some("inputs are never overwritten, even with --force; choose another path".into())
             }
             Error::OutputFolder { .. } => Some("create the folder first, or choose another path".into()),
+            Error::NotAFolder { .. } => Some("name a folder, or a path that does not exist yet (it is created)".into()),
             Error::OutputNotFile { .. } => Some("outputs are regular files, replaced by a rename; name a file (for stdout, use -o - where the command has it)".into()),
             Error::TooLarge { hint, .. } => Some(hint.clone()),
             Error::NoRoute { .. } => Some("nothing was written; raise --margin-km, or relax the hard rules the reason names (--cost-out on a run that finds a route shows the impassable cells)".into()),

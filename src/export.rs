@@ -221,7 +221,8 @@ pub fn route_features(reports: &[RouteReport]) -> RouteFeatures {
             m.insert("from".into(), x.from.clone().into());
             m.insert("to".into(), x.to.clone().into());
             m.insert("checkpoint".into(), x.checkpoint.clone().into());
-            push(&mut out.crossings, "crossing", Geometry::Point(Point::new(x.at[0], x.at[1])), m);
+            m.insert("transit_border".into(), x.transit_border.into());
+            push(&mut out.crossings, "crossing", Geometry::Point(x.at.point()), m);
         }
         for c in &r.clearances {
             if let (Some(a), Some(b), Some(d)) = (c.at, c.to, c.min_m) {
@@ -230,7 +231,7 @@ pub fn route_features(reports: &[RouteReport]) -> RouteFeatures {
                 m.insert("route".into(), r.name.clone().into());
                 m.insert("boundary".into(), c.boundary.clone().into());
                 m.insert("distance_m".into(), round(d, 1).into());
-                let line = LineString::from(vec![(a[0], a[1]), (b[0], b[1])]);
+                let line = LineString::new(vec![a.coord(), b.coord()]);
                 push(&mut out.clearances, "clearance", Geometry::LineString(line), m);
             }
         }
@@ -266,25 +267,58 @@ pub fn problem_features(r: &Report) -> Vec<Feature> {
         .collect()
 }
 
+/// A batch's columns and delimit's own fields in one row: the row's own
+/// columns first, under their own names, then delimit's. Where a column of
+/// the batch (of any row: one schema for the whole output) has the name of
+/// one of delimit's fields, compared without case as GeoPackage and
+/// Shapefile compare them, delimit's field is `delimit_NAME`.
+struct Row<'a> {
+    taken: &'a std::collections::BTreeSet<String>,
+    p: Map<String, Value>,
+}
+
+impl<'a> Row<'a> {
+    fn new(taken: &'a std::collections::BTreeSet<String>, given: &Map<String, Value>) -> Row<'a> {
+        Row { taken, p: given.clone() }
+    }
+
+    fn put(&mut self, key: &str, v: impl Into<Value>) {
+        let mut k = key.to_string();
+        while self.taken.contains(&k.to_lowercase()) {
+            k = format!("delimit_{k}");
+        }
+        self.p.insert(k, v.into());
+    }
+}
+
+/// The lower-cased names of every column the batch's rows brought.
+fn batch_columns(replies: &[crate::village::batch::Reply]) -> std::collections::BTreeSet<String> {
+    replies.iter().flat_map(|r| r.given.keys().map(|k| k.to_lowercase())).collect()
+}
+
 /// Places as points, and a line from each to its nearest legal and control
-/// boundary points, for QGIS.
-pub fn village_features(answers: &[crate::village::Answer]) -> Vec<Feature> {
+/// boundary points, for QGIS. Each place carries its row's own columns (see
+/// [`village_rows`]) and the caveats its answer has.
+pub fn village_features(replies: &[crate::village::batch::Reply]) -> Vec<Feature> {
+    let taken = batch_columns(replies);
     let mut out = Vec::new();
-    for a in answers {
+    for (r, a) in replies.iter().filter_map(|r| r.answer.as_ref().map(|a| (r, a))) {
         let here = Point::new(a.lon, a.lat);
-        let mut p = serde_json::Map::new();
-        p.insert("kind".into(), "place".into());
-        p.insert("query".into(), a.query.clone().into());
-        p.insert("name".into(), a.place.as_ref().map(|p| p.name.clone()).into());
-        p.insert("legal_status".into(), a.legal.status.into());
-        p.insert("owner".into(), a.legal.key.clone().into());
-        p.insert("province".into(), a.province.clone().into());
-        p.insert("controller".into(), a.control.key.clone().into());
-        p.insert("gap_id".into(), a.gap.as_ref().map(|g| g.id.clone()).into());
-        p.insert("legal_line_m".into(), a.legal_line.as_ref().map(|d| (d.distance_m * 10.0).round() / 10.0).into());
-        p.insert("control_line_m".into(), a.control_line.as_ref().map(|d| (d.distance_m * 10.0).round() / 10.0).into());
+        let mut p = Row::new(&taken, &r.given);
+        p.put("kind", "place");
+        p.put("query", a.query.clone());
+        p.put("name", a.place.as_ref().map(|p| p.name.clone()));
+        p.put("legal_status", a.legal.status);
+        p.put("owner", a.legal.key.clone());
+        p.put("province", a.province.clone());
+        p.put("province_note", a.province_note.clone());
+        p.put("controller", a.control.key.clone());
+        p.put("gap_id", a.gap.as_ref().map(|g| g.id.clone()));
+        p.put("legal_line_m", a.legal_line.as_ref().map(|d| (d.distance_m * 10.0).round() / 10.0));
+        p.put("control_line_m", a.control_line.as_ref().map(|d| (d.distance_m * 10.0).round() / 10.0));
+        p.put("data_note", a.place.as_ref().and_then(|p| p.data_note.clone()));
         let id = format!("{}", out.len() + 1);
-        out.push(Feature { id, index: out.len(), geometry: Some(Geometry::Point(here)), properties: p });
+        out.push(Feature { id, index: out.len(), geometry: Some(Geometry::Point(here)), properties: p.p });
         for (kind, d) in [("legal_line", &a.legal_line), ("control_line", &a.control_line)] {
             if let Some(d) = d {
                 let mut q = serde_json::Map::new();
@@ -293,7 +327,7 @@ pub fn village_features(answers: &[crate::village::Answer]) -> Vec<Feature> {
                 q.insert("other".into(), d.other.clone().into());
                 q.insert("distance_m".into(), ((d.distance_m * 10.0).round() / 10.0).into());
                 q.insert("bearing_deg".into(), ((d.bearing_deg * 10.0).round() / 10.0).into());
-                let line = LineString::from(vec![(a.lon, a.lat), (d.point[0], d.point[1])]);
+                let line = LineString::from(vec![(a.lon, a.lat), (d.point.lon, d.point.lat)]);
                 let id = format!("{}", out.len() + 1);
                 out.push(Feature { id, index: out.len(), geometry: Some(Geometry::LineString(line)), properties: q });
             }
@@ -305,6 +339,7 @@ pub fn village_features(answers: &[crate::village::Answer]) -> Vec<Feature> {
 /// The replies as a flat table: one row per question, a point where there
 /// is an answer (CSV gets `lon` and `lat` columns, and WKT).
 pub fn village_rows(replies: &[crate::village::batch::Reply]) -> Vec<Feature> {
+    let taken = batch_columns(replies);
     replies
         .iter()
         .enumerate()
@@ -312,28 +347,30 @@ pub fn village_rows(replies: &[crate::village::batch::Reply]) -> Vec<Feature> {
             let a = r.answer.as_ref();
             let place = a.and_then(|a| a.place.as_ref());
             let m = |d: Option<&crate::village::Distance>| d.map(|d| (d.distance_m * 10.0).round() / 10.0);
-            let mut p = serde_json::Map::new();
-            p.insert("line".into(), r.line.into());
-            p.insert("query".into(), r.query_text().into());
-            p.insert("status".into(), r.status.as_str().into());
-            p.insert("name".into(), place.map(|p| p.name.clone()).into());
-            p.insert("settlement_id".into(), place.map(|p| p.id.clone()).into());
-            p.insert("lat".into(), a.map(|a| a.lat).into());
-            p.insert("lon".into(), a.map(|a| a.lon).into());
-            p.insert("legal_status".into(), a.map(|a| a.legal.status).into());
-            p.insert("owner".into(), a.and_then(|a| a.legal.key.clone()).into());
-            p.insert("province".into(), a.and_then(|a| a.province.clone()).into());
-            p.insert("controller".into(), a.and_then(|a| a.control.key.clone()).into());
-            p.insert("gap_id".into(), a.and_then(|a| a.gap.as_ref()).map(|g| g.id.clone()).into());
-            p.insert("legal_line_m".into(), m(a.and_then(|a| a.legal_line.as_ref())).into());
-            p.insert("control_line_m".into(), m(a.and_then(|a| a.control_line.as_ref())).into());
-            p.insert("candidates".into(), r.candidates.join("; ").into());
-            p.insert("reason".into(), r.reason.clone().into());
+            let mut p = Row::new(&taken, &r.given);
+            p.put("line", r.line);
+            p.put("query", r.query_text());
+            p.put("status", r.status.as_str());
+            p.put("name", place.map(|p| p.name.clone()));
+            p.put("settlement_id", place.map(|p| p.id.clone()));
+            p.put("lat", a.map(|a| a.lat));
+            p.put("lon", a.map(|a| a.lon));
+            p.put("legal_status", a.map(|a| a.legal.status));
+            p.put("owner", a.and_then(|a| a.legal.key.clone()));
+            p.put("province", a.and_then(|a| a.province.clone()));
+            p.put("province_note", a.and_then(|a| a.province_note.clone()));
+            p.put("controller", a.and_then(|a| a.control.key.clone()));
+            p.put("gap_id", a.and_then(|a| a.gap.as_ref()).map(|g| g.id.clone()));
+            p.put("legal_line_m", m(a.and_then(|a| a.legal_line.as_ref())));
+            p.put("control_line_m", m(a.and_then(|a| a.control_line.as_ref())));
+            p.put("data_note", place.and_then(|p| p.data_note.clone()));
+            p.put("candidates", r.candidates.join("; "));
+            p.put("reason", r.reason.clone());
             Feature {
                 id: format!("{}", i + 1),
                 index: i,
                 geometry: a.map(|a| Geometry::Point(Point::new(a.lon, a.lat))),
-                properties: p,
+                properties: p.p,
             }
         })
         .collect()

@@ -139,6 +139,10 @@ pub enum DataStatus {
     /// Observed or surveyed, as its source states (the default for user data).
     #[default]
     Observed,
+    /// Nothing states how far it can be taken as fact: a layer copied out
+    /// of its source (the QGIS plugin's copies of memory or database
+    /// layers) says so rather than pass as observed.
+    Unknown,
     /// Close to the truth but not it: a stand-in geometry, placed by hand.
     Approximate,
     /// An illustration of the format and the method, not a statement of fact.
@@ -150,6 +154,7 @@ impl DataStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             DataStatus::Observed => "observed",
+            DataStatus::Unknown => "unknown",
             DataStatus::Approximate => "approximate",
             DataStatus::Illustrative => "illustrative",
         }
@@ -159,9 +164,10 @@ impl DataStatus {
     pub fn from_name(s: &str) -> Result<DataStatus, String> {
         match s.trim().to_ascii_lowercase().as_str() {
             "observed" => Ok(DataStatus::Observed),
+            "unknown" => Ok(DataStatus::Unknown),
             "approximate" => Ok(DataStatus::Approximate),
             "illustrative" => Ok(DataStatus::Illustrative),
-            other => Err(format!("unknown status `{other}` (expected observed, approximate or illustrative)")),
+            other => Err(format!("unknown status `{other}` (expected observed, approximate, illustrative or unknown)")),
         }
     }
 
@@ -169,6 +175,35 @@ impl DataStatus {
     pub fn is_caveat(self) -> bool {
         self != DataStatus::Observed
     }
+
+    /// As a reader is told it, in capitals: `ILLUSTRATIVE`, `APPROXIMATE`,
+    /// `STATUS UNKNOWN`.
+    pub fn label(self) -> &'static str {
+        match self {
+            DataStatus::Observed => "OBSERVED",
+            DataStatus::Unknown => "STATUS UNKNOWN",
+            DataStatus::Approximate => "APPROXIMATE",
+            DataStatus::Illustrative => "ILLUSTRATIVE",
+        }
+    }
+
+    /// What a caveat says where the input gives no note of its own.
+    pub fn default_note(self) -> Option<&'static str> {
+        (self == DataStatus::Unknown).then_some("nothing states whether it is observed, approximate or illustrative")
+    }
+}
+
+/// Where a layer's [`DataStatus`] came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusFrom {
+    /// Nothing stated it.
+    #[default]
+    None,
+    /// The file's own metadata.
+    File,
+    /// The caller, overriding the file.
+    Given,
 }
 
 impl std::fmt::Display for DataStatus {
@@ -200,6 +235,10 @@ pub struct Provenance {
     pub status: DataStatus,
     /// What the status means for this layer, in the file's words.
     pub status_note: Option<String>,
+    /// Where the status came from: the file's metadata, given by the caller
+    /// (a `--status` override), or nothing (observed is then assumed, and a
+    /// front end that copied the layer can tell that no one stated it).
+    pub status_from: StatusFrom,
     /// The role it was read for (`legal`, `control`, …), when it had one.
     pub role: Option<String>,
 }

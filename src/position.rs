@@ -20,9 +20,16 @@ use crate::error::{Error, Result};
 /// assert_eq!((p.lat, p.lon), (40.64611, 45.51556));
 /// let q: Position = "45.51556E 40.64611N".parse().unwrap();
 /// assert_eq!(p, q);
+/// // Degrees, minutes and seconds, as maps print them.
+/// let d: Position = "40°38'46\"N 45°30'56\"E".parse().unwrap();
+/// assert!((d.lat - 40.646111).abs() < 1e-6 && (d.lon - 45.515556).abs() < 1e-6);
+/// assert!("40°61'N 45°E".parse::<Position>().is_err());
 /// assert_eq!(p.to_string(), "40.64611°N 45.51556°E");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// In JSON it is `{"lat": …, "lon": …}`, named so that no reader has to
+/// guess the order (GeoJSON files keep their own lon/lat).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Position {
     pub lat: f64,
     pub lon: f64,
@@ -50,22 +57,54 @@ enum Axis {
     Lon,
 }
 
-/// One coordinate: a number with an optional hemisphere letter before or
-/// after it, and an optional degree sign.
+/// Degrees from decimal degrees (`40.646`, `40.646°`) or degrees, minutes
+/// and seconds as maps and gazetteers print them (`40°38'46"`, `40°38′46″`,
+/// `40° 38' 46''`, `40°38.77'`). Minutes and seconds are under 60.
+fn degrees(body: &str) -> Option<f64> {
+    let b: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    let b = b.replace(['′', '’'], "'").replace(['″', '”'], "\"").replace("''", "\"");
+    let (sign, b) = match b.strip_prefix('-') {
+        Some(rest) => (-1.0, rest.to_string()),
+        None => (1.0, b),
+    };
+    let num = |t: &str| t.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
+    let Some((d, rest)) = b.split_once('°') else {
+        return num(&b).map(|v| sign * v);
+    };
+    let d = num(d)?;
+    let (m, rest) = match rest.split_once('\'') {
+        Some((m, r)) => (num(m)?, r),
+        None if rest.is_empty() => (0.0, rest),
+        None => return None,
+    };
+    let sec = match rest.strip_suffix('"') {
+        Some(x) => num(x)?,
+        None if rest.is_empty() => 0.0,
+        None => return None,
+    };
+    let whole = |v: f64| v.fract() == 0.0;
+    // A fractional part only on the last unit given: 40.5°30' is not a position.
+    if m >= 60.0 || sec >= 60.0 || (m > 0.0 && !whole(d)) || (sec > 0.0 && !whole(m)) {
+        return None;
+    }
+    Some(sign * (d + m / 60.0 + sec / 3600.0))
+}
+
+/// One coordinate: a number of degrees (decimal, or degrees, minutes and
+/// seconds) with an optional hemisphere letter before or after it.
 fn coordinate(token: &str) -> std::result::Result<(f64, Option<Axis>), PositionError> {
-    let t = token.trim().replace('°', "");
-    let t = t.trim();
+    let t = token.trim();
     let (body, hemi) = match (t.chars().next(), t.chars().last()) {
         (_, Some(c)) if hemisphere(c).is_some() => (&t[..t.len() - c.len_utf8()], hemisphere(c)),
         (Some(c), _) if hemisphere(c).is_some() => (&t[c.len_utf8()..], hemisphere(c)),
         _ => (t, None),
     };
-    let v: f64 = body
-        .trim()
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite())
-        .ok_or_else(|| PositionError(format!("`{}` is not a number of degrees", token.trim())))?;
+    let v: f64 = degrees(body).ok_or_else(|| {
+        PositionError(format!(
+            "`{}` is not a number of degrees (decimal, or degrees, minutes and seconds: 40°38'46\")",
+            token.trim()
+        ))
+    })?;
     match hemi {
         Some((axis, sign)) => {
             if v < 0.0 {
@@ -128,6 +167,11 @@ impl Position {
     /// As a geo point: x = lon, y = lat.
     pub fn point(self) -> Point<f64> {
         Point::new(self.lon, self.lat)
+    }
+
+    /// From a geo coordinate: x = lon, y = lat.
+    pub fn of(c: geo::Coord<f64>) -> Position {
+        Position { lat: c.y, lon: c.x }
     }
 
     /// As a geo coordinate: x = lon, y = lat.
@@ -197,6 +241,28 @@ mod tests {
 
     fn p(s: &str) -> Position {
         s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    /// Issue 30: points as maps and gazetteers print them.
+    #[test]
+    fn degrees_minutes_and_seconds_are_read() {
+        let want = Position { lat: 40.0 + 38.0 / 60.0 + 46.0 / 3600.0, lon: 45.0 + 30.0 / 60.0 + 56.0 / 3600.0 };
+        for s in [
+            "40°38'46\"N 45°30'56\"E",
+            "40°38′46″N, 45°30′56″E",
+            "40° 38' 46'' N, 45° 30' 56'' E",
+            "45°30'56\"E 40°38'46\"N",
+            "N40°38'46\" E45°30'56\"",
+        ] {
+            let got = p(s);
+            assert!((got.lat - want.lat).abs() < 1e-12 && (got.lon - want.lon).abs() < 1e-12, "{s}: {got:?}");
+        }
+        let m = p("40°38.5'N 45°30'E");
+        assert!((m.lat - (40.0 + 38.5 / 60.0)).abs() < 1e-12 && m.lon == 45.5);
+        assert_eq!(p("40°S, 45.5°W"), Position { lat: -40.0, lon: -45.5 });
+        for bad in ["40°60'N 45°E", "40°38'61\"N 45°E", "40.5°30'N 45°E", "40°38'x\"N 45°E", "40°38N 45°E"] {
+            assert!(bad.parse::<Position>().is_err(), "{bad} was accepted");
+        }
     }
 
     #[test]

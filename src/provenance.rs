@@ -46,6 +46,9 @@ impl RunProvenance {
         let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
         if let Value::Object(m) = &mut v {
             m.insert("status".into(), Value::String(self.status().as_str().into()));
+            // Every caveat a text run prints as a `note:` line, so that a
+            // reader of the JSON alone (the QGIS plugin) is told too.
+            m.insert("notes".into(), self.caveats().into());
         }
         v
     }
@@ -97,13 +100,13 @@ fn caveat_lines<'a>(
     groups
         .into_iter()
         .map(|((s, layer, note), paths)| {
-            let note = note.map(|n| format!(": {n}")).unwrap_or_default();
+            let note = note.or(s.default_note()).map(|n| format!(": {n}")).unwrap_or_default();
             let files = match paths.len() {
                 1 => paths[0].to_string(),
                 2 | 3 => format!("{} files: {}", paths.len(), paths.join(", ")),
                 n => format!("{n} files: {} … {}", paths[0], paths[n - 1]),
             };
-            format!("{} input {layer} ({files}){note}", s.as_str().to_uppercase())
+            format!("{} input {layer} ({files}){note}", s.label())
         })
         .collect()
 }

@@ -542,4 +542,58 @@ fn snapshots_with_counter_clockwise_holes_keep_the_identity() {
     assert!((b["lost_km2"].as_f64().unwrap() - second_km2).abs() < 1e-6 * second_km2, "{b}");
     let text = v.to_string();
     assert!(!text.contains("A|B"), "a hole was read as filled: {text}");
+    // Issue 30 §8: this legal layer lies far from the Caucasus, so the
+    // embedded admin-1 and settlements layers are not inputs.
+    assert!(!text.contains("embedded:data/admin1.geojson"), "{}", v["provenance"]);
+    assert!(!text.contains("embedded:data/settlements.geojson"), "{}", v["provenance"]);
+}
+
+/// Issue 30 §1.4: a changed piece measures as written what it is reported
+/// as (within 1e-6 or 1 m²), and a period's written pieces sum to its
+/// totals. A legal unit at 100°E widens the run's grid to about 1.3 cm a
+/// step, so that the grid and the input differ on an 11 km sliver by tens
+/// of m² (the written geometry was the snapped one).
+#[test]
+fn written_changes_measure_what_they_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let legal = d.join("legal.geojson");
+    std::fs::write(&legal, fc("owner", &[("A", 45.0, 45.1, None), ("B", 45.1, 45.2, None), ("C", 100.0, 100.1, None)]))
+        .unwrap();
+    let dx = 20.0 / (111_320.0 * 40f64.to_radians().cos());
+    let a = front(d, "f_2024-05-01.geojson", 45.1 - 0.0123457, None);
+    let b = front(d, "f_2024-05-02.geojson", 45.1 + dx, None);
+    let out = d.join("c.gpkg");
+    let r = run(delimit().args(["changes", "--json", "--no-settlements", "--legal"]).arg(&legal).args([
+        "--control".as_ref(),
+        a.as_os_str(),
+        "--control".as_ref(),
+        b.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let written = delimit::io::read_layer(&out, &Default::default()).unwrap();
+    assert!(!written.features.is_empty());
+    let mut sum_by_after: std::collections::BTreeMap<String, f64> = Default::default();
+    for f in &written.features {
+        let reported = f.properties["area_km2"].as_f64().unwrap() * 1e6;
+        let measured = match &f.geometry {
+            Some(geo::Geometry::Polygon(p)) => delimit::measure::polygon_area_m2(p),
+            Some(geo::Geometry::MultiPolygon(m)) => delimit::measure::multipolygon_area_m2(m),
+            g => panic!("{g:?}"),
+        };
+        assert!(
+            (measured - reported).abs() <= (1e-6 * reported).max(1.0),
+            "{}: written {measured} m², reported {reported} m²",
+            f.id
+        );
+        *sum_by_after.entry(f.text("controller_after").unwrap()).or_default() += reported;
+    }
+    // A gains what it gains in the written pieces, to the 1 mm² of area_km2.
+    let gained = row(&v, "2024-05-01", "B", "A")["gained_km2"].as_f64().unwrap() * 1e6
+        + row(&v, "2024-05-01", "A", "A")["gained_km2"].as_f64().unwrap() * 1e6;
+    let written_a = sum_by_after.get("A").copied().unwrap_or(0.0);
+    assert!((gained - written_a).abs() < 0.01, "periods {gained} m², written {written_a} m²");
 }

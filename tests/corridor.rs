@@ -35,10 +35,14 @@ fn verdict<'a>(r: &'a Value, rule: &str) -> &'a Value {
     r["verdicts"].as_array().unwrap().iter().find(|v| v["rule"].as_str().unwrap().contains(rule)).unwrap()
 }
 
-/// Geodesic metres between two [lon, lat] pairs.
+/// Geodesic metres between two points, each `{"lat", "lon"}` (delimit's
+/// JSON) or `[lon, lat]` (the pyproj references in expected.json).
 fn metres(a: &Value, b: &Value) -> f64 {
     use geo::Distance;
-    let p = |v: &Value| geo::Point::new(f(&v[0]), f(&v[1]));
+    let p = |v: &Value| match v.as_object() {
+        Some(o) => geo::Point::new(f(&o["lon"]), f(&o["lat"])),
+        None => geo::Point::new(f(&v[0]), f(&v[1])),
+    };
     geo::Geodesic.distance(p(a), p(b))
 }
 
@@ -264,6 +268,47 @@ fn without_routes_the_illustrative_sample_is_measured_under_the_sample_constrain
             "{rules:?}"
         );
     }
+}
+
+/// Issue 30: the checkpoint rule counts crossings of the transit state's
+/// legal border only. Each sample option crosses ARM's border twice; its
+/// other changes of jurisdiction (AZE↔IRN near Julfa, Ordubad and Horadiz)
+/// are listed, flagged, and not held to ARM's checkpoints.
+#[test]
+fn only_the_transit_states_border_is_held_to_its_checkpoints() {
+    let r = crate::util::run(crate::util::delimit().args(["corridor", "measure", "--json"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    for route in v["routes"].as_array().unwrap() {
+        let x = route["crossings"].as_array().unwrap();
+        let own: Vec<&Value> = x.iter().filter(|c| c["transit_border"] == true).collect();
+        assert_eq!(own.len(), 2, "{}: {own:?}", route["name"]);
+        for c in &own {
+            assert!(c["from"] == "ARM" || c["to"] == "ARM", "{c}");
+            assert!(c["at"]["lat"].is_f64() && c["at"]["lon"].is_f64(), "{c}");
+        }
+        let others: Vec<&Value> = x.iter().filter(|c| c["transit_border"] == false).collect();
+        assert!(!others.is_empty(), "{}: the sample options also pass AZE↔IRN", route["name"]);
+        for c in &others {
+            assert!(c["from"] != "ARM" && c["to"] != "ARM", "{c}");
+        }
+        let sov = verdict(route, "km outside the transit state's legal territory");
+        let detail = sov["detail"].as_str().unwrap();
+        assert!(detail.starts_with("2 crossing(s) of its legal border; "), "{detail}");
+        assert!(detail.contains(&format!("{} other change(s) of jurisdiction", others.len())), "{detail}");
+        let cp = verdict(route, "checkpoints");
+        let unallowed = own.iter().filter(|c| c["checkpoint"].is_null()).count();
+        assert_eq!(f(&cp["measured"]), unallowed as f64, "{cp}");
+    }
+    // The text lists the two kinds apart.
+    let t = crate::util::run(crate::util::delimit().args(["corridor", "measure"]));
+    assert!(t.stdout.contains("  crossing ARM") || t.stdout.contains("→ ARM at"), "{}", t.stdout);
+    assert!(
+        t.stdout.contains("  change of jurisdiction AZE → IRN")
+            || t.stdout.contains("  change of jurisdiction IRN → AZE"),
+        "{}",
+        t.stdout
+    );
 }
 
 /// 100 m pixels over 480–540 km E and 4400–4460 km N: covers the barrier fixture's grid.

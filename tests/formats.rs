@@ -132,3 +132,58 @@ fn a_gpkg_layer_named_with_sql_quotes_is_just_a_name() {
     assert_eq!(layer.features.len(), 3);
     assert!(delimit::io::layer_names(&gpkg, None).unwrap().contains(&name.to_string()));
 }
+
+/// Issue 30 §7: legal and control as two layers of one GeoPackage, as a
+/// team shares them, each named `FILE|layername=NAME` (the form QGIS and
+/// GDAL write); the result is the two files' result, and the package is
+/// an input no output may replace.
+#[test]
+fn two_layers_of_one_geopackage_are_two_inputs() {
+    require_tool("ogr2ogr");
+    let dir = tempfile::tempdir().unwrap();
+    let data = crate::util::root().join("data");
+    let team = dir.path().join("team.gpkg");
+    for (src, name, update) in [("legal.geojson", "basis", false), ("control.geojson", "holdings", true)] {
+        let mut c = Command::new("ogr2ogr");
+        c.args(["-f", "GPKG"]);
+        if update {
+            c.arg("-update");
+        }
+        let out = c.arg(&team).arg(data.join(src)).args(["-nln", name]).output().unwrap();
+        assert!(out.status.success(), "ogr2ogr: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let layer = |n: &str| format!("{}|layername={n}", team.display());
+    let pkg = crate::util::run(crate::util::delimit().args([
+        "gaps",
+        "--json",
+        "--no-settlements",
+        "--legal",
+        &layer("basis"),
+        "--control",
+        &layer("holdings"),
+    ]));
+    assert_eq!(pkg.code, 0, "{}", pkg.stderr);
+    let files = crate::util::run(
+        crate::util::delimit()
+            .args(["gaps", "--json", "--no-settlements", "--legal"])
+            .arg(data.join("legal.geojson"))
+            .arg("--control")
+            .arg(data.join("control.geojson")),
+    );
+    let (a, b): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_str(&pkg.stdout).unwrap(), serde_json::from_str(&files.stdout).unwrap());
+    assert_eq!(a["summary"]["rows"], b["summary"]["rows"]);
+    let layers: Vec<&str> =
+        a["provenance"]["inputs"].as_array().unwrap().iter().map(|i| i["layer"].as_str().unwrap()).collect();
+    assert_eq!(layers, ["basis", "holdings"]);
+    // The package is an input, even named through a layer.
+    let before = std::fs::read(&team).unwrap();
+    let r = crate::util::run(
+        crate::util::delimit()
+            .args(["gaps", "--legal", &layer("basis"), "--control", &layer("holdings"), "--force", "-o"])
+            .arg(&team),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("input"), "{}", r.stderr);
+    assert_eq!(std::fs::read(&team).unwrap(), before, "the input package was rewritten");
+}

@@ -180,4 +180,36 @@ fn gaps_go_into_postgis_and_its_areas_agree() {
         run(delimit().args(["gaps", "--json", "--no-settlements", "--legal", &pg.target(), "--layer", "units"]));
     let c: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(c["provenance"]["inputs"][0]["sha256"], input["sha256"]);
+
+    // Issue 30 §7: legal and control as two tables of one database, each
+    // named by `|layername=` (one --layer cannot name both).
+    let control = dir.path().join("sample/control.geojson");
+    let load = std::process::Command::new("ogr2ogr")
+        .args(["-f", "PostgreSQL", &pg.target()])
+        .arg(&control)
+        .args(["-nln", "holdings", "-lco", "GEOMETRY_NAME=geom"])
+        .output()
+        .unwrap();
+    assert!(load.status.success(), "ogr2ogr: {}", String::from_utf8_lossy(&load.stderr));
+    let both = run(delimit().args([
+        "gaps",
+        "--json",
+        "--no-settlements",
+        "--legal",
+        &format!("{}|layername=units", pg.target()),
+        "--control",
+        &format!("{}|layername=holdings", pg.target()),
+    ]));
+    assert_eq!(both.code, 0, "{}", both.stderr);
+    let files = run(delimit()
+        .args(["gaps", "--json", "--no-settlements", "--legal"])
+        .arg(&legal)
+        .arg("--control")
+        .arg(&control));
+    let (d, e): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_str(&both.stdout).unwrap(), serde_json::from_str(&files.stdout).unwrap());
+    assert_eq!(d["summary"]["rows"], e["summary"]["rows"], "two tables of one database read as the two files");
+    let layers: Vec<&str> =
+        d["provenance"]["inputs"].as_array().unwrap().iter().map(|i| i["layer"].as_str().unwrap()).collect();
+    assert_eq!(layers, ["units", "holdings"]);
 }

@@ -171,8 +171,10 @@ fn a_series_gives_a_time_aware_changes_layer() {
     let log = check_in_qgis(&dir, &["--series", glob.to_str().unwrap()]);
     assert!(
         log.contains(
-            "layer delimit_changes temporal: from_date to to_date (dates); project range 2024-01-01 .. 2024-03-01"
+            "layer delimit_changes temporal: in_force_date to superseded_date (dates); project range 2024-01-01 .. 2024-03-01"
         ),
         "{log}"
     );
+    // 45.05–45.08°E changes hands on 2024-02-01 and back on 2024-03-01.
+    assert!(log.contains("1 hidden from a later change"), "{log}");
 }

@@ -261,15 +261,9 @@ fn layout_has_no_overflow_no_label_collision_and_prints_to_a4() {
     assert!((2..=12).contains(&pages), "{pages} pages");
 }
 
-/// With a control series, the report has the two charts (inline SVG with
-/// axes, units and dates, one point per date and pair, one bar per nonzero
-/// gain or loss) and the ten largest changes with their places; each
-/// point's value is the held series `delimit changes` gives. The series is
-/// synthetic: a box of the sample's Armenian legal territory held by AZE
-/// that grows, then shrinks.
-#[test]
-fn a_series_adds_charts_and_the_largest_changes() {
-    let dir = artefacts("report-series");
+/// A synthetic series in `dir`: a box of the sample's Armenian legal
+/// territory held by AZE that grows, then shrinks. Its dates and its glob.
+fn synthetic_series(dir: &Path) -> ([&'static str; 4], String) {
     let dates = ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"];
     for (date, x1) in dates.iter().zip([45.05, 45.08, 45.03, 45.03]) {
         std::fs::write(
@@ -280,8 +274,20 @@ fn a_series_adds_charts_and_the_largest_changes() {
         )
         .unwrap();
     }
-    let glob = dir.join("synthetic_*.geojson");
-    let glob = glob.to_str().unwrap();
+    (dates, dir.join("synthetic_*.geojson").to_str().unwrap().to_string())
+}
+
+/// With a control series, the report has the two charts (inline SVG with
+/// axes, units and dates, one point per date and pair, one bar per nonzero
+/// gain or loss) and the ten largest changes with their places; each
+/// point's value is the held series `delimit changes` gives. The series is
+/// synthetic: a box of the sample's Armenian legal territory held by AZE
+/// that grows, then shrinks.
+#[test]
+fn a_series_adds_charts_and_the_largest_changes() {
+    let dir = artefacts("report-series");
+    let (dates, glob) = synthetic_series(&dir);
+    let glob = glob.as_str();
     let html = std::fs::read_to_string(report(&dir, "series.html", &["--series", glob])).unwrap();
     let chart = |class: &str| -> String {
         let start = html.find(&format!("<svg class=\"chart {class}\"")).unwrap_or_else(|| panic!("no {class} chart"));
@@ -316,4 +322,69 @@ fn a_series_adds_charts_and_the_largest_changes() {
     }
     assert!(html.contains("The ten largest changes"), "no table of the largest changes");
     assert!(html.contains("Ararat"), "the largest changes do not name their admin-1 unit");
+}
+
+/// Issue 30 §4: with a series, the whole report stands on one control
+/// layer, the snapshot in force at --as-of (by default the last date): the
+/// gaps table gives what `gaps --series … --as-of` gives, the sample control
+/// is not an input, and `--control` with `--series` is refused. The held
+/// chart draws steps, and a party has one colour in both charts and on the
+/// map.
+#[test]
+fn one_control_layer_stands_behind_the_whole_report() {
+    let dir = artefacts("report-one-control");
+    let (_, glob) = synthetic_series(&dir);
+    let glob = glob.as_str();
+    // What `gaps` says of ARM held by AZE on a date.
+    let held = |as_of: &str| -> f64 {
+        let r = run(delimit().args(["gaps", "--json", "--series", glob, "--as-of", as_of]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        v["summary"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["class"] == "held_by_other" && x["owner"] == "ARM" && x["controller"] == "AZE")
+            .map(|x| x["km2"].as_f64().unwrap())
+            .unwrap()
+    };
+    for (name, extra, as_of) in
+        [("last.html", vec![], "2024-04-01"), ("feb.html", vec!["--as-of", "2024-02-01"], "2024-02-01")]
+    {
+        let mut args = vec!["--series", glob];
+        args.extend(extra);
+        let html = std::fs::read_to_string(report(&dir, name, &args)).unwrap();
+        let want = format!("{:.3}", held(as_of));
+        let row = html
+            .split("<tr>")
+            .find(|r| r.contains(">held_by_other<") && r.contains(">ARM<") && r.contains(">AZE<"))
+            .unwrap_or_else(|| panic!("{name}: no ARM held by AZE row"));
+        assert!(
+            row.contains(&format!(">{want}<")),
+            "{name}: the gaps table is not the snapshot of {as_of} ({want} km²): {row}"
+        );
+        assert!(!html.contains("embedded:data/control.geojson"), "{name}: the sample control is still an input");
+        // Steps: 4 dates, 7 vertices (each change drawn at its date).
+        let start = html.find("<svg class=\"chart held\"").unwrap();
+        let chart = &html[start..start + html[start..].find("</svg>").unwrap()];
+        let pts = chart.split("points=\"").nth(1).unwrap().split('"').next().unwrap();
+        assert_eq!(pts.split(' ').count(), 7, "{pts}");
+        // One colour for AZE: its line in the held chart, its bars, its map legend entry.
+        let colour_after = |hay: &str, key: &str| -> String {
+            let i = hay.find(key).unwrap_or_else(|| panic!("no {key}"));
+            hay[i..].split('#').nth(1).unwrap()[..6].to_string()
+        };
+        let line = colour_after(chart, "<polyline");
+        let fstart = html.find("<svg class=\"chart flows\"").unwrap();
+        let flows = &html[fstart..fstart + html[fstart..].find("</svg>").unwrap()];
+        let bar_at = flows.find("AZE gained").unwrap();
+        let bar = flows[..bar_at].rfind("<rect class=\"bar").unwrap();
+        assert_eq!(colour_after(&flows[bar..], "fill="), line, "AZE's bars and line differ");
+        let legend = html.find("legal basis: AZE").unwrap();
+        let entry = html[..legend].rfind("<rect").unwrap();
+        assert_eq!(colour_after(&html[entry..], "stroke="), line, "AZE on the map and in the charts differ");
+    }
+    let r = run(delimit().args(["report", "-o"]).arg(dir.join("x.html")).args(["--series", glob, "--control", glob]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--control"), "{}", r.stderr);
 }

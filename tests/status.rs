@@ -87,8 +87,27 @@ fn report_and_qgis_carry_the_status() {
     assert!(r.stdout.contains("note: ILLUSTRATIVE input control"), "{}", r.stdout);
     let qgs = std::fs::read_to_string(dir.path().join("q/delimit.qgs")).unwrap();
     assert!(qgs.contains("<title>delimit: legal basis and de facto control (ILLUSTRATIVE data)</title>"));
-    let names: Vec<&str> = qgs.lines().filter(|l| l.contains("<layername>")).collect();
-    assert!(!names.is_empty() && names.iter().all(|l| l.contains("[illustrative]")), "{names:?}");
+    // Each layer names its own inputs' status (issue 30: every layer carried
+    // the run's least certain one, so the legal layer, APPROXIMATE, read
+    // [illustrative]); the title keeps the run's.
+    let name_of = |title: &str| {
+        qgs.lines()
+            .find_map(|l| l.trim().strip_prefix("<layername>").filter(|n| n.starts_with(title)))
+            .map(|n| n.trim_end_matches("</layername>").to_string())
+            .unwrap_or_else(|| panic!("no layer {title}"))
+    };
+    assert_eq!(name_of("Legal basis"), "Legal basis [approximate]");
+    assert_eq!(name_of("Legal line"), "Legal line (per owner pair) [approximate]");
+    assert_eq!(name_of("De facto control"), "De facto control [illustrative]");
+    assert_eq!(name_of("Gaps"), "Gaps (legal owner × controller) [illustrative]");
+    assert_eq!(name_of("Settlements"), "Settlements", "the settlements are GeoNames, observed");
+    // With the control layer called observed, its layer says nothing, and
+    // the legal layer's tag is unchanged.
+    let r = run(delimit().current_dir(dir.path()).args(["qgis", "-o", "q2", "--status", "control=observed"]));
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let qgs2 = std::fs::read_to_string(dir.path().join("q2/delimit.qgs")).unwrap();
+    assert!(qgs2.contains("<layername>De facto control</layername>"), "control tagged by another input's status");
+    assert!(qgs2.contains("<layername>Legal basis [approximate]</layername>"));
     let gpkg = std::fs::read(dir.path().join("q/delimit.gpkg")).unwrap();
     let needle = br#""status":"illustrative""#;
     assert!(gpkg.windows(needle.len()).any(|w| w == needle), "the GeoPackage's provenance lacks the status");

@@ -325,3 +325,58 @@ fn in_takes_country_codes_and_repeats() {
     let a = one(&["Agarak", "--in", "AM", "--in", "Lori"]);
     assert_eq!(a["province"], "Lori");
 }
+
+/// Issue 30: a batch keeps every column the user gave, under its own name,
+/// in CSV, GeoJSON and JSON; delimit's fields that share a name with one of
+/// them are `delimit_NAME`; each row's caveats travel with it (Karki's cited
+/// note, Lachin's "or Laçın" hedge); and a point far from every admin unit
+/// has no province.
+#[test]
+fn a_batch_keeps_the_users_columns_and_its_caveats() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv_in = dir.path().join("pts.csv");
+    std::fs::write(
+        &csv_in,
+        "id,name,lat,lon,my_note\nv1,Voskepar,,,first\nv2,,40.9,45.2,second\nv3,Karki,,,third\nv4,Lachin,,,fourth\nfar,,10,10,far away\n",
+    )
+    .unwrap();
+    let (out_csv, out_gj) = (dir.path().join("out.csv"), dir.path().join("out.geojson"));
+    let r =
+        run(delimit().args(["village", "--file"]).arg(&csv_in).arg("-o").arg(&out_csv).arg("--geojson").arg(&out_gj));
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    // CSV: the user's columns first, as given, then delimit's.
+    let text = std::fs::read_to_string(&out_csv).unwrap();
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
+    let at = |c: &str| header.iter().position(|h| h == c).unwrap_or_else(|| panic!("no column {c}: {header:?}"));
+    for c in ["id", "name", "lat", "lon", "my_note", "delimit_name", "delimit_lat", "delimit_lon", "status", "province"]
+    {
+        at(c);
+    }
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 5);
+    let ids: Vec<&str> = rows.iter().map(|r| &r[at("id")]).collect();
+    assert_eq!(ids, ["v1", "v2", "v3", "v4", "far"], "the user's ids, not delimit's row numbers");
+    assert_eq!(&rows[1][at("my_note")], "second");
+    assert_eq!(&rows[0][at("delimit_name")], "Voskepar");
+    assert!(rows[2][at("data_note")].contains("exclave"), "Karki's note: {:?}", &rows[2]);
+    assert!(rows[3][at("province_note")].contains("Laçın"), "Lachin's hedge: {:?}", &rows[3]);
+    assert_eq!(&rows[4][at("province")], "", "a point 4,700 km from every unit has no province");
+    assert!(rows[4][at("province_note")].contains("beyond its accuracy"), "{:?}", &rows[4]);
+    // GeoJSON: the place points carry the same columns and caveats.
+    let gj: Value = serde_json::from_str(&std::fs::read_to_string(&out_gj).unwrap()).unwrap();
+    let places: Vec<&Value> =
+        gj["features"].as_array().unwrap().iter().filter(|f| f["properties"]["kind"] == "place").collect();
+    let karki = places.iter().find(|f| f["properties"]["id"] == "v3").expect("Karki's point keeps its id");
+    assert_eq!(karki["properties"]["my_note"], "third");
+    assert!(karki["properties"]["data_note"].as_str().unwrap().contains("exclave"));
+    // JSON: each answer carries its row as given.
+    let r = run(delimit().args(["village", "--json", "--file"]).arg(&csv_in));
+    assert_eq!(r.code, 1, "one row is outside the data: {}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let a = &v["answers"].as_array().unwrap()[0];
+    assert_eq!(a["input"]["my_note"], "first");
+    assert_eq!(a["input"]["id"], "v1");
+    // The nearest legal point is named, not a bare pair.
+    assert!(a["legal_line"]["point"]["lat"].is_f64() && a["legal_line"]["point"]["lon"].is_f64(), "{a}");
+}

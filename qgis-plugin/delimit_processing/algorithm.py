@@ -260,9 +260,11 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
         """A file delimit reads for the layer: its own, or a temporary GeoPackage."""
         if layer is None:
             return None
-        if layer.providerType() == "ogr" and not layer.subsetString():
+        parts, path = {}, None
+        if layer.providerType() == "ogr":
             parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
             path = parts.get("path")
+        if layer.providerType() == "ogr" and not layer.subsetString():
             one_layer = not parts.get("layerName") and parts.get("layerId") in (None, "", -1)
             if path and os.path.isfile(path) and one_layer:
                 return path
@@ -278,18 +280,38 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
         if err[0] != QgsVectorFileWriter.NoError:
             raise QgsProcessingException(f"could not copy layer {layer.name()} for delimit: {err[1]}")
         feedback.pushInfo(f"layer {layer.name()} ({layer.providerType()}) copied to a temporary GeoPackage for delimit")
-        # A copy has no file metadata to say how far it can be taken as fact
-        # (metadata.status): delimit takes it as observed unless told.
-        feedback.pushWarning(
-            f"layer {layer.name()} is not a file delimit reads, so nothing says whether it is observed, "
-            "approximate or illustrative: delimit takes it as observed; set Status (e.g. control=illustrative) "
-            "if it is not"
-        )
+        # A copy loses the file's metadata (metadata.status): it carries the
+        # status its source file states, or says that none is known; it is
+        # never taken as observed by default.
+        status = self.source_status(layer, path, parts)
+        self.copied.append((out, status))
+        if status == "unknown":
+            feedback.pushWarning(
+                f"layer {layer.name()} is not a file delimit reads and states no status: delimit reports it as "
+                "'status unknown'; set Status (e.g. control=observed) to say how far it can be taken as fact"
+            )
         return out
+
+    def source_status(self, layer, path, parts):
+        """The status the layer's source file states (delimit info), else "unknown"."""
+        if not path or not os.path.isfile(path):
+            return "unknown"
+        argv = [self.exe, "info", "--json", path]
+        if parts.get("layerName"):
+            argv[3:3] = ["--layer", parts["layerName"]]
+        try:
+            out = subprocess.run(argv, capture_output=True, timeout=120)
+            info = json.loads(out.stdout.decode("utf-8", "replace"))
+            prov = info[0]["layers"][0]["provenance"]
+        except (OSError, ValueError, KeyError, IndexError, subprocess.TimeoutExpired):
+            return "unknown"
+        return prov.get("status", "unknown") if prov.get("status_from") == "file" else "unknown"
 
     def command_line(self, parameters, context, feedback, tmp):
         """(argv, {output name: path}) for the parameters."""
         argv = [self.exe, *self.command["argv"], "--progress", "json"]
+        self.copied = []
+        statuses = []
         if any(p["flag"] == "--json" for p in self.command["parameters"]):
             argv.append("--json")
         outputs, positionals = {}, []
@@ -318,9 +340,13 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
                 continue
             elif kind == "layer" and (p["repeatable"] or p["values"] is None):
                 layers = self.parameterAsLayerList(parameters, name, context)
+                before = len(self.copied)
                 values = [self.layer_path(lyr, tmp, feedback) for lyr in layers]
+                statuses.extend((p.get("role"), st) for _, st in self.copied[before:])
             elif kind in ("layer", "table"):
+                before = len(self.copied)
                 values = [self.layer_path(self.parameterAsVectorLayer(parameters, name, context), tmp, feedback)]
+                statuses.extend((p.get("role"), st) for _, st in self.copied[before:])
             elif kind == "raster":
                 values = [self.parameterAsRasterLayer(parameters, name, context).source()]
             elif kind == "file":
@@ -358,6 +384,18 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
             else:
                 for v in values:
                     argv.extend([p["flag"], v])
+        # Copied layers carry their source's status (or "unknown"), unless
+        # the user's Status names their role; one status per role, the least
+        # certain where copies of one role differ.
+        if any(p["flag"] == "--status" for p in self.command["parameters"]):
+            given = {argv[i + 1].split("=", 1)[0] for i, a in enumerate(argv[:-1]) if a == "--status"}
+            order = ["observed", "unknown", "approximate", "illustrative"]
+            by_role = {}
+            for role, st in statuses:
+                if role and role not in given:
+                    by_role[role] = max(by_role.get(role, "observed"), st, key=order.index)
+            for role, st in sorted(by_role.items()):
+                argv.extend(["--status", f"{role}={st}"])
         if has_output and any(p["flag"] == "--force" for p in self.command["parameters"]):
             argv.append("--force")
         if positionals:
@@ -395,9 +433,25 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
             if self.command["name"] == "qgis":
                 results["PROJECT"] = summary.get("project")
                 results["GPKG"] = summary.get("gpkg")
+        # Every caveat of the inputs (ILLUSTRATIVE, APPROXIMATE, status
+        # unknown) is a warning in the log, as the CLI's note: lines are.
+        prov = summary.get("provenance") if isinstance(summary, dict) else None
+        for note in (prov or {}).get("notes", []):
+            feedback.pushWarning(f"note: {note}")
         if code == 1:
-            feedback.reportError("delimit found errors in the data (exit 1): see the JSON output", False)
+            feedback.reportError(VERDICTS.get(self.command["name"], VERDICT), False)
         return results
+
+
+# Exit 1 without an error line is a verdict, not a failure: what it means
+# for each command.
+VERDICT = "delimit returned a verdict (exit 1), not an error: see the JSON output"
+VERDICTS = {
+    "check": "delimit check found errors in the data (exit 1): see the JSON output",
+    "village": "some rows were not answered (no match, ambiguous, invalid or outside the data; exit 1): see the JSON output",
+    "corridor_measure": "a route fails a constraint (a FAIL verdict; exit 1): see the JSON output",
+    "corridor_route": "a route fails a constraint (a FAIL verdict; exit 1): see the JSON output",
+}
 
 
 def _quote(a):

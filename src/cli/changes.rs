@@ -144,7 +144,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         );
         series.load(k, &read)
     };
-    let settlements = if args.no_settlements { None } else { Some(args.places.load(&args.io.input)?) };
+    let settlements = if args.no_settlements { None } else { args.places.load_for(&args.io.input, &legal)? };
     let rest = if args.rest == "owner" { Rest::Owner } else { Rest::Unassigned };
     let opts = ChangesOptions {
         gaps: args.io.input.gaps_options(args.tolerance_m, args.repair),
@@ -156,14 +156,21 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let step = super::verbosity::Step::start("overlaying the legal basis with each snapshot…");
     let mut r = changes_streamed(&legal, &series.dated, &load, settlements.as_ref(), &opts)?;
     let admin_input = args.io.input.with_owner_field("country");
-    let admin1 = load_or_sample(args.admin1.as_deref(), "admin1.geojson", Role::Legal, &admin_input, None)?;
-    delimit::changes::name_admin1(&mut r, &admin1);
+    let admin1 = super::args::sample_within(
+        load_or_sample(args.admin1.as_deref(), "admin1.geojson", Role::Legal, &admin_input, None)?,
+        args.admin1.is_some(),
+        &legal,
+        "--admin1",
+    );
+    if let Some(a) = &admin1 {
+        delimit::changes::name_admin1(&mut r, a);
+    }
     drop(step);
 
     let mut provs: Vec<&delimit::layer::Provenance> = vec![&legal.provenance];
     provs.extend(series.provenance.iter());
     provs.extend(settlements.as_ref().map(|s| &s.provenance));
-    provs.push(&admin1.provenance);
+    provs.extend(admin1.as_ref().map(|a| &a.provenance));
     let assumption = (rest == Rest::Owner).then_some(
         "--rest owner: legal area that no control polygon covers is counted as held by its legal owner (an assumption, not data)",
     );

@@ -124,7 +124,18 @@ fn parameter(root: &clap::Command, path: &[String], a: &clap::Arg) -> Value {
         "value_names": value_names,
         "heading": a.get_help_heading(),
         "conflicts_with": conflicts(root, path, a),
+        "role": (kind == "layer").then(|| layer_role(a.get_id().as_str())).flatten(),
     })
+}
+
+/// The role a layer parameter is read for (what `--status ROLE=…` names):
+/// a flag named after its role (`--legal`, `--control`, `--settlements`,
+/// `--routes`, `--segments`), and `--series`, whose snapshots are control.
+fn layer_role(id: &str) -> Option<&'static str> {
+    match id {
+        "series" => Some(delimit::layer::Role::Control.as_str()),
+        _ => id.parse::<delimit::layer::Role>().ok().map(|r| r.as_str()),
+    }
 }
 
 /// What a parameter holds, from its action, its parser's type and its

@@ -29,8 +29,16 @@ pub(crate) struct FullArgs {
     /// files, one per date; quote it): adds what changed hands between its
     /// snapshots, as in `delimit changes` (a temporal `changes` layer in
     /// QGIS, charts and the largest changes in the report).
-    #[arg(long, value_name = "FILE|GLOB")]
+    /// With it, every single-date part (gaps, the map, the control layer,
+    /// village attributes) uses the snapshot in force at --as-of, so that
+    /// one control layer stands behind the whole page or project.
+    #[arg(long, value_name = "FILE|GLOB", conflicts_with = "control")]
     pub series: Option<String>,
+    /// The date (YYYY-MM-DD) whose snapshot of --series stands for control
+    /// in the single-date parts: the latest on or before it. Default: the
+    /// series' last date.
+    #[arg(long, value_name = "DATE", requires = "series")]
+    pub as_of: Option<String>,
     /// Field holding each snapshot's date (YYYY-MM-DD) in --series.
     #[arg(long, value_name = "FIELD", default_value = "as_of")]
     pub time_field: String,
@@ -82,6 +90,9 @@ pub(crate) struct Loaded {
     pub options: Options,
     /// The control series, with the options to read it again.
     pub series: Option<(super::series::Series, delimit::io::ReadOptions)>,
+    /// With a series: the snapshot standing for control, as recorded in
+    /// the provenance's parameters.
+    pub in_force: Option<serde_json::Value>,
 }
 
 impl Loaded {
@@ -110,7 +121,8 @@ impl Loaded {
         .map(|l| l.provenance.clone())
         .collect();
         if let Some((s, _)) = &self.series {
-            v.extend(s.provenance.iter().cloned());
+            // The snapshot in force is the control layer already: listed once.
+            v.extend(s.provenance.iter().filter(|p| p.path != self.control.provenance.path).cloned());
         }
         v
     }
@@ -173,6 +185,15 @@ impl FullArgs {
         })
     }
 
+    /// The parameters, with the snapshot that stands for control.
+    pub fn parameters_of(&self, loaded: &Loaded) -> serde_json::Value {
+        let mut p = self.parameters();
+        if let Some(n) = &loaded.in_force {
+            p["series"] = n.clone();
+        }
+        p
+    }
+
     /// Whether the run measures the embedded sample routes (with the
     /// embedded constraints): no routes, no legal basis given.
     fn sample_routes(&self) -> bool {
@@ -201,7 +222,42 @@ impl FullArgs {
     pub fn load(&self) -> delimit::Result<Loaded> {
         let input = self.input();
         let i = &input;
-        let (legal, control) = self.layers.load(i, None)?;
+        let as_of = self.as_of.as_deref().map(|d| super::series::date_option("--as-of", d)).transpose()?;
+        let series = match &self.series {
+            Some(s) => {
+                let read = i.read_options(Some(Role::Control))?;
+                let single = !s.contains(['*', '?']);
+                let files = self.series_files()?;
+                Some((super::series::Series::read(&files, single, &read, &self.time_field)?, read))
+            }
+            None => None,
+        };
+        // One control layer for the whole run: with a series, the snapshot
+        // in force at --as-of (by default its last date), never the sample.
+        let (legal, control, in_force) = match &series {
+            Some((sr, read)) => {
+                let k = match &as_of {
+                    Some(d) => sr.in_force(d)?,
+                    None => *delimit::changes::date_order(&sr.dated)?.last().ok_or_else(|| delimit::Error::Usage {
+                        option: "--series".into(),
+                        message: "the series holds no snapshot".into(),
+                        hint: None,
+                    })?,
+                };
+                let control = sr.load(k, read)?.into_owned();
+                let legal = self.layers.legal(i, None, Some(&control))?;
+                let d = &sr.dated[k];
+                let note = json!({
+                    "as_of": as_of.clone().unwrap_or_else(|| d.date.clone()), "snapshot": d.date,
+                    "date_from": d.date_from, "file": d.path, "snapshots": sr.dated.len(),
+                });
+                (legal, control, Some(note))
+            }
+            None => {
+                let (legal, control) = self.layers.load(i, None)?;
+                (legal, control, None)
+            }
+        };
         let settlements = self.places.load(i)?;
         let segments = load_or_sample(self.segments.as_deref(), "segments.geojson", Role::Segments, i, None)?;
         let admin_input = i.with_owner_field("country");
@@ -246,16 +302,7 @@ impl FullArgs {
             protected,
             ..Options::default()
         };
-        let series = match &self.series {
-            Some(s) => {
-                let read = i.read_options(Some(Role::Control))?;
-                let single = !s.contains(['*', '?']);
-                let files = self.series_files()?;
-                Some((super::series::Series::read(&files, single, &read, &self.time_field)?, read))
-            }
-            None => None,
-        };
-        Ok(Loaded { legal, control, settlements, segments, admin1, routes, options, series })
+        Ok(Loaded { legal, control, settlements, segments, admin1, routes, options, series, in_force })
     }
 }
 

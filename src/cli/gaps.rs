@@ -94,7 +94,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             (legal, control, None)
         }
     };
-    let settlements = if args.no_settlements { None } else { Some(args.places.load(&args.io.input)?) };
+    let settlements = if args.no_settlements { None } else { args.places.load_for(&args.io.input, &legal)? };
 
     let opts = args.io.input.gaps_options(args.tolerance_m, args.repair);
     let step = super::verbosity::Step::start("overlaying legal basis and control…");
@@ -223,7 +223,10 @@ fn print_table(
             ]
         })
         .collect();
-    let header = ["class", "owner", "controller", "pieces", "area km²", "slivers", "sliver area km²"];
+    // A sliver is counted in its own columns, never in the first two: named
+    // so that "0 pieces … 1 sliver" cannot be read as a contradiction.
+    let header =
+        ["class", "owner", "controller", "pieces (not slivers)", "km² (not slivers)", "sliver pieces", "sliver km²"];
     writeln!(out, "{}", super::table::render(&header, &[false, false, false, true, true, true, true], &rows))?;
     if let Some(f) = s.get("filter") {
         writeln!(

@@ -64,7 +64,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             // A layer that is not observed says so here too.
             if l.provenance.status.is_caveat() {
                 let note = l.provenance.status_note.as_deref().map(|n| format!(": {n}")).unwrap_or_default();
-                writeln!(out, "    status: {}{note}", l.provenance.status.as_str().to_uppercase())?;
+                writeln!(out, "    status: {}{note}", l.provenance.status.label())?;
             }
             if l.notes > 0 {
                 writeln!(out, "    reader notes: {} (run `delimit check` for details)", l.notes)?;

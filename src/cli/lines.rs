@@ -39,7 +39,7 @@ pub(crate) struct Args {
     /// shared edges only.
     #[arg(long, value_name = "M", default_value_t = 100.0, value_parser = crate::cli::args::non_negative_number)]
     match_m: f64,
-    /// Only this pair, e.g. ARM|AZE (either order).
+    /// Only this pair, e.g. ARM,AZE (either order; ARM|AZE is read too).
     #[arg(long, value_name = "A|B")]
     pair: Option<String>,
     /// Station spacing along the legal line, m (geodesic).

@@ -68,7 +68,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let layers = delimit::qgis::layers(&loaded.inputs(), &run, &i.owner_field, &i.controller_field, &i.name_field);
     let provenance = Provenance {
         inputs: loaded.provenance(),
-        parameters: args.full.parameters(),
+        parameters: args.full.parameters_of(&loaded),
         tool: format!("delimit {}", env!("CARGO_PKG_VERSION")),
         date: args.full.date.clone(),
     };
@@ -92,8 +92,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
+        crate::cli::verbosity::note!("wrote {} and {}", targets.gpkg.display(), targets.project.display());
         let mut out = crate::cli::term::Safe::new(&mut out);
-        writeln!(out, "wrote {} and {}", targets.gpkg.display(), targets.project.display())?;
         for g in delimit::qgis::GROUPS {
             for l in layers.iter().filter(|l| l.group == g) {
                 writeln!(out, "  {:<9} {:<20} {:>7} features", l.group, l.name, l.features.len())?;

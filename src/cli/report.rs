@@ -1,6 +1,5 @@
 //! `delimit report`
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -54,7 +53,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         Fields { owner: i.owner_field.clone(), controller: i.controller_field.clone(), name: i.name_field.clone() };
     let provenance = Provenance {
         inputs: loaded.provenance(),
-        parameters: args.full.parameters(),
+        parameters: args.full.parameters_of(&loaded),
         tool: format!("delimit {}", env!("CARGO_PKG_VERSION")),
         date: args.full.date.clone(),
     };
@@ -66,8 +65,10 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     };
     let text = delimit::report::render_with(&loaded.inputs(), &run, &provenance, &fields, fmt, &header)?;
     delimit::io::write_file(&args.output, text.as_bytes(), args.force, &inputs)?;
+    // What was written goes to stderr, as from every command; stdout keeps
+    // the caveats a reader must see.
+    crate::cli::verbosity::note!("wrote {} ({} bytes)", args.output.display(), text.len());
     let mut out = crate::cli::term::Safe::new(std::io::stdout().lock());
-    writeln!(out, "wrote {} ({} bytes)", args.output.display(), text.len())?;
     crate::cli::verbosity::caveats(&mut out, &provenance.to_json())?;
     Ok(Outcome::Ok)
 }

@@ -9,7 +9,7 @@ use delimit::layer::Role;
 use delimit::overlay::GapsOptions;
 use delimit::position::Position;
 use delimit::village::batch::{self, Ask, Query, Reply, Status};
-use delimit::village::{Answer, Context, VillageOptions};
+use delimit::village::{Context, VillageOptions};
 use serde_json::json;
 
 use super::Outcome;
@@ -94,7 +94,13 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     for a in &args.at {
         let p = Position::parse_flag("--at", a)?;
         at.push(p);
-        queries.push(Query { line: None, text: a.clone(), ask: Ask::At(p, a.clone()), within: Vec::new() });
+        queries.push(Query {
+            line: None,
+            text: a.clone(),
+            ask: Ask::At(p, a.clone()),
+            within: Vec::new(),
+            given: Default::default(),
+        });
     }
     if let (Some(f), false) = (&args.file, stdin_batch) {
         queries.extend(batch::read_file(f, &args.input.name_field, &args.input.read_options(None)?)?);
@@ -178,7 +184,6 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         replies.extend(batch::stream(&ctx, std::io::stdin(), &within, &extents, emit)?);
     }
 
-    let answers: Vec<Answer> = replies.iter().filter_map(|r| r.answer.clone()).collect();
     let mut w = delimit::io::WriteOptions { force: args.force, ..Default::default() };
     w.geojson.metadata = Some(provenance.clone());
     let write = |path: &Path, layer: &str, features: Vec<delimit::Feature>| -> delimit::Result<()> {
@@ -187,7 +192,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         Ok(())
     };
     if let Some(path) = &args.geojson {
-        write(path, "village", delimit::export::village_features(&answers))?;
+        write(path, "village", delimit::export::village_features(&replies))?;
     }
     if let Some(path) = &args.output {
         write(path, "answers", delimit::export::village_rows(&replies))?;

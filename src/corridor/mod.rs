@@ -29,6 +29,7 @@ use serde::Serialize;
 use crate::index::{EdgeIndex, Places, PolygonIndex, Position};
 use crate::layer::Layer;
 use crate::lines::PairLine;
+use crate::position;
 
 /// A piece of a route in one jurisdiction.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,8 +50,8 @@ pub struct Piece {
 /// A point where the route passes from one legal owner to another.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Crossing {
-    /// [lon, lat].
-    pub at: [f64; 2],
+    /// Where.
+    pub at: position::Position,
     /// Chainage, m.
     pub chainage_m: f64,
     /// Owner before.
@@ -59,6 +60,11 @@ pub struct Crossing {
     pub to: Option<String>,
     /// The allowed checkpoint it falls within, if any.
     pub checkpoint: Option<String>,
+    /// Whether it crosses the transit state's legal border (one side is
+    /// the transit state). Only these are held to its checkpoints; the
+    /// others are changes of jurisdiction between other parties, such as
+    /// AZE↔IRN along the Araz.
+    pub transit_border: bool,
 }
 
 /// The closest approach to a named boundary.
@@ -68,10 +74,10 @@ pub struct ClearanceResult {
     pub boundary: String,
     /// Minimum geodesic distance, m (None when that boundary does not exist).
     pub min_m: Option<f64>,
-    /// Where on the route, [lon, lat].
-    pub at: Option<[f64; 2]>,
+    /// Where on the route.
+    pub at: Option<position::Position>,
     /// The nearest boundary point.
-    pub to: Option<[f64; 2]>,
+    pub to: Option<position::Position>,
 }
 
 /// A crossing of a protected line.
@@ -79,8 +85,8 @@ pub struct ClearanceResult {
 pub struct ProtectedCrossing {
     /// The protected line's name.
     pub name: String,
-    /// [lon, lat].
-    pub at: [f64; 2],
+    /// Where.
+    pub at: position::Position,
 }
 
 /// PASS, FAIL or N/A for one constraint.
@@ -160,8 +166,19 @@ pub fn lonlat_transforms(
 }
 
 /// A lon/lat pair as a reader reads it: `38.90358°N 46.24253°E`.
-fn at_text(at: [f64; 2]) -> String {
-    crate::position::Position { lat: at[1], lon: at[0] }.to_string()
+fn at_text(at: position::Position) -> String {
+    at.to_string()
+}
+
+/// "2 crossing(s) of its legal border; 12 other change(s) of jurisdiction".
+fn crossing_summary(crossings: &[Crossing]) -> String {
+    let own = crossings.iter().filter(|x| x.transit_border).count();
+    let other = crossings.len() - own;
+    let mut s = format!("{own} crossing(s) of its legal border");
+    if other > 0 {
+        s.push_str(&format!("; {other} other change(s) of jurisdiction"));
+    }
+    s
 }
 
 /// Parameter along a–b where it meets c–d (proper or touching), if it does.
@@ -337,12 +354,15 @@ impl<'a> Context<'a> {
                     .iter()
                     .find(|k| Geodesic.distance(Point::new(k.lon, k.lat), Point(at)) <= k.radius_m)
                     .map(|k| k.name.clone());
+                let transit_border = !c.transit_state.is_empty()
+                    && [&q.owner, &p.owner].iter().any(|o| o.as_deref() == Some(&c.transit_state));
                 crossings.push(Crossing {
-                    at: [at.x, at.y],
+                    at: position::Position::of(at),
                     chainage_m: p.from_m,
                     from: q.owner.clone(),
                     to: p.owner.clone(),
                     checkpoint,
+                    transit_border,
                 });
             }
             prev = Some(p);
@@ -355,7 +375,8 @@ impl<'a> Context<'a> {
                 for v in line.0.windows(2) {
                     if let Some(t) = intersect(w[0], w[1], v[0], v[1]) {
                         let at = Coord { x: w[0].x + t * (w[1].x - w[0].x), y: w[0].y + t * (w[1].y - w[0].y) };
-                        protected_crossings.push(ProtectedCrossing { name: pname.clone(), at: [at.x, at.y] });
+                        protected_crossings
+                            .push(ProtectedCrossing { name: pname.clone(), at: position::Position::of(at) });
                     }
                 }
             }
@@ -394,7 +415,7 @@ impl<'a> Context<'a> {
             "km outside the transit state's legal territory",
             out_legal / 1e3,
             c.max_km_outside_legal,
-            format!("{} crossing(s) of its legal border", crossings.len()),
+            crossing_summary(&crossings),
         ));
         let out_control = outside(&|p: &Piece| {
             p.controller.as_deref() != Some(t.as_str()) && p.controller.as_deref() != Some("boundary")
@@ -405,7 +426,9 @@ impl<'a> Context<'a> {
             c.max_km_outside_control,
             String::new(),
         ));
-        let unallowed: Vec<&Crossing> = crossings.iter().filter(|x| x.checkpoint.is_none()).collect();
+        // Only the transit state's own border is held to its checkpoints.
+        let unallowed: Vec<&Crossing> =
+            crossings.iter().filter(|x| x.transit_border && x.checkpoint.is_none()).collect();
         verdicts.push(Verdict {
             rule: "border crossings only at allowed checkpoints".into(),
             // No checkpoints listed: a rule the constraints do not state.
@@ -538,8 +561,8 @@ impl<'a> Context<'a> {
                     return ClearanceResult {
                         boundary: boundary.into(),
                         min_m: Some(0.0),
-                        at: Some([at.x, at.y]),
-                        to: Some([at.x, at.y]),
+                        at: Some(position::Position::of(at)),
+                        to: Some(position::Position::of(at)),
                     };
                 }
             }
@@ -588,8 +611,8 @@ impl<'a> Context<'a> {
         ClearanceResult {
             boundary: boundary.into(),
             min_m: best.map(|b| b.0),
-            at: best.map(|b| [b.1.x, b.1.y]),
-            to: best.map(|b| [b.2.x, b.2.y]),
+            at: best.map(|b| position::Position::of(b.1)),
+            to: best.map(|b| position::Position::of(b.2)),
         }
     }
 }
@@ -640,8 +663,8 @@ mod tests {
                 }
                 let best = best.unwrap();
                 assert_eq!(got.min_m, Some(best.0), "{boundary}");
-                assert_eq!(got.at, Some([best.1.x, best.1.y]), "{boundary}");
-                assert_eq!(got.to, Some([best.2.x, best.2.y]), "{boundary}");
+                assert_eq!(got.at, Some(position::Position::of(best.1)), "{boundary}");
+                assert_eq!(got.to, Some(position::Position::of(best.2)), "{boundary}");
             }
         }
         assert!(crossing < 2, "{crossing} of 4 cross: too few compared");

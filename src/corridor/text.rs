@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use super::RouteReport;
-use crate::position::Position;
 
 /// One route as text: km per jurisdiction, crossings, clearances, protected
 /// lines, settlements, profile and verdicts.
@@ -13,16 +12,20 @@ pub fn write_report(out: &mut dyn Write, r: &RouteReport) -> std::io::Result<()>
         let (o, c) = k.split_once('|').unwrap_or((k, "-"));
         writeln!(out, "  legally {o:<8} held by {c:<8} {:>10.3} km", m / 1e3)?;
     }
-    for x in &r.crossings {
-        writeln!(
-            out,
-            "  crossing {} → {} at {} (km {:.3}){}",
-            x.from.as_deref().unwrap_or("none"),
-            x.to.as_deref().unwrap_or("none"),
-            Position { lat: x.at[1], lon: x.at[0] },
-            x.chainage_m / 1e3,
-            x.checkpoint.as_deref().map(|c| format!(", at checkpoint {c}")).unwrap_or_default()
-        )?;
+    // The transit state's own border first (its checkpoints apply), then
+    // the changes of jurisdiction between other parties.
+    for (own, what) in [(true, "crossing"), (false, "change of jurisdiction")] {
+        for x in r.crossings.iter().filter(|x| x.transit_border == own) {
+            writeln!(
+                out,
+                "  {what} {} → {} at {} (km {:.3}){}",
+                x.from.as_deref().unwrap_or("none"),
+                x.to.as_deref().unwrap_or("none"),
+                x.at,
+                x.chainage_m / 1e3,
+                x.checkpoint.as_deref().map(|c| format!(", at checkpoint {c}")).unwrap_or_default()
+            )?;
+        }
     }
     for c in &r.clearances {
         match c.min_m {
@@ -31,7 +34,7 @@ pub fn write_report(out: &mut dyn Write, r: &RouteReport) -> std::io::Result<()>
         }
     }
     for p in &r.protected_crossings {
-        writeln!(out, "  crosses protected line {} at {}", p.name, Position { lat: p.at[1], lon: p.at[0] })?;
+        writeln!(out, "  crosses protected line {} at {}", p.name, p.at)?;
     }
     if !r.settlements.is_empty() {
         let s: Vec<String> = r.settlements.iter().take(12).map(|(n, d)| format!("{n} {:.1} km", d / 1e3)).collect();

@@ -102,7 +102,10 @@ fn input_ids(extra: &[&Path]) -> Vec<(FileId, PathBuf)> {
     paths.extend(extra.iter().filter(|p| p.as_os_str() != "-").map(|p| p.to_path_buf()));
     let mut ids = Vec::new();
     for p in paths {
-        // A path inside an archive is protected through its archive.
+        // A layer named inside a file (`data.gpkg|layername=legal`) is
+        // protected through its file, and a path inside an archive through
+        // its archive.
+        let p = super::split_layer_name(&p).map_or(p, |(file, _)| file);
         let on_disk = super::vsi::host_file(&p).unwrap_or_else(|| p.clone());
         for c in companions(&on_disk) {
             if let Some(id) = id_of(&c) {

@@ -239,6 +239,12 @@ fn ensure_exists(path: &Path) -> Result<()> {
 /// assert_eq!(layer.provenance.sha256.len(), 64);
 /// ```
 pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
+    // `FILE|layername=NAME` (as QGIS and GDAL write a layer of a package or
+    // a table of a database): that layer, whatever `opts.layer` says, so
+    // that each input can name its own layer of one shared source.
+    if let Some((file, name)) = split_layer_name(path) {
+        return read_layer(&file, &ReadOptions { layer: Some(name), ..opts.clone() });
+    }
     if path.as_os_str() != "-" {
         admit_input(path)?;
     }
@@ -258,6 +264,21 @@ pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
         Format::Ogr(driver) => read_ogr(path, driver, opts)?,
     };
     finish(path, raw, sha256, opts)
+}
+
+/// `FILE|layername=NAME` split into the file (or `PG:` connection) and the
+/// layer name; `None` for a plain path.
+///
+/// ```
+/// use std::path::Path;
+/// let (f, l) = delimit::io::split_layer_name(Path::new("team.gpkg|layername=legal")).unwrap();
+/// assert_eq!((f.to_str().unwrap(), l.as_str()), ("team.gpkg", "legal"));
+/// assert!(delimit::io::split_layer_name(Path::new("legal.geojson")).is_none());
+/// ```
+pub fn split_layer_name(path: &Path) -> Option<(PathBuf, String)> {
+    let s = path.to_str()?;
+    let (file, name) = s.rsplit_once("|layername=")?;
+    (!file.is_empty() && !name.is_empty()).then(|| (PathBuf::from(file), name.to_string()))
 }
 
 fn read_ogr(path: &Path, driver: &str, opts: &ReadOptions) -> Result<(RawLayer, String)> {
@@ -406,6 +427,11 @@ fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Res
             crs_from: crs_from.into(),
             operation,
             status: opts.status.or(raw.status.as_ref().map(|s| s.0)).unwrap_or_default(),
+            status_from: match (opts.status, &raw.status) {
+                (Some(_), _) => crate::layer::StatusFrom::Given,
+                (None, Some(_)) => crate::layer::StatusFrom::File,
+                (None, None) => crate::layer::StatusFrom::None,
+            },
             status_note: match opts.status {
                 // A status given on the command line has no note from the file.
                 Some(_) => None,
@@ -676,6 +702,9 @@ pub fn write_file(path: &Path, bytes: &[u8], force: bool, inputs: &[&Path]) -> R
 
 /// Write several files into `dir`, each complete or absent; every target
 /// is checked (exists, `force`) before any is written. Returns the paths.
+/// A missing `dir` is created (as `mkdir -p`), and removed again when no
+/// file could be written into it; a path that exists and is not a folder
+/// is refused.
 ///
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
@@ -683,15 +712,43 @@ pub fn write_file(path: &Path, bytes: &[u8], force: bool, inputs: &[&Path]) -> R
 /// delimit::io::write_files(dir.path(), &files, false).unwrap();
 /// assert_eq!(std::fs::read(dir.path().join("b.txt")).unwrap(), b"B");
 /// assert!(delimit::io::write_files(dir.path(), &files, false).is_err());
+/// let new = dir.path().join("new/sub");
+/// delimit::io::write_files(&new, &files, false).unwrap();
+/// assert_eq!(std::fs::read(new.join("a.txt")).unwrap(), b"A");
 /// ```
 pub fn write_files<N: AsRef<str>, B: AsRef<[u8]>>(dir: &Path, files: &[(N, B)], force: bool) -> Result<Vec<PathBuf>> {
-    if !dir.is_dir() {
-        return Err(Error::OutputFolder { path: dir.to_path_buf() });
-    }
+    let created = if dir.exists() || dir.is_symlink() {
+        if !dir.is_dir() {
+            return Err(Error::NotAFolder { path: dir.to_path_buf() });
+        }
+        None
+    } else {
+        // The first missing ancestor: what to remove if nothing lands.
+        let mut top = dir.to_path_buf();
+        while let Some(parent) = top.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+            top = parent.to_path_buf();
+        }
+        std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
+        Some(top)
+    };
+    let undo = |e: Error| {
+        if let Some(top) = &created {
+            // Only folders this call made, and only while empty.
+            let mut d = dir.to_path_buf();
+            while std::fs::remove_dir(&d).is_ok() && d != *top {
+                match d.parent() {
+                    Some(p) => d = p.to_path_buf(),
+                    None => break,
+                }
+            }
+        }
+        e
+    };
     let outs = files
         .iter()
         .map(|(name, _)| Output::prepare(&dir.join(name.as_ref()), force, &[]))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()
+        .map_err(undo)?;
     let mut written = Vec::new();
     for (out, (_, bytes)) in outs.into_iter().zip(files) {
         let path = out.path().to_path_buf();

@@ -505,10 +505,11 @@ fn fill(
     let date = |k: &str| {
         driver == "GPKG" && (k == "date" || k.ends_with("_date")) && {
             let mut vals = features.iter().filter_map(|f| f.properties.get(k)).filter(|v| !v.is_null());
-            let first = vals.next();
+            // Every value NULL is a DATE too (a change not superseded yet has
+            // no `superseded_date`): an empty date is still a date.
             let is_date =
                 |v: &Value| v.as_str().is_some_and(|s| s.len() == 10 && crate::changes::parse_date(s).is_some());
-            first.is_some_and(is_date) && vals.all(is_date)
+            vals.all(is_date)
         }
     };
     let fields: Vec<(String, OGRFieldType::Type)> = fields

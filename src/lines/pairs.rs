@@ -48,11 +48,9 @@ pub fn pair_lines_of(path: &Path, layer: &Layer) -> Result<Vec<PairLine>> {
 
 pub fn filter_pair(lines: Vec<PairLine>, pair: Option<&str>) -> Result<Vec<PairLine>> {
     let Some(p) = pair else { return Ok(lines) };
-    let (a, b) = p.split_once('|').ok_or_else(|| Error::Usage {
-        option: "--pair".into(),
-        message: format!("`{p}` is not A|B"),
-        hint: Some("e.g. --pair 'ARM|AZE' (quote the bar in a shell)".into()),
-    })?;
+    // One reading of a pair in every command: `A,B` or `A|B`.
+    let (a, b) = crate::overlay::parse_pair(p)?;
+    let (a, b) = (a.as_str(), b.as_str());
     let available: Vec<String> = lines.iter().map(PairLine::pair).collect();
     let kept: Vec<PairLine> = lines.into_iter().filter(|l| (l.a == a && l.b == b) || (l.a == b && l.b == a)).collect();
     if kept.is_empty() {

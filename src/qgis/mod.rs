@@ -50,6 +50,10 @@ pub struct LayerSpec {
     /// Time-aware: each feature is shown from one date field to another,
     /// so that QGIS's temporal controller animates the layer.
     pub temporal: Option<Temporal>,
+    /// How far this layer can be taken as fact: the least certain status of
+    /// the inputs it is drawn from (the control layer says the control
+    /// input's, not the run's), as its name in the project says.
+    pub status: crate::layer::DataStatus,
 }
 
 /// A layer's temporal properties: QGIS's "start and end date from fields".
@@ -269,6 +273,46 @@ pub fn output_style(layer: &str, features: &[Feature]) -> Option<Style> {
     })
 }
 
+/// One colour per party for the whole run: every legal owner, controller
+/// and party of the series, sorted, so that a party has the same colour on
+/// the report's map, in its charts and in every QGIS layer, whichever of
+/// them it appears in. Legends list only the parties each drawing shows.
+///
+/// ```
+/// use delimit::job::{Inputs, Options, run};
+/// let load = |n| delimit::sample::load(n, &Default::default()).unwrap();
+/// let (legal, control, settlements) = (load("legal.geojson"), load("control.geojson"), load("settlements.geojson"));
+/// let inputs = Inputs { legal: &legal, control: &control, settlements: &settlements, segments: None, admin1: None, routes: None };
+/// let r = run(&inputs, &Options::default()).unwrap();
+/// let c = delimit::qgis::run_colours(&inputs, &r, "owner", "controller");
+/// let of = |p: &str| c.iter().find(|(k, _)| k == p).unwrap().1;
+/// assert_ne!(of("ARM"), of("AZE"));
+/// ```
+pub fn run_colours(
+    inputs: &Inputs<'_>,
+    run: &FullRun,
+    owner_field: &str,
+    controller_field: &str,
+) -> Vec<(String, Rgba)> {
+    let parties: BTreeSet<String> = inputs
+        .legal
+        .features
+        .iter()
+        .filter_map(|f| f.text(owner_field))
+        .chain(inputs.control.features.iter().filter_map(|f| f.text(controller_field)))
+        .chain(run.changes.iter().flat_map(|r| {
+            r.changes
+                .iter()
+                .flat_map(|c| [c.controller_before.clone(), c.controller_after.clone()])
+                .chain(r.held.iter().flat_map(|h| [h.owner.clone(), h.party.clone()]))
+        }))
+        // A contested piece names two parties: each has its own colour.
+        .flat_map(|p| p.split('|').map(str::to_string).collect::<Vec<_>>())
+        .filter(|p| p != "-" && !p.is_empty())
+        .collect();
+    party_colours(parties)
+}
+
 /// Every layer of a full run, styled. `owner_field` and `controller_field`
 /// name the parties in the input layers.
 ///
@@ -290,16 +334,19 @@ pub fn layers(
     controller_field: &str,
     name_field: &str,
 ) -> Vec<LayerSpec> {
-    let parties: BTreeSet<String> = inputs
-        .legal
-        .features
-        .iter()
-        .filter_map(|f| f.text(owner_field))
-        .chain(inputs.control.features.iter().filter_map(|f| f.text(controller_field)))
-        .chain(run.changes.iter().flat_map(|r| r.changes.iter().map(|c| c.controller_after.clone())))
-        .filter(|p| p != "-")
-        .collect();
-    let colours = party_colours(parties);
+    let colours = run_colours(inputs, run, owner_field, controller_field);
+    // Which inputs each layer is drawn from, for its own status tag.
+    let st = |l: Option<&Layer>| l.map(|l| l.provenance.status).unwrap_or_default();
+    let (legal_st, control_st) = (st(Some(inputs.legal)), st(Some(inputs.control)));
+    let status_of = |name: &str| match name {
+        "legal" | "legal_problems" | "legal_lines" => legal_st,
+        "control" | "control_problems" | "control_lines" => control_st,
+        "progress" => legal_st.max(st(inputs.segments)),
+        "route_pieces" | "route_crossings" | "route_clearances" => legal_st.max(control_st).max(st(inputs.routes)),
+        "settlements" => st(Some(inputs.settlements)),
+        // gaps, changes, deviations: both layers.
+        _ => legal_st.max(control_st),
+    };
     let mut out = Vec::new();
     let mut push = |name: &str,
                     title: &str,
@@ -321,6 +368,7 @@ pub fn layers(
             style,
             visible,
             temporal: None,
+            status: status_of(name),
         });
     };
     let copy = |l: &Layer| -> Vec<Feature> { l.features.clone() };
@@ -372,7 +420,7 @@ pub fn layers(
             "changes",
             "Changes of control",
             "Control",
-            "Pieces of the legal basis whose controller changed between consecutive snapshots of the series, from from_date to to_date, with the owner, the controllers before and after, area, width, sliver, admin-1 units and settlements. Time-aware: QGIS's temporal controller shows each change over its period.",
+            "Pieces of the legal basis whose controller changed between consecutive snapshots of the series, from from_date to to_date, with the owner, the controllers before and after, area, width, sliver, admin-1 units and settlements. Time-aware: QGIS's temporal controller shows each change from in_force_date (its to_date, the first snapshot that shows it) until superseded_date (the next change over the same ground; open-ended when empty).",
             Kind::Polygon,
             crate::changes::features(r),
             changes_style(&colours),
@@ -493,9 +541,12 @@ pub fn layers(
     if let Some((first, last)) = run.changes.as_ref().and_then(|r| Some((r.dates.first()?, r.dates.last()?)))
         && let Some(spec) = out.iter_mut().find(|l| l.name == "changes")
     {
+        // A change is shown from the first snapshot that shows it until the
+        // next change over the same ground (open-ended where none comes):
+        // not over the interval before it, when it had not happened yet.
         spec.temporal = Some(Temporal {
-            start_field: "from_date".into(),
-            end_field: "to_date".into(),
+            start_field: "in_force_date".into(),
+            end_field: "superseded_date".into(),
             range: (first.0.clone(), last.0.clone()),
         });
     }

@@ -128,13 +128,16 @@ fn geometry_names(k: Kind) -> (&'static str, &'static str) {
 pub fn project_xml(layers: &[LayerSpec], provenance: &Provenance, source: &str, crs: &str) -> Result<String> {
     let mut out = String::from("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n");
     out.push_str("<qgis projectname=\"delimit\" version=\"3.22.0\">\n");
-    // Data that is not observed says so in the title and every layer name.
+    // Data that is not observed says so in the title (the run's least
+    // certain status) and in every layer name (that layer's own).
     let status = provenance.status();
-    let suffix = if status.is_caveat() { format!(" [{status}]") } else { String::new() };
+    let tag = |l: &LayerSpec| {
+        if l.status.is_caveat() { format!(" [{}]", l.status.label().to_lowercase()) } else { String::new() }
+    };
     let _ = writeln!(
         out,
         "  <homePath path=\"\"/>\n  <title>delimit: legal basis and de facto control{}</title>",
-        escape(&if status.is_caveat() { format!(" ({} data)", status.as_str().to_uppercase()) } else { String::new() })
+        escape(&if status.is_caveat() { format!(" ({} data)", status.label()) } else { String::new() })
     );
     out.push_str("  <projectCrs>\n");
     spatialrefsys(&mut out, "    ", crs)?;
@@ -157,7 +160,7 @@ pub fn project_xml(layers: &[LayerSpec], provenance: &Provenance, source: &str, 
                 out,
                 "      <layer-tree-layer id=\"{}\" name=\"{}\" source=\"{}|layername={}\" providerKey=\"ogr\" checked=\"{}\" expanded=\"1\">\n        <customproperties/>\n      </layer-tree-layer>",
                 escape(&l.id()),
-                escape(&format!("{}{suffix}", l.title)),
+                escape(&format!("{}{}", l.title, tag(l))),
                 escape(source),
                 escape(&l.name),
                 if l.visible { "Qt::Checked" } else { "Qt::Unchecked" }
@@ -197,7 +200,7 @@ pub fn project_xml(layers: &[LayerSpec], provenance: &Provenance, source: &str, 
         }
         let _ = writeln!(out, "      <id>{}</id>", escape(&l.id()));
         let _ = writeln!(out, "      <datasource>{}|layername={}</datasource>", escape(source), escape(&l.name));
-        let _ = writeln!(out, "      <layername>{}{}</layername>", escape(&l.title), escape(&suffix));
+        let _ = writeln!(out, "      <layername>{}{}</layername>", escape(&l.title), escape(&tag(l)));
         out.push_str("      <srs>\n");
         spatialrefsys(&mut out, "        ", "EPSG:4326")?;
         out.push_str("      </srs>\n");
@@ -256,7 +259,7 @@ pub fn project_xml(layers: &[LayerSpec], provenance: &Provenance, source: &str, 
     // bar, north arrow and provenance on one A4 page.
     let title = format!(
         "delimit: legal basis and de facto control{}",
-        if status.is_caveat() { format!(" ({} data)", status.as_str().to_uppercase()) } else { String::new() }
+        if status.is_caveat() { format!(" ({} data)", status.label()) } else { String::new() }
     );
     let banner = provenance.caveats().join("\n");
     let mut prov: Vec<String> = provenance
@@ -276,7 +279,7 @@ pub fn project_xml(layers: &[LayerSpec], provenance: &Provenance, source: &str, 
             legend: &layers
                 .iter()
                 .filter(|l| ["legal", "gaps", "legal_lines", "control_lines"].contains(&l.name.as_str()))
-                .map(|l| (l.id(), format!("{}{suffix}", l.title)))
+                .map(|l| (l.id(), format!("{}{}", l.title, tag(l))))
                 .collect::<Vec<_>>(),
         },
     ));

@@ -54,13 +54,21 @@ pub const GREY: Rgba = Rgba(153, 153, 153, 255);
 
 /// The colours parties get, in sorted order of their codes. Vermillion is
 /// kept back for `held_by_other`, so that a gap never shares a party's colour.
+///
+/// None of them is a colour that means a class: vermillion (held by
+/// another party), reddish purple (contested control), orange (claimed by
+/// two units) and the greys are kept for those, so that no two meanings
+/// share a colour (issue 30: IRN's route parts were drawn in nearly the
+/// contested pink). Blue is kept for delimited segments. Okabe–Ito's
+/// three that remain, then Paul Tol's indigo, olive and green, which stay
+/// apart from them in lightness or hue under colour-vision deficiencies.
 pub const PARTY_COLOURS: [Rgba; 6] = [
     okabe_ito::SKY_BLUE,
-    okabe_ito::ORANGE,
     okabe_ito::BLUISH_GREEN,
-    okabe_ito::REDDISH_PURPLE,
     okabe_ito::YELLOW,
-    okabe_ito::BLUE,
+    Rgba(51, 34, 136, 255),
+    Rgba(153, 153, 51, 255),
+    Rgba(17, 119, 51, 255),
 ];
 
 /// Viridis at five stops, light to dark: a sequential ramp that is

@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use crate::changes::ChangesResult;
 use crate::markup::escape;
-use crate::qgis::style::{Rgba, party_colours};
+use crate::qgis::style::Rgba;
 
 use super::svg::{fill, stroke, text_width};
 
@@ -138,6 +138,29 @@ fn legend(out: &mut String, rows: &[(String, Rgba)]) {
     out.push_str("</g>");
 }
 
+/// A legend of line samples: colour and dash pattern, as the lines are drawn.
+fn line_legend(out: &mut String, rows: &[(String, Rgba, &str)]) {
+    out.push_str("<g class=\"legend\">");
+    for (i, (label, c, dash)) in rows.iter().enumerate() {
+        let y = TOP + 8.0 + 18.0 * i as f64;
+        let dasharray = if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") };
+        let _ = write!(
+            out,
+            "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" {} stroke-width=\"2\"{dasharray}/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" textLength=\"{:.0}\">{}</text>",
+            W - RIGHT + 10.0,
+            y - 4.0,
+            W - RIGHT + 28.0,
+            y - 4.0,
+            stroke(*c),
+            W - RIGHT + 32.0,
+            y,
+            text_width(label, 11.0).min(RIGHT - 36.0),
+            escape(label)
+        );
+    }
+    out.push_str("</g>");
+}
+
 fn open(out: &mut String, class: &str, label: &str) {
     let _ = write!(
         out,
@@ -148,7 +171,19 @@ fn open(out: &mut String, class: &str, label: &str) {
 
 /// Held km² over time: one line per owner and holder (the owner's own
 /// holding and "held by no one" left out), one point per date.
-pub(crate) fn held_chart(r: &ChangesResult) -> String {
+/// A party's colour in the run (black for one the run never named).
+fn colour(colours: &[(String, Rgba)], party: &str) -> Rgba {
+    colours.iter().find(|(k, _)| k == party).map_or(Rgba(0, 0, 0, 255), |x| x.1)
+}
+
+/// Dash patterns that tell apart the owners whose territory one party
+/// holds (the party's colour says who holds it).
+const DASHES: [&str; 4] = ["", "6 3", "2 2", "8 3 2 3"];
+
+/// Held km² per (owner, holder) through the series, drawn as steps: control
+/// changes at a snapshot's date and holds until the next, it does not move
+/// gradually between them.
+pub(crate) fn held_chart(r: &ChangesResult, colours: &[(String, Rgba)]) -> String {
     let dates: Vec<&str> = r.dates.iter().map(|(d, _)| d.as_str()).collect();
     let mut pairs: BTreeMap<(String, String), BTreeMap<&str, f64>> = BTreeMap::new();
     for h in r.held.iter().filter(|h| h.party != h.owner && h.party != "-") {
@@ -161,10 +196,11 @@ pub(crate) fn held_chart(r: &ChangesResult) -> String {
     let mut out = String::new();
     open(&mut out, "held", "km² of each owner's legal territory held by another party, by date");
     axes(&mut out, &f, step, "km² held", &dates, "snapshot date");
-    let colours = party_colours(pairs.keys().map(|(o, p)| format!("{o}|{p}")));
     let mut rows = Vec::new();
+    let owners: Vec<&String> = pairs.keys().map(|(o, _)| o).collect::<BTreeSet<_>>().into_iter().collect();
     for ((o, p), by_date) in &pairs {
-        let c = colours.iter().find(|(k, _)| *k == format!("{o}|{p}")).map_or(Rgba(0, 0, 0, 255), |x| x.1);
+        let c = colour(colours, p);
+        let dash = DASHES[owners.iter().position(|x| *x == o).unwrap_or(0) % DASHES.len()];
         let pts: Vec<(f64, f64, &str, f64)> = dates
             .iter()
             .map(|d| {
@@ -172,10 +208,18 @@ pub(crate) fn held_chart(r: &ChangesResult) -> String {
                 (f.x(days(d)), f.y(v), *d, v)
             })
             .collect();
-        let path: Vec<String> = pts.iter().map(|(x, y, _, _)| format!("{x:.1},{y:.1}")).collect();
+        // Steps: at each date the line rises or falls at once, then holds.
+        let mut path: Vec<String> = Vec::with_capacity(2 * pts.len());
+        for (i, (x, y, _, _)) in pts.iter().enumerate() {
+            if i > 0 {
+                path.push(format!("{x:.1},{:.1}", pts[i - 1].1));
+            }
+            path.push(format!("{x:.1},{y:.1}"));
+        }
+        let dasharray = if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") };
         let _ = write!(
             out,
-            "<g class=\"series\" data-owner=\"{}\" data-holder=\"{}\"><polyline fill=\"none\" {} stroke-width=\"1.8\" points=\"{}\"/>",
+            "<g class=\"series\" data-owner=\"{}\" data-holder=\"{}\"><polyline fill=\"none\" {} stroke-width=\"1.8\"{dasharray} points=\"{}\"/>",
             escape(o),
             escape(p),
             stroke(c),
@@ -192,9 +236,9 @@ pub(crate) fn held_chart(r: &ChangesResult) -> String {
             );
         }
         out.push_str("</g>");
-        rows.push((format!("{o} territory held by {p}"), c));
+        rows.push((format!("{o} territory held by {p}"), c, dash));
     }
-    legend(&mut out, &rows);
+    line_legend(&mut out, &rows);
     out.push_str("</svg>");
     out
 }
@@ -202,7 +246,7 @@ pub(crate) fn held_chart(r: &ChangesResult) -> String {
 /// Gains (above the axis) and losses (below) per period and party, km² of
 /// any owner's legal territory; one bar per nonzero value, drawn at the
 /// period's end date.
-pub(crate) fn flows_chart(r: &ChangesResult) -> String {
+pub(crate) fn flows_chart(r: &ChangesResult, run_colours: &[(String, Rgba)]) -> String {
     let dates: Vec<&str> = r.dates.iter().map(|(d, _)| d.as_str()).collect();
     // (to_date, party) → (gained, lost)
     let mut by: BTreeMap<(&str, &str), (f64, f64)> = BTreeMap::new();
@@ -219,7 +263,8 @@ pub(crate) fn flows_chart(r: &ChangesResult) -> String {
     let mut out = String::new();
     open(&mut out, "flows", "km² gained and lost by each party per period");
     axes(&mut out, &f, step, "km² gained (+) / lost (−)", &dates, "period end date");
-    let colours = party_colours(parties.clone());
+    // The run's colours, listed for the parties drawn only.
+    let colours: Vec<(String, Rgba)> = parties.iter().map(|p| (p.clone(), colour(run_colours, p))).collect();
     // Bars share the narrowest gap between two dates.
     let gap = dates.windows(2).map(|w| f.x(days(w[1])) - f.x(days(w[0]))).fold(f64::INFINITY, f64::min);
     let slot = if gap.is_finite() { gap * 0.8 } else { 40.0 };

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::job::{FullRun, Inputs};
 use crate::markup::escape;
 use crate::overlay::Class;
-use crate::qgis::style::{GREY, okabe_ito as oi, party_colours};
+use crate::qgis::style::{GREY, okabe_ito as oi};
 
 /// The real (non-sliver) held_by_other pieces, largest first, numbered
 /// as on the map.
@@ -22,14 +22,18 @@ pub(super) fn numbered_gaps(run: &FullRun) -> Vec<&crate::overlay::Gap> {
     v
 }
 
-pub(super) fn map(inputs: &Inputs<'_>, run: &FullRun, fields: &Fields, exclaves: &[Exclave]) -> Result<String> {
+pub(super) fn map(
+    inputs: &Inputs<'_>,
+    run: &FullRun,
+    fields: &Fields,
+    exclaves: &[Exclave],
+    colours: &[(String, crate::qgis::style::Rgba)],
+) -> Result<String> {
     use svg::{fill, stroke};
     let bbox =
         inputs.legal.bbox().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]).unwrap_or([43.0, 38.0, 51.0, 42.0]);
     let frame = svg::Frame::new(bbox, MAP_CRS)?;
     let tol = 0.6;
-    let parties: Vec<String> = inputs.legal.features.iter().filter_map(|f| f.text(&fields.owner)).collect();
-    let colours = party_colours(parties);
     let colour_of = |k: &str| colours.iter().find(|(c, _)| c == k).map_or(GREY, |(_, c)| *c);
     let mut out = String::new();
     let _ = writeln!(
@@ -179,8 +183,12 @@ pub(super) fn map(inputs: &Inputs<'_>, run: &FullRun, fields: &Fields, exclaves:
         );
     }
     out.push_str(&labels);
+    // The run's colours, listed for the owners the map draws only.
+    let drawn: std::collections::BTreeSet<String> =
+        inputs.legal.features.iter().filter_map(|f| f.text(&fields.owner)).collect();
     let mut rows: Vec<(String, String)> = colours
         .iter()
+        .filter(|(k, _)| drawn.contains(k))
         .map(|(k, c)| {
             (
                 format!(r#"<rect width="22" height="12" {} {}/>"#, fill(c.alpha(90)), stroke(*c)),
@@ -235,7 +243,7 @@ pub(super) fn map(inputs: &Inputs<'_>, run: &FullRun, fields: &Fields, exclaves:
             w / 2.0,
             h / 2.0,
             (w / 16.0).min(64.0),
-            status.as_str().to_uppercase()
+            status.label()
         );
     }
     out.push_str("</svg>\n");

@@ -90,6 +90,8 @@ pub fn render_with(
     .collect();
     let byline = byline.join(" · ");
     let ex = exclaves(inputs.legal, run, fields);
+    // One colour per party on the map and in the charts (and in QGIS).
+    let colours = crate::qgis::run_colours(inputs, run, &fields.owner, &fields.controller);
     match fmt {
         Format::Html => {
             let _ = write!(
@@ -117,7 +119,7 @@ pub fn render_with(
     // Data that is not observed says so before anything else.
     let caveats = provenance.caveats();
     if !caveats.is_empty() {
-        let status = provenance.status().as_str().to_uppercase();
+        let status = provenance.status().label();
         match fmt {
             Format::Html => {
                 let _ = write!(
@@ -146,7 +148,7 @@ pub fn render_with(
     );
     if fmt == Format::Html {
         out.push_str("<figure>\n");
-        out.push_str(&map(inputs, run, fields, &ex)?);
+        out.push_str(&map(inputs, run, fields, &ex, &colours)?);
         let _ = writeln!(
             out,
             "<figcaption>Map in {} (UTM zone 38N); scale bar true near 45°E, arrow points to grid north. Numbers mark the gaps in the table below. Drawn simplified to about a pixel; the figures are not.</figcaption>\n</figure>",
@@ -231,7 +233,7 @@ pub fn render_with(
     }
 
     if let Some(c) = &run.changes {
-        changes_section(&mut out, fmt, c);
+        changes_section(&mut out, fmt, c, &colours);
     }
 
     heading(&mut out, fmt, "progress", "Delimitation progress");
@@ -394,7 +396,12 @@ pub fn render_with(
 
 /// Control over time: the series, two charts (HTML), the held series at
 /// the last date and the ten largest changes with their places.
-fn changes_section(out: &mut String, fmt: Format, c: &crate::changes::ChangesResult) {
+fn changes_section(
+    out: &mut String,
+    fmt: Format,
+    c: &crate::changes::ChangesResult,
+    colours: &[(String, crate::qgis::style::Rgba)],
+) {
     heading(out, fmt, "changes", "Control over time");
     let (first, last) = (&c.dates[0].0, &c.dates[c.dates.len() - 1].0);
     let mut from: Vec<&str> = c.dates.iter().map(|(_, f)| f.as_str()).collect();
@@ -418,12 +425,12 @@ fn changes_section(out: &mut String, fmt: Format, c: &crate::changes::ChangesRes
         let _ = writeln!(
             out,
             "<figure>\n{}\n<figcaption>km² of each owner's legal territory held by another party, at each snapshot date (one point per date).</figcaption>\n</figure>",
-            charts::held_chart(c)
+            charts::held_chart(c, colours)
         );
         let _ = writeln!(
             out,
             "<figure>\n{}\n<figcaption>km² gained (above the axis) and lost (below) by each party in each period, drawn at the period's end date.</figcaption>\n</figure>",
-            charts::flows_chart(c)
+            charts::flows_chart(c, colours)
         );
     }
     let rows: Vec<Vec<String>> = c

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use geo::{Geometry, Rect};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use super::{Answer, Context, Unresolved};
 use crate::error::{Error, Result};
@@ -38,12 +39,22 @@ pub struct Query {
     pub ask: Ask,
     /// The row's own filters (`province`, `country` or `in` columns).
     pub within: Vec<String>,
+    /// Every column of the row as given, in the file's order and under its
+    /// own name, to be carried into every output (empty for lines of text
+    /// and command-line arguments).
+    pub given: Map<String, Value>,
 }
 
 impl Query {
     /// A query from a command-line name.
     pub fn name(text: &str) -> Query {
-        Query { line: None, text: text.to_string(), ask: Ask::Name(text.to_string()), within: Vec::new() }
+        Query {
+            line: None,
+            text: text.to_string(),
+            ask: Ask::Name(text.to_string()),
+            within: Vec::new(),
+            given: Map::new(),
+        }
     }
 
     /// One line of text: LAT,LON when it reads as a position, else a name.
@@ -60,7 +71,7 @@ impl Query {
             Err(_) if t.is_empty() => Ask::Invalid("empty line".into()),
             Err(_) => Ask::Name(t.to_string()),
         };
-        Query { line: Some(line), text: t.to_string(), ask, within: Vec::new() }
+        Query { line: Some(line), text: t.to_string(), ask, within: Vec::new(), given: Map::new() }
     }
 }
 
@@ -118,6 +129,9 @@ pub struct Reply {
     pub reason: Option<String>,
     #[serde(flatten)]
     pub answer: Option<Answer>,
+    /// The row's own columns, under their own names.
+    #[serde(rename = "input", skip_serializing_if = "Map::is_empty")]
+    pub given: Map<String, Value>,
 }
 
 impl Reply {
@@ -130,6 +144,7 @@ impl Reply {
             suggestions: Vec::new(),
             reason: Some(reason),
             answer: None,
+            given: q.given.clone(),
         }
     }
 
@@ -191,6 +206,7 @@ impl Context<'_> {
             reason: outside
                 .then(|| "the position lies outside every polygon of the legal and control layers".to_string()),
             answer: Some(answer),
+            given: q.given.clone(),
         })
     }
 }
@@ -270,7 +286,7 @@ fn read_points(path: &Path, name_field: &str, opts: &ReadOptions) -> Result<Vec<
                 _ => Ask::Invalid(format!("feature {} is not a Point", f.id)),
             };
             let within = FILTER_COLUMNS.iter().filter_map(|c| f.text(c)).collect();
-            Query { line: Some(i + 1), text: label, ask, within }
+            Query { line: Some(i + 1), text: label, ask, within, given: f.properties.clone() }
         })
         .collect())
 }
@@ -286,12 +302,14 @@ fn read_csv(path: &Path) -> Result<Vec<Query>> {
         .flexible(true)
         .from_path(path)
         .map_err(|e| bad(1, format!("not valid CSV: {e}"), None))?;
-    let headers: Vec<String> = rdr
+    let raw_headers: Vec<String> = rdr
         .headers()
         .map_err(|e| bad(1, format!("not valid CSV: {e}"), None))?
         .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
         .collect();
+    let headers: Vec<String> = raw_headers.iter().map(|h| h.to_lowercase()).collect();
+    let names = column_names(&raw_headers);
     let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
     let (name, lat, lon) = (col(&["name"]), col(&["lat", "latitude", "y"]), col(&["lon", "lng", "longitude", "x"]));
     if name.is_none() && (lat.is_none() || lon.is_none()) {
@@ -314,6 +332,7 @@ fn read_csv(path: &Path) -> Result<Vec<Query>> {
                     text: String::new(),
                     ask: Ask::Invalid(format!("not valid CSV: {e}")),
                     within: Vec::new(),
+                    given: Map::new(),
                 });
                 continue;
             }
@@ -336,9 +355,30 @@ fn read_csv(path: &Path) -> Result<Vec<Query>> {
             },
             _ => Ask::Invalid("needs both lat and lon (or neither, with a name)".into()),
         };
-        out.push(Query { line: Some(line), text, ask, within });
+        // Every cell under its column's name, as given (a short row's
+        // missing cells are empty).
+        let given =
+            names.iter().enumerate().map(|(c, n)| (n.clone(), Value::from(rec.get(c).unwrap_or_default()))).collect();
+        out.push(Query { line: Some(line), text, ask, within, given });
     }
     Ok(out)
+}
+
+/// The header's names as given, each unique: a repeated name gets `_2`,
+/// `_3`… so that no column is lost; an empty one is `column_N`.
+fn column_names(headers: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(headers.len());
+    for (i, h) in headers.iter().enumerate() {
+        let base = if h.is_empty() { format!("column_{}", i + 1) } else { h.clone() };
+        let mut name = base.clone();
+        let mut k = 2;
+        while out.iter().any(|o| o.eq_ignore_ascii_case(&name)) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        out.push(name);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -157,8 +157,8 @@ pub struct Distance {
     pub bearing_deg: f64,
     /// Compass point of the bearing (N, NNE, …).
     pub compass: &'static str,
-    /// The nearest point, [lon, lat].
-    pub point: [f64; 2],
+    /// The nearest point.
+    pub point: crate::position::Position,
 }
 
 /// The gap a place lies in, or the nearest one.
@@ -590,10 +590,27 @@ impl<'a> Context<'a> {
                 (n, iso, note)
             }
             (None, Some(edges)) => match edges.nearest(Point(c), None, None) {
-                Some(x) => {
+                // Just outside a coarse outline (a coast, a border): the
+                // nearest unit, said to be the nearest.
+                Some(x) if x.distance_m <= acc => {
                     let (n, iso) = unit(x.feature);
                     let d = crate::units::thousands(x.distance_m.round(), 0);
                     (n, iso, Some(format!("nearest unit, {d} m away: the place lies in none")))
+                }
+                // Farther than the layer's accuracy from every unit: no
+                // province (issue 30: 10,10 was "Armavir, 4,707,349 m away").
+                Some(x) => {
+                    let (n, _) = unit(x.feature);
+                    (
+                        None,
+                        None,
+                        Some(format!(
+                            "in no unit of the admin layer: the nearest, {}, is {} m away, beyond its accuracy of about {} m",
+                            n.as_deref().unwrap_or(&x.key),
+                            crate::units::thousands(x.distance_m.round(), 0),
+                            crate::units::thousands(acc.round(), 0)
+                        )),
+                    )
                 }
                 None => (None, None, None),
             },
@@ -607,7 +624,7 @@ impl<'a> Context<'a> {
             distance_m: n.distance_m,
             bearing_deg: n.bearing_deg,
             compass: compass(n.bearing_deg),
-            point: [n.point.x(), n.point.y()],
+            point: crate::position::Position::of(n.point.0),
         }
     }
 

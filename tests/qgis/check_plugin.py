@@ -73,10 +73,13 @@ class Feedback(QgsProcessingFeedback):
 
     def __init__(self):
         super().__init__()
-        self.errors, self.steps, self.percents, self.commands = [], [], [], []
+        self.errors, self.steps, self.percents, self.commands, self.warnings = [], [], [], [], []
 
     def reportError(self, error, fatalError=False):  # noqa: N802, N803
         self.errors.append(error)
+
+    def pushWarning(self, warning):  # noqa: N802
+        self.warnings.append(warning)
 
     def setProgressText(self, text):  # noqa: N802
         self.steps.append(text)
@@ -277,6 +280,31 @@ def main():
         fail("gaps: no progress step reported")
     ok(f"gaps (control as a memory layer): same summary as the CLI, {n} features, held_by_other {held} km², categorised style, {len(fb.steps)} progress step(s)")
 
+    # The caveats reach the Processing log as warnings (issue 30: --json
+    # silenced the note: lines, so no caveat reached QGIS).
+    for want in ("note: APPROXIMATE input legal", "note: ILLUSTRATIVE input control"):
+        if not any(w.startswith(want) for w in fb.warnings):
+            fail(f"gaps: no warning {want!r} in the log: {fb.warnings}")
+    ok(f"gaps: the inputs' caveats are warnings in the log ({len(fb.warnings)} warning(s))")
+
+    # A copy that no Status covers is never taken as observed: a memory
+    # layer states nothing ("status unknown"); a filtered file layer keeps
+    # the status its file states.
+    r, fb = run("gaps", {"LEGAL": legal, "CONTROL": control, "SETTLEMENTS": settlements})
+    statuses = {i.get("role"): i["status"] for i in json.loads(r["JSON"])["provenance"]["inputs"]}
+    if statuses.get("control") != "unknown":
+        fail(f"gaps: a memory control layer without Status is {statuses.get('control')!r}, not 'unknown'")
+    if not any("STATUS UNKNOWN input control" in w for w in fb.warnings):
+        fail(f"gaps: no 'STATUS UNKNOWN' warning for the memory layer: {fb.warnings}")
+    filtered = layer(os.path.join(data, "control.geojson"), "control (filtered)")
+    filtered.setSubsetString("\"controller\" IS NOT NULL")
+    project.addMapLayer(filtered)
+    r, fb = run("gaps", {"LEGAL": legal, "CONTROL": filtered, "SETTLEMENTS": settlements})
+    statuses = {i.get("role"): i["status"] for i in json.loads(r["JSON"])["provenance"]["inputs"]}
+    if statuses.get("control") != "illustrative":
+        fail(f"gaps: a filtered copy of the illustrative control file is {statuses.get('control')!r}")
+    ok("copied layers: a memory layer is 'status unknown', a filtered file layer keeps its file's 'illustrative'")
+
     # The same with the control layer in PostGIS (through a temporary GeoPackage).
     if pg_uri:
         control_pg = QgsVectorLayer(pg_uri, "control", "postgres")
@@ -302,6 +330,12 @@ def main():
     if strip(json.loads(r["JSON"])) != strip(ref):
         fail("village: the answers differ from the CLI's")
     ok(f"village: {len(ref['answers'])} answers as the CLI ({', '.join(a['status'] for a in ref['answers'])})")
+
+    # A verdict is not a data error: a name no place has is "not answered".
+    r, fb = run("village", {"NAMES": "Karki;Nowhereville", "LEGAL": legal, "CONTROL": control, "STATUS": status}, 1)
+    if not fb.errors or "found errors in the data" in fb.errors[-1] or "not answered" not in fb.errors[-1]:
+        fail(f"village no_match: the plugin says {fb.errors}")
+    ok(f"village no_match: {fb.errors[-1]!r}")
 
     def against_cli(name, params, args, renderer):
         """Run the algorithm and the CLI on the same files; same summary,

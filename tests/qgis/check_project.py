@@ -102,17 +102,37 @@ def main():
         got = (rng.begin().date().toString("yyyy-MM-dd"), rng.end().date().toString("yyyy-MM-dd"))
         if got != (t["start"], t["end"]):
             fail(f"project temporal range {got} != the series {t['start']} .. {t['end']}")
-        # The layer's filter at a date inside the first period keeps that
-        # period's changes only.
+        # What the temporal controller shows: a change is not shown inside
+        # the interval before it (it had not happened yet), is shown from its
+        # to_date on, and no longer from the date a later change covers it.
         ctx = QgsVectorLayerTemporalContext()
         ctx.setLayer(layers[lid])
-        day = QDateTime(QDate.fromString(t["start"], "yyyy-MM-dd"), QTime(12, 0), Qt.UTC)
-        expr = props.createFilterString(ctx, QgsDateTimeRange(day, day))
-        shown = [f for f in layers[lid].getFeatures(QgsFeatureRequest().setFilterExpression(expr))]
-        if not shown or any(f["from_date"].toString("yyyy-MM-dd") != t["start"] for f in shown):
-            fail(f"layer {lid}: on {t['start']} the filter {expr!r} shows {len(shown)} features, not the first period's")
+
+        def shown_on(date):
+            day = QDateTime(QDate.fromString(date, "yyyy-MM-dd"), QTime(12, 0), Qt.UTC)
+            expr = props.createFilterString(ctx, QgsDateTimeRange(day, day))
+            return {f["id"] for f in layers[lid].getFeatures(QgsFeatureRequest().setFilterExpression(expr))}
+
+        feats = list(layers[lid].getFeatures())
+        if not feats:
+            fail(f"layer {lid}: no changes to check")
+        superseded = 0
+        for f in feats:
+            start, end = f["from_date"].toString("yyyy-MM-dd"), f["to_date"].toString("yyyy-MM-dd")
+            inside = QDate.fromString(start, "yyyy-MM-dd").addDays(1).toString("yyyy-MM-dd")
+            if inside < end and f["id"] in shown_on(inside):
+                fail(f"layer {lid}: change {f['id']} ({start} → {end}) is shown on {inside}, before it happened")
+            if f["id"] not in shown_on(end):
+                fail(f"layer {lid}: change {f['id']} is not shown on {end}, the first snapshot that shows it")
+            until = f["superseded_date"]
+            if until is not None and not (hasattr(until, "isNull") and until.isNull()):
+                superseded += 1
+                u = until.toString("yyyy-MM-dd")
+                if f["id"] in shown_on(u):
+                    fail(f"layer {lid}: change {f['id']} is still shown on {u}, when a later change covers it")
+        shown = shown_on(t["end"])
         ok(f"layer {lid} temporal: {props.startField()} to {props.endField()} (dates); project range {got[0]} .. {got[1]}; "
-           f"{len(shown)} change(s) shown on {t['start']}")
+           f"{len(shown)} change(s) shown on {t['end']}; each hidden before its to_date, {superseded} hidden from a later change")
 
     tree = project.layerTreeRoot()
     groups = [g.name() for g in tree.children()]

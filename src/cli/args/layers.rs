@@ -71,6 +71,12 @@ impl SettlementsArgs {
     pub fn load(&self, input: &InputArgs) -> delimit::Result<delimit::Layer> {
         load_or_sample(self.settlements.as_deref(), "settlements.geojson", Role::Settlements, input, None)
     }
+
+    /// The settlements for a run over `legal`: the embedded sample only
+    /// where it overlaps the legal layer ([`sample_within`]).
+    pub fn load_for(&self, input: &InputArgs, legal: &delimit::Layer) -> delimit::Result<Option<delimit::Layer>> {
+        Ok(sample_within(self.load(input)?, self.settlements.is_some(), legal, "--settlements"))
+    }
 }
 
 /// Load a file for a role, or the embedded sample file when none is given.
@@ -118,4 +124,25 @@ pub(crate) fn non_negative_number(s: &str) -> Result<f64, String> {
         Ok(v) => Err(format!("{v} is not a non-negative number")),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// An embedded sample layer (`given` false) is used only where it overlaps
+/// the legal layer: the Caucasus settlements or admin-1 units say nothing of
+/// a legal basis elsewhere, and every field they fill would come out empty
+/// without a word. Left out, it is said so, with the flag to give one.
+pub(crate) fn sample_within(
+    layer: delimit::Layer,
+    given: bool,
+    legal: &delimit::Layer,
+    flag: &str,
+) -> Option<delimit::Layer> {
+    use geo::Intersects;
+    if given || matches!((layer.bbox(), legal.bbox()), (Some(a), Some(b)) if a.intersects(&b)) {
+        return Some(layer);
+    }
+    crate::cli::verbosity::note!(
+        "note: the embedded sample layer {} lies outside the legal layer, so it is left out; give {flag} FILE for this region",
+        layer.provenance.path
+    );
+    None
 }

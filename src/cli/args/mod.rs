@@ -8,5 +8,7 @@ mod legal_lines;
 
 pub(crate) use filter::FilterArgs;
 pub(crate) use io::{FieldArgs, InputArgs, IoArgs, OutputArgs, default_style, parse_status, stamp_status};
-pub(crate) use layers::{LayerArgs, SettlementsArgs, load_or_sample, non_negative_number, positive_number};
+pub(crate) use layers::{
+    LayerArgs, SettlementsArgs, load_or_sample, non_negative_number, positive_number, sample_within,
+};
 pub(crate) use legal_lines::LegalLinesArgs;
