@@ -176,3 +176,32 @@ fn one_convention_in_every_command() {
     let r = run(delimit().arg("gaps"));
     assert!(r.stdout.contains("pieces (not slivers)") && r.stdout.contains("sliver pieces"), "{}", r.stdout);
 }
+
+/// Issue 30 §9: in `--help`, a command's own options come first, the
+/// legal-lines options under their own heading, and the global options in
+/// their own section last; `-h` stays short.
+#[test]
+fn help_lists_the_global_options_last_in_their_own_section() {
+    for cmd in [vec!["gaps"], vec!["lines"], vec!["corridor", "measure"], vec!["village"]] {
+        let r = run(delimit().args(&cmd).arg("--help"));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let headings: Vec<&str> = r
+            .stdout
+            .lines()
+            .filter(|l| l.ends_with(':') && l.len() < 30 && l.starts_with(|c: char| c.is_ascii_uppercase()))
+            .collect();
+        // Positional arguments, then the command's own options, first.
+        let own = headings.iter().position(|h| *h == "Options:");
+        assert!(own.is_some_and(|i| headings[..i].iter().all(|h| *h == "Arguments:")), "{cmd:?}: {headings:?}");
+        assert_eq!(headings.last(), Some(&"Global options:"), "{cmd:?}: {headings:?}");
+        let global = r.stdout.split("Global options:").nth(1).unwrap();
+        for flag in ["--quiet", "--verbose", "--max-memory", "--progress"] {
+            assert!(global.contains(flag), "{cmd:?}: {flag} not under Global options");
+        }
+        let short = run(delimit().args(&cmd).arg("-h"));
+        assert!(short.stdout.lines().count() < r.stdout.lines().count(), "{cmd:?}: -h is not shorter than --help");
+    }
+    let r = run(delimit().args(["gaps", "--help"]));
+    let lines = r.stdout.split("Legal basis as lines:").nth(1).expect("a legal-lines heading");
+    assert!(lines.split("Output:").next().unwrap().contains("--legal-lines"), "{}", r.stdout);
+}

@@ -33,24 +33,28 @@ use clap::{Parser, Subcommand};
 /// delimit compares a legal basis (who owns what, by law or treaty) with de
 /// facto control (who holds what, as of a date), and states the geometry and
 /// its provenance. All measures are geodesic on the WGS 84 ellipsoid.
+/// The help heading of the options every command takes: listed after the
+/// command's own.
+pub(crate) const GLOBAL_HEADING: &str = "Global options";
+
 #[derive(Debug, Parser)]
 #[command(name = "delimit", version, max_term_width = 100)]
 pub(crate) struct Cli {
     /// Print nothing on stderr but errors: no notes, counts or progress.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, help_heading = GLOBAL_HEADING, conflicts_with = "verbose")]
     quiet: bool,
     /// Say more on stderr: each input read (features, CRS operation) and
     /// the time taken.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, help_heading = GLOBAL_HEADING, action = clap::ArgAction::Count)]
     verbose: u8,
     /// Memory budget for the work an option implies (--step, --cell,
     /// --margin-km): a run estimated to need more exits 2 before it
     /// starts. Sizes as 512M, 2G, 8GiB.
-    #[arg(long, global = true, value_name = "SIZE", default_value = "2G", value_parser = delimit::limits::parse_size)]
+    #[arg(long, global = true, help_heading = GLOBAL_HEADING, value_name = "SIZE", default_value = "2G", value_parser = delimit::limits::parse_size)]
     max_memory: u64,
     /// How progress is shown on stderr: auto (a spinner on a terminal),
     /// json (one object per line, for front ends), none.
-    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    #[arg(long, global = true, help_heading = GLOBAL_HEADING, value_name = "WHEN", default_value = "auto")]
     progress: verbosity::ProgressMode,
     #[command(subcommand)]
     command: Command,

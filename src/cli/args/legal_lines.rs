@@ -20,24 +20,24 @@ pub(crate) struct LegalLinesArgs {
     /// Legal basis as boundary lines: LineStrings with the owner on their
     /// left and on their right (walking the line as digitised), polygonised
     /// against --frame. Instead of --legal.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, help_heading = "Legal basis as lines", value_name = "FILE")]
     pub legal_lines: Option<PathBuf>,
     /// Polygons that close the line network (their union). Default: the
     /// union of the control polygons held by the parties the lines name,
     /// else of the bundled legal layer's polygons of those parties.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, help_heading = "Legal basis as lines", value_name = "FILE")]
     pub frame: Option<PathBuf>,
     /// Field with the owner on the left of a line.
-    #[arg(long, value_name = "FIELD", default_value = "left")]
+    #[arg(long, help_heading = "Legal basis as lines", value_name = "FIELD", default_value = "left")]
     pub left_field: String,
     /// Field with the owner on the right of a line.
-    #[arg(long, value_name = "FIELD", default_value = "right")]
+    #[arg(long, help_heading = "Legal basis as lines", value_name = "FIELD", default_value = "right")]
     pub right_field: String,
     /// Join line endpoints closer than this, m. Default: 0.25 mm at --scale (25 m at 1:100 000).
-    #[arg(long, value_name = "M", value_parser = crate::cli::args::non_negative_number)]
+    #[arg(long, help_heading = "Legal basis as lines", value_name = "M", value_parser = crate::cli::args::non_negative_number)]
     pub snap_m: Option<f64>,
     /// Scale denominator of the source map the lines were digitised from.
-    #[arg(long, value_name = "N", default_value_t = 100_000.0, value_parser = crate::cli::args::positive_number)]
+    #[arg(long, help_heading = "Legal basis as lines", value_name = "N", default_value_t = 100_000.0, value_parser = crate::cli::args::positive_number)]
     pub scale: f64,
 }
 
