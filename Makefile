@@ -10,8 +10,9 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # What the tests compare against or open the outputs with: a real QGIS
 # (PyQGIS, headless) for the project, a real browser for the report, and
 # PostgreSQL + PostGIS for `-o PG:` (tests/postgis/cluster.sh starts a
-# throwaway server on loopback for the test and stops it after).
-TEST_PKGS := python3-qgis python3-pip chromium fonts-dejavu-core postgresql postgresql-15-postgis-3
+# throwaway server on loopback for the test and stops it after), and
+# poppler-utils (pdftotext) to read the printed report page by page.
+TEST_PKGS := python3-qgis python3-pip chromium fonts-dejavu-core postgresql postgresql-15-postgis-3 poppler-utils
 
 # $(call apt_ensure,PACKAGES): install those of PACKAGES that are missing.
 define apt_ensure

@@ -388,3 +388,36 @@ fn one_control_layer_stands_behind_the_whole_report() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--control"), "{}", r.stderr);
 }
+
+/// Issue 30 §9: printed, every page carries the classification marking and
+/// the ILLUSTRATIVE banner line, not only the first (a page handed on alone
+/// still says how it is marked and what its data is); a marking that is
+/// hostile CSS stays text.
+#[test]
+fn every_printed_page_carries_the_marking_and_the_status() {
+    crate::util::require_tool("pdftotext");
+    let dir = artefacts("report-print-marks");
+    let html = report(&dir, "marked.html", &["--classification", "OFFICIAL \"}</style><script>x</script>"]);
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(!text.contains("<script>x"), "the marking broke out of the style element");
+    let profile = tempfile::tempdir().unwrap();
+    let pdf = dir.join("marked.pdf");
+    let out = chromium(
+        profile.path(),
+        &[
+            &format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer",
+            &format!("file://{}", html.display()),
+        ],
+    );
+    assert!(pdf.exists(), "no PDF: {}", String::from_utf8_lossy(&out.stderr));
+    let all = std::process::Command::new("pdftotext").arg("-layout").arg(&pdf).arg("-").output().unwrap();
+    let all = String::from_utf8_lossy(&all.stdout).into_owned();
+    let pages: Vec<&str> = all.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+    assert!(pages.len() >= 2, "{} pages", pages.len());
+    for (i, p) in pages.iter().enumerate() {
+        assert!(p.contains("OFFICIAL"), "page {}: no marking", i + 1);
+        assert!(p.contains("ILLUSTRATIVE DATA: not a statement of fact"), "page {}: no status", i + 1);
+        assert!(p.contains(&format!("page {}", i + 1)), "page {}: no page number", i + 1);
+    }
+}

@@ -96,8 +96,9 @@ pub fn render_with(
         Format::Html => {
             let _ = write!(
                 out,
-                "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
-                escape(title)
+                "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}{}</style>\n</head>\n<body>\n",
+                escape(title),
+                page_marks(header.classification.as_deref(), provenance)
             );
             if let Some(c) = &header.classification {
                 let _ = writeln!(out, "<p class=\"marking\">{}</p>", escape(c));
@@ -392,6 +393,49 @@ pub fn render_with(
         out.push_str("</body>\n</html>\n");
     }
     Ok(out)
+}
+
+/// The marking and the status on every printed page, in the page's
+/// margin (CSS page-margin boxes): a page printed alone still says how it
+/// is marked and that its data is not observed. Empty when there is
+/// neither.
+fn page_marks(classification: Option<&str>, provenance: &Provenance) -> String {
+    let status = provenance.status();
+    let mut boxes = String::new();
+    if let Some(c) = classification {
+        boxes.push_str(&format!("@top-center{{content:{};font:700 9pt sans-serif}}", css_string(c)));
+    }
+    if status.is_caveat() {
+        boxes.push_str(&format!(
+            "@bottom-center{{content:{};font:700 9pt sans-serif;color:#b00020}}",
+            css_string(&format!("{} DATA: not a statement of fact", status.label()))
+        ));
+    }
+    if boxes.is_empty() {
+        return String::new();
+    }
+    // The page number, short, so that the status line keeps its width.
+    boxes.push_str("@bottom-right{content:\"page \" counter(page);font:9pt sans-serif}");
+    format!("@page{{margin:16mm 12mm;{boxes}}}")
+}
+
+/// Text as a CSS string inside a `<style>` element: quotes, backslashes and
+/// line breaks escaped, and `<` too, so that no text closes the element.
+fn css_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' | '>' | '&' => out.push_str(&format!("\\{:x} ", c as u32)),
+            c if crate::markup::is_control_or_bidi(c) => out.push_str(&format!("\\{:x} ", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Control over time: the series, two charts (HTML), the held series at
