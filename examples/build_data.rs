@@ -703,6 +703,26 @@ fn build_settlements(src: &Path, admin1: &[Feature]) -> Result<Vec<Feature>> {
                 "Karki (Tigranashen) was a Soviet-era exclave of the Azerbaijan SSR inside the Armenian SSR (en Wikipedia \"Karki, Azerbaijan\"). The bundled legal layer does not draw it, so the legal owner shown is that of the territory around it, not the exclave's.",
             ),
         ),
+        // The exclaves' villages that the sample's own notes name: findable
+        // by the names the notes use.
+        (
+            "manual-barkhudarly",
+            "Barkhudarly",
+            vec!["Barxudarlı", "Barkhudarli", "Բարխուդարլու", "Бархударлы"],
+            45.22528,
+            40.99333,
+            "en Wikipedia \"Barxudarlı\" (oldid 1139248724): 40°59′36″N 45°13′31″E",
+            None,
+        ),
+        (
+            "manual-yukhari-askipara",
+            "Yukhari Askipara",
+            vec!["Yuxarı Əskipara", "Verin Voskepar", "Վերին Ոսկեպար"],
+            45.02333,
+            41.06611,
+            "fr Wikipedia \"Yukhari Askipara\": 41°03′58″N 45°01′24″E",
+            None,
+        ),
     ] {
         let p = Point::new(lon, lat);
         let (admin1_name, admin1_iso) = admin1_of(admin1, p);

@@ -380,3 +380,22 @@ fn a_batch_keeps_the_users_columns_and_its_caveats() {
     // The nearest legal point is named, not a bare pair.
     assert!(a["legal_line"]["point"]["lat"].is_f64() && a["legal_line"]["point"]["lon"].is_f64(), "{a}");
 }
+
+/// Issue 30 §6: the exclaves' villages that the sample's own notes name
+/// are findable, by either language's spelling, and lie in their exclaves
+/// (their coordinates are cited in data/SOURCES.md).
+#[test]
+fn the_villages_the_notes_name_are_findable() {
+    for (names, unit, id) in [
+        (["Barkhudarly", "Barxudarlı"], "AZE-barkhudarly-exclave", "manual-barkhudarly"),
+        (["Yukhari Askipara", "Yuxarı Əskipara"], "AZE-yukhari-askipara-exclave", "manual-yukhari-askipara"),
+    ] {
+        for n in names {
+            let a = one(&[n]);
+            assert_eq!(a["place"]["id"], id, "{n}");
+            assert_eq!(a["legal"]["key"], "AZE", "{n}");
+            assert_eq!(a["legal"]["features"][0], unit, "{n}");
+            assert_eq!(a["control"]["key"], "ARM", "{n}: the sample control holds the exclave for ARM");
+        }
+    }
+}
