@@ -48,7 +48,7 @@ fn walk(cmd: &clap::Command, path: &[&str], out: &mut Vec<(String, Vec<u8>)>) ->
     let (name, line) = (page.join("-"), page.join(" "));
     let mut roff = Vec::new();
     let c = cmd.clone().display_name(name.clone()).bin_name(line.clone());
-    clap_mangen::Man::new(c).render(&mut roff)?;
+    clap_mangen::Man::new(c).source(format!("delimit {}", env!("CARGO_PKG_VERSION"))).render(&mut roff)?;
     roff.extend_from_slice(EXIT_STATUS.as_bytes());
     roff.extend_from_slice(b".SH EXAMPLES\n");
     for (args, what) in examples(&path.join(" ")) {
