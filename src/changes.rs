@@ -1327,9 +1327,8 @@ pub fn superseded(changes: &[Change]) -> Vec<Option<String>> {
 }
 
 /// The changes as features, with the fields `-o` writes: id, from_date,
-/// to_date, in_force_date (= to_date, the first snapshot that shows the
-/// change), superseded_date (the next change over the same ground, or
-/// NULL), owner, legal_unit, controller_before, controller_after,
+/// to_date (the first snapshot that shows the change), superseded_date (the
+/// next change over the same ground, or NULL), owner, legal_unit, controller_before, controller_after,
 /// area_km2 (to 1 mm²), width_m (to 0.1 m), sliver, admin1 and settlements.
 /// The geometry is the one measured: input vertices where the input has
 /// them, the overlay's crossings on its grid.
@@ -1343,7 +1342,6 @@ pub fn features(r: &ChangesResult) -> Vec<Feature> {
             p.insert("id".into(), c.id.clone().into());
             p.insert("from_date".into(), c.from_date.clone().into());
             p.insert("to_date".into(), c.to_date.clone().into());
-            p.insert("in_force_date".into(), c.to_date.clone().into());
             p.insert("superseded_date".into(), until[i].clone().into());
             p.insert("owner".into(), c.owner.clone().into());
             p.insert("legal_unit".into(), c.legal_unit.clone().into());

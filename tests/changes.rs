@@ -42,6 +42,21 @@ fn front(dir: &Path, name: &str, x: f64, date: Option<&str>) -> PathBuf {
     p
 }
 
+/// `changes` between two dated control files, written to `out`.
+fn two_dates(legal: &Path, a: &Path, b: &Path, out: &Path, extra: &[&str]) -> Run {
+    run(delimit()
+        .args(["changes", "--no-settlements"])
+        .args(extra)
+        .arg("--legal")
+        .arg(legal)
+        .arg("--control")
+        .arg(a)
+        .arg("--control")
+        .arg(b)
+        .arg("-o")
+        .arg(out))
+}
+
 fn json_run(args: &[&std::ffi::OsStr]) -> Value {
     let r = run(delimit().args(["changes", "--json", "--no-settlements"]).args(args));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -307,14 +322,7 @@ fn a_redigitised_line_moving_20_m_gives_slivers_only() {
     let a = front(d, "f_2024-05-01.geojson", 45.1, None);
     let b = front(d, "f_2024-05-02.geojson", 45.1 + dx, None);
     let out = d.join("c.geojson");
-    let r = run(delimit().args(["changes", "--no-settlements", "--tolerance-m", "100", "--legal"]).arg(&legal).args([
-        "--control".as_ref(),
-        a.as_os_str(),
-        "--control".as_ref(),
-        b.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]));
+    let r = two_dates(&legal, &a, &b, &out, &["--tolerance-m", "100"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let fs = v["features"].as_array().unwrap();
@@ -564,14 +572,7 @@ fn written_changes_measure_what_they_report() {
     let a = front(d, "f_2024-05-01.geojson", 45.1 - 0.0123457, None);
     let b = front(d, "f_2024-05-02.geojson", 45.1 + dx, None);
     let out = d.join("c.gpkg");
-    let r = run(delimit().args(["changes", "--json", "--no-settlements", "--legal"]).arg(&legal).args([
-        "--control".as_ref(),
-        a.as_os_str(),
-        "--control".as_ref(),
-        b.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]));
+    let r = two_dates(&legal, &a, &b, &out, &["--json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let written = delimit::io::read_layer(&out, &Default::default()).unwrap();

@@ -201,6 +201,9 @@ fn help_lists_the_global_options_last_in_their_own_section() {
         let short = run(delimit().args(&cmd).arg("-h"));
         assert!(short.stdout.lines().count() < r.stdout.lines().count(), "{cmd:?}: -h is not shorter than --help");
     }
+    // The top command keeps its description above the usage.
+    let top = run(delimit().arg("--help"));
+    assert!(top.stdout.starts_with("Measured geometry for land-boundary delimitation."), "{}", top.stdout);
     let r = run(delimit().args(["gaps", "--help"]));
     let lines = r.stdout.split("Legal basis as lines:").nth(1).expect("a legal-lines heading");
     assert!(lines.split("Output:").next().unwrap().contains("--legal-lines"), "{}", r.stdout);

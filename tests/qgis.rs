@@ -171,7 +171,7 @@ fn a_series_gives_a_time_aware_changes_layer() {
     let log = check_in_qgis(&dir, &["--series", glob.to_str().unwrap()]);
     assert!(
         log.contains(
-            "layer delimit_changes temporal: in_force_date to superseded_date (dates); project range 2024-01-01 .. 2024-03-01"
+            "layer delimit_changes temporal: to_date to superseded_date (dates); project range 2024-01-01 .. 2024-03-01"
         ),
         "{log}"
     );

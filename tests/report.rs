@@ -37,6 +37,21 @@ fn report(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
     out
 }
 
+/// `html` printed to `pdf` (A4, no browser header or footer), as a reader
+/// would print it.
+fn print_to_pdf(profile: &Path, html: &Path, pdf: &Path) -> PathBuf {
+    let out = chromium(
+        profile,
+        &[
+            &format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer",
+            &format!("file://{}", html.display()),
+        ],
+    );
+    assert!(pdf.exists(), "no PDF: {}", String::from_utf8_lossy(&out.stderr));
+    pdf.to_path_buf()
+}
+
 /// Share of non-white pixels and the number of distinct colours, sampled.
 fn painted(png_path: &Path) -> (f64, usize) {
     let decoder = png::Decoder::new(std::fs::File::open(png_path).unwrap());
@@ -247,16 +262,7 @@ fn layout_has_no_overflow_no_label_collision_and_prints_to_a4() {
         assert!(v["cells"].as_u64().unwrap() > 50 && v["labels"].as_u64().unwrap() >= 3, "{v}");
         assert!(v["problems"].as_array().unwrap().is_empty(), "at {width} px: {v}");
     }
-    let pdf = dir.join("report.pdf");
-    let out = chromium(
-        profile.path(),
-        &[
-            &format!("--print-to-pdf={}", pdf.display()),
-            "--no-pdf-header-footer",
-            &format!("file://{}", html.display()),
-        ],
-    );
-    assert!(pdf.exists(), "no PDF: {}", String::from_utf8_lossy(&out.stderr));
+    let pdf = print_to_pdf(profile.path(), &html, &dir.join("report.pdf"));
     // Counted by poppler: byte patterns also matched the page tree and the
     // page-margin boxes' objects (13 "pages" for a 10-page PDF).
     crate::util::require_tool("pdfinfo");
@@ -410,16 +416,7 @@ fn every_printed_page_carries_the_marking_and_the_status() {
     let text = std::fs::read_to_string(&html).unwrap();
     assert!(!text.contains("<script>x"), "the marking broke out of the style element");
     let profile = tempfile::tempdir().unwrap();
-    let pdf = dir.join("marked.pdf");
-    let out = chromium(
-        profile.path(),
-        &[
-            &format!("--print-to-pdf={}", pdf.display()),
-            "--no-pdf-header-footer",
-            &format!("file://{}", html.display()),
-        ],
-    );
-    assert!(pdf.exists(), "no PDF: {}", String::from_utf8_lossy(&out.stderr));
+    let pdf = print_to_pdf(profile.path(), &html, &dir.join("marked.pdf"));
     let all = std::process::Command::new("pdftotext").arg("-layout").arg(&pdf).arg("-").output().unwrap();
     let all = String::from_utf8_lossy(&all.stdout).into_owned();
     let pages: Vec<&str> = all.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();

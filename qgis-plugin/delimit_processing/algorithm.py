@@ -256,8 +256,10 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
         v = parameters.get(param_name(p))
         return v is not None and v != "" and v != []
 
-    def layer_path(self, layer, tmp, feedback):
-        """A file delimit reads for the layer: its own, or a temporary GeoPackage."""
+    def layer_path(self, layer, tmp, feedback, role=None):
+        """A file delimit reads for the layer: its own, or a temporary GeoPackage.
+
+        A copy's status (and the role it is read for) is kept in self.copied."""
         if layer is None:
             return None
         parts, path = {}, None
@@ -284,7 +286,7 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
         # status its source file states, or says that none is known; it is
         # never taken as observed by default.
         status = self.source_status(layer, path, parts)
-        self.copied.append((out, status))
+        self.copied.append((role, status))
         if status == "unknown":
             feedback.pushWarning(
                 f"layer {layer.name()} is not a file delimit reads and states no status: delimit reports it as "
@@ -311,7 +313,6 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
         """(argv, {output name: path}) for the parameters."""
         argv = [self.exe, *self.command["argv"], "--progress", "json"]
         self.copied = []
-        statuses = []
         if any(p["flag"] == "--json" for p in self.command["parameters"]):
             argv.append("--json")
         outputs, positionals = {}, []
@@ -340,13 +341,10 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
                 continue
             elif kind == "layer" and (p["repeatable"] or p["values"] is None):
                 layers = self.parameterAsLayerList(parameters, name, context)
-                before = len(self.copied)
-                values = [self.layer_path(lyr, tmp, feedback) for lyr in layers]
-                statuses.extend((p.get("role"), st) for _, st in self.copied[before:])
+                values = [self.layer_path(lyr, tmp, feedback, p.get("role")) for lyr in layers]
             elif kind in ("layer", "table"):
-                before = len(self.copied)
-                values = [self.layer_path(self.parameterAsVectorLayer(parameters, name, context), tmp, feedback)]
-                statuses.extend((p.get("role"), st) for _, st in self.copied[before:])
+                lyr = self.parameterAsVectorLayer(parameters, name, context)
+                values = [self.layer_path(lyr, tmp, feedback, p.get("role"))]
             elif kind == "raster":
                 values = [self.parameterAsRasterLayer(parameters, name, context).source()]
             elif kind == "file":
@@ -391,7 +389,7 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
             given = {argv[i + 1].split("=", 1)[0] for i, a in enumerate(argv[:-1]) if a == "--status"}
             order = ["observed", "unknown", "approximate", "illustrative"]
             by_role = {}
-            for role, st in statuses:
+            for role, st in self.copied:
                 if role and role not in given:
                     by_role[role] = max(by_role.get(role, "observed"), st, key=order.index)
             for role, st in sorted(by_role.items()):

@@ -236,21 +236,9 @@ impl FullArgs {
         // in force at --as-of (by default its last date), never the sample.
         let (legal, control, in_force) = match &series {
             Some((sr, read)) => {
-                let k = match &as_of {
-                    Some(d) => sr.in_force(d)?,
-                    None => *delimit::changes::date_order(&sr.dated)?.last().ok_or_else(|| delimit::Error::Usage {
-                        option: "--series".into(),
-                        message: "the series holds no snapshot".into(),
-                        hint: None,
-                    })?,
-                };
+                let (k, note) = sr.standing(as_of.as_deref())?;
                 let control = sr.load(k, read)?.into_owned();
                 let legal = self.layers.legal(i, None, Some(&control))?;
-                let d = &sr.dated[k];
-                let note = json!({
-                    "as_of": as_of.clone().unwrap_or_else(|| d.date.clone()), "snapshot": d.date,
-                    "date_from": d.date_from, "file": d.path, "snapshots": sr.dated.len(),
-                });
                 (legal, control, Some(note))
             }
             None => {

@@ -82,11 +82,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
             };
             let single = args.series.as_deref().is_some_and(|s| !s.contains(['*', '?']));
             let series = Series::read(files, single, &read, &args.time_field)?;
-            let k = series.in_force(date)?;
+            let (k, note) = series.standing(Some(date))?;
             let control = series.load(k, &read)?.into_owned();
             let legal = args.layers.legal(&args.io.input, keep, Some(&control))?;
-            let d = &series.dated[k];
-            let note = json!({ "as_of": date, "snapshot": d.date, "date_from": d.date_from, "file": d.path, "snapshots": series.dated.len() });
             (legal, control, Some(note))
         }
         _ => {

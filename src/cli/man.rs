@@ -57,7 +57,7 @@ fn walk(cmd: &clap::Command, path: &[&str], out: &mut Vec<(String, Vec<u8>)>) ->
         );
     }
     out.push((format!("{name}.1"), roff));
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let mut p = path.to_vec();
         p.push(sub.get_name());
         walk(sub, &p, out)?;
@@ -105,7 +105,10 @@ fn examples(command: &str) -> Vec<(&'static str, &'static str)> {
             (" --file places.csv -o answers.csv", "a batch, keeping its own columns"),
         ],
         "polygonize" => {
-            vec![(" boundary-lines.geojson -o units.gpkg", "legal units from lines with left and right owners")]
+            vec![(
+                " --legal-lines boundary-lines.geojson -o units.gpkg",
+                "legal units from lines with left and right owners",
+            )]
         }
         "qgis" => vec![(" -o project", "a styled GeoPackage and a QGIS project")],
         "report" => vec![(" -o report.html", "an HTML report of every analysis")],
@@ -134,4 +137,69 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     delimit::io::write_files(dir, &pages, args.force)?;
     super::verbosity::note!("wrote {} man pages to {}", pages.len(), dir.display());
     Ok(Outcome::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A command line as a shell splits it: quotes kept together, `\"`
+    /// inside double quotes, and nothing from a redirection on.
+    fn shell_words(line: &str) -> Vec<String> {
+        let (mut out, mut word, mut quote, mut chars) = (Vec::new(), None::<String>, None, line.chars().peekable());
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (None, '>') => break,
+                (None, c) if c.is_whitespace() => out.extend(word.take()),
+                (None, '\'' | '"') => {
+                    quote = Some(c);
+                    word.get_or_insert_with(String::new);
+                }
+                (Some(q), c) if c == q => quote = None,
+                (Some('"'), '\\') => word.get_or_insert_with(String::new).extend(chars.next()),
+                (_, c) => word.get_or_insert_with(String::new).push(c),
+            }
+        }
+        out.extend(word);
+        out
+    }
+
+    /// Every example on every page is a command line delimit's own parser
+    /// takes (flags, values, dates, points), so that no page shows a
+    /// command that would fail on its syntax (`polygonize FILE` did).
+    #[test]
+    fn every_example_parses() {
+        let mut pages = Vec::new();
+        let cmd = without_help(Cli::command());
+        let mut stack: Vec<(Vec<String>, clap::Command)> = vec![(vec![], cmd.clone())];
+        while let Some((path, c)) = stack.pop() {
+            for sub in c.get_subcommands() {
+                let mut p = path.clone();
+                p.push(sub.get_name().to_string());
+                stack.push((p, sub.clone()));
+            }
+            pages.push(path);
+        }
+        let mut checked = 0;
+        for path in pages {
+            for (args, _) in examples(&path.join(" ")) {
+                let line = format!("delimit {}{args}", path.join(" "));
+                let argv = shell_words(&line);
+                let r = cmd.clone().try_get_matches_from(&argv);
+                // --help exits early on purpose; anything else must parse.
+                match r {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => {}
+                    Err(e) => panic!("`{line}` ({argv:?}) does not parse: {e}"),
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "{checked} examples");
+    }
+
+    #[test]
+    fn shell_words_split_as_a_shell_would() {
+        assert_eq!(shell_words("a 'b c' \"d\\\"e\" > f"), ["a", "b c", "d\"e"]);
+    }
 }

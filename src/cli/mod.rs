@@ -28,15 +28,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// The help heading of the options every command takes: listed after the
+/// command's own.
+pub(crate) const GLOBAL_HEADING: &str = "Global options";
+
 /// Measured geometry for land-boundary delimitation.
 ///
 /// delimit compares a legal basis (who owns what, by law or treaty) with de
 /// facto control (who holds what, as of a date), and states the geometry and
 /// its provenance. All measures are geodesic on the WGS 84 ellipsoid.
-/// The help heading of the options every command takes: listed after the
-/// command's own.
-pub(crate) const GLOBAL_HEADING: &str = "Global options";
-
 #[derive(Debug, Parser)]
 #[command(name = "delimit", version, max_term_width = 100)]
 pub(crate) struct Cli {

@@ -125,6 +125,26 @@ impl Series {
         }
     }
 
+    /// The snapshot that stands for control on `as_of` (the latest on or
+    /// before it), or the series' last one, with the note the provenance
+    /// records for it.
+    pub(crate) fn standing(&self, as_of: Option<&str>) -> Result<(usize, serde_json::Value), delimit::Error> {
+        let k = match as_of {
+            Some(d) => self.in_force(d)?,
+            None => *delimit::changes::date_order(&self.dated)?.last().ok_or_else(|| delimit::Error::Usage {
+                option: "--series".into(),
+                message: "the series holds no snapshot".into(),
+                hint: None,
+            })?,
+        };
+        let d = &self.dated[k];
+        let note = serde_json::json!({
+            "as_of": as_of.unwrap_or(&d.date), "snapshot": d.date, "date_from": d.date_from,
+            "file": d.path, "snapshots": self.dated.len(),
+        });
+        Ok((k, note))
+    }
+
     /// The snapshot in force at `date`: the latest on or before it.
     pub(crate) fn in_force(&self, date: &str) -> Result<usize, delimit::Error> {
         let order = delimit::changes::date_order(&self.dated)?;

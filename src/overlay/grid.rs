@@ -45,8 +45,9 @@ impl Grid {
     ///
     /// Each ring is oriented by the exact signed area of its integer ring,
     /// never by the turn at one vertex: geo's `winding_order` looks only
-    /// at the lowest-left vertex, and where snapping has made that vertex
-    /// a zero-width spike it answers `None`. A counter-clockwise hole was
+    /// at the lexicographically least vertex (leftmost, then lowest), and
+    /// where snapping has made that vertex a zero-width spike it answers
+    /// `None`. A counter-clockwise hole was
     /// then left as it came and the non-zero rule filled it (issue 30: 5
     /// of 50 real holes counted as `contested_control`). A ring whose
     /// snapped area is 0 encloses nothing either way.

@@ -420,7 +420,7 @@ pub fn layers(
             "changes",
             "Changes of control",
             "Control",
-            "Pieces of the legal basis whose controller changed between consecutive snapshots of the series, from from_date to to_date, with the owner, the controllers before and after, area, width, sliver, admin-1 units and settlements. Time-aware: QGIS's temporal controller shows each change from in_force_date (its to_date, the first snapshot that shows it) until superseded_date (the next change over the same ground; open-ended when empty).",
+            "Pieces of the legal basis whose controller changed between consecutive snapshots of the series, from from_date to to_date, with the owner, the controllers before and after, area, width, sliver, admin-1 units and settlements. Time-aware: QGIS's temporal controller shows each change from to_date (the first snapshot that shows it) until superseded_date (the next change over the same ground; open-ended when empty).",
             Kind::Polygon,
             crate::changes::features(r),
             changes_style(&colours),
@@ -545,7 +545,7 @@ pub fn layers(
         // next change over the same ground (open-ended where none comes):
         // not over the interval before it, when it had not happened yet.
         spec.temporal = Some(Temporal {
-            start_field: "in_force_date".into(),
+            start_field: "to_date".into(),
             end_field: "superseded_date".into(),
             range: (first.0.clone(), last.0.clone()),
         });

@@ -119,17 +119,36 @@ fn axes(out: &mut String, f: &Frame, step: f64, y_title: &str, dates: &[&str], x
     );
 }
 
-fn legend(out: &mut String, rows: &[(String, Rgba)]) {
+/// The chart's legend: one row per series, its swatch drawn as the series
+/// is: a box for bars (`None`), a line with its dash pattern for lines.
+fn legend(out: &mut String, rows: &[(String, Rgba, Option<&str>)]) {
     out.push_str("<g class=\"legend\">");
-    for (i, (label, c)) in rows.iter().enumerate() {
+    for (i, (label, c, line)) in rows.iter().enumerate() {
         let y = TOP + 8.0 + 18.0 * i as f64;
+        let x = W - RIGHT;
+        let _ = match line {
+            None => write!(
+                out,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"14\" height=\"10\" {}/>",
+                x + 12.0,
+                y - 9.0,
+                fill(*c)
+            ),
+            Some(dash) => write!(
+                out,
+                "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" {} stroke-width=\"2\"{}/>",
+                x + 10.0,
+                y - 4.0,
+                x + 28.0,
+                y - 4.0,
+                stroke(*c),
+                dash_attr(dash)
+            ),
+        };
         let _ = write!(
             out,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"14\" height=\"10\" {}/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" textLength=\"{:.0}\">{}</text>",
-            W - RIGHT + 12.0,
-            y - 9.0,
-            fill(*c),
-            W - RIGHT + 32.0,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" textLength=\"{:.0}\">{}</text>",
+            x + 32.0,
             y,
             text_width(label, 11.0).min(RIGHT - 36.0),
             escape(label)
@@ -138,27 +157,9 @@ fn legend(out: &mut String, rows: &[(String, Rgba)]) {
     out.push_str("</g>");
 }
 
-/// A legend of line samples: colour and dash pattern, as the lines are drawn.
-fn line_legend(out: &mut String, rows: &[(String, Rgba, &str)]) {
-    out.push_str("<g class=\"legend\">");
-    for (i, (label, c, dash)) in rows.iter().enumerate() {
-        let y = TOP + 8.0 + 18.0 * i as f64;
-        let dasharray = if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") };
-        let _ = write!(
-            out,
-            "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" {} stroke-width=\"2\"{dasharray}/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" textLength=\"{:.0}\">{}</text>",
-            W - RIGHT + 10.0,
-            y - 4.0,
-            W - RIGHT + 28.0,
-            y - 4.0,
-            stroke(*c),
-            W - RIGHT + 32.0,
-            y,
-            text_width(label, 11.0).min(RIGHT - 36.0),
-            escape(label)
-        );
-    }
-    out.push_str("</g>");
+/// ` stroke-dasharray="…"`, or nothing for a solid line.
+fn dash_attr(dash: &str) -> String {
+    if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") }
 }
 
 fn open(out: &mut String, class: &str, label: &str) {
@@ -216,7 +217,7 @@ pub(crate) fn held_chart(r: &ChangesResult, colours: &[(String, Rgba)]) -> Strin
             }
             path.push(format!("{x:.1},{y:.1}"));
         }
-        let dasharray = if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") };
+        let dasharray = dash_attr(dash);
         let _ = write!(
             out,
             "<g class=\"series\" data-owner=\"{}\" data-holder=\"{}\"><polyline fill=\"none\" {} stroke-width=\"1.8\"{dasharray} points=\"{}\"/>",
@@ -236,9 +237,9 @@ pub(crate) fn held_chart(r: &ChangesResult, colours: &[(String, Rgba)]) -> Strin
             );
         }
         out.push_str("</g>");
-        rows.push((format!("{o} territory held by {p}"), c, dash));
+        rows.push((format!("{o} territory held by {p}"), c, Some(dash)));
     }
-    line_legend(&mut out, &rows);
+    legend(&mut out, &rows);
     out.push_str("</svg>");
     out
 }
@@ -291,7 +292,7 @@ pub(crate) fn flows_chart(r: &ChangesResult, run_colours: &[(String, Rgba)]) -> 
             );
         }
     }
-    let rows: Vec<(String, Rgba)> = colours.iter().map(|(p, c)| (p.clone(), *c)).collect();
+    let rows: Vec<(String, Rgba, Option<&str>)> = colours.iter().map(|(p, c)| (p.clone(), *c, None)).collect();
     legend(&mut out, &rows);
     out.push_str("</svg>");
     out
