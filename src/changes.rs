@@ -878,6 +878,22 @@ pub fn changes_streamed<'a>(
         Ok(layer)
     };
 
+    // Legal units that no snapshot reaches change hands at no date: they
+    // are overlaid once, on a grid of their own, and added to every date.
+    // Kept in the run, a unit at 100°E widened the run's one grid to 1.3 cm
+    // over the Caucasus, and a period's slivers thinner than that vanished
+    // (issue 30: "lost" off by 9.9e-5).
+    let reach = dates.iter().fold(None, |acc, s| union_rect(acc, s.bbox)).map(crate::overlay::clip::widen);
+    let (near_layer, far) = set_apart(legal, reach, &opts.gaps, opts.rest)?;
+    let legal: &Layer = near_layer.as_ref().unwrap_or(legal);
+    let add_far = |mut h: Held2, grid_measure: bool| -> Held2 {
+        if let Some((measured, on_grid)) = &far {
+            for (k, a) in if grid_measure { on_grid } else { measured } {
+                *h.entry(k.clone()).or_default() += a;
+            }
+        }
+        h
+    };
     // One grid for every overlay of the run: the box of the basis and of
     // every snapshot.
     let extent = dates.iter().fold(legal.bbox(), |acc, s| union_rect(acc, s.bbox));
@@ -913,15 +929,16 @@ pub fn changes_streamed<'a>(
     };
     // A date overlaid whole, held on the grid: what the identity is
     // checked on.
-    let held_of =
-        |layer: &Layer| -> Result<Held2> { Ok(held_map(&gaps(legal, layer, None, &aopts)?, opts.rest, None)) };
+    let held_of = |layer: &Layer| -> Result<Held2> {
+        Ok(add_far(held_map(&gaps(legal, layer, None, &aopts)?, opts.rest, None), true))
+    };
     let mut prev = ready(first_layer)?;
     // The first date, overlaid whole: the start of the held series.
     // On the grid for the identity, and on the input vertices as reported.
     let first = gaps(legal, &prev.layer, None, &aopts)?;
     let measured = Origins::of(&[legal_in, &prev.original], grid, None).areas(&first);
-    let mut helds: Vec<Held2> = vec![held_map(&first, opts.rest, Some(&measured))];
-    let mut helds_grid: Vec<Held2> = vec![held_map(&first, opts.rest, None)];
+    let mut helds: Vec<Held2> = vec![add_far(held_map(&first, opts.rest, Some(&measured)), false)];
+    let mut helds_grid: Vec<Held2> = vec![add_far(held_map(&first, opts.rest, None), true)];
     drop((first, measured));
     let mut owner_area: BTreeMap<String, f64> = BTreeMap::new();
     for ((o, _), a) in &helds[0] {
@@ -1026,6 +1043,70 @@ pub fn changes_streamed<'a>(
         }
     }
     Ok(out)
+}
+
+/// The legal units that no snapshot reaches (their box apart from `reach`),
+/// overlaid with no control on a grid of their own: the basis without them
+/// (None when there are none) and what they add to every date's held
+/// series, measured on their input vertices and on the grid.
+#[allow(clippy::type_complexity)]
+fn set_apart(
+    legal: &Layer,
+    reach: Option<Rect<f64>>,
+    gopts: &GapsOptions,
+    rest: Rest,
+) -> Result<(Option<Layer>, Option<(Held2, Held2)>)> {
+    let Some(reach) = reach else { return Ok((None, None)) };
+    let apart =
+        |f: &Feature| f.geometry.as_ref().and_then(|g| g.bounding_rect()).is_some_and(|b| !boxes_touch(b, reach));
+    let (mut far, mut near): (Vec<&Feature>, Vec<&Feature>) = legal.features.iter().partition(|f| apart(f));
+    // A unit set apart must not overlap one that stays: their overlap would
+    // be a dual claim in the run and counted twice apart. Units that share
+    // only their border stay apart.
+    loop {
+        let overlaps = |f: &Feature| {
+            let Some(fm) = f.polygons() else { return false };
+            let fb = fm.bounding_rect();
+            near.iter().any(|n| {
+                n.polygons().is_some_and(|nm| {
+                    fb.zip(nm.bounding_rect()).is_some_and(|(a, b)| crate::overlay::intersection_rect(a, b).is_some())
+                        && geo::Area::unsigned_area(&geo::BooleanOps::intersection(fm.as_ref(), nm.as_ref())) > 0.0
+                })
+            })
+        };
+        let (moved, stay): (Vec<&Feature>, Vec<&Feature>) = far.iter().partition(|f| overlaps(f));
+        if moved.is_empty() {
+            break;
+        }
+        near.extend(moved);
+        far = stay;
+    }
+    near.sort_by_key(|f| f.index);
+    if far.is_empty() || near.is_empty() {
+        return Ok((None, None));
+    }
+    let subset = |fs: Vec<&Feature>| Layer {
+        name: legal.name.clone(),
+        role: legal.role,
+        features: fs.into_iter().cloned().collect(),
+        fields: legal.fields.clone(),
+        provenance: legal.provenance.clone(),
+        notes: legal.notes.clone(),
+    };
+    let (near, far) = (subset(near), subset(far));
+    let Some(fb) = far.bbox() else { return Ok((Some(near), None)) };
+    let grid = Grid::for_rect(crate::overlay::clip::widen(fb));
+    let none = Layer { role: Some(crate::layer::Role::Control), features: Vec::new(), ..subset(Vec::new()) };
+    let fopts = GapsOptions {
+        areas_only: true,
+        tolerance_m: Some(gopts.tolerance_m.unwrap_or(0.0)),
+        extent: None,
+        grid: Some(crate::overlay::FixedGrid(grid)),
+        ..gopts.clone()
+    };
+    let r = gaps(&far, &none, None, &fopts)?;
+    let measured = Origins::of(&[&far], grid, None).areas(&r);
+    Ok((Some(near), Some((held_map(&r, rest, Some(&measured)), held_map(&r, rest, None)))))
 }
 
 /// A layer with every vertex moved to its point on the grid: every overlay
@@ -1434,6 +1515,50 @@ mod tests {
             date_from: "test".into(),
             layer: read_geojson_bytes("t.geojson".as_ref(), text.as_bytes(), &opts).unwrap(),
         }
+    }
+
+    /// Issue 30: a legal unit that no snapshot reaches leaves the period's
+    /// precision alone. The front moves 5 mm (4.5e-8°) into B; a unit at
+    /// 100°E widened the run's grid to 6e-8° and the move came out 0 m².
+    #[test]
+    fn a_far_away_legal_unit_leaves_a_periods_precision_alone() {
+        let d = 4.5e-8;
+        let days = [
+            snap("2024-01-01", &[("A", 45.0, 40.0, 45.1, 40.1), ("B", 45.1, 40.0, 45.2, 40.1)]),
+            snap("2024-02-01", &[("A", 45.0, 40.0, 45.1 + d, 40.1), ("B", 45.1 + d, 40.0, 45.2, 40.1)]),
+        ];
+        let far = layer(
+            Role::Legal,
+            &[("A", 45.0, 40.0, 45.1, 40.1), ("B", 45.1, 40.0, 45.2, 40.1), ("C", 99.9, 10.0, 100.0, 10.1)],
+        );
+        let opts = ChangesOptions {
+            gaps: GapsOptions { tolerance_m: Some(0.0), ..Default::default() },
+            rest: Rest::Owner,
+            ..Default::default()
+        };
+        let strip = area(45.1, 40.0, 45.1 + d, 40.1);
+        let step = Grid::for_rect(Rect::new(coord! { x: 45.0, y: 40.0 }, coord! { x: 45.2, y: 40.1 })).step();
+        let runs: Vec<ChangesResult> = [legal(), far].iter().map(|l| changes(l, &days, None, &opts).unwrap()).collect();
+        for (what, r) in ["alone", "with a far unit"].iter().zip(&runs) {
+            let moved: f64 = r.changes.iter().map(|c| c.area_m2).sum();
+            assert!((moved - strip).abs() <= strip * step / d, "{what}: moved {moved} m², exact {strip} m²");
+            let lost: f64 =
+                r.periods.iter().filter(|p| p.owner == "B" && p.party == "B").map(|p| p.lost_km2 * 1e6).sum();
+            assert!((lost - strip).abs() <= strip * step / d, "{what}: lost {lost} m², exact {strip} m²");
+        }
+        let ab = |r: &ChangesResult| -> Vec<(String, String, String, f64)> {
+            r.held
+                .iter()
+                .filter(|h| h.owner != "C")
+                .map(|h| (h.date.clone(), h.owner.clone(), h.party.clone(), h.km2))
+                .collect()
+        };
+        assert_eq!(ab(&runs[0]), ab(&runs[1]));
+        // The far unit is held by its owner at every date, at its area.
+        let c: Vec<f64> = runs[1].held.iter().filter(|h| h.owner == "C").map(|h| h.km2 * 1e6).collect();
+        assert_eq!(c.len(), 2, "{:?}", runs[1].held);
+        let exact = area(99.9, 10.0, 100.0, 10.1);
+        assert!(c.iter().all(|a| (a - exact).abs() <= 1e-9 * exact), "{c:?} vs {exact}");
     }
 
     /// Per period, m² by (owner, before, after), computed the slow way:

@@ -39,16 +39,111 @@ pub(crate) fn units<'a>(layer: &'a Layer, key: &str) -> Vec<Unit<'a>> {
         .collect()
 }
 
-/// The one grid of a run: the finest that holds every unit of both layers
-/// (and `extent`, when given).
-pub(crate) fn run_grid(lu: &[Unit], cu: &[Unit], extent: Option<Rect<f64>>) -> Grid {
-    let all = lu
-        .iter()
-        .chain(cu)
-        .filter_map(|u| u.bbox)
-        .chain(extent)
-        .reduce(|a, b| union_rect(Some(a), Some(b)).unwrap_or(a));
-    Grid::for_rect(all.unwrap_or_else(|| Rect::new(geo::coord! { x: 0.0, y: 0.0 }, geo::coord! { x: 1.0, y: 1.0 })))
+/// The grids of a run: one per cluster of units whose (widened) boxes
+/// touch, each the finest that holds its cluster.
+///
+/// One grid for the box of every input made the precision of a run depend
+/// on what else was in it: a legal layer reaching 100°E coarsened the step
+/// over the Caucasus to 1.3 cm, and slivers thinner than that vanished
+/// (issue 30). Units in two clusters can share no piece, no edge and no
+/// candidate (their boxes, widened as the cuts widen them, are apart), so
+/// each cluster is snapped and noded on its own grid and the pieces still
+/// form one coverage. `extent` (or a fixed grid) puts every unit on one
+/// grid, for callers that overlay parts of one run many times.
+pub(crate) struct RunGrids {
+    /// The grid of each cluster, in order of the cluster's first unit.
+    pub(crate) grids: Vec<Grid>,
+    /// The cluster of each legal unit, then of each control unit.
+    legal: Vec<usize>,
+    control: Vec<usize>,
+}
+
+impl RunGrids {
+    pub(crate) fn of_legal(&self, i: usize) -> Grid {
+        self.grids[self.legal[i]]
+    }
+
+    pub(crate) fn of_control(&self, j: usize) -> Grid {
+        self.grids[self.control[j]]
+    }
+
+    /// Whether unit `i` (legal) or `j` (control) is in cluster `c`.
+    pub(crate) fn holds(&self, c: usize, legal: bool, i: usize) -> bool {
+        (if legal { &self.legal } else { &self.control })[i] == c
+    }
+}
+
+/// The unit grid for a run without geometry.
+fn unit_square() -> Rect<f64> {
+    Rect::new(geo::coord! { x: 0.0, y: 0.0 }, geo::coord! { x: 1.0, y: 1.0 })
+}
+
+/// The grids of a run ([`RunGrids`]): clusters of touching widened boxes,
+/// found with an R-tree and a union-find, O(n log n + k) in the touching
+/// pairs.
+pub(crate) fn run_grids(lu: &[Unit], cu: &[Unit], extent: Option<Rect<f64>>, fixed: Option<Grid>) -> RunGrids {
+    let n = lu.len() + cu.len();
+    let single = |g: Grid| RunGrids { grids: vec![g], legal: vec![0; lu.len()], control: vec![0; cu.len()] };
+    if let Some(g) = fixed {
+        return single(g);
+    }
+    if let Some(e) = extent {
+        // As `changes` computes its own grid from the same box.
+        let all = lu
+            .iter()
+            .chain(cu)
+            .filter_map(|u| u.bbox)
+            .chain([e])
+            .reduce(|a, b| union_rect(Some(a), Some(b)).unwrap_or(a));
+        return single(Grid::for_rect(all.unwrap_or_else(unit_square)));
+    }
+    let boxes: Vec<Option<Rect<f64>>> = lu.iter().chain(cu).map(|u| u.bbox.map(clip::widen)).collect();
+    use rstar::primitives::{GeomWithData, Rectangle};
+    type Boxed = GeomWithData<Rectangle<[f64; 2]>, usize>;
+    let tree: rstar::RTree<Boxed> = rstar::RTree::bulk_load(
+        boxes
+            .iter()
+            .enumerate()
+            .filter_map(|(k, b)| {
+                b.map(|b| Boxed::new(Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]), k))
+            })
+            .collect(),
+    );
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut k: usize) -> usize {
+        while parent[k] != k {
+            parent[k] = parent[parent[k]];
+            k = parent[k];
+        }
+        k
+    }
+    for (k, b) in boxes.iter().enumerate() {
+        let Some(b) = b else { continue };
+        let env = rstar::AABB::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]);
+        for other in tree.locate_in_envelope_intersecting(&env) {
+            let (a, c) = (root(&mut parent, k), root(&mut parent, other.data));
+            // The lower index roots, so clusters come out in input order.
+            if a != c {
+                let (lo, hi) = (a.min(c), a.max(c));
+                parent[hi] = lo;
+            }
+        }
+    }
+    let mut cluster_of_root: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut hulls: Vec<Option<Rect<f64>>> = Vec::new();
+    let mut of: Vec<usize> = Vec::with_capacity(n);
+    for (k, b) in boxes.iter().enumerate() {
+        let r = root(&mut parent, k);
+        let c = *cluster_of_root.entry(r).or_insert_with(|| {
+            hulls.push(None);
+            hulls.len() - 1
+        });
+        hulls[c] = union_rect(hulls[c], *b);
+        of.push(c);
+    }
+    let grids = hulls.into_iter().map(|h| Grid::for_rect(h.unwrap_or_else(unit_square))).collect();
+    let control = of.split_off(lu.len());
+    RunGrids { grids, legal: of, control }
 }
 
 /// Every unit of both layers (those `pick` selects) snapped onto `g` and
@@ -107,7 +202,7 @@ pub(super) fn piece_id(
 }
 
 /// The overlap of two boxes, if they share more than a line.
-pub(super) fn intersection_rect(a: Rect<f64>, b: Rect<f64>) -> Option<Rect<f64>> {
+pub(crate) fn intersection_rect(a: Rect<f64>, b: Rect<f64>) -> Option<Rect<f64>> {
     let (x0, y0) = (a.min().x.max(b.min().x), a.min().y.max(b.min().y));
     let (x1, y1) = (a.max().x.min(b.max().x), a.max().y.min(b.max().y));
     (x0 < x1 && y0 < y1).then(|| Rect::new(geo::Coord { x: x0, y: y0 }, geo::Coord { x: x1, y: y1 }))

@@ -28,7 +28,7 @@ mod attrs;
 pub(crate) mod clip;
 mod coverage;
 pub use coverage::{CoverageDefects, coverage_defects};
-pub(crate) use engine::union_rect;
+pub(crate) use engine::{intersection_rect, union_rect};
 mod engine;
 mod filter;
 pub(crate) mod grid;
@@ -92,10 +92,14 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
 
     let mut lu = units(legal, &opts.owner_field);
     let mut cu = units(control, &opts.controller_field);
-    // One grid for the run and one noding of every ring: neighbouring
-    // pieces then share their borders vertex for vertex (noding.rs).
-    let g = opts.grid.map_or_else(|| run_grid(&lu, &cu, opts.extent), |f| f.0);
-    node_units(&mut lu, &mut cu, g, |_, _| true);
+    // One grid per cluster of touching units and one noding of every ring
+    // of a cluster: neighbouring pieces then share their borders vertex
+    // for vertex (noding.rs), and a far-away unit leaves the others'
+    // precision alone (engine.rs).
+    let grids = run_grids(&lu, &cu, opts.extent, opts.grid.map(|f| f.0));
+    for (c, &g) in grids.grids.iter().enumerate() {
+        node_units(&mut lu, &mut cu, g, |legal, i| grids.holds(c, legal, i));
+    }
     let (l_cover, c_cover): (Vec<_>, Vec<_>) = rayon::join(
         || lu.par_iter().map(|u| index::cover(&u.geom)).collect(),
         || cu.par_iter().map(|u| index::cover(&u.geom)).collect(),
@@ -109,7 +113,7 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
         .map(|(i, u)| {
             let cands = c_index.candidates(&l_cover[i]);
             let near = l_index.candidates(&l_cover[i]);
-            contained(&u.id, &cands, &cu, || cut_legal(i, u, &cands, &cu, &near, &lu, g))
+            contained(&u.id, &cands, &cu, || cut_legal(i, u, &cands, &cu, &near, &lu, grids.of_legal(i)))
         })
         .collect();
     // Control side.
@@ -119,7 +123,7 @@ pub fn gaps(legal: &Layer, control: &Layer, settlements: Option<&Layer>, opts: &
         .map(|(j, u)| {
             let cands = l_index.candidates(&c_cover[j]);
             let others: Vec<usize> = c_index.candidates(&c_cover[j]).into_iter().filter(|&k| k != j).collect();
-            contained(&u.id, &cands, &lu, || cut_control(j, u, &cands, &lu, &others, &cu, g))
+            contained(&u.id, &cands, &lu, || cut_control(j, u, &cands, &lu, &others, &cu, grids.of_control(j)))
         })
         .collect();
 

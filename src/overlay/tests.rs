@@ -129,11 +129,11 @@ proptest! {
             Err(crate::Error::InvalidInput { .. }) => return Ok(()),
             Err(e) => return Err(TestCaseError::fail(format!("{e}"))),
         };
-        // The run's grid: the box of both layers.
+        // The run's grid at its coarsest: the widened box of both layers.
         let step = {
             use geo::BoundingRect;
             let all = MultiPolygon(a_geom.0.iter().chain(&b_geom.0).chain(controls.iter().flat_map(|(_, _, m)| &m.0)).cloned().collect());
-            Grid::for_rect(all.bounding_rect().unwrap()).step()
+            Grid::for_rect(super::clip::widen(all.bounding_rect().unwrap())).step()
         };
         for (unit, geom) in [("S", &a_geom), ("F", &b_geom)] {
             // area(L) = Σ its pieces, planar (the overlay's frame), to what
@@ -314,7 +314,7 @@ proptest! {
         // area by at most the perimeter times that; a doubled piece would
         // be orders of magnitude more.
         use geo::{BoundingRect, Euclidean, Length};
-        let step = Grid::for_rect(union.bounding_rect().unwrap()).step();
+        let step = Grid::for_rect(super::clip::widen(union.bounding_rect().unwrap())).step();
         let perimeter: f64 = legal_units.iter().chain(&controls).flat_map(|(_, _, m)| m.0.iter()).map(|p| Euclidean.length(p.exterior())).sum();
         prop_assert!((sum - u).abs() <= perimeter * step, "pieces {sum} vs union {u} (bound {})", perimeter * step);
         // Rectangles that only share edges contest nothing; only the stars
@@ -561,4 +561,54 @@ fn pieces_cite_the_control_polygons_that_cover_them() {
     let one = ov.pieces(1).unwrap();
     assert_eq!(one.len(), 1);
     assert_eq!(one[0].control_ids, vec!["exclave".to_string()]);
+}
+
+/// Issue 30: the precision of a unit's pieces does not depend on what else
+/// is in the run. A strip 5 mm wide (4.5e-8°) of B's unit is held by A; a
+/// legal unit at 100°E, with no control near it, widened the run's one grid
+/// to a step of 6e-8° (6.6 mm), and the strip came out 0 m² or a whole
+/// pixel row wide. With one grid per cluster of touching units the strip
+/// is measured to its own grid, far unit or not.
+#[test]
+fn a_far_away_unit_leaves_the_precision_of_the_others_alone() {
+    let d = 4.5e-8;
+    let strip = measure::multipolygon_area_m2(&rect(45.1, 40.0, 45.1 + d, 40.1));
+    let control = layer(
+        Role::Control,
+        vec![
+            ("ca".into(), "A".into(), rect(45.0, 40.0, 45.1 + d, 40.1)),
+            ("cb".into(), "B".into(), rect(45.1 + d, 40.0, 45.2, 40.1)),
+        ],
+    );
+    let mut units = vec![
+        ("a".to_string(), "A".to_string(), rect(45.0, 40.0, 45.1, 40.1)),
+        ("b".to_string(), "B".to_string(), rect(45.1, 40.0, 45.2, 40.1)),
+    ];
+    let opts = GapsOptions { tolerance_m: Some(0.0), ..GapsOptions::default() };
+    let held = |units: &[(String, String, MultiPolygon<f64>)]| -> Vec<(String, f64)> {
+        let r = gaps(&layer(Role::Legal, units.to_vec()), &control, None, &opts).unwrap();
+        let mut out: Vec<(String, f64)> = r
+            .gaps
+            .iter()
+            .filter(|g| g.legal_unit.as_deref() != Some("far"))
+            .map(|g| (format!("{} {}", g.class.as_str(), g.legal_unit.as_deref().unwrap_or("-")), g.area_m2))
+            .collect();
+        out.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        out
+    };
+    let near = held(&units);
+    units.push(("far".into(), "C".into(), rect(99.9, 10.0, 100.0, 10.1)));
+    let with_far = held(&units);
+    let strip_of = |v: &[(String, f64)]| v.iter().filter(|(k, _)| k == "held_by_other b").map(|(_, a)| a).sum::<f64>();
+    // Snapping moves each of the strip's long edges by at most half a step
+    // of the region's own grid: its width by at most one step.
+    let step =
+        Grid::for_rect(super::clip::widen(geo::Rect::new(Coord { x: 45.0, y: 40.0 }, Coord { x: 45.2, y: 40.1 })))
+            .step();
+    assert!(step < d / 100.0, "the region's grid resolves the strip: step {step}°");
+    for (what, v) in [("alone", &near), ("with a far unit", &with_far)] {
+        let got = strip_of(v);
+        assert!((got - strip).abs() <= strip * step / d, "{what}: strip {got} m², exact {strip} m²");
+    }
+    assert_eq!(near, with_far, "the far unit changed the other pieces");
 }

@@ -30,8 +30,8 @@ pub struct UnitOverlay<'a> {
     cu: Vec<Unit<'a>>,
     c_index: index::Index,
     tolerance_m: f64,
-    /// The grid [`gaps`] would use for these two layers.
-    grid: Grid,
+    /// The grids [`gaps`] would use for these two layers.
+    grids: RunGrids,
 }
 
 impl<'a> UnitOverlay<'a> {
@@ -42,8 +42,8 @@ impl<'a> UnitOverlay<'a> {
         let cu = units(control, &opts.controller_field);
         let c_cover: Vec<Vec<Rect<f64>>> = cu.iter().map(|u| index::cover(&u.geom)).collect();
         let c_index = index::Index::new(&c_cover);
-        let grid = run_grid(&lu, &cu, opts.extent);
-        UnitOverlay { legal, lu, cu, c_index, tolerance_m, grid }
+        let grids = run_grids(&lu, &cu, opts.extent, opts.grid.map(|f| f.0));
+        UnitOverlay { legal, lu, cu, c_index, tolerance_m, grids }
     }
 
     /// The sliver tolerance in use, m.
@@ -149,12 +149,13 @@ impl<'a> UnitOverlay<'a> {
         };
         let mut llu: Vec<Unit> = near.iter().map(|&k| local(&self.lu[k], k != i)).collect();
         let mut lcu: Vec<Unit> = cands.iter().map(|&k| local(&self.cu[k], true)).collect();
-        node_units(&mut llu, &mut lcu, self.grid, |_, _| true);
+        let grid = self.grids.of_legal(i);
+        node_units(&mut llu, &mut lcu, grid, |_, _| true);
         let li = near.iter().position(|&k| k == i).expect("the unit is near itself");
         let lnear: Vec<usize> = (0..llu.len()).collect();
         let lcands: Vec<usize> = (0..lcu.len()).collect();
         let (raw, _) =
-            contained(&u.id, &cands, &self.cu, || cut_legal(li, &llu[li], &lcands, &lcu, &lnear, &llu, self.grid))?;
+            contained(&u.id, &cands, &self.cu, || cut_legal(li, &llu[li], &lcands, &lcu, &lnear, &llu, grid))?;
         Ok(raw
             .into_iter()
             .filter(|p| keep(p.class))
