@@ -878,3 +878,120 @@ fn a_signal_mid_write_leaves_the_previous_output_and_no_temporaries() {
         }
     }
 }
+
+/// A loopback HTTP server that counts the connections it accepts and
+/// answers each with the same GeoJSON (or 404): what a fetch would see.
+fn counting_server(body: &'static str) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::Read;
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            seen.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, count)
+}
+
+/// Issue 31 §12: a VRT whose source is on the network is refused before
+/// GDAL opens it, however the URL is spelled, and nested VRTs too; the
+/// server sees no request. (Before: 6 requests, exit 0.)
+#[test]
+fn a_vrt_pointing_at_the_network_makes_no_request() {
+    let (port, count) = counting_server(r#"{"type":"FeatureCollection","features":[]}"#);
+    let dir = tempfile::tempdir().unwrap();
+    let vector = |src: &str| {
+        format!(
+            "<OGRVRTDataSource><OGRVRTLayer name=\"legal\"><SrcDataSource>{src}</SrcDataSource><SrcLayer>legal</SrcLayer></OGRVRTLayer></OGRVRTDataSource>"
+        )
+    };
+    let url = format!("http://127.0.0.1:{port}/legal.geojson");
+    write(dir.path(), "plain.vrt", vector(&url));
+    write(dir.path(), "entity.vrt", vector(&url.replacen('h', "&#104;", 1)));
+    write(dir.path(), "curl.vrt", vector(&format!("/vsicurl/{url}.delimit-no-network")));
+    write(
+        dir.path(),
+        "outer.vrt",
+        "<OGRVRTDataSource><OGRVRTLayer name=\"legal\"><SrcDataSource relativeToVRT=\"1\">plain.vrt</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>",
+    );
+    write(
+        dir.path(),
+        "dem.vrt",
+        format!(
+            "<VRTDataset rasterXSize=\"10\" rasterYSize=\"10\"><VRTRasterBand dataType=\"Float32\" band=\"1\"><SimpleSource><SourceFilename relativeToVRT=\"0\">/vsicurl/{url}</SourceFilename></SimpleSource></VRTRasterBand></VRTDataset>"
+        ),
+    );
+    for name in ["plain.vrt", "entity.vrt", "curl.vrt", "outer.vrt"] {
+        let r = run(delimit()
+            .current_dir(dir.path())
+            .args(["gaps", "--legal", name, "--format", "OGR_VRT"])
+            .env("NO_PROXY", "*"));
+        assert_eq!(r.code, 2, "{name}: {}", r.stderr);
+        assert!(r.stderr.contains("network source"), "{name}: {}", r.stderr);
+    }
+    let r = run(delimit().current_dir(dir.path()).args(["corridor", "measure", "--dem", "dem.vrt"]));
+    assert_eq!(r.code, 2, "dem: {}", r.stderr);
+    assert!(r.stderr.contains("network source"), "dem: {}", r.stderr);
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 0, "requests reached the server");
+}
+
+/// Issue 31 §12: whatever else asks GDAL for a URL (a driver's own fetch,
+/// a `/vsicurl/` name with the allowed extension), GDAL goes through a
+/// proxy that refuses: the server sees no request.
+#[test]
+fn gdal_fetches_nothing_once_delimit_has_set_it_up() {
+    let (port, count) = counting_server(r#"{"type":"FeatureCollection","features":[]}"#);
+    delimit::io::gdal_init();
+    for url in
+        [format!("/vsicurl/http://127.0.0.1:{port}/x.delimit-no-network"), format!("http://127.0.0.1:{port}/x.geojson")]
+    {
+        assert!(gdal::Dataset::open(&url).is_err(), "{url} opened");
+    }
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 0, "requests reached the server");
+}
+
+/// Issue 31 §12: the provenance hash of a VRT covers the files it names,
+/// so it changes when they do.
+#[test]
+fn a_vrts_hash_changes_with_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(crate::util::root().join("data/legal.geojson"), dir.path().join("legal.geojson")).unwrap();
+    write(
+        dir.path(),
+        "legal.vrt",
+        "<OGRVRTDataSource><OGRVRTLayer name=\"legal\"><SrcDataSource relativeToVRT=\"1\">legal.geojson</SrcDataSource><SrcLayer>legal</SrcLayer></OGRVRTLayer></OGRVRTDataSource>",
+    );
+    let hash = || {
+        let r = run(delimit().current_dir(dir.path()).args([
+            "gaps",
+            "--legal",
+            "legal.vrt",
+            "--format",
+            "OGR_VRT",
+            "--json",
+        ]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        let inputs = v["provenance"]["inputs"].as_array().cloned().unwrap_or_default();
+        inputs
+            .iter()
+            .find(|i| i["path"].as_str().is_some_and(|p| p.ends_with("legal.vrt")))
+            .map(|i| i["sha256"].clone())
+            .unwrap()
+    };
+    let before = hash();
+    let text = std::fs::read_to_string(dir.path().join("legal.geojson")).unwrap();
+    std::fs::write(dir.path().join("legal.geojson"), text.replacen("\"ARM\"", "\"ARM\" ", 1)).unwrap();
+    assert_ne!(before, hash(), "the hash did not follow the VRT's source");
+}

@@ -87,6 +87,10 @@ impl std::ops::Deref for Source {
 /// and the path joins the run's inputs, which no output may replace.
 pub fn admit_input(path: &Path) -> Result<()> {
     vsi::refuse_network(path)?;
+    // A VRT's sources are inputs too, and none may be remote.
+    for source in vsi::vrt_sources(path)? {
+        atomic::record_input(&source);
+    }
     // Before any GDAL call on the path (refuse_bombs' stat inflates a
     // gzip to size it, and would leave a .gz.properties index beside it).
     gdal_init();
@@ -166,12 +170,24 @@ fn read_bytes(path: &Path) -> Result<Source> {
 
 /// The sha256 of the file GDAL reads, streamed: for a path inside an
 /// archive (`/vsizip/a.zip/x.shp`), of the archive on disk.
+///
+/// For a VRT, of the VRT and then of every local file it names, so that
+/// the hash changes when what GDAL reads through it changes.
 fn hash_file(path: &Path) -> Result<String> {
     let on_disk = vsi::host_file(path).unwrap_or_else(|| path.to_path_buf());
     let read_err = |source| Error::Read { path: on_disk.clone(), source };
     let mut f = std::fs::File::open(&on_disk).map_err(read_err)?;
     let mut h = Sha256::new();
     std::io::copy(&mut f, &mut h).map_err(read_err)?;
+    for source in vsi::vrt_sources(path)? {
+        let file = vsi::host_file(&source).unwrap_or(source);
+        if let Ok(mut f) = std::fs::File::open(&file)
+            && f.metadata().is_ok_and(|m| m.is_file())
+        {
+            h.update(b"\0");
+            std::io::copy(&mut f, &mut h).map_err(|source| Error::Read { path: file.clone(), source })?;
+        }
+    }
     Ok(hex(&h.finalize()))
 }
 

@@ -25,8 +25,9 @@ pub(crate) fn gdal_err<'a>(path: &'a Path, call: &'static str) -> impl Fn(gdal::
 /// - Reading never writes beside an input: no `.gz.properties` index for
 ///   `/vsigzip/`, no `.aux.xml` statistics for rasters.
 /// - No network: `/vsicurl/` paths are refused where they are named
-///   (`vsi::refuse_network`), and a file that points to one inside (a VRT)
-///   is refused by GDAL, which fetches only the extensions listed here.
+///   (`vsi::refuse_network`), a VRT that names one is refused before GDAL
+///   opens it (`vsi::vrt_sources`), and whatever else asks, GDAL fetches
+///   only the extensions listed here, through a proxy that refuses.
 pub fn gdal_init() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -36,6 +37,13 @@ pub fn gdal_init() {
             ("GDAL_PAM_ENABLED", "NO"),
             ("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ".delimit-no-network"),
             ("GDAL_HTTP_MAX_RETRY", "0"),
+            // Every HTTP request GDAL makes, by any driver (a GeoJSON URL
+            // inside a VRT is fetched by CPLHTTPFetch, not /vsicurl/), goes
+            // through a proxy that does not exist: port 0 refuses at once.
+            // The binary also clears NO_PROXY, which libcurl would honour.
+            ("GDAL_HTTP_PROXY", "127.0.0.1:0"),
+            ("GDAL_HTTPS_PROXY", "127.0.0.1:0"),
+            ("GDAL_HTTP_CONNECTTIMEOUT", "1"),
         ] {
             let _ = gdal::config::set_config_option(key, value);
         }

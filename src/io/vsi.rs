@@ -120,6 +120,133 @@ pub(crate) fn refuse_network(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The most nested VRTs followed before refusing the chain.
+const VRT_DEPTH: usize = 8;
+/// The largest VRT read whole to find its sources.
+const VRT_MAX_BYTES: u64 = 64 << 20;
+
+/// The sources a GDAL VRT names (vector `SrcDataSource`, raster
+/// `SourceFilename`), resolved as GDAL resolves them; empty when `path` is
+/// not a VRT. Nested VRTs are followed. A source that GDAL would fetch
+/// over a network is refused here, naming the VRT: a VRT is only an XML
+/// file, and GDAL opens whatever it points to (issue 31: six HTTP requests
+/// from one VRT, and a provenance hash that stayed the same while the
+/// remote data changed).
+pub(crate) fn vrt_sources(path: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    collect_vrt(path, 0, &mut out)?;
+    Ok(out)
+}
+
+fn collect_vrt(path: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<()> {
+    let Some(text) = vrt_text(path) else { return Ok(()) };
+    let refuse = |message: String| Error::InvalidInput {
+        path: path.to_path_buf(),
+        message,
+        hint: "point the VRT at local files only (delimit makes no network access)".into(),
+    };
+    if depth >= VRT_DEPTH {
+        return Err(refuse(format!("nests VRTs more than {VRT_DEPTH} deep")));
+    }
+    for (tag, relative, value) in vrt_elements(&text) {
+        if let Some(p) = NETWORK.iter().find(|p| value.to_ascii_lowercase().contains(*p)) {
+            return Err(refuse(format!("names a network source in <{tag}> ({p}); delimit reads local files only")));
+        }
+        let named = PathBuf::from(&value);
+        let resolved = match (relative, path.parent()) {
+            (true, Some(dir)) if named.is_relative() => dir.join(&named),
+            _ => named,
+        };
+        if out.contains(&resolved) {
+            continue;
+        }
+        out.push(resolved.clone());
+        collect_vrt(&resolved, depth + 1, out)?;
+    }
+    Ok(())
+}
+
+/// The text of a local file that is a GDAL VRT (vector or raster).
+fn vrt_text(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > VRT_MAX_BYTES {
+        return None;
+    }
+    let mut head = [0u8; 512];
+    let mut f = std::fs::File::open(path).ok()?;
+    let n = f.read(&mut head).ok()?;
+    let start = String::from_utf8_lossy(&head[..n]).to_ascii_lowercase();
+    let body = start.trim_start_matches('\u{feff}').trim_start();
+    let body = if body.starts_with("<?xml") { body.split_once("?>").map_or("", |(_, b)| b.trim_start()) } else { body };
+    if !(body.starts_with("<ogrvrtdatasource") || body.starts_with("<vrtdataset")) {
+        return None;
+    }
+    std::fs::read_to_string(path).ok()
+}
+
+/// XML text unescaped: the five named entities and numeric references
+/// (`&#104;ttp://` is `http://` to GDAL's XML parser).
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let decoded = after.find(';').filter(|&e| e <= 10).and_then(|e| {
+            let name = &after[..e];
+            let c = match name {
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "amp" => Some('&'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &after[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// (tag, relative to the VRT, text) of every source element.
+fn vrt_elements(text: &str) -> Vec<(&'static str, bool, String)> {
+    let mut out = Vec::new();
+    for tag in ["SrcDataSource", "SourceFilename"] {
+        let open = format!("<{tag}");
+        let close = format!("</{tag}>");
+        let mut rest = text;
+        while let Some(i) = rest.find(&open) {
+            let after = &rest[i + open.len()..];
+            let Some(gt) = after.find('>') else { break };
+            let attrs = &after[..gt];
+            let body = &after[gt + 1..];
+            let Some(end) = body.find(&close) else { break };
+            let relative = attrs.replace(' ', "").contains("relativeToVRT=\"1\"")
+                || attrs.replace(' ', "").contains("relativetoVRT=\"1\"");
+            out.push((tag, relative, unescape(body[..end].trim())));
+            rest = &body[end + close.len()..];
+        }
+    }
+    out
+}
+
 // cpl_vsi.h: VSI_STAT_EXISTS_FLAG and VSI_STAT_SIZE_FLAG (not in the bindings).
 const STAT_EXISTS: i32 = 0x1;
 const STAT_SIZE: i32 = 0x4;
@@ -139,6 +266,36 @@ mod tests {
         assert_eq!(host_file(braced.as_ref()), Some(zip));
         assert_eq!(host_file("/vsizip/no/such.zip/x.geojson".as_ref()), None);
         assert_eq!(host_file("/vsicurl/https://example.org/x.geojson".as_ref()), None);
+    }
+
+    #[test]
+    fn a_vrt_naming_a_network_source_is_refused_and_local_sources_are_listed() {
+        let dir = std::env::temp_dir().join(format!("delimit-vrt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let remote = dir.join("remote.vrt");
+        std::fs::write(
+            &remote,
+            "<?xml version=\"1.0\"?>\n<OGRVRTDataSource><OGRVRTLayer name=\"l\"><SrcDataSource>&#104;TTP://127.0.0.1:8767/x.geojson</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>",
+        )
+        .unwrap();
+        let e = vrt_sources(&remote).unwrap_err().to_string();
+        assert!(e.contains("network source"), "{e}");
+        // Nested: a local VRT that points to the remote one is refused too.
+        let outer = dir.join("outer.vrt");
+        std::fs::write(
+            &outer,
+            "<VRTDataset><VRTRasterBand><SimpleSource><SourceFilename relativeToVRT=\"1\">remote.vrt</SourceFilename></SimpleSource></VRTRasterBand></VRTDataset>",
+        )
+        .unwrap();
+        assert!(vrt_sources(&outer).is_err());
+        let local = dir.join("local.vrt");
+        std::fs::write(
+            &local,
+            "<OGRVRTDataSource><OGRVRTLayer name=\"l\"><SrcDataSource relativeToVRT=\"1\">a&amp;b.geojson</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>",
+        )
+        .unwrap();
+        assert_eq!(vrt_sources(&local).unwrap(), vec![dir.join("a&b.geojson")]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
