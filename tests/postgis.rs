@@ -212,4 +212,31 @@ fn gaps_go_into_postgis_and_its_areas_agree() {
     let layers: Vec<&str> =
         d["provenance"]["inputs"].as_array().unwrap().iter().map(|i| i["layer"].as_str().unwrap()).collect();
     assert_eq!(layers, ["units", "holdings"]);
+
+    // Issue 31 §1: an input table is never the output, with --force or
+    // without, however the connection or the table is spelled. Before, the
+    // 9 legal units were dropped and replaced by 19 gap pieces, exit 0.
+    let load = std::process::Command::new("ogr2ogr")
+        .args(["-f", "PostgreSQL", "-overwrite", &pg.target()])
+        .arg(&legal)
+        .args(["-nln", "gaps", "-lco", "GEOMETRY_NAME=geom"])
+        .output()
+        .unwrap();
+    assert!(load.status.success(), "ogr2ogr: {}", String::from_utf8_lossy(&load.stderr));
+    let count = || pg.query("SELECT count(*) FROM gaps")[0][0].clone();
+    let before = count();
+    let other_spelling = pg.target().replace("host=127.0.0.1", "host=localhost");
+    for (input, layer) in [(pg.target(), "gaps"), (other_spelling.clone(), "public.gaps")] {
+        for force in [true, false] {
+            let mut cmd = delimit();
+            cmd.args(["gaps", "--no-settlements", "--legal", &input, "--layer", layer, "-o", &pg.target()]);
+            if force {
+                cmd.arg("--force");
+            }
+            let r = run(&mut cmd);
+            assert_eq!(r.code, 2, "{input} {layer} force={force}: {}", r.stderr);
+            assert!(r.stderr.contains("input"), "{}", r.stderr);
+            assert_eq!(count(), before, "the input table was replaced ({input} {layer})");
+        }
+    }
 }

@@ -50,6 +50,20 @@ pub fn declare_inputs(paths: &[&Path]) {
     }
 }
 
+/// Database tables read as inputs of this run, by their server identity
+/// (`ogr::table_identity`).
+static INPUT_TABLES: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+/// Record a database table a reader read.
+pub(crate) fn record_input_table(identity: String) {
+    lock(&INPUT_TABLES).insert(identity);
+}
+
+/// Whether a database table was read as an input of this run.
+pub(crate) fn is_input_table(identity: &str) -> bool {
+    lock(&INPUT_TABLES).contains(identity)
+}
+
 /// Record a file a reader opened.
 pub(crate) fn record_input(path: &Path) {
     declare_inputs(&[path]);

@@ -302,6 +302,9 @@ fn read_ogr(path: &Path, driver: &str, opts: &ReadOptions) -> Result<(RawLayer, 
         // A database has no bytes to hash: the hash is of the features as
         // read (id, geometry, attributes, in the order the server gave).
         let mut raw = ogr::read(path, driver, opts.layer.as_deref())?;
+        if let Some(id) = ogr::input_table_identity(path, driver, &raw.name) {
+            atomic::record_input_table(id);
+        }
         let sha256 = content_hash(&raw);
         if let Some(keep) = &opts.keep_properties {
             for f in &mut raw.features {

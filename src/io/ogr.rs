@@ -404,6 +404,32 @@ pub(crate) fn write_layers(
     Ok(renamed)
 }
 
+/// Which table a layer of a database is, as the server sees it: database,
+/// port, schema and table, resolved by the server (so `gaps` and
+/// `public.gaps`, or two spellings of one connection, are one table).
+/// `None` when there is no such table.
+pub(crate) fn table_identity(ds: &Dataset, layer_name: &str) -> Option<String> {
+    let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    // GDAL names a table outside the search path `schema.table`.
+    let qualified = match layer_name.split_once('.') {
+        Some((schema, table)) => format!("quote_ident({}) || '.' || quote_ident({})", lit(schema), lit(table)),
+        None => format!("quote_ident({})", lit(layer_name)),
+    };
+    let sql = format!(
+        "SELECT current_database() || '|' || current_setting('port') || '|' || n.nspname || '.' || c.relname \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass({qualified})"
+    );
+    let mut rs = ds.execute_sql(sql, None, gdal::vector::sql::Dialect::DEFAULT).ok()??;
+    let f = rs.features().next()?;
+    f.field_as_string(0).ok()?
+}
+
+/// The identity ([`table_identity`]) of a database layer read as an input.
+pub(crate) fn input_table_identity(path: &Path, driver: &str, layer_name: &str) -> Option<String> {
+    let ds = open(path, driver).ok()?;
+    table_identity(&ds, layer_name)
+}
+
 /// One layer into an existing database (PostGIS through GDAL's PostgreSQL
 /// driver), in one transaction: a failure part-way leaves no table behind.
 /// An existing table is replaced only with `force`, inside the same
@@ -423,6 +449,14 @@ pub(crate) fn write_table(
     };
     let mut ds = Dataset::open_ex(target, opts).map_err(gdal_err(target, "GDALOpenEx"))?;
     let existing = ds.layers().position(|l| l.name() == layer_name);
+    // An input table is never replaced, with --force or without: compared
+    // by the server's own name for it, as files are by device and inode.
+    if existing.is_some()
+        && let Some(id) = table_identity(&ds, layer_name)
+        && super::atomic::is_input_table(&id)
+    {
+        return Err(Error::OutputIsInput { path: target.join(layer_name), input: target.join(layer_name) });
+    }
     if existing.is_some() && !force {
         return Err(Error::OutputExists { path: target.join(layer_name) });
     }
