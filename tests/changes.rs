@@ -598,3 +598,50 @@ fn written_changes_measure_what_they_report() {
     let written_a = sum_by_after.get("A").copied().unwrap_or(0.0);
     assert!((gained - written_a).abs() < 0.01, "periods {gained} m², written {written_a} m²");
 }
+
+/// Issue 31 §5, §8: a series glob matches as the shell would. A linked
+/// snapshot is read (before: skipped, 3 of 4 dates, exit 0), a FIFO that
+/// matches is refused by name, hidden files (`._…` from macOS) are left
+/// out, and six stars match in linear time (before: over 20 s).
+#[test]
+fn a_series_glob_follows_links_refuses_fifos_and_skips_hidden_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let legal = legal(d);
+    let s = d.join("series");
+    std::fs::create_dir(&s).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    for (k, x) in [45.08, 45.09, 45.1, 45.11].iter().enumerate() {
+        let name = format!("front_2024010{}.geojson", k + 1);
+        if k == 2 {
+            let real = front(elsewhere.path(), &name, *x, None);
+            std::os::unix::fs::symlink(&real, s.join(&name)).unwrap();
+        } else {
+            front(&s, &name, *x, None);
+        }
+    }
+    // A hidden copy with a date of its own would be a fifth snapshot.
+    front(&s, "._front_20240105.geojson", 45.15, None);
+    let glob = format!("{}/front_*.geojson", s.display());
+    let v = json_run(&["--legal".as_ref(), legal.as_os_str(), "--series".as_ref(), glob.as_ref()]);
+    let dates: Vec<&str> = v["dates"].as_array().unwrap().iter().map(|d| d["date"].as_str().unwrap()).collect();
+    assert_eq!(dates, ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]);
+    let r = run(delimit().args(["changes", "--no-settlements", "--legal"]).arg(&legal).args(["--series", &glob]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("series: 4 file(s) match"), "{}", r.stdout);
+
+    // Six stars against many names: linear, not exponential.
+    let stars = format!("{}/*f*r*o*n*t*.geojson", s.display());
+    let t = std::time::Instant::now();
+    let v = json_run(&["--legal".as_ref(), legal.as_os_str(), "--series".as_ref(), stars.as_ref()]);
+    assert_eq!(v["dates"].as_array().unwrap().len(), 4);
+    assert!(t.elapsed().as_secs() < 20, "six stars took {:?}", t.elapsed());
+
+    // A FIFO that matches is refused by name, not skipped.
+    let fifo = s.join("front_20240106.geojson");
+    let ok = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(ok.success());
+    let r = run(delimit().args(["changes", "--no-settlements", "--legal"]).arg(&legal).args(["--series", &glob]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("front_20240106.geojson") && r.stderr.contains("not a regular file"), "{}", r.stderr);
+}

@@ -995,3 +995,67 @@ fn a_vrts_hash_changes_with_its_source() {
     std::fs::write(dir.path().join("legal.geojson"), text.replacen("\"ARM\"", "\"ARM\" ", 1)).unwrap();
     assert_ne!(before, hash(), "the hash did not follow the VRT's source");
 }
+
+/// Issue 31 §2: a write that runs out of room exits 1, names the target
+/// and the OS cause, and places nothing, in every output format. Before,
+/// FlatGeobuf, KML and GML were cut short with exit 0, and the rest failed
+/// with exit 2 and "error: '6'". Past `ulimit -f` (SIGXFSZ killed the run
+/// with no message) always; on a full 512 KiB tmpfs too when run as root,
+/// as CI is.
+#[test]
+fn a_write_that_runs_out_of_room_fails_and_places_nothing() {
+    let bin = match std::env::var_os("DELIMIT_TEST_BIN") {
+        Some(b) => PathBuf::from(b),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_delimit")),
+    };
+    let exts = ["fgb", "kml", "gml", "gpkg", "shp", "csv", "geojson"];
+    // `shown` is the target as given on the command line.
+    let check = |dir: &Path, shown: &Path, r: &crate::util::Run, how: &str| {
+        assert_eq!(r.code, 1, "{how} {}: {}", shown.display(), r.stderr);
+        assert!(r.stderr.starts_with(&format!("error: cannot write {}", shown.display())), "{how}: {}", r.stderr);
+        assert!(r.stderr.contains("\ncause: "), "{how} {}: {}", shown.display(), r.stderr);
+        assert_eq!(listing(dir), Vec::<String>::new(), "{how} {}: files left", shown.display());
+    };
+    // A file size limit of 100 KiB: the pieces of `--all` need about 560 KiB.
+    let dir = tempfile::tempdir().unwrap();
+    for ext in exts {
+        let r = run(assert_cmd::Command::new("sh")
+            .current_dir(dir.path())
+            .arg("-c")
+            .arg(format!("ulimit -f 100; exec \"$0\" gaps --all -o g.{ext}"))
+            .arg(&bin));
+        check(dir.path(), Path::new(&format!("g.{ext}")), &r, "ulimit -f");
+    }
+    // A full file system.
+    let mnt = tempfile::tempdir().unwrap();
+    let mounted = unsafe { libc::geteuid() } == 0
+        && std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=512k", "tmpfs"])
+            .arg(mnt.path())
+            .status()
+            .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("SKIPPED the full-disk half: not root, or tmpfs could not be mounted (the ulimit half ran)");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(mnt.path());
+    for ext in exts {
+        let target = mnt.path().join(format!("g.{ext}"));
+        let r = run(delimit().args(["gaps", "--all", "-o"]).arg(&target));
+        check(mnt.path(), &target, &r, "tmpfs");
+        assert!(
+            r.stderr.contains("No space left on device") || r.stderr.contains("disk is full"),
+            "tmpfs .{ext}: {}",
+            r.stderr
+        );
+    }
+    let r = run(delimit().args(["qgis", "-o"]).arg(mnt.path().join("project")));
+    assert_eq!(r.code, 1, "qgis: {}", r.stderr);
+    assert_eq!(listing(mnt.path()), Vec::<String>::new(), "qgis: files left");
+}

@@ -130,7 +130,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         key_optional: args.controller.is_some(),
         ..args.io.input.read_options(Some(Role::Control))?
     };
-    let single = args.series.as_deref().is_some_and(|s| !s.contains(['*', '?']));
+    let single = args.series.as_deref().is_some_and(|s| !super::series::is_glob(s));
     let series = Series::read(&files, single, &read, &args.time_field)?;
     // Snapshots are read in date order, one per period: the count read is
     // the share of the work done.
@@ -214,6 +214,10 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
+        if let Some(s) = args.series.as_deref().filter(|s| super::series::is_glob(s)) {
+            // Every file that matched was read, or the run was refused.
+            writeln!(out, "series: {} file(s) match `{s}`, all read", files.len())?;
+        }
         print(&mut out, &r, assumption)?;
         super::verbosity::caveats(&mut out, &provenance)?;
     }

@@ -226,7 +226,7 @@ impl FullArgs {
         let series = match &self.series {
             Some(s) => {
                 let read = i.read_options(Some(Role::Control))?;
-                let single = !s.contains(['*', '?']);
+                let single = !super::series::is_glob(s);
                 let files = self.series_files()?;
                 Some((super::series::Series::read(&files, single, &read, &self.time_field)?, read))
             }

@@ -80,7 +80,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 keep_properties: Some(fields),
                 ..args.io.input.read_options(Some(delimit::layer::Role::Control))?
             };
-            let single = args.series.as_deref().is_some_and(|s| !s.contains(['*', '?']));
+            let single = args.series.as_deref().is_some_and(|s| !super::series::is_glob(s));
             let series = Series::read(files, single, &read, &args.time_field)?;
             let (k, note) = series.standing(Some(date))?;
             let control = series.load(k, &read)?.into_owned();

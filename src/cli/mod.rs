@@ -135,13 +135,25 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// On SIGINT or SIGTERM, remove the temporary files of writes in progress
-/// (and output folders this run created), then exit as the signal would
-/// have: 128 + its number. The previous output, if any, is untouched,
-/// because it is replaced only by the final rename.
+/// On a signal that ends the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+/// SIGALRM, SIGUSR1, SIGUSR2), remove the temporary files of writes in
+/// progress (and output folders this run created), then exit as the signal
+/// would have: 128 + its number. The previous output, if any, is
+/// untouched, because it is replaced only by the final rename.
+///
+/// SIGXFSZ (a file past `ulimit -f`) is ignored instead: the write then
+/// fails with EFBIG, and the run says so and cleans up like any failed
+/// write, where the signal killed it with no message.
 fn clean_up_on_signals() {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else { return };
+    use signal_hook::consts::{SIGALRM, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGXFSZ};
+    // SAFETY: SIG_IGN is a valid disposition for SIGXFSZ, set before any
+    // thread writes.
+    unsafe { libc::signal(SIGXFSZ, libc::SIG_IGN) };
+    let Ok(mut signals) =
+        signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM, SIGUSR1, SIGUSR2])
+    else {
+        return;
+    };
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
             delimit::io::clean_up_pending();

@@ -320,7 +320,19 @@ impl Output {
             (tmp, guard)
         };
         let tmp_target = tmp.path().join(&self.name);
-        write(&tmp_target)?;
+        let wrote = write(&tmp_target);
+        // A full file system fails the write whatever the writer said: GDAL
+        // drivers have reported success over a file cut short (FlatGeobuf,
+        // KML, GML), and others an error code with no cause.
+        if file_system_full(tmp.path()) {
+            let full = std::io::Error::from_raw_os_error(libc::ENOSPC);
+            return Err(Error::Write { path: self.user_path(&self.folder.join(&self.name)), source: full });
+        }
+        wrote.map_err(|e| match e {
+            // The temporary name means nothing to the user: name the target.
+            Error::Write { source, .. } => Error::Write { path: self.user_path(&self.folder.join(&self.name)), source },
+            e => e,
+        })?;
         // Sorted so that a failure part-way is reproducible.
         let mut produced: Vec<PathBuf> =
             std::fs::read_dir(tmp.path()).map_err(write_err)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -355,6 +367,21 @@ impl Output {
         }
         Ok(())
     }
+}
+
+/// Whether the file system holding `dir` has no block left for this
+/// process (root may use the reserved blocks).
+fn file_system_full(dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else { return false };
+    // SAFETY: an all-zero statvfs is valid; the path outlives the call.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return false;
+    }
+    // SAFETY: geteuid has no preconditions.
+    let free = if unsafe { libc::geteuid() } == 0 { st.f_bfree } else { st.f_bavail };
+    st.f_blocks > 0 && free == 0
 }
 
 /// Rename without replacing: `renameat2(RENAME_NOREPLACE)`, or where the

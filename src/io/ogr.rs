@@ -31,7 +31,18 @@ pub(crate) fn gdal_err<'a>(path: &'a Path, call: &'static str) -> impl Fn(gdal::
 pub fn gdal_init() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        gdal::config::set_error_handler(|_, _, _| {});
+        // Quiet, but a failure is kept (per thread, where GDAL raised it):
+        // a write that GDAL reports as done may have failed underneath
+        // ("No space left on device" from VSIFWriteL while the driver went
+        // on), and the message is the cause a user needs.
+        gdal::config::set_error_handler(|kind, _, msg| {
+            if matches!(kind, gdal::errors::CplErrType::Failure | gdal::errors::CplErrType::Fatal) {
+                // The first: later ones are often its consequences.
+                LAST_FAILURE.with(|f| {
+                    f.borrow_mut().get_or_insert_with(|| msg.to_string());
+                });
+            }
+        });
         for (key, value) in [
             ("CPL_VSIL_GZIP_WRITE_PROPERTIES", "NO"),
             ("GDAL_PAM_ENABLED", "NO"),
@@ -48,6 +59,17 @@ pub fn gdal_init() {
             let _ = gdal::config::set_config_option(key, value);
         }
     });
+}
+
+thread_local! {
+    /// The first failure GDAL raised on this thread since it was last taken
+    /// (see `gdal_init`).
+    static LAST_FAILURE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Take the first failure GDAL raised on this thread since the last take.
+pub(crate) fn take_failure() -> Option<String> {
+    LAST_FAILURE.with(|f| f.borrow_mut().take())
 }
 
 fn quiet() {
@@ -376,6 +398,55 @@ pub(crate) fn write_layers(
     metadata: Option<&str>,
 ) -> Result<Vec<(String, String)>> {
     quiet();
+    take_failure();
+    let written = write_layers_inner(path, driver, layers, metadata);
+    // A failure GDAL raised but did not return (a short write while the
+    // driver went on) fails the write too, with GDAL's message.
+    let written = written.and_then(|renamed| {
+        read_back(path, driver, layers)?;
+        Ok(renamed)
+    });
+    match (written, take_failure()) {
+        (Ok(_), Some(msg)) => Err(write_failure(path, msg)),
+        (Err(Error::Gdal { source, .. }), failure) => {
+            Err(write_failure(path, failure.unwrap_or_else(|| source.to_string())))
+        }
+        (r, _) => r,
+    }
+}
+
+/// Read a written dataset back, feature by feature: each layer must hold
+/// what was written. Some drivers report success over a file cut short
+/// (FlatGeobuf past `ulimit -f`: its header still counts every feature).
+fn read_back(path: &Path, driver: &str, layers: &[(&str, &[Feature], Option<Kind>)]) -> Result<()> {
+    let short = |msg: String| write_failure(path, msg);
+    let ds = open(path, driver).map_err(|_| short("the file written cannot be read back".into()))?;
+    for (name, features, _) in layers {
+        // Single-layer formats name their layer after the file.
+        let lyr = match ds.layer_by_name(name) {
+            Err(_) if ds.layer_count() == 1 => ds.layer(0),
+            l => l,
+        };
+        let Ok(mut lyr) = lyr else { return Err(short(format!("layer `{name}` is missing when read back"))) };
+        let n = lyr.features().count();
+        if n != features.len() || take_failure().is_some() {
+            return Err(short(format!("layer `{name}` reads back {n} of {} features", features.len())));
+        }
+    }
+    Ok(())
+}
+
+/// A failed write: a processing failure (exit 1) with the cause.
+fn write_failure(path: &Path, msg: String) -> Error {
+    Error::Write { path: path.to_path_buf(), source: std::io::Error::other(msg) }
+}
+
+fn write_layers_inner(
+    path: &Path,
+    driver: &str,
+    layers: &[(&str, &[Feature], Option<Kind>)],
+    metadata: Option<&str>,
+) -> Result<Vec<(String, String)>> {
     // GDAL stamps gpkg_contents with the current time unless told: pin it
     // (a caller with a date of its own, as `qgis` has, has set it already).
     if driver == "GPKG" && gdal::config::get_config_option("OGR_CURRENT_DATE", "").unwrap_or_default().is_empty() {
