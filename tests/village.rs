@@ -399,3 +399,35 @@ fn the_villages_the_notes_name_are_findable() {
         }
     }
 }
+
+/// Issue 31 §10: a line that is not UTF-8, or holds a NUL, is an `invalid`
+/// row with its number and the batch goes on (before: exit 2, 0 of 4 rows
+/// answered); a line longer than the cap ends the batch with an error that
+/// names it, after the rows before it; `-o` still writes the GeoPackage.
+#[test]
+fn a_stream_answers_around_bad_bytes_and_refuses_endless_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = delimit()
+        .current_dir(dir.path())
+        .args(["village", "--file", "-", "-o", "answers.gpkg"])
+        .write_stdin(&b"Voskepar\n\xff\xfe\nVos\x00kepar\n41.07,45.00\n"[..])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&r.stdout);
+    let rows: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let status: Vec<&str> = rows.iter().map(|v| v["status"].as_str().unwrap()).collect();
+    assert_eq!(status, ["ok", "invalid", "invalid", "ok"], "{stdout}");
+    assert_eq!(rows[1]["line"], 2);
+    assert!(rows[1]["reason"].as_str().unwrap().contains("not UTF-8"), "{}", rows[1]);
+    assert!(rows[2]["reason"].as_str().unwrap().contains("NUL"), "{}", rows[2]);
+    assert_eq!(r.status.code(), Some(1), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(dir.path().join("answers.gpkg").is_file(), "{}", String::from_utf8_lossy(&r.stderr));
+
+    let mut endless = b"Voskepar\n".to_vec();
+    endless.extend(std::iter::repeat_n(b'x', 200_000));
+    let r = delimit().args(["village", "--file", "-"]).write_stdin(endless).output().unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(stderr.contains("line 2") && stderr.contains("longer than"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&r.stdout).lines().count(), 1, "the row before is answered");
+}

@@ -168,6 +168,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     )
     .to_json();
     let mut replies = ctx.reply_all(&queries, &within, &extents)?;
+    let mut statuses: Vec<Status> = replies.iter().map(|r| r.status).collect();
     if stdin_batch {
         // One JSON line per answer, written as soon as it is known, so that
         // a script (or the QGIS plugin) can ask thousands of questions of
@@ -181,7 +182,11 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         for r in &replies {
             emit(r)?;
         }
-        replies.extend(batch::stream(&ctx, std::io::stdin(), &within, &extents, emit)?);
+        // Replies are kept only for the files written at the end.
+        let keep = args.geojson.is_some() || args.output.is_some();
+        let streamed = batch::stream(&ctx, std::io::stdin(), &within, &extents, keep, emit)?;
+        statuses.extend(streamed.statuses);
+        replies.extend(streamed.replies);
     }
 
     let mut w = delimit::io::WriteOptions { force: args.force, ..Default::default() };
@@ -197,8 +202,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     if let Some(path) = &args.output {
         write(path, "answers", delimit::export::village_rows(&replies))?;
     }
-    let counts = batch::counts(&replies);
-    let all_ok = replies.iter().all(|r| r.status == Status::Ok);
+    let counts = batch::counts_of(&statuses);
+    let all_ok = statuses.iter().all(|&s| s == Status::Ok);
     // One question asked by name, not answered: the error it always was,
     // with its hint (text mode only; --json answers on stdout).
     if let ([r], false, false) = (replies.as_slice(), args.json, stdin_batch)
@@ -229,7 +234,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     }
     if queries.len() > 1 || stdin_batch {
         let list: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {}", s.as_str())).collect();
-        super::verbosity::note!("answered {} rows: {}", replies.len(), list.join(", "));
+        super::verbosity::note!("answered {} rows: {}", statuses.len(), list.join(", "));
     }
     // The process ends next: freeing the indexes and layers piece by piece
     // would cost a single query a tenth of its time, for memory the

@@ -219,46 +219,142 @@ impl Context<'_> {
     }
 }
 
+/// The longest line a stream answers, in bytes: a name or a point is a few
+/// dozen. A longer line (`/dev/zero` has no end) stops the batch.
+pub const MAX_LINE_BYTES: usize = 64 << 10;
+
+/// Lines read ahead of the answers: the reader waits when this many are
+/// queued, so that memory stays flat however fast the input comes.
+const QUEUE_LINES: usize = 4096;
+
+/// A batch answered from a stream: the replies kept (all, when `keep`),
+/// and every reply's status, in order.
+pub struct Streamed {
+    /// The replies, when kept.
+    pub replies: Vec<Reply>,
+    /// Each reply's status, in input order.
+    pub statuses: Vec<Status>,
+}
+
+/// One line of a stream, as read.
+enum Line {
+    Text(Vec<u8>),
+    TooLong,
+    Failed(std::io::Error),
+}
+
 /// Answer lines of text as they arrive (a name, or LAT,LON, per line):
-/// a reader thread collects lines, and each round answers every line
-/// already waiting, side by side, handing the replies to `each` in order
-/// before the next line is waited for. Returns every reply.
+/// a reader thread reads ahead into a bounded queue, and each round
+/// answers every line already waiting, side by side, handing the replies
+/// to `each` in order before the next line is waited for. Replies are
+/// kept only when `keep` asks (for outputs written at the end), so that a
+/// stream of any length runs in flat memory (issue 31: `yes Voskepar`
+/// reached 7.5 GB in 30 s).
+///
+/// A line that is not UTF-8, or holds a NUL, is an `invalid` row and the
+/// batch goes on; a line longer than [`MAX_LINE_BYTES`] ends it with an
+/// error naming the line, after the rows before it are answered.
 pub fn stream<R: std::io::Read + Send + 'static>(
     ctx: &Context<'_>,
     input: R,
     within: &[&str],
     extents: &[Rect<f64>],
+    keep: bool,
     mut each: impl FnMut(&Reply) -> std::io::Result<()>,
-) -> Result<Vec<Reply>> {
+) -> Result<Streamed> {
     use std::io::BufRead;
-    let io_err = |source| Error::Read { path: "-".into(), source };
-    let (tx, rx) = std::sync::mpsc::channel::<std::io::Result<String>>();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Line>(QUEUE_LINES);
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(input).lines() {
-            let stop = line.is_err();
+        let mut r = std::io::BufReader::new(input);
+        loop {
+            let mut buf = Vec::new();
+            let line = match std::io::Read::take(&mut r, MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut buf) {
+                Ok(0) => break,
+                Ok(_) if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE_BYTES => Line::TooLong,
+                Ok(_) => {
+                    if buf.last() == Some(&b'\n') {
+                        buf.pop();
+                    }
+                    if buf.last() == Some(&b'\r') {
+                        buf.pop();
+                    }
+                    Line::Text(buf)
+                }
+                Err(e) => Line::Failed(e),
+            };
+            let stop = !matches!(line, Line::Text(_));
             if tx.send(line).is_err() || stop {
                 break;
             }
         }
     });
-    let (mut all, mut n) = (Vec::new(), 0);
+    let mut out = Streamed { replies: Vec::new(), statuses: Vec::new() };
+    let mut n = 0;
     while let Ok(first) = rx.recv() {
         let mut chunk = Vec::new();
-        for line in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok()).take(4095)) {
+        let mut end: Option<Error> = None;
+        for line in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok()).take(QUEUE_LINES - 1)) {
             n += 1;
-            chunk.push(Query::from_line(n, &line.map_err(io_err)?));
+            match line {
+                Line::Text(bytes) => chunk.push(query_of_bytes(n, bytes)),
+                Line::TooLong => {
+                    end = Some(Error::BadRow {
+                        path: "-".into(),
+                        line: n,
+                        message: format!("is longer than {MAX_LINE_BYTES} bytes"),
+                        hint: Some("give one name or LAT,LON per line".into()),
+                    });
+                    break;
+                }
+                Line::Failed(source) => {
+                    end = Some(Error::Read { path: "-".into(), source });
+                    break;
+                }
+            }
         }
         for r in ctx.reply_all(&chunk, within, extents)? {
             each(&r).map_err(|source| Error::Write { path: "-".into(), source })?;
-            all.push(r);
+            out.statuses.push(r.status);
+            if keep {
+                out.replies.push(r);
+            }
+        }
+        if let Some(e) = end {
+            return Err(e);
         }
     }
-    Ok(all)
+    Ok(out)
+}
+
+/// A line of a stream as a query: text when it is UTF-8 without NUL, else
+/// an `invalid` row that shows what it held.
+fn query_of_bytes(n: usize, bytes: Vec<u8>) -> Query {
+    match String::from_utf8(bytes) {
+        Ok(t) if !t.contains('\0') => Query::from_line(n, &t),
+        other => {
+            let (text, why) = match other {
+                Ok(t) => (t.replace('\0', "\u{fffd}"), "holds a NUL byte"),
+                Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), "is not UTF-8 text"),
+            };
+            Query {
+                line: Some(n),
+                text: text.trim().to_string(),
+                ask: Ask::Invalid(format!("line {n} {why}")),
+                within: Vec::new(),
+                given: Map::new(),
+            }
+        }
+    }
 }
 
 /// Counts of replies by status, in [`Status::ALL`] order, zeros left out.
 pub fn counts(replies: &[Reply]) -> Vec<(Status, usize)> {
-    Status::ALL.iter().map(|&s| (s, replies.iter().filter(|r| r.status == s).count())).filter(|&(_, n)| n > 0).collect()
+    counts_of(&replies.iter().map(|r| r.status).collect::<Vec<_>>())
+}
+
+/// Counts of statuses, in [`Status::ALL`] order, zeros left out.
+pub fn counts_of(statuses: &[Status]) -> Vec<(Status, usize)> {
+    Status::ALL.iter().map(|&s| (s, statuses.iter().filter(|&&t| t == s).count())).filter(|&(_, n)| n > 0).collect()
 }
 
 /// Column names that hold a row's own filter.
