@@ -20,6 +20,7 @@ fn check_in_qgis(dir: &Path, extra: &[&str]) -> String {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let expected = dir.join("expected.json");
     std::fs::write(&expected, &r.stdout).unwrap();
+    strict_xml(&dir.join("delimit.qgs"));
     let out = std::process::Command::new("/usr/bin/python3")
         .arg(root().join("tests/qgis/check_project.py"))
         .arg(dir.join("delimit.qgs"))
@@ -32,6 +33,22 @@ fn check_in_qgis(dir: &Path, extra: &[&str]) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "QGIS check failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     stdout
+}
+
+/// Issue 31 §24: a project is XML to a strict parser (expat), not only to
+/// QGIS, which took the last of two `background` attributes on one element.
+fn strict_xml(path: &Path) {
+    let out = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", "import sys, xml.parsers.expat as e; p = e.ParserCreate(); p.ParseFile(open(sys.argv[1], 'rb'))"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{} is not well-formed XML: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

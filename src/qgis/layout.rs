@@ -29,11 +29,18 @@ pub struct Texts<'a> {
 }
 
 /// One layout item at `frame` ([x, y, width, height] in mm on the page).
+///
+/// Items have no frame or background unless `attrs` gives them: an attribute written
+/// twice on one element is not XML, and a strict parser rejects the file
+/// (QGIS reads it, taking the last).
 fn item(out: &mut String, ty: u32, uuid: &str, frame: [f64; 4], z: u32, attrs: &str, body: &str) {
     let [x, y, w, h] = frame;
+    let default =
+        |name: &str| if attrs.contains(&format!("{name}=")) { String::new() } else { format!(r#" {name}="false""#) };
+    let (frame_attr, background) = (default("frame"), default("background"));
     let _ = writeln!(
         out,
-        r#"    <LayoutItem type="{ty}" uuid="{uuid}" templateUuid="{uuid}" position="{:.1},{:.1},mm" positionOnPage="{:.1},{:.1},mm" size="{:.1},{:.1},mm" zValue="{z}" visibility="1" frame="false" background="false" opacity="1" {attrs}>
+        r#"    <LayoutItem type="{ty}" uuid="{uuid}" templateUuid="{uuid}" position="{:.1},{:.1},mm" positionOnPage="{:.1},{:.1},mm" size="{:.1},{:.1},mm" zValue="{z}" visibility="1"{frame_attr}{background} opacity="1" {attrs}>
 {body}    </LayoutItem>"#,
         x, y, x, y, w, h
     );
