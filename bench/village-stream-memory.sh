@@ -23,5 +23,8 @@ for i in range(n):
 PY
 }
 for k in $((n / 10)) "$n"; do
-  lines "$k" | /usr/bin/time -f "$k lines: peak RSS %M KiB, %e s wall" "$exe" -q village --file - > /dev/null
+  # Exit 1 is a verdict (some names are ambiguous or not found), not a failure.
+  rc=0
+  lines "$k" | /usr/bin/time -f "$k lines: peak RSS %M KiB, %e s wall" "$exe" -q village --file - > /dev/null || rc=$?
+  [ "$rc" -le 1 ] || exit "$rc"
 done

@@ -1059,3 +1059,38 @@ fn a_write_that_runs_out_of_room_fails_and_places_nothing() {
     assert_eq!(r.code, 1, "qgis: {}", r.stderr);
     assert_eq!(listing(mnt.path()), Vec::<String>::new(), "qgis: files left");
 }
+
+/// Issue 31 §15: a text cell that a spreadsheet would run as a formula
+/// gets a leading `'` in CSV outputs (before: `=HYPERLINK(…)` reached the
+/// cell as it was), and `--csv-raw` writes it as it is.
+#[test]
+fn csv_cells_never_start_a_formula_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(crate::util::root().join("data/legal.geojson")).unwrap();
+    let evil = r#"=HYPERLINK(\"http://example.org/x\",\"open\")"#;
+    let text = text.replacen("\"ARM-artsvashen-exclave\"", &format!("\"{evil}\""), 1);
+    assert!(text.contains("HYPERLINK"));
+    let legal = write(dir.path(), "legal.geojson", text);
+    let cells = |args: &[&str], out: &str| -> Vec<String> {
+        let r = run(delimit()
+            .current_dir(dir.path())
+            .args(["gaps", "--all", "--no-settlements", "--legal"])
+            .arg(&legal)
+            .args(args)
+            .args(["-o", out]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let mut rdr = csv::Reader::from_path(dir.path().join(out)).unwrap();
+        rdr.records().flat_map(|r| r.unwrap().iter().map(str::to_string).collect::<Vec<_>>()).collect()
+    };
+    let safe = cells(&[], "safe.csv");
+    assert!(safe.iter().any(|c| c.starts_with("'=HYPERLINK")), "the unit's pieces are written");
+    let bad: Vec<&String> = safe
+        .iter()
+        .filter(|c| {
+            c.starts_with(['=', '+', '@']) || (c.starts_with('-') && c.as_str() != "-" && c.parse::<f64>().is_err())
+        })
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+    let raw = cells(&["--csv-raw"], "raw.csv");
+    assert!(raw.iter().any(|c| c.starts_with("=HYPERLINK")), "--csv-raw writes cells as they are");
+}

@@ -191,7 +191,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(["date", "owner", "party", "km2"])?;
         for h in &r.held {
-            w.write_record([h.date.as_str(), &h.owner, &h.party, &format!("{:.6}", h.km2)])?;
+            let cell =
+                |s: &'_ str| if args.io.output.csv_raw { s.to_string() } else { delimit::io::csv_cell(s).into_owned() };
+            w.write_record([h.date.clone(), cell(&h.owner), cell(&h.party), format!("{:.6}", h.km2)])?;
         }
         let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
         delimit::io::write_file(c, &bytes, args.io.output.force, &inputs)?;

@@ -711,6 +711,56 @@ pub struct WriteOptions {
     /// The layer's default QGIS style, written into `layer_styles` when
     /// the output is a GeoPackage (QGIS applies it on opening the layer).
     pub style: Option<LayerStyle>,
+    /// Write CSV text cells as they are. By default a cell that a
+    /// spreadsheet would run as a formula ([`csv_cell`]) gets a leading `'`.
+    pub csv_raw: bool,
+}
+
+/// A text cell for a CSV file, safe to open in a spreadsheet: a value that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be run
+/// as a formula (`=HYPERLINK(…)` from a name in an input file), so it gets a
+/// leading `'`, as OWASP recommends. A lone `-` (delimit's "held by no
+/// one") and a plain number (`-12.5`) are no formulas and stay as they are.
+///
+/// ```
+/// use delimit::io::csv_cell;
+/// assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+/// assert_eq!(csv_cell("-"), "-");
+/// assert_eq!(csv_cell("-12.5"), "-12.5");
+/// assert_eq!(csv_cell("-1+1"), "'-1+1");
+/// assert_eq!(csv_cell("Voskepar"), "Voskepar");
+/// ```
+pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    let number = s.trim().parse::<f64>().is_ok_and(f64::is_finite);
+    if s != "-" && !number && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Features with every text cell made safe for a spreadsheet ([`csv_cell`]).
+fn csv_safe(features: &[Feature]) -> Vec<Feature> {
+    let cell = |s: &str| csv_cell(s).into_owned();
+    features
+        .iter()
+        .map(|f| Feature {
+            id: cell(&f.id),
+            index: f.index,
+            geometry: f.geometry.clone(),
+            properties: f
+                .properties
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        serde_json::Value::String(s) => serde_json::Value::String(cell(s)),
+                        v => v.clone(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// Write one file of bytes, complete or absent (through [`Output`]).
@@ -814,6 +864,13 @@ pub fn write_layer(
     let fmt = match &opts.format {
         Some(f) => f.clone(),
         None => Format::from_path(path)?,
+    };
+    let safe;
+    let features = if matches!(&fmt, Format::Ogr(d) if d == "CSV") && !opts.csv_raw {
+        safe = csv_safe(features);
+        &safe[..]
+    } else {
+        features
     };
     let written = |renamed_fields| Written { path: path.to_path_buf(), features: features.len(), renamed_fields };
     let text_err = |source| Error::Write { path: path.to_path_buf(), source };

@@ -163,6 +163,11 @@ pub(crate) struct OutputArgs {
     /// Decimal places in GeoJSON coordinates (7 ≈ 1 cm).
     #[arg(help_heading = crate::cli::describe::OUTPUT_HEADING, long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=15))]
     pub precision: u32,
+    /// Write CSV text cells as they are. By default a cell that starts
+    /// with =, +, -, @, a tab or a carriage return gets a leading ' so that
+    /// a spreadsheet does not run it as a formula.
+    #[arg(long, help_heading = crate::cli::describe::OUTPUT_HEADING)]
+    pub csv_raw: bool,
 }
 
 impl OutputArgs {
@@ -173,6 +178,7 @@ impl OutputArgs {
             format: self.output_format.as_deref().and_then(|f| Format::from_name(f).ok()),
             geojson: delimit::io::geojson::GeoJsonOptions { precision: self.precision, metadata: None },
             style: None,
+            csv_raw: self.csv_raw,
         }
     }
 
