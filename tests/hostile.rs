@@ -1094,3 +1094,40 @@ fn csv_cells_never_start_a_formula_unless_asked() {
     let raw = cells(&["--csv-raw"], "raw.csv");
     assert!(raw.iter().any(|c| c.starts_with("=HYPERLINK")), "--csv-raw writes cells as they are");
 }
+
+/// Issue 31 §13: a database server that accepts the connection and never
+/// answers fails the run after the connect timeout (PGCONNECT_TIMEOUT,
+/// 10 s unless set), as input and as output, and an output is checked
+/// before the work. Before, both hung.
+#[test]
+fn a_silent_database_server_times_out_as_input_and_as_output() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming() {
+            held.push(s); // accepted, never answered
+        }
+    });
+    let pg = format!("PG:host=127.0.0.1 port={port} dbname=x user=u password=hunter2");
+    // The default (10 s) once; then 2 s, as the user may set it.
+    for (args, timeout) in [
+        (vec!["gaps", "--legal", pg.as_str()], None),
+        (vec!["gaps", "--legal", pg.as_str()], Some("2")),
+        (vec!["gaps", "-o", pg.as_str()], Some("2")),
+    ] {
+        let t = std::time::Instant::now();
+        let mut cmd = delimit();
+        cmd.args(&args).timeout(std::time::Duration::from_secs(60));
+        match timeout {
+            Some(s) => cmd.env("PGCONNECT_TIMEOUT", s),
+            None => cmd.env_remove("PGCONNECT_TIMEOUT"),
+        };
+        let r = run(&mut cmd);
+        let took = t.elapsed();
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(took.as_secs() < 30, "{args:?} took {took:?}");
+        assert!(!r.stdout.contains("conservation"), "{args:?}: the work ran before the output was checked");
+        assert!(!r.stderr.contains("hunter2") && !r.stdout.contains("hunter2"), "{args:?}: {}", r.stderr);
+    }
+}

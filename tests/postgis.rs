@@ -213,6 +213,35 @@ fn gaps_go_into_postgis_and_its_areas_agree() {
         d["provenance"]["inputs"].as_array().unwrap().iter().map(|i| i["layer"].as_str().unwrap()).collect();
     assert_eq!(layers, ["units", "holdings"]);
 
+    // Issue 31 §14: a password in the connection string reaches no output
+    // and no message (the throwaway server trusts loopback, so the
+    // password is given and ignored). Before: in the provenance, the
+    // report, the project's metadata and the summary line.
+    let secret = format!("{} password=hunter2|layername=units", pg.target());
+    let out = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["gaps", "--json", "--no-settlements", "--legal", &secret, "-o", "pieces.geojson"],
+        vec!["report", "--legal", &secret, "-o", "report.html"],
+        vec!["qgis", "--legal", &secret, "-o", "project"],
+    ] {
+        let r = run(delimit().current_dir(out.path()).args(&args));
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(!r.stdout.contains("hunter2") && !r.stderr.contains("hunter2"), "{args:?}: {}{}", r.stdout, r.stderr);
+    }
+    let mut leaked = Vec::new();
+    let mut stack = vec![out.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if std::fs::read(&p).unwrap().windows(7).any(|w| w == b"hunter2") {
+                leaked.push(p);
+            }
+        }
+    }
+    assert!(leaked.is_empty(), "the password is in {leaked:?}");
+
     // Issue 31 §1: an input table is never the output, with --force or
     // without, however the connection or the table is spelled. Before, the
     // 9 legal units were dropped and replaced by 19 gap pieces, exit 0.

@@ -175,13 +175,16 @@ fn report(err: &anyhow::Error) -> ExitCode {
     // (an owner code, a field name) cannot start a line of its own, such
     // as a fake `hint:`, or move the cursor.
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "error: {}", term::escape(&err.to_string()));
+    // And with passwords redacted: a PG: connection string is named in
+    // many messages (and GDAL's own may quote it).
+    let line = |s: &str| term::escape(&delimit::io::redact(s)).into_owned();
+    let _ = writeln!(stderr, "error: {}", line(&err.to_string()));
     for cause in err.chain().skip(1) {
-        let _ = writeln!(stderr, "cause: {}", term::escape(&cause.to_string()));
+        let _ = writeln!(stderr, "cause: {}", line(&cause.to_string()));
     }
     let lib = err.chain().find_map(|e| e.downcast_ref::<delimit::Error>());
     if let Some(hint) = lib.and_then(delimit::Error::hint) {
-        let _ = writeln!(stderr, "hint: {}", term::escape(&hint));
+        let _ = writeln!(stderr, "hint: {}", line(&hint));
     }
     ExitCode::from(lib.map_or(1, |e| e.class().exit_code()))
 }

@@ -104,7 +104,11 @@ pub(crate) fn wrote(w: &delimit::io::Written) {
     for (asked, got) in &w.renamed_fields {
         note!("note: field `{asked}` is written as `{got}` (the format limits names; GeoPackage keeps them whole)");
     }
-    let to = if w.path.as_os_str() == "-" { "stdout".to_string() } else { w.path.display().to_string() };
+    let to = if w.path.as_os_str() == "-" {
+        "stdout".to_string()
+    } else {
+        delimit::io::redact(&w.path.display().to_string()).into_owned()
+    };
     note!("wrote {} feature{} to {to}", w.features, if w.features == 1 { "" } else { "s" });
 }
 

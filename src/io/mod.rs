@@ -233,6 +233,87 @@ fn refuse_stream(path: &Path, driver: &str) -> Result<()> {
     Ok(())
 }
 
+/// A text with every `password=…` of a connection string (GDAL's `PG:`,
+/// libpq's `postgresql://user:secret@host`) replaced by `***`: connection
+/// strings reach provenance, reports, projects and messages, and a
+/// password must reach none of them.
+///
+/// ```
+/// use delimit::io::redact;
+/// assert_eq!(redact("PG:host=h password=hunter2 dbname=d"), "PG:host=h password=*** dbname=d");
+/// assert_eq!(redact("PG:password='a b' dbname=d"), "PG:password=*** dbname=d");
+/// assert_eq!(redact("postgresql://me:hunter2@h/d"), "postgresql://me:***@h/d");
+/// assert_eq!(redact("legal.geojson"), "legal.geojson");
+/// ```
+pub fn redact(s: &str) -> std::borrow::Cow<'_, str> {
+    let lower = s.to_ascii_lowercase();
+    if !lower.contains("password") && !lower.contains("://") {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let b = s.as_bytes();
+    while i < b.len() {
+        if lower[i..].starts_with("password") {
+            // password = value, spaces allowed around `=`, value bare or quoted.
+            let mut j = i + "password".len();
+            while j < b.len() && b[j] == b' ' {
+                j += 1;
+            }
+            if j < b.len() && b[j] == b'=' {
+                j += 1;
+                while j < b.len() && b[j] == b' ' {
+                    j += 1;
+                }
+                let end = if j < b.len() && b[j] == b'\'' {
+                    // Quoted: up to the closing quote (\' escapes one).
+                    let mut k = j + 1;
+                    while k < b.len() && b[k] != b'\'' {
+                        k += if b[k] == b'\\' { 2 } else { 1 };
+                    }
+                    (k + 1).min(b.len())
+                } else {
+                    let mut k = j;
+                    while k < b.len() && !b[k].is_ascii_whitespace() && b[k] != b'|' {
+                        k += 1;
+                    }
+                    k
+                };
+                out.push_str(&s[i..i + "password".len()]);
+                out.push_str("=***");
+                i = end;
+                continue;
+            }
+        }
+        if lower[i..].starts_with("://") {
+            // scheme://user:secret@host
+            let rest = &s[i + 3..];
+            let auth_end = rest.find(['/', ' ', '?']).unwrap_or(rest.len());
+            if let Some(at) = rest[..auth_end].rfind('@')
+                && let Some(colon) = rest[..at].find(':')
+            {
+                out.push_str("://");
+                out.push_str(&rest[..colon]);
+                out.push_str(":***");
+                i += 3 + at;
+                continue;
+            }
+        }
+        let c = s[i..].chars().next().expect("within the string");
+        out.push(c);
+        i += c.len_utf8();
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Check that a database output (`PG:…`) can be connected to and written,
+/// before the work that fills it.
+pub fn check_database(path: &Path) -> Result<()> {
+    let Format::Ogr(driver) = Format::from_path(path)? else { return Ok(()) };
+    let conn = split_layer_name(path).map_or_else(|| path.to_path_buf(), |(f, _)| f);
+    ogr::check_database(&conn, &driver)
+}
+
 fn ensure_exists(path: &Path) -> Result<()> {
     // GDAL's message for a missing file is generic; std's is precise.
     std::fs::metadata(path).map(|_| ()).map_err(|source| Error::Read { path: path.to_path_buf(), source })
@@ -263,6 +344,10 @@ pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
     }
     if path.as_os_str() != "-" {
         admit_input(path)?;
+        // "No such file", not "unknown format `.`", for a path that is not there.
+        if !is_database(path) && !vsi::is_vsi(path) {
+            ensure_exists(path)?;
+        }
     }
     let fmt = match &opts.format {
         Some(f) => f.clone(),
@@ -438,7 +523,7 @@ fn finish(path: &Path, raw: RawLayer, sha256: String, opts: &ReadOptions) -> Res
         features,
         fields: raw.fields,
         provenance: Provenance {
-            path: path.display().to_string(),
+            path: redact(&path.display().to_string()).into_owned(),
             layer: raw.name,
             sha256,
             driver: raw.driver,

@@ -495,6 +495,18 @@ pub(crate) fn table_identity(ds: &Dataset, layer_name: &str) -> Option<String> {
     f.field_as_string(0).ok()?
 }
 
+/// Connect to a database output before any work, so that a wrong or
+/// unresponsive server fails the run at once, not after the analysis.
+pub(crate) fn check_database(target: &Path, driver: &str) -> Result<()> {
+    quiet();
+    let opts = gdal::DatasetOptions {
+        open_flags: gdal::GdalOpenFlags::GDAL_OF_UPDATE | gdal::GdalOpenFlags::GDAL_OF_VECTOR,
+        allowed_drivers: Some(&[driver]),
+        ..Default::default()
+    };
+    Dataset::open_ex(target, opts).map(drop).map_err(gdal_err(target, "GDALOpenEx"))
+}
+
 /// The identity ([`table_identity`]) of a database layer read as an input.
 pub(crate) fn input_table_identity(path: &Path, driver: &str, layer_name: &str) -> Option<String> {
     let ds = open(path, driver).ok()?;

@@ -233,7 +233,9 @@ impl OutputArgs {
                 return Ok(());
             }
             // A database table is checked when it is written, in its transaction.
-            if !delimit::io::is_database(o) {
+            if delimit::io::is_database(o) {
+                delimit::io::check_database(o)?;
+            } else {
                 delimit::io::Output::prepare(o, self.force, inputs)?;
             }
         }
