@@ -75,7 +75,7 @@ pub struct Snapshot {
 pub fn parse_date(s: &str) -> Option<String> {
     let s = s.trim();
     let (y, m, d) = if s.len() >= 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-' {
-        if s.len() > 10 && s.as_bytes()[10] != b'T' && s.as_bytes()[10] != b' ' {
+        if s.len() > 10 && ((s.as_bytes()[10] != b'T' && s.as_bytes()[10] != b' ') || !is_time(&s[11..])) {
             return None;
         }
         (s.get(0..4)?, s.get(5..7)?, s.get(8..10)?)
@@ -94,6 +94,49 @@ pub fn parse_date(s: &str) -> Option<String> {
     (1..=12).contains(&mm).then_some(())?;
     (1..=days[mm as usize - 1]).contains(&dd).then_some(())?;
     Some(format!("{y}-{m}-{d}"))
+}
+
+/// A time of day as ISO 8601 writes it after a date: `HH:MM`, `HH:MM:SS`
+/// with optional fractions, then optionally `Z` or `±HH:MM`. Anything else
+/// after a date (`2024-01-01Tgarbage`) is no date.
+fn is_time(t: &str) -> bool {
+    let b = t.as_bytes();
+    let two = |i: usize, max: u8| two_at(b, i, max);
+    if !(two(0, 23) && b.get(2) == Some(&b':') && two(3, 59)) {
+        return false;
+    }
+    let mut i = 5;
+    if b.get(i) == Some(&b':') {
+        if !two(i + 1, 60) {
+            return false;
+        }
+        i += 3;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == start {
+                return false;
+            }
+        }
+    }
+    match &t[i..] {
+        "" | "Z" | "z" => true,
+        zone => {
+            let z = zone.as_bytes();
+            z.len() == 6 && (z[0] == b'+' || z[0] == b'-') && two_at(z, 1, 23) && z[3] == b':' && two_at(z, 4, 59)
+        }
+    }
+}
+
+/// Two digits at `i` reading at most `max`.
+fn two_at(b: &[u8], i: usize, max: u8) -> bool {
+    b.len() >= i + 2
+        && b[i].is_ascii_digit()
+        && b[i + 1].is_ascii_digit()
+        && (b[i] - b'0') * 10 + (b[i + 1] - b'0') <= max
 }
 
 /// The first date written `YYYY-MM-DD` or `YYYYMMDD` in a file name.
@@ -187,6 +230,7 @@ pub fn split_series(layer: Layer, time_field: &str) -> Result<Vec<Snapshot>> {
     let path = layer.provenance.path.clone();
     let mut by: BTreeMap<String, Vec<Feature>> = BTreeMap::new();
     let Layer { name, role, features, fields, provenance, notes } = layer;
+    let mut first_time: BTreeMap<String, (String, String)> = BTreeMap::new();
     for f in features {
         let Some(v) = f.text(time_field) else {
             return Err(Error::FieldValue {
@@ -197,6 +241,25 @@ pub fn split_series(layer: Layer, time_field: &str) -> Result<Vec<Snapshot>> {
             });
         };
         let d = date_of(&path, &f, time_field, &v)?;
+        // Two observations at different times of one day would merge into
+        // one snapshot (and overlap as contested): refused, by name.
+        match first_time.get(&d) {
+            Some((other, id)) if other != v.trim() => {
+                return Err(series_error(
+                    &path,
+                    format!(
+                        "features {id} and {} are observed on one date at different times ({other} and {}); delimit keeps one snapshot per date",
+                        f.id,
+                        v.trim()
+                    ),
+                    "keep one observation per date (the later one, say), or give each its own file with its own date",
+                ));
+            }
+            Some(_) => {}
+            None => {
+                first_time.insert(d.clone(), (v.trim().to_string(), f.id.clone()));
+            }
+        }
         by.entry(d).or_default().push(f);
     }
     if by.is_empty() {

@@ -645,3 +645,61 @@ fn a_series_glob_follows_links_refuses_fifos_and_skips_hidden_files() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("front_20240106.geojson") && r.stderr.contains("not a regular file"), "{}", r.stderr);
 }
+
+/// Issue 31 §6, §7: dates and controllers are checked like everything else
+/// from a user. Before, each of these exited 0 (a second --between was
+/// ignored, `Tgarbage` read as a date, two observations on one day merged
+/// into one snapshot contested over the whole territory).
+#[test]
+fn bad_dates_controllers_and_same_day_observations_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let legal = legal(d);
+    let (a, b) = (front(d, "a.geojson", 45.08, Some("2024-01-01")), front(d, "b.geojson", 45.09, Some("2024-02-01")));
+    for (extra, expect) in [
+        (vec!["--between", "2024-01-01", "2024-01-01"], "both dates"),
+        (vec!["--between", "2024-01-01Tgarbage", "2024-02-01"], "is not a date"),
+        (vec!["--between", "2024-01-01", "2024-02-01", "--between", "2024-01-01", "2024-02-01"], "multiple times"),
+        (vec!["--controller", "A|B"], "`|`"),
+        (vec!["--controller", "-"], "held by no one"),
+        (vec!["--controller", ""], "empty"),
+        (vec!["--controller", "A\nerror: forged"], "control"),
+    ] {
+        let r = two_dates(&legal, &a, &b, &d.join("out.geojson"), &extra);
+        assert_eq!(r.code, 2, "{extra:?}: {}", r.stderr);
+        assert!(r.stderr.contains(expect), "{extra:?}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{extra:?}: {}", r.stderr);
+    }
+    // A date with a time is still a date.
+    let r = two_dates(
+        &legal,
+        &a,
+        &b,
+        &d.join("ok.geojson"),
+        &["--between", "2024-01-01T00:00:00Z", "2024-02-01T12:30+04:00"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // One file, two observations on one day at different times.
+    let single = d.join("single.geojson");
+    std::fs::write(
+        &single,
+        fc(
+            "controller",
+            &[
+                ("A", 45.0, 45.2, Some("2024-03-01T06:00Z")),
+                ("B", 45.0, 45.2, Some("2024-03-01T18:00Z")),
+                ("A", 45.0, 45.1, Some("2024-04-01")),
+            ],
+        ),
+    )
+    .unwrap();
+    let r = run(delimit().args(["changes", "--no-settlements", "--legal"]).arg(&legal).arg("--series").arg(&single));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("different times") && r.stderr.contains("2024-03-01T18:00Z"), "{}", r.stderr);
+
+    // A missing file is missing, not of an unknown format.
+    let r = run(delimit().args(["gaps", "--legal", "/nonexistent"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("No such file"), "{}", r.stderr);
+}

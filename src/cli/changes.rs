@@ -69,7 +69,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "RULE", default_value = "unassigned", value_parser = ["unassigned", "owner"])]
     rest: String,
     /// Compare these two dates directly, skipping the snapshots between.
-    #[arg(long, num_args = 2, value_names = ["DATE1", "DATE2"])]
+    #[arg(long, num_args = 2, value_names = ["DATE1", "DATE2"], action = clap::ArgAction::Set)]
     between: Option<Vec<String>>,
     /// Leave out snapshots before this date.
     #[arg(long, value_name = "DATE")]
@@ -99,9 +99,33 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     let between = match &args.between {
-        Some(v) => Some((date_option("--between", &v[0])?, date_option("--between", &v[1])?)),
+        Some(v) => {
+            let (a, b) = (date_option("--between", &v[0])?, date_option("--between", &v[1])?);
+            if a == b {
+                return Err(delimit::Error::Usage {
+                    option: "--between".into(),
+                    message: format!("both dates are {a}: a period needs two dates"),
+                    hint: Some("give the earlier and the later date: --between 2024-01-01 2024-04-01".into()),
+                }
+                .into());
+            }
+            Some((a, b))
+        }
         None => None,
     };
+    if let Some(c) = &args.controller {
+        // `-` is how delimit writes "held by no one".
+        let problem = delimit::io::party_code_problem(c)
+            .or_else(|| (c.trim() == "-").then(|| "is `-`, which delimit writes for \"held by no one\"".to_string()));
+        if let Some(problem) = problem {
+            return Err(delimit::Error::Usage {
+                option: "--controller".into(),
+                message: format!("the code {problem}"),
+                hint: Some("give one party's code, as the control files write it (ARM, AZE, …)".into()),
+            }
+            .into());
+        }
+    }
     let since = args.since.as_deref().map(|s| date_option("--since", s)).transpose()?;
     let files: Vec<PathBuf> = match &args.series {
         Some(s) => series_files(s)?,
