@@ -378,7 +378,14 @@ class DelimitAlgorithm(QgsProcessingAlgorithm):
                 positionals.extend(values)
             elif p["values"] and p["values"] > 1:
                 for v in values:
-                    argv.extend([p["flag"], *v.split()])
+                    # Exactly that many values: extra words would become
+                    # flags (issue 31 §20: "--csv-series x.csv" in BETWEEN).
+                    words = v.split()
+                    if len(words) != p["values"]:
+                        raise QgsProcessingException(
+                            f"{p['flag']} takes {p['values']} values ({' '.join(p['value_names'])}), got {len(words)}: {v!r}"
+                        )
+                    argv.extend([p["flag"], *words])
             else:
                 for v in values:
                     argv.extend([p["flag"], v])
