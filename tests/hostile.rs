@@ -1131,3 +1131,28 @@ fn a_silent_database_server_times_out_as_input_and_as_output() {
         assert!(!r.stderr.contains("hunter2") && !r.stdout.contains("hunter2"), "{args:?}: {}", r.stderr);
     }
 }
+
+/// Issue 31 §19: QGIS's `layer_styles` table is never a data layer, in any
+/// case (SQLite names are case-insensitive). Before, a package of styles
+/// only said "holds 1 layers (layer_styles); choose one", and
+/// `LAYER_STYLES` beside one data layer made the package ambiguous.
+#[test]
+fn layer_styles_is_not_a_data_layer_in_any_case() {
+    crate::util::require_tool("ogr2ogr");
+    let dir = tempfile::tempdir().unwrap();
+    let legal = crate::util::root().join("data/legal.geojson");
+    let ogr = |args: &[&str]| {
+        let ok = std::process::Command::new("ogr2ogr").current_dir(dir.path()).args(args).status().unwrap();
+        assert!(ok.success(), "{args:?}");
+    };
+    let l = legal.to_str().unwrap();
+    ogr(&["-f", "GPKG", "styles.gpkg", l, "-nln", "layer_styles"]);
+    ogr(&["-f", "GPKG", "both.gpkg", l, "-nln", "LAYER_STYLES"]);
+    ogr(&["-update", "both.gpkg", l, "-nln", "units"]);
+    let r = run(delimit().current_dir(dir.path()).args(["gaps", "--no-settlements", "--legal", "styles.gpkg"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("layer_styles table") && !r.stderr.contains("choose one"), "{}", r.stderr);
+    let r = run(delimit().current_dir(dir.path()).args(["gaps", "--no-settlements", "--legal", "both.gpkg"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("9 units"), "{}", r.stdout);
+}

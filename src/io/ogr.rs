@@ -104,7 +104,8 @@ pub(crate) fn layer_names(path: &Path, driver: &str) -> Result<Vec<String>> {
 
 /// The layers that hold data: all but QGIS's `layer_styles` table.
 fn data_layers(names: &[String]) -> Vec<&str> {
-    names.iter().map(String::as_str).filter(|n| *n != "layer_styles").collect()
+    // SQLite table names are case-insensitive: `LAYER_STYLES` is the table.
+    names.iter().map(String::as_str).filter(|n| !n.eq_ignore_ascii_case("layer_styles")).collect()
 }
 
 /// Read one layer (by name, or the only one).
@@ -123,10 +124,15 @@ pub(crate) fn read(path: &Path, driver: &str, layer: Option<&str>) -> Result<Raw
         None if data_layers(&names).len() == 1 => {
             ds.layer_by_name(data_layers(&names)[0]).map_err(gdal_err(path, "GDALDatasetGetLayerByName"))?
         }
-        None if names.is_empty() => {
-            return Err(Error::Empty { path: path.to_path_buf(), layer: "(none)".into() });
+        // No data layer: a package of styles only is empty, not ambiguous.
+        None if data_layers(&names).is_empty() => {
+            let layer = if names.is_empty() { "(none)" } else { "(none but QGIS's layer_styles table)" };
+            return Err(Error::Empty { path: path.to_path_buf(), layer: layer.into() });
         }
-        None => return Err(Error::AmbiguousLayer { path: path.to_path_buf(), layers: names }),
+        None => {
+            let layers = data_layers(&names).into_iter().map(str::to_string).collect();
+            return Err(Error::AmbiguousLayer { path: path.to_path_buf(), layers });
+        }
     };
     let declared_crs = lyr.spatial_ref().map(|srs| match (srs.auth_name(), srs.auth_code()) {
         (Some(a), Ok(c)) => format!("{a}:{c}"),
