@@ -101,13 +101,12 @@ pub fn parse_date(s: &str) -> Option<String> {
 /// after a date (`2024-01-01Tgarbage`) is no date.
 fn is_time(t: &str) -> bool {
     let b = t.as_bytes();
-    let two = |i: usize, max: u8| two_at(b, i, max);
-    if !(two(0, 23) && b.get(2) == Some(&b':') && two(3, 59)) {
+    if !(two_at(b, 0, 23) && b.get(2) == Some(&b':') && two_at(b, 3, 59)) {
         return false;
     }
     let mut i = 5;
     if b.get(i) == Some(&b':') {
-        if !two(i + 1, 60) {
+        if !two_at(b, i + 1, 60) {
             return false;
         }
         i += 3;

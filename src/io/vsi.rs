@@ -238,8 +238,7 @@ fn vrt_elements(text: &str) -> Vec<(&'static str, bool, String)> {
             let attrs = &after[..gt];
             let body = &after[gt + 1..];
             let Some(end) = body.find(&close) else { break };
-            let relative = attrs.replace(' ', "").contains("relativeToVRT=\"1\"")
-                || attrs.replace(' ', "").contains("relativetoVRT=\"1\"");
+            let relative = attrs.replace(' ', "").contains("relativeToVRT=\"1\"");
             out.push((tag, relative, unescape(body[..end].trim())));
             rest = &body[end + close.len()..];
         }
